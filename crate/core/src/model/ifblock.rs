@@ -1,0 +1,96 @@
+//! IFBlock: one coarse-to-fine step of flow estimation (ifnet.py `IFBlock`).
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::tensor::activation::leaky_relu;
+use burn::tensor::{Device, Tensor};
+
+use super::LRELU_SLOPE;
+use super::conv::{conv2d, deconv4x4s2};
+use super::resconv::ResConv;
+use super::warp::resize;
+
+/// Channels produced by `lastconv` + PixelShuffle: 4 flow, 1 mask logit, 8 feature.
+pub const OUT_CHANNELS: usize = 13;
+/// Number of ResConv layers in each block (ifnet.py `IFBlock.convblock`).
+pub const RESCONV_COUNT: usize = 8;
+
+#[derive(Module, Debug)]
+pub struct IFBlock {
+    /// `conv0[0]`: conv 3x3 stride 2, `in → c/2`, then LReLU.
+    pub conv0a: Conv2d,
+    /// `conv0[1]`: conv 3x3 stride 2, `c/2 → c`, then LReLU.
+    pub conv0b: Conv2d,
+    pub convblock: Vec<ResConv>,
+    /// `lastconv[0]`: ConvTranspose2d(c, 4·13, 4, 2, 1); PixelShuffle(2) follows in `forward`.
+    pub lastconv: ConvTranspose2d,
+}
+
+/// What one block predicts, at the block's full input resolution.
+pub struct IFBlockOutput {
+    /// `[N, 4, H, W]`: flow update in pixels (x0, y0 for frame 0, x1, y1 for frame 1).
+    pub flow: Tensor<4>,
+    /// `[N, 1, H, W]`: blend mask logit (replaces the previous block's).
+    pub mask: Tensor<4>,
+    /// `[N, 8, H, W]`: hidden features handed to the next block.
+    pub feat: Tensor<4>,
+}
+
+impl IFBlock {
+    /// `in_channels` counts the flow channels too (15 for block0, 28 for the others).
+    pub fn new(in_channels: usize, c: usize, device: &Device) -> Self {
+        Self {
+            conv0a: conv2d(in_channels, c / 2, 3, 2, 1, device),
+            conv0b: conv2d(c / 2, c, 3, 2, 1, device),
+            convblock: (0..RESCONV_COUNT)
+                .map(|_| ResConv::new(c, device))
+                .collect(),
+            lastconv: deconv4x4s2(c, 4 * OUT_CHANNELS, device),
+        }
+    }
+
+    /// `x`: `[N, C, H, W]`; `flow`: the accumulated flow `[N, 4, H, W]` (None for block0);
+    /// `s`: this block's downscale factor (`scale_list[i]` in ifnet.py).
+    pub fn forward(&self, x: Tensor<4>, flow: Option<Tensor<4>>, s: f64) -> IFBlockOutput {
+        let [_, _, h, w] = x.dims();
+        // ifnet.py resizes x, and resizes the flow then multiplies it by 1/s. Both are linear per
+        // channel, so scaling first and resizing the concatenation once is the same computation.
+        let x = match flow {
+            Some(flow) => Tensor::cat(vec![x, flow.mul_scalar(1.0 / s)], 1), // [N, C+4, H, W]
+            None => x,
+        };
+        let (hs, ws) = (scaled(h, s), scaled(w, s));
+        let x = resize(x, hs, ws); // [N, C', H/s, W/s]
+
+        let mut feat = leaky_relu(self.conv0a.forward(x), LRELU_SLOPE); // [N, c/2, H/2s, W/2s]
+        feat = leaky_relu(self.conv0b.forward(feat), LRELU_SLOPE); // [N, c, H/4s, W/4s]
+        for layer in &self.convblock {
+            feat = layer.forward(feat); // [N, c, H/4s, W/4s]
+        }
+        let tmp = self.lastconv.forward(feat); // [N, 52, H/2s, W/2s]
+        let tmp = pixel_shuffle2(tmp); // [N, 13, H/s, W/s]
+        let tmp = resize(tmp, h, w); // [N, 13, H, W]
+
+        IFBlockOutput {
+            flow: tmp.clone().narrow(1, 0, 4).mul_scalar(s), // flow = tmp[:, :4] * scale
+            mask: tmp.clone().narrow(1, 4, 1),               // mask = tmp[:, 4:5]
+            feat: tmp.narrow(1, 5, 8),                       // feat = tmp[:, 5:]
+        }
+    }
+}
+
+/// Size of a side after downscaling by `s`. Exact for RIFE's padded sizes and power-of-two
+/// scales; rounding keeps other scales within half a pixel of PyTorch's `floor(size / s)`.
+fn scaled(size: usize, s: f64) -> usize {
+    ((size as f64 / s).round() as usize).max(1)
+}
+
+/// PixelShuffle(2): `out[n, c, 2y+i, 2x+j] = in[n, 4c+2i+j, y, x]`.
+/// `[N, 4C, H, W]` → `[N, C, 2H, 2W]`.
+pub fn pixel_shuffle2(x: Tensor<4>) -> Tensor<4> {
+    let [n, c4, h, w] = x.dims();
+    let c = c4 / 4;
+    x.reshape([n, c, 2, 2, h, w]) // [n, c, i, j, y, x]
+        .permute([0, 1, 4, 2, 5, 3]) // [n, c, y, i, x, j]
+        .reshape([n, c, 2 * h, 2 * w])
+}
