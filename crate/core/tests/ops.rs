@@ -4,7 +4,7 @@
 use burn::tensor::ops::{GridSampleOptions, GridSamplePaddingMode, InterpolateMode};
 use burn::tensor::{Device, Tensor, TensorData};
 use inbetween::model::pixel_shuffle2;
-use inbetween::model::warp::{resize, warp};
+use inbetween::model::warp::{resize, resize_burn, warp, warp_burn};
 use inbetween::{BackendKind, read_f32};
 
 fn t4(data: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
@@ -151,4 +151,57 @@ fn known_failure_wgpu_grid_sample_permuted_grid() {
         d > 1e-3,
         "wgpu grid_sample_2d now handles a permuted grid (max diff {d}): the burn bug is fixed, remove this known-failure test"
     );
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// On the CPU, `warp` and `resize` run hand-written kernels; they must equal burn's ops
+/// (`grid_sample_2d`, `interpolate`), which match PyTorch.
+#[test]
+fn cpu_kernels_match_burn_ops() {
+    let device = Device::flex();
+    let (n, c, h, w) = (2, 5, 33, 47);
+    let img = noise(n * c * h * w, 5);
+    // Flow up to ±20 px, so plenty of samples clamp at the border.
+    let flow: Vec<f32> = noise(n * 2 * h * w, 6)
+        .into_iter()
+        .map(|v| v * 20.0)
+        .collect();
+    let fast = read_f32(warp(
+        t4(img.clone(), [n, c, h, w], &device),
+        t4(flow.clone(), [n, 2, h, w], &device),
+    ))
+    .unwrap();
+    let slow = read_f32(warp_burn(
+        t4(img.clone(), [n, c, h, w], &device),
+        t4(flow, [n, 2, h, w], &device),
+    ))
+    .unwrap();
+    let d = max_diff(&fast, &slow);
+    assert!(d < 1e-5, "warp kernel differs from grid_sample_2d by {d}");
+    // Down by 16/8/2 and up by 2/4/16 as RIFE does, and an uneven ratio.
+    for (oh, ow) in [
+        (2, 3),
+        (4, 6),
+        (16, 23),
+        (66, 94),
+        (132, 188),
+        (528, 752),
+        (50, 31),
+    ] {
+        let x = t4(img.clone(), [n, c, h, w], &device);
+        let fast = read_f32(resize(x.clone(), oh, ow)).unwrap();
+        let slow = read_f32(resize_burn(x, oh, ow)).unwrap();
+        let d = max_diff(&fast, &slow);
+        assert!(
+            d < 1e-5,
+            "resize kernel to {oh}x{ow} differs from interpolate by {d}"
+        );
+    }
 }

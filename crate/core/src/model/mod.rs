@@ -7,6 +7,7 @@
 //! Shapes below use N = batch, H×W = the padded size (a multiple of 128, see `crate::pad_multiple`).
 
 mod conv;
+mod cpu_kernels;
 mod head;
 mod ifblock;
 mod ifnet;

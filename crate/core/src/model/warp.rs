@@ -4,7 +4,7 @@ use burn::tensor::module::interpolate;
 use burn::tensor::ops::{
     GridSampleOptions, GridSamplePaddingMode, InterpolateMode, InterpolateOptions,
 };
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 
 /// Backward warp: `out[n,c,y,x] = input[n,c, y+fy, x+fx]`, bilinear, coordinates clamped to the
 /// image (border padding).
@@ -19,6 +19,20 @@ use burn::tensor::{Int, Tensor};
 ///
 /// `input`: `[N, C, H, W]`, `flow`: `[N, 2, H, W]` (x then y, in pixels) → `[N, C, H, W]`.
 pub fn warp(input: Tensor<4>, flow: Tensor<4>) -> Tensor<4> {
+    if on_cpu(&flow) {
+        return super::cpu_kernels::warp(input, flow);
+    }
+    warp_burn(input, flow)
+}
+
+/// Whether a tensor lives on the flex CPU device, where the hand-written kernels are faster.
+fn on_cpu(t: &Tensor<4>) -> bool {
+    t.device() == Device::flex()
+}
+
+/// `warp` with burn's `grid_sample_2d`: what runs on the GPU (and the reference the CPU kernel
+/// is tested against).
+pub fn warp_burn(input: Tensor<4>, flow: Tensor<4>) -> Tensor<4> {
     let [n, _, h, w] = flow.dims();
     let device = flow.device();
     // Pixel coordinates, shaped to broadcast over [N, H, W].
@@ -58,6 +72,14 @@ pub fn resize(x: Tensor<4>, h: usize, w: usize) -> Tensor<4> {
         // Scale 1 is the identity in PyTorch too (source = destination pixel centres).
         return x;
     }
+    if on_cpu(&x) {
+        return super::cpu_kernels::resize(x, h, w);
+    }
+    resize_burn(x, h, w)
+}
+
+/// `resize` with burn's `interpolate`: what runs on the GPU.
+pub fn resize_burn(x: Tensor<4>, h: usize, w: usize) -> Tensor<4> {
     let options = InterpolateOptions::new(InterpolateMode::Bilinear)
         .with_align_corners(false)
         .with_output_size([h, w]);
