@@ -7,3 +7,5 @@ bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 echo "== cargo test"
 cargo test --workspace --locked -- --test-threads=1
+echo "== browser tests (wasm build, npm package, headless Chromium)"
+bash "$ROOT/scripts/test-browser.sh"

@@ -33,7 +33,33 @@ impl std::fmt::Display for BackendKind {
     }
 }
 
-/// Creates the device for `kind` (native builds; the browser initialises wgpu asynchronously).
+/// Creates the device for `kind` asynchronously: the only way in the browser, where WebGPU's
+/// adapter and device requests are promises. Natively this is `device`.
+pub async fn device_async(kind: BackendKind) -> Result<Device> {
+    match kind {
+        BackendKind::Cpu => Ok(Device::flex()),
+        #[cfg(all(feature = "wgpu", target_family = "wasm"))]
+        BackendKind::Gpu => {
+            // As natively, the runtime registers once; later calls reuse the first device.
+            thread_local! {
+                static GPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+            }
+            if let Some(device) = GPU.with(|g| g.borrow().clone()) {
+                return Ok(device);
+            }
+            let device = Device::wgpu_options()
+                .init_async()
+                .await
+                .map_err(|e| Error::Gpu(e.to_string()))?;
+            GPU.with(|g| *g.borrow_mut() = Some(device.clone()));
+            Ok(device)
+        }
+        #[cfg(not(all(feature = "wgpu", target_family = "wasm")))]
+        BackendKind::Gpu => gpu_device(),
+    }
+}
+
+/// Creates the device for `kind` (native builds; the browser uses `device_async`).
 pub fn device(kind: BackendKind) -> Result<Device> {
     match kind {
         BackendKind::Cpu => Ok(Device::flex()),

@@ -29,7 +29,7 @@ use std::path::Path;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor, TensorData};
 
-pub use backend::{BackendKind, device};
+pub use backend::{BackendKind, device, device_async};
 pub use error::{Error, Result};
 pub use image::{ImageRef, MAX_SIDE, planar_to_u8};
 use model::{BlockTrace, IFNet};
@@ -109,6 +109,23 @@ impl Interpolated {
         let planar = read_f32(self.frame.clone())?;
         Ok(planar_to_u8(&planar, 3, self.width, self.height, 3))
     }
+}
+
+impl Interpolated {
+    /// The frame as interleaved 8-bit RGBA (alpha 255), read back asynchronously (any target).
+    pub async fn frame_rgba8_async(&self) -> Result<Vec<u8>> {
+        let planar = read_f32_async(self.frame.clone()).await?;
+        Ok(planar_to_u8(&planar, 3, self.width, self.height, 4))
+    }
+}
+
+/// Asynchronous readback of a float tensor: works on every backend and target.
+pub async fn read_f32_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data_async()
+        .await
+        .map_err(|e| Error::Backend(format!("{e:?}")))?
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
 }
 
 /// Synchronous readback of a float tensor (native only; the browser reads back asynchronously).

@@ -64,24 +64,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         threads
     );
 
-    // name -> size -> (full median s, video median s)
-    let mut rows: Vec<(String, String, f64, Option<f64>)> = Vec::new();
+    // Engines first (model loading and device start-up are not timed).
+    let mut engines = Vec::new();
     for backend in args.backends.split(',') {
         let kind: BackendKind = backend.parse()?;
-        let interp = match Interpolator::from_file(&args.model, kind) {
-            Ok(i) => i,
-            Err(e) => {
-                println!("{kind}: unavailable ({e})");
-                continue;
-            }
-        };
-        for &(w, h) in &sizes {
-            let ra = image::imageops::resize(&a, w, h, image::imageops::FilterType::Triangle);
-            let rb = image::imageops::resize(&b, w, h, image::imageops::FilterType::Triangle);
-            let (ia, ib) = (
-                ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
-                ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
-            );
+        match Interpolator::from_file(&args.model, kind) {
+            Ok(i) => engines.push((kind, i)),
+            Err(e) => println!("{kind}: unavailable ({e})"),
+        }
+    }
+    // Each size is timed on every backend and then with PyTorch right after, so that the ratio
+    // compares measurements taken under the same machine load.
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
+    for &(w, h) in &sizes {
+        let ra = image::imageops::resize(&a, w, h, image::imageops::FilterType::Triangle);
+        let rb = image::imageops::resize(&b, w, h, image::imageops::FilterType::Triangle);
+        let (ia, ib) = (
+            ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
+            ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
+        );
+        for (kind, interp) in &engines {
             let mut full = Vec::new();
             let mut video = Vec::new();
             for i in 0..=args.iters {
@@ -102,25 +104,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "{kind:>5} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
             );
-            rows.push((kind.to_string(), format!("{w}x{h}"), f, Some(v)));
+            rows.push((kind.to_string(), format!("{w}x{h}"), f));
         }
-    }
-
-    if !args.no_torch {
-        match torch_baseline(&args, threads) {
-            Ok(results) => {
-                for (size, s) in results {
-                    println!("torch {size}: {s:.3} s per frame ({threads} threads)");
-                    rows.push(("torch".into(), size, s, None));
+        if !args.no_torch {
+            match torch_baseline(&args, &format!("{w}x{h}"), threads) {
+                Ok(s) => {
+                    println!("torch {w}x{h}: {s:.3} s per frame ({threads} threads)");
+                    rows.push(("torch".into(), format!("{w}x{h}"), s));
                 }
+                Err(e) => println!("torch: not measured ({e})"),
             }
-            Err(e) => println!("torch: not measured ({e})"),
         }
     }
 
     println!("\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) |");
     println!("|---|---|---|---|");
-    for (backend, size, s, _) in &rows {
+    for (backend, size, s) in &rows {
         let torch = rows
             .iter()
             .find(|r| r.0 == "torch" && &r.1 == size)
@@ -134,8 +133,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Runs `tests/reference/bench_torch.py` with the same sizes and thread count.
-fn torch_baseline(args: &Args, threads: usize) -> Result<Vec<(String, f64)>, String> {
+/// Runs `tests/reference/bench_torch.py` on one size with the same thread count.
+fn torch_baseline(args: &Args, size: &str, threads: usize) -> Result<f64, String> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&python)
         .args(["-c", "import torch"])
@@ -147,7 +146,7 @@ fn torch_baseline(args: &Args, threads: usize) -> Result<Vec<(String, f64)>, Str
     let mut cmd = Command::new(&python);
     cmd.arg("tests/reference/bench_torch.py").args([
         "--sizes",
-        &args.sizes,
+        size,
         "--threads",
         &threads.to_string(),
         "--iters",
@@ -172,15 +171,7 @@ fn torch_baseline(args: &Args, threads: usize) -> Result<Vec<(String, f64)>, Str
         .find(|l| l.trim_start().starts_with('{'))
         .ok_or("no JSON from bench_torch.py")?;
     let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    Ok(v["results"]
-        .as_array()
-        .ok_or("no results")?
-        .iter()
-        .map(|r| {
-            (
-                r["size"].as_str().unwrap_or("?").to_string(),
-                r["median_s"].as_f64().unwrap_or(f64::NAN),
-            )
-        })
-        .collect())
+    v["results"][0]["median_s"]
+        .as_f64()
+        .ok_or_else(|| "no median_s in bench_torch.py output".into())
 }

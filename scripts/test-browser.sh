@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Real-browser tests of the npm package: Debian's Chromium driven by playwright-core, on the
+# CPU fallback and on WebGPU (SwiftShader). See tests/browser/.
+#   INBETWEEN_SKIP_BUILD=1   test the current build (www/lib/{pkg,dist,model}) without rebuilding
+#   any other arguments are passed to `node --test` (e.g. tests/browser/api.test.mjs)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+# `npx playwright install` cannot reach its download host here; Debian's chromium works.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium (apt)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
+fi
+
+[ -d node_modules ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
+
+if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
+  echo "== npm run build"
+  npm run build
+fi
+
+# One file at a time: SwiftShader and the CPU fallback each want every core, and parallel
+# browsers would make the timings meaningless.
+if [ "$#" -eq 0 ]; then set -- tests/browser/; fi
+exec node --test --test-concurrency=1 "$@"

@@ -1,0 +1,63 @@
+// Parity with the PyTorch reference in a real browser, on the CPU fallback (WebAssembly) and on
+// WebGPU (SwiftShader, a software GPU at ≈0.2 GFLOP/s: hence the half-scale 301x173 case, about
+// the cheapest real one, and the generous timeouts).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launch, REPO } from './browser.mjs';
+import { startServer } from './server.mjs';
+import { assertParity, BOUND_F16, BOUND_F32, describeParity, F32_MODEL } from './common.mjs';
+
+const MINUTE = 60_000;
+
+describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.5)', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer({ mounts: { '/': REPO } });
+    browser = await launch({ webgpu: true, log: (line) => console.log(line) });
+    await browser.open(`${server.origin}/tests/browser/page.html`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('CPU fallback, f32 model', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...F32_MODEL });
+    t.diagnostic(describeParity(r));
+    assert.equal(r.backend, 'cpu');
+    assert.equal(r.adapterInfo, null);
+    assertParity(r, BOUND_F32, 'cpu/f32');
+  });
+
+  test('CPU fallback, packaged f16 model (default modelUrl)', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await browser.page.evaluate(() => window.harness.parity({ backend: 'cpu' }));
+    t.diagnostic(describeParity(r));
+    assert.equal(r.backend, 'cpu');
+    assertParity(r, BOUND_F16, 'cpu/f16');
+  });
+
+  test('WebGPU (SwiftShader), f32 model', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await browser.page.evaluate((o) => window.harness.parity(o), { backend: 'webgpu', runs: 2, ...F32_MODEL });
+    t.diagnostic(describeParity(r));
+    t.diagnostic(`adapter: ${JSON.stringify(r.adapterInfo)}`);
+    assert.equal(r.backend, 'webgpu');
+    assert.ok(r.adapterInfo, 'adapterInfo is set on WebGPU');
+    // This machine has no GPU: the only adapter is SwiftShader, a fallback adapter.
+    assert.equal(r.adapterInfo.isFallbackAdapter, true);
+    assert.equal(typeof r.adapterInfo.vendor, 'string');
+    assertParity(r, BOUND_F32, 'webgpu/f32');
+  });
+
+  test("'auto' picks WebGPU when an adapter exists", { timeout: 5 * MINUTE }, async () => {
+    const r = await browser.page.evaluate(async (o) => {
+      const interp = await window.harness.lib.createInterpolator(o);
+      const out = { backend: interp.backend, adapterInfo: interp.adapterInfo, fallbackReason: interp.fallbackReason };
+      interp.dispose();
+      return out;
+    }, { backend: 'auto', ...F32_MODEL });
+    assert.equal(r.backend, 'webgpu');
+    assert.ok(r.adapterInfo);
+    assert.equal(r.fallbackReason, null);
+  });
+});

@@ -1,0 +1,69 @@
+// The page side of the worker protocol: numbered requests, one promise per request.
+
+import type { ErrorPayload, Request, Response } from './protocol.js';
+
+/** A request before the client numbers it. */
+export type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export class WorkerClient {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  /** Set once the worker is gone; every later call rejects with it. */
+  #dead: Error | null = null;
+
+  constructor(url: URL) {
+    // A module worker, so it can `import` the wasm-bindgen glue without a bundler.
+    this.#worker = new Worker(url, { type: 'module' });
+    this.#worker.onmessage = (event: MessageEvent<Response>) => this.#settle(event.data);
+    this.#worker.onerror = (event: ErrorEvent) => {
+      // A module that fails to load or an uncaught throw in the worker: nothing else will answer,
+      // so fail every outstanding request. Browsers give load failures no message at all.
+      event.preventDefault();
+      const detail = event.message || `could not load ${url.href} or the modules it imports`;
+      this.terminate(new Error(`the inbetween worker failed: ${detail}`));
+    };
+    this.#worker.onmessageerror = () => {
+      this.terminate(new Error('the inbetween worker sent a message that could not be deserialised'));
+    };
+  }
+
+  call<T>(request: Unnumbered<Request>, transfer: Transferable[] = []): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage({ ...request, id } as Request, transfer);
+    });
+  }
+
+  /** Stops the worker (freeing its wasm memory and GPU device) and rejects what is pending. */
+  terminate(reason: Error): void {
+    if (this.#dead) return;
+    this.#dead = reason;
+    this.#worker.terminate();
+    for (const pending of this.#pending.values()) pending.reject(reason);
+    this.#pending.clear();
+  }
+
+  #settle(response: Response): void {
+    const pending = this.#pending.get(response.id);
+    if (!pending) return;
+    this.#pending.delete(response.id);
+    if (response.ok) pending.resolve(response.result);
+    else pending.reject(fromPayload(response.error));
+  }
+}
+
+/** Rebuilds the worker's error with its class, so a TypeError stays a TypeError. */
+function fromPayload(payload: ErrorPayload): Error {
+  const error = payload.name === 'TypeError' ? new TypeError(payload.message)
+    : payload.name === 'RangeError' ? new RangeError(payload.message)
+    : new Error(payload.message);
+  return error;
+}

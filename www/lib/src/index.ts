@@ -1,0 +1,275 @@
+// inbetween: RIFE 4.25 video frame interpolation in the browser.
+//
+// The public API. All heavy work happens in a module worker (./worker.js) that holds the wasm
+// module and the model; this side validates arguments (so mistakes fail fast, with TypeErrors,
+// before any pixels are copied), copies pixels out of the caller's images, and wraps results.
+
+import { WorkerClient } from './client.js';
+import { loadModel } from './model.js';
+import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
+import {
+  describe,
+  type FrameSource,
+  isVideoFrame,
+  readPixels,
+  type Size,
+  sourceSize,
+  toImageData,
+  toVideoFrame,
+} from './pixels.js';
+import type {
+  AdapterInfo,
+  BackendChoice,
+  BackendName,
+  FlowResult,
+  InitResult,
+  PixelsResult,
+  RawImage,
+} from './protocol.js';
+
+export type { AdapterInfo, BackendChoice, BackendName, FrameSource };
+export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 };
+
+/** Smallest and largest `scale` (RIFE's `--scale`: flow is estimated at `1/scale` resolution). */
+export const SCALE_RANGE: readonly [number, number] = [0.25, 4];
+
+export interface CreateInterpolatorOptions {
+  /** 'auto' (default): WebGPU when an adapter is available, else the CPU (WebAssembly). */
+  backend?: BackendChoice | undefined;
+  /** Model file (burnpack, as made by scripts/setup.sh). Default: the model in this package. */
+  modelUrl?: string | URL | undefined;
+  /**
+   * Expected sha256 of the model, hex. Default: the packaged model's hash when `modelUrl` is not
+   * given; with a custom `modelUrl` and no hash, nothing is verified and nothing is cached.
+   */
+  modelSha256?: string | undefined;
+  /** Download progress in bytes; `total` is the expected size (0 when unknown). */
+  onProgress?: ((loaded: number, total: number) => void) | undefined;
+  /** Keep verified models in the Cache API ('inbetween-models'). Default: true. */
+  cache?: boolean | undefined;
+}
+
+export interface InterpolateOptions {
+  /** Flow resolution factor in [0.25, 4], default 1. Use 0.5 for 4K input, 2 for small, fast motion. */
+  scale?: number | undefined;
+}
+
+export interface FlowOutput {
+  /** The interpolated frame. */
+  image: ImageData;
+  /** Flow in pixels, planar [4][height][width]: to frame a (x, y), then to frame b (x, y). */
+  flow: Float32Array;
+  /** Weight of warped frame a in the blend, [height][width], in [0, 1] (1 − it for frame b). */
+  mask: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** Creates an interpolator: downloads (or reads from cache) and verifies the model, starts the
+ * worker and loads the model onto WebGPU or the CPU. */
+export async function createInterpolator(options: CreateInterpolatorOptions = {}): Promise<Interpolator> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
+    throw new TypeError(`backend must be 'auto', 'webgpu' or 'cpu', got ${describe(backend)}`);
+  }
+  const { modelUrl, modelSha256, onProgress } = options;
+  if (modelUrl !== undefined && typeof modelUrl !== 'string' && !(modelUrl instanceof URL)) {
+    throw new TypeError(`modelUrl must be a string or URL, got ${describe(modelUrl)}`);
+  }
+  if (modelSha256 !== undefined && (typeof modelSha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(modelSha256))) {
+    throw new TypeError(`modelSha256 must be 64 hex digits, got ${describe(modelSha256)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') {
+    throw new TypeError(`cache must be a boolean, got ${describe(options.cache)}`);
+  }
+
+  // Relative URLs are relative to the page, like fetch's; the packaged model is relative to this
+  // module, so the package works wherever it is served from.
+  const packaged = modelUrl === undefined;
+  const url = packaged
+    ? new URL(`../model/${MODEL_FILE}`, import.meta.url)
+    : new URL(modelUrl, globalThis.location?.href);
+  const sha256 = modelSha256?.toLowerCase() ?? (packaged ? MODEL_SHA256 : null);
+
+  const model = await loadModel({
+    url,
+    sha256,
+    expectedBytes: packaged ? MODEL_BYTES : 0,
+    onProgress,
+    cache: options.cache ?? true,
+  });
+
+  const client = new WorkerClient(new URL('./worker.js', import.meta.url));
+  let init: InitResult;
+  try {
+    init = await client.call<InitResult>({ type: 'init', model, backend }, [model]);
+  } catch (e) {
+    client.terminate(new Error('the interpolator failed to start'));
+    throw e;
+  }
+  constructing = true;
+  try {
+    return new Interpolator(client, init);
+  } finally {
+    constructing = false;
+  }
+}
+
+let constructing = false;
+
+/** RIFE on one backend. Create with `createInterpolator()`; call `dispose()` when done. */
+export class Interpolator {
+  /** The backend in use. */
+  readonly backend: BackendName;
+  /** The WebGPU adapter in use, or null on the CPU. */
+  readonly adapterInfo: AdapterInfo | null;
+  /** With backend 'auto': why WebGPU was not used although an adapter existed, else null. */
+  readonly fallbackReason: string | null;
+  readonly #client: WorkerClient;
+  #disposed = false;
+
+  /** @internal Use `createInterpolator()`. */
+  constructor(client: WorkerClient, init: InitResult) {
+    if (!constructing) throw new TypeError('use createInterpolator() to make an Interpolator');
+    this.#client = client;
+    this.backend = init.backend;
+    this.adapterInfo = init.adapterInfo;
+    this.fallbackReason = init.fallbackReason;
+  }
+
+  /**
+   * The frame at time `t` (0 = a, 1 = b). Returns a VideoFrame when both inputs are VideoFrames
+   * (timestamp interpolated; the caller closes it), else an ImageData. The inputs are not modified
+   * or closed.
+   */
+  interpolate(a: VideoFrame, b: VideoFrame, t: number, options?: InterpolateOptions): Promise<VideoFrame>;
+  interpolate(a: ImageData | ImageBitmap, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: ImageData | ImageBitmap, t: number, options?: InterpolateOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame>;
+  async interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame> {
+    const { size, scale } = this.#checkPair(a, b, options);
+    checkTime(t, 't');
+    const [ra, rb] = await readPair(a, b);
+    const { pixels } = await this.#client.call<PixelsResult>(
+      { type: 'interpolate', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+    return wrap(pixels, size, a, b, t, 0);
+  }
+
+  /**
+   * Several frames of one pair (each input is encoded once). Returns one result per `ts` entry,
+   * VideoFrames when both inputs are VideoFrames, else ImageData.
+   */
+  interpolateMany(a: VideoFrame, b: VideoFrame, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<VideoFrame[]>;
+  interpolateMany(a: ImageData | ImageBitmap, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<ImageData[]>;
+  interpolateMany(a: FrameSource, b: ImageData | ImageBitmap, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<ImageData[]>;
+  interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]>;
+  async interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]> {
+    const { size, scale } = this.#checkPair(a, b, options);
+    if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
+    const times = Array.from(ts);
+    times.forEach((t, i) => checkTime(t, `ts[${i}]`));
+    if (times.length === 0) return [];
+    const [ra, rb] = await readPair(a, b);
+    const { pixels } = await this.#client.call<PixelsResult>(
+      { type: 'interpolateMany', a: ra, b: rb, scale, ts: new Float32Array(times) }, [ra.pixels, rb.pixels]);
+    const frameBytes = size.width * size.height * 4;
+    return times.map((t, i) => wrap(pixels, size, a, b, t, i * frameBytes));
+  }
+
+  /**
+   * The frame with a time per pixel: `map` holds width·height values in [0, 1], row by row (a
+   * top-to-bottom ramp undoes a rolling shutter). Always returns ImageData: a frame with many
+   * times has no single timestamp to give a VideoFrame.
+   */
+  async interpolateMap(a: FrameSource, b: FrameSource, map: Float32Array, options?: InterpolateOptions): Promise<ImageData> {
+    const { size, scale } = this.#checkPair(a, b, options);
+    if (!(map instanceof Float32Array)) throw new TypeError(`map must be a Float32Array, got ${describe(map)}`);
+    const expected = size.width * size.height;
+    if (map.length !== expected) {
+      throw new TypeError(`map has ${map.length} values, expected ${expected} (${size.width}x${size.height})`);
+    }
+    for (let i = 0; i < map.length; i++) {
+      const v = map[i] as number;
+      if (!(v >= 0 && v <= 1)) throw new TypeError(`map[${i}] must be a number in [0, 1], got ${v}`);
+    }
+    const [ra, rb] = await readPair(a, b);
+    // Copy: the caller keeps their map, and the copy's buffer can be transferred.
+    const copy = map.slice();
+    const { pixels } = await this.#client.call<PixelsResult>(
+      { type: 'interpolateMap', a: ra, b: rb, scale, map: copy }, [ra.pixels, rb.pixels, copy.buffer]);
+    return toImageData(pixels, size.width, size.height);
+  }
+
+  /** The frame at time `t` plus the optical flow and blend mask that made it. */
+  async interpolateWithFlow(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<FlowOutput> {
+    const { scale } = this.#checkPair(a, b, options);
+    checkTime(t, 't');
+    const [ra, rb] = await readPair(a, b);
+    const out = await this.#client.call<FlowResult>(
+      { type: 'interpolateWithFlow', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+    return {
+      image: toImageData(out.pixels, out.width, out.height),
+      flow: new Float32Array(out.flow),
+      mask: new Float32Array(out.mask),
+      width: out.width,
+      height: out.height,
+    };
+  }
+
+  /** Stops the worker and frees the model (GPU memory included). Pending calls reject. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#client.terminate(new Error('the Interpolator was disposed'));
+  }
+
+  /** Validates what every call shares; throws TypeError before any work starts. */
+  #checkPair(a: unknown, b: unknown, options: unknown): { size: Size; scale: number } {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    const sa = sourceSize(a, 'frame a');
+    const sb = sourceSize(b, 'frame b');
+    if (sa.width !== sb.width || sa.height !== sb.height) {
+      throw new TypeError(`the two frames differ in size: ${sa.width}x${sa.height} and ${sb.width}x${sb.height}`);
+    }
+    if (sa.width === 0 || sa.height === 0) throw new TypeError(`the frames are empty (${sa.width}x${sa.height})`);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    const scale = (options as InterpolateOptions | undefined)?.scale ?? 1;
+    if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
+      throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
+    }
+    return { size: sa, scale };
+  }
+}
+
+function checkTime(t: unknown, what: string): asserts t is number {
+  // `!(t >= 0 && t <= 1)` also rejects NaN.
+  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
+    throw new TypeError(`${what} must be a number in [0, 1], got ${describe(t)}`);
+  }
+}
+
+function isArrayLike(x: unknown): x is ArrayLike<number> {
+  return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+}
+
+function readPair(a: FrameSource, b: FrameSource): Promise<[RawImage, RawImage]> {
+  return Promise.all([readPixels(a), readPixels(b)]);
+}
+
+/** One output frame out of `pixels` at byte `offset`: a VideoFrame for two VideoFrames. */
+function wrap(pixels: ArrayBuffer, size: Size, a: FrameSource, b: FrameSource, t: number, offset: number): ImageData | VideoFrame {
+  if (isVideoFrame(a) && isVideoFrame(b)) {
+    // Timestamps are integers in µs; interpolate linearly, like the picture.
+    const timestamp = Math.round(a.timestamp + (b.timestamp - a.timestamp) * t);
+    return toVideoFrame(pixels, size.width, size.height, timestamp, offset);
+  }
+  return toImageData(pixels, size.width, size.height, offset);
+}

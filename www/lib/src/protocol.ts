@@ -1,0 +1,65 @@
+// Messages between the page-side `Interpolator` and its worker. Every request carries an `id`;
+// the worker answers each with exactly one `Response` of the same id. Pixel and float buffers
+// travel as transferred ArrayBuffers (moved, not copied).
+
+/** Backend requested by the caller. */
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+
+/** Backend actually in use. */
+export type BackendName = 'webgpu' | 'cpu';
+
+/** What the WebGPU adapter says about itself (from `GPUAdapter.info`). */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters such as SwiftShader: expect it to be very slow. */
+  isFallbackAdapter: boolean;
+}
+
+/** An 8-bit RGBA image; `pixels.byteLength === width * height * 4`. */
+export interface RawImage {
+  pixels: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+export type Request =
+  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice }
+  | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
+  | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
+  | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
+  | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number };
+
+export interface InitResult {
+  backend: BackendName;
+  adapterInfo: AdapterInfo | null;
+  /** Why 'auto' did not end up on WebGPU although an adapter existed (null otherwise). */
+  fallbackReason: string | null;
+}
+
+/** RGBA bytes of one frame or of several frames back to back. */
+export interface PixelsResult {
+  pixels: ArrayBuffer;
+}
+
+export interface FlowResult {
+  pixels: ArrayBuffer;
+  /** Float32, planar [4][height][width]. */
+  flow: ArrayBuffer;
+  /** Float32, [height][width]. */
+  mask: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+/** Error as sent over postMessage (Error objects lose their class there, so send the parts). */
+export interface ErrorPayload {
+  name: string;
+  message: string;
+}
+
+export type Response =
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult }
+  | { id: number; ok: false; error: ErrorPayload };

@@ -1,0 +1,202 @@
+// The worker that owns the wasm module and the model. It runs off the page's main thread
+// because a CPU-fallback interpolation takes seconds of blocking compute, and because WebGPU's
+// readback in burn is awaited from here without janking the page.
+//
+// Requests are served one at a time (see `queue`): the wasm `Engine` is a single RefCell-backed
+// handle, and running two forwards at once would only compete for the same device and double the
+// peak memory.
+
+import init, { Engine, type Frame } from '../pkg/inbetween_wasm.js';
+import type {
+  AdapterInfo,
+  BackendChoice,
+  ErrorPayload,
+  FlowResult,
+  InitResult,
+  PixelsResult,
+  RawImage,
+  Request,
+  Response,
+} from './protocol.js';
+
+// This file is compiled against the DOM lib (see tsconfig), so spell out the part of the
+// dedicated-worker global scope that it uses.
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<Request>) => void) | null;
+  postMessage(message: Response, transfer: Transferable[]): void;
+}
+const scope = self as unknown as WorkerScope;
+
+let engine: Engine | null = null;
+let queue: Promise<void> = Promise.resolve();
+
+scope.onmessage = (event) => {
+  const request = event.data;
+  queue = queue.then(() => serve(request));
+};
+
+async function serve(request: Request): Promise<void> {
+  let response: Response;
+  let transfer: Transferable[] = [];
+  try {
+    const [result, buffers] = await handle(request);
+    response = { id: request.id, ok: true, result };
+    transfer = buffers;
+  } catch (e) {
+    response = { id: request.id, ok: false, error: toPayload(e) };
+  }
+  try {
+    scope.postMessage(response, transfer);
+  } catch (e) {
+    // Only a bug could make the response uncloneable; still answer, so the caller never hangs.
+    scope.postMessage({ id: request.id, ok: false, error: toPayload(e) }, []);
+  }
+}
+
+type Handled = [InitResult | PixelsResult | FlowResult, Transferable[]];
+
+async function handle(request: Request): Promise<Handled> {
+  switch (request.type) {
+    case 'init':
+      return [await createEngine(request.model, request.backend), []];
+    case 'interpolate':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+        pixelsResult(await e.interpolate(a, b, request.t)),
+      );
+    case 'interpolateMany':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+        pixelsResult(await e.interpolateMany(a, b, request.ts)),
+      );
+    case 'interpolateMap':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+        pixelsResult(await e.interpolateMap(a, b, request.map)),
+      );
+    case 'interpolateWithFlow':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
+        const out = await e.interpolateWithFlow(a, b, request.t);
+        try {
+          // Each getter returns a fresh copy out of wasm memory, so the buffers are ours to move.
+          const result: FlowResult = {
+            pixels: ownBuffer(out.frame),
+            flow: ownBuffer(out.flow),
+            mask: ownBuffer(out.mask),
+            width: out.width,
+            height: out.height,
+          };
+          return [result, [result.pixels, result.flow, result.mask]];
+        } finally {
+          out.free();
+        }
+      });
+  }
+}
+
+function pixelsResult(pixels: Uint8Array): Handled {
+  const result: PixelsResult = { pixels: ownBuffer(pixels) };
+  return [result, [result.pixels]];
+}
+
+/** Prepares (pads + encodes) both frames, runs `f`, and frees the wasm handles whatever happens. */
+async function withFrames(
+  a: RawImage,
+  b: RawImage,
+  scale: number,
+  f: (e: Engine, a: Frame, b: Frame) => Promise<Handled>,
+): Promise<Handled> {
+  if (!engine) throw new Error('the inbetween engine is not initialised');
+  const e = engine;
+  // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
+  const fa = e.prepare(new Uint8Array(a.pixels), a.width, a.height, scale);
+  let fb: Frame | undefined;
+  try {
+    fb = e.prepare(new Uint8Array(b.pixels), b.width, b.height, scale);
+    return await f(e, fa, fb);
+  } finally {
+    fa.free();
+    fb?.free();
+  }
+}
+
+async function createEngine(model: ArrayBuffer, backend: BackendChoice): Promise<InitResult> {
+  if (engine) throw new Error('the inbetween engine is already initialised');
+  // The .wasm sits next to the glue; resolve it from this module so the package works from any
+  // URL it is served at, without a bundler.
+  await init({ module_or_path: new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url) });
+  const bytes = new Uint8Array(model);
+
+  if (backend === 'cpu') {
+    engine = await Engine.create(bytes, 'cpu');
+    return { backend: 'cpu', adapterInfo: null, fallbackReason: null };
+  }
+
+  // Ask for an adapter ourselves (wgpu asks again inside Engine.create): it tells us whether
+  // WebGPU is usable before we pay for a model upload, and gives the adapter's description.
+  const probe = await probeWebGpu();
+  if (!probe.adapter) {
+    if (backend === 'webgpu') {
+      throw new Error(`backend 'webgpu' was requested but WebGPU is not available: ${probe.reason}`);
+    }
+    engine = await Engine.create(bytes, 'cpu');
+    return { backend: 'cpu', adapterInfo: null, fallbackReason: null };
+  }
+
+  try {
+    engine = await Engine.create(bytes, 'webgpu');
+    return { backend: 'webgpu', adapterInfo: probe.adapter, fallbackReason: null };
+  } catch (e) {
+    // A bad model fails the same way on every backend: report it instead of retrying.
+    if (backend === 'webgpu' || isModelError(e)) throw e;
+    engine = await Engine.create(bytes, 'cpu');
+    return { backend: 'cpu', adapterInfo: null, fallbackReason: `WebGPU device creation failed: ${messageOf(e)}` };
+  }
+}
+
+async function probeWebGpu(): Promise<{ adapter: AdapterInfo | null; reason: string }> {
+  // `navigator.gpu` is absent outside secure contexts and in browsers without WebGPU.
+  const gpu = (navigator as Partial<Navigator>).gpu;
+  if (!gpu) return { adapter: null, reason: 'navigator.gpu is missing (no WebGPU in this browser, or not a secure context)' };
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return { adapter: null, reason: `navigator.gpu.requestAdapter() failed: ${messageOf(e)}` };
+  }
+  if (!adapter) {
+    return { adapter: null, reason: 'navigator.gpu.requestAdapter() returned no adapter (WebGPU disabled or blocked, or no usable GPU)' };
+  }
+  const info = adapter.info;
+  // `isFallbackAdapter` moved from GPUAdapter to GPUAdapterInfo; browsers may have either.
+  const legacy = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return {
+    adapter: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? legacy),
+    },
+    reason: '',
+  };
+}
+
+function isModelError(e: unknown): boolean {
+  return messageOf(e).startsWith('model data is not a valid inbetween model');
+}
+
+/** The typed array's own ArrayBuffer when it spans all of it (wasm-bindgen returns fresh
+ * copies), else a copy: only a whole buffer can be transferred. */
+function ownBuffer(view: Uint8Array | Float32Array): ArrayBuffer {
+  const { buffer } = view;
+  if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength) {
+    return buffer;
+  }
+  return view.slice().buffer as ArrayBuffer;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function toPayload(e: unknown): ErrorPayload {
+  return { name: e instanceof Error ? e.name : 'Error', message: messageOf(e) };
+}
