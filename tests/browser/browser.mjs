@@ -10,7 +10,6 @@ export const CHROMIUM = process.env.INBETWEEN_CHROMIUM ?? '/usr/bin/chromium';
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 const BASE_ARGS = [
-  '--headless=new',
   '--no-sandbox',
   '--no-first-run',
   '--disable-background-networking',
@@ -29,21 +28,35 @@ const WEBGPU_ARGS = [
   '--use-vulkan=swiftshader',
 ];
 
+// For a machine with a real GPU (the bench script's --no-swiftshader): WebGPU still needs the
+// unsafe flag (and Vulkan on Linux), but Chromium picks the GPU's own driver, even when it is on
+// the blocklist.
+const REAL_GPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--ignore-gpu-blocklist',
+];
+
 /**
  * A fresh browser profile (its own --user-data-dir, so no Cache API state leaks between test
  * files) with one page.
- * @param {{ webgpu?: boolean, log?: (line: string) => void }} [options]
+ * The defaults are the tests' setup; `swiftshader: false`, `headless: false` and
+ * `executablePath` are for benchmarking on a machine with a real GPU (scripts/bench-browser.mjs).
+ * @param {{ webgpu?: boolean, swiftshader?: boolean, headless?: boolean, executablePath?: string,
+ *   log?: (line: string) => void }} [options]
  */
-export async function launch({ webgpu = true, log = () => {} } = {}) {
+export async function launch({
+  webgpu = true, swiftshader = true, headless = true, executablePath = CHROMIUM, log = () => {},
+} = {}) {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-chromium-'));
+  const gpuArgs = webgpu ? (swiftshader ? WEBGPU_ARGS : REAL_GPU_ARGS) : [];
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: webgpu ? [...BASE_ARGS, ...WEBGPU_ARGS] : BASE_ARGS,
-    env: {
-      ...process.env,
-      VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json',
-    },
+    executablePath,
+    headless,
+    args: [...(headless ? ['--headless=new'] : []), ...BASE_ARGS, ...gpuArgs],
+    env: swiftshader
+      ? { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' }
+      : process.env,
     // Slow SwiftShader runs must not trip Playwright's default 30 s timeouts; node:test's
     // per-test timeouts bound every test instead.
     timeout: 120_000,

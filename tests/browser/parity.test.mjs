@@ -49,15 +49,33 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assertParity(r, BOUND_F32, 'webgpu/f32');
   });
 
-  test("'auto' picks WebGPU when an adapter exists", { timeout: 5 * MINUTE }, async () => {
+  test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", { timeout: 5 * MINUTE }, async () => {
     const r = await browser.page.evaluate(async (o) => {
       const interp = await window.harness.lib.createInterpolator(o);
       const out = { backend: interp.backend, adapterInfo: interp.adapterInfo, fallbackReason: interp.fallbackReason };
       interp.dispose();
       return out;
     }, { backend: 'auto', ...F32_MODEL });
-    assert.equal(r.backend, 'webgpu');
-    assert.ok(r.adapterInfo);
-    assert.equal(r.fallbackReason, null);
+    // The only adapter here is SwiftShader (isFallbackAdapter, checked above).
+    assert.equal(r.backend, 'cpu');
+    assert.equal(r.adapterInfo, null);
+    assert.match(r.fallbackReason, /software fallback .*swiftshader.*CPU path is faster/);
+  });
+
+  test('a lost GPU device rejects later calls with a clear Error', { timeout: 10 * MINUTE }, async () => {
+    const r = await browser.page.evaluate(async (o) => {
+      const { lib, errorOf } = window.harness;
+      const interp = await lib.createInterpolator(o);
+      const a = new ImageData(new Uint8ClampedArray(32 * 24 * 4).fill(120), 32, 24);
+      const first = (await interp.interpolate(a, a, 0.5)).width;
+      const lost = await interp._loseDeviceForTesting();
+      const after = await errorOf(() => interp.interpolate(a, a, 0.5));
+      interp.dispose();
+      return { first, lost, after };
+    }, { backend: 'webgpu', ...F32_MODEL });
+    assert.equal(r.first, 32);
+    assert.equal(r.lost, true);
+    assert.equal(r.after?.name, 'Error', JSON.stringify(r.after));
+    assert.match(r.after.message, /the GPU device was lost/);
   });
 });

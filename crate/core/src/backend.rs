@@ -47,11 +47,12 @@ pub async fn device_async(kind: BackendKind) -> Result<Device> {
             if let Some(device) = GPU.with(|g| g.borrow().clone()) {
                 return Ok(device);
             }
-            let device = Device::wgpu_options()
-                .init_async()
+            let (device, setup) = Device::wgpu_options()
+                .init_with_setup_async()
                 .await
                 .map_err(|e| Error::Gpu(e.to_string()))?;
             GPU.with(|g| *g.borrow_mut() = Some(device.clone()));
+            keep_wgpu_device(setup.device);
             Ok(device)
         }
         #[cfg(not(all(feature = "wgpu", target_family = "wasm")))]
@@ -75,8 +76,11 @@ fn gpu_device() -> Result<Device> {
     GPU.get_or_init(|| {
         // wgpu's adapter request can panic deep inside when no driver is present; keep that
         // from reaching the caller as a crash.
-        match std::panic::catch_unwind(|| Device::wgpu_options().init()) {
-            Ok(Ok(device)) => Ok(device),
+        match std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup()) {
+            Ok(Ok((device, setup))) => {
+                keep_wgpu_device(setup.device);
+                Ok(device)
+            }
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("no usable GPU adapter (wgpu initialisation panicked)".into()),
         }
@@ -88,4 +92,34 @@ fn gpu_device() -> Result<Device> {
 #[cfg(not(all(feature = "wgpu", not(target_family = "wasm"))))]
 fn gpu_device() -> Result<Device> {
     Err(Error::Gpu("this build has no wgpu backend".into()))
+}
+
+#[cfg(feature = "wgpu")]
+thread_local! {
+    /// The wgpu device behind the burn device, kept only so tests can lose it on purpose.
+    static WGPU_DEVICE: std::cell::RefCell<Option<burn::tensor::wgpu::wgpu::Device>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(feature = "wgpu")]
+fn keep_wgpu_device(device: burn::tensor::wgpu::wgpu::Device) {
+    WGPU_DEVICE.with(|d| *d.borrow_mut() = Some(device));
+}
+
+/// Destroys the GPU device, as a driver reset would, so tests can check that a lost device
+/// gives `Error::DeviceLost` instead of a crash. Every later GPU operation in the process (or
+/// the browser worker) fails. Returns whether there was a GPU device to lose.
+pub fn lose_gpu_device_for_testing() -> bool {
+    #[cfg(feature = "wgpu")]
+    {
+        WGPU_DEVICE.with(|d| match d.borrow().as_ref() {
+            Some(device) => {
+                device.destroy();
+                true
+            }
+            None => false,
+        })
+    }
+    #[cfg(not(feature = "wgpu"))]
+    false
 }

@@ -68,6 +68,9 @@ pub enum Error {
     #[error("GPU backend unavailable: {0}")]
     Gpu(String),
 
+    #[error("the GPU device was lost ({0}); create a new interpolator to continue")]
+    DeviceLost(String),
+
     #[error("backend error: {0}")]
     Backend(String),
 

@@ -29,7 +29,7 @@ use std::path::Path;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor, TensorData};
 
-pub use backend::{BackendKind, device, device_async};
+pub use backend::{BackendKind, device, device_async, lose_gpu_device_for_testing};
 pub use error::{Error, Result};
 pub use image::{ImageRef, MAX_SIDE, planar_to_u8};
 use model::{BlockTrace, IFNet};
@@ -123,18 +123,44 @@ impl Interpolated {
 pub async fn read_f32_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     t.into_data_async()
         .await
-        .map_err(|e| Error::Backend(format!("{e:?}")))?
+        .map_err(execution_error)?
         .try_into_vec::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
+        .map_err(|e| read_error(format!("{e:?}")))
+}
+
+/// A failed readback. cubecl marks a wgpu device poisoned when wgpu reports it lost (driver
+/// reset, GPU removed, tab backgrounded too long), and every later sync point fails with it.
+fn execution_error(e: burn::tensor::ExecutionError) -> Error {
+    // burn 0.22.1 wraps the poison of a readback in a generic storage error, so the variant
+    // alone does not tell; the message does ("The device is poisoned").
+    if e.is_device_poisoned() {
+        Error::DeviceLost(e.reason().to_string())
+    } else {
+        read_error(e.reason().to_string())
+    }
+}
+
+/// burn 0.22.1 hands back the data of a poisoned device lazily and reports the poison as a
+/// storage access error when the bytes are read, so the message is what tells.
+fn read_error(message: String) -> Error {
+    // The message arrives Debug-formatted, with its newlines escaped.
+    let message = message.replace("\\n", "\n");
+    if message.contains("device is poisoned") {
+        let reason = message.split("Caused by:").nth(1).unwrap_or(&message);
+        let reason = reason.split("Backtrace").next().unwrap_or(reason);
+        Error::DeviceLost(reason.trim().trim_end_matches(':').to_string())
+    } else {
+        Error::Backend(message)
+    }
 }
 
 /// Synchronous readback of a float tensor (native only; the browser reads back asynchronously).
 #[cfg(not(target_family = "wasm"))]
 pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     t.try_into_data()
-        .map_err(|e| Error::Backend(format!("{e:?}")))?
+        .map_err(execution_error)?
         .try_into_vec::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
+        .map_err(|e| read_error(format!("{e:?}")))
 }
 
 /// The RIFE model on one device, plus the pre- and post-processing around it.

@@ -160,6 +160,13 @@ impl Engine {
         out.frame_rgba8_async().await.map_err(js_err)
     }
 
+    /// Destroys the GPU device, as a driver reset would, so tests can check that a lost device
+    /// gives an Error. Every later call of this engine fails. Returns whether a GPU was lost.
+    #[wasm_bindgen(js_name = loseDeviceForTesting)]
+    pub fn lose_device_for_testing(&self) -> bool {
+        self.backend == BackendKind::Gpu && inbetween::lose_gpu_device_for_testing()
+    }
+
     /// The frame at time `t` with the flow and blend mask that made it.
     #[wasm_bindgen(js_name = interpolateWithFlow)]
     pub async fn interpolate_with_flow(

@@ -23,6 +23,7 @@ import type {
   BackendName,
   FlowResult,
   InitResult,
+  LostResult,
   PixelsResult,
   RawImage,
 } from './protocol.js';
@@ -220,6 +221,17 @@ export class Interpolator {
       width: out.width,
       height: out.height,
     };
+  }
+
+  /**
+   * Test hook, not part of the API: destroys the WebGPU device as a driver reset would, so
+   * tests can check that a lost device rejects later calls with a clear Error. Resolves to
+   * whether there was a GPU device to lose.
+   */
+  async _loseDeviceForTesting(): Promise<boolean> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    const { lost } = await this.#client.call<LostResult>({ type: 'loseDeviceForTesting' });
+    return lost;
   }
 
   /** Stops the worker and frees the model (GPU memory included). Pending calls reject. */

@@ -30,7 +30,8 @@ export type Request =
   | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
-  | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number };
+  | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
+  | { id: number; type: 'loseDeviceForTesting' };
 
 export interface InitResult {
   backend: BackendName;
@@ -60,6 +61,11 @@ export interface ErrorPayload {
   message: string;
 }
 
+/** Answer to `loseDeviceForTesting`. */
+export interface LostResult {
+  lost: boolean;
+}
+
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult }
   | { id: number; ok: false; error: ErrorPayload };
