@@ -117,11 +117,7 @@ fn warp_agrees_across_backends() {
         .unwrap()
     };
     let (cpu, gpu) = (run(&Device::flex()), run(&gpu()));
-    let d = cpu
-        .iter()
-        .zip(&gpu)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let d = max_diff(&cpu, &gpu);
     assert!(d < 1e-5, "warp differs between flex and wgpu by {d}");
 }
 
@@ -142,11 +138,7 @@ fn known_failure_wgpu_grid_sample_permuted_grid() {
         read_f32(t4(img.clone(), [1, 3, h, w], device).grid_sample_2d(grid, options)).unwrap()
     };
     let (cpu, gpu) = (run(&Device::flex()), run(&gpu()));
-    let d = cpu
-        .iter()
-        .zip(&gpu)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let d = max_diff(&cpu, &gpu);
     assert!(
         d > 1e-3,
         "wgpu grid_sample_2d now handles a permuted grid (max diff {d}): the burn bug is fixed, remove this known-failure test"
