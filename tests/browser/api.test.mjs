@@ -2,33 +2,23 @@
 // flow and mask output, interpolateMany / interpolateMap agreeing with interpolate, the three
 // input types, VideoFrame timestamps, and that the caller's objects are left untouched.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launch, REPO } from './browser.mjs';
-import { startServer } from './server.mjs';
+import { before, describe, test } from 'node:test';
+import { openTestPage } from './fixture.mjs';
 import { assertParity, BOUND_F32, F32_MODEL } from './common.mjs';
 
 const MINUTE = 60_000;
 
 describe('Interpolator API (CPU fallback, f32 model)', () => {
-  let server;
-  let browser;
+  const fx = openTestPage({ webgpu: true });
   before(async () => {
-    server = await startServer({ mounts: { '/': REPO } });
-    browser = await launch({ webgpu: true, log: (line) => console.log(line) });
-    await browser.open(`${server.origin}/tests/browser/page.html`);
     // One interpolator for the whole file, kept on the page.
-    await browser.page.evaluate(async (o) => {
+    await fx.browser.page.evaluate(async (o) => {
       window.interp = await window.harness.lib.createInterpolator(o);
     }, { backend: 'cpu', ...F32_MODEL });
   });
-  after(async () => {
-    await browser?.page.evaluate(() => window.interp?.dispose()).catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
 
   test('interpolateWithFlow: image as interpolate(), flow and mask match the golden block4', { timeout: 5 * MINUTE }, async (t) => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
       const flowed = await window.interp.interpolateWithFlow(g.a, g.b, g.t, { scale: g.scale });
@@ -63,7 +53,7 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
   });
 
   test('interpolateMany equals interpolate at each t; interpolateMap with a constant map too', { timeout: 5 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
       const opts = { scale: g.scale };
@@ -93,7 +83,7 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
   });
 
   test('ImageBitmap and VideoFrame inputs give the ImageData result; VideoFrame timestamps interpolate; inputs stay open', { timeout: 5 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
       const opts = { scale: g.scale };
@@ -140,7 +130,7 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
   });
 
   test('concurrent calls are all answered; dispose() rejects what is pending and later calls', { timeout: 5 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
       const small = h.crop(g.a, [0, 64, 0, 64]);

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { launch, REPO } from './browser.mjs';
-import { startServer } from './server.mjs';
+import { before, describe, test } from 'node:test';
+import { REPO } from './browser.mjs';
+import { openTestPage } from './fixture.mjs';
 import { F16_SHA256 } from './common.mjs';
 
 const MINUTE = 60_000;
@@ -13,10 +13,9 @@ const MINUTE = 60_000;
 const GARBAGE = randomBytes(64 * 1024);
 
 describe('errors', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({
+  const fx = openTestPage({
+    webgpu: true,
+    server: {
       // /broken/ is the built library without its wasm glue (www/lib/pkg missing): the worker
       // cannot load, which must surface as an Error rather than a promise that never settles.
       mounts: {
@@ -29,21 +28,16 @@ describe('errors', () => {
         // A real file cut short: the header parses, the tensors are missing.
         '/truncated.bpk': { body: readFileSync(`${REPO}/models/rife-4.25-f16.bpk`).subarray(0, 1 << 20) },
       },
-    });
-    browser = await launch({ webgpu: true, log: (line) => console.log(line) });
-    await browser.open(`${server.origin}/tests/browser/page.html`);
-    await browser.page.evaluate(async () => {
+    },
+  });
+  before(async () => {
+    await fx.browser.page.evaluate(async () => {
       window.interp = await window.harness.lib.createInterpolator({ backend: 'cpu' });
     });
   });
-  after(async () => {
-    await browser?.page.evaluate(() => window.interp?.dispose()).catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
 
   test('bad arguments are TypeErrors that name the problem', { timeout: MINUTE }, async () => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const { errorOf } = window.harness;
       const i = window.interp;
       const a = new ImageData(40, 24);
@@ -100,7 +94,7 @@ describe('errors', () => {
   test('the wasm Engine rejects bad input with the Rust message (as Error)', { timeout: 2 * MINUTE }, async () => {
     // The layer under the TypeScript checks, called directly: these are the messages the worker
     // forwards when something slips past the TS layer.
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const { errorOf } = window.harness;
       const glue = await import('/www/lib/pkg/inbetween_wasm.js');
       await glue.default({ module_or_path: '/www/lib/pkg/inbetween_wasm_bg.wasm' });
@@ -151,7 +145,7 @@ describe('errors', () => {
   });
 
   test('a corrupt model file is rejected: by the Rust loader, or by the sha256 check', { timeout: 2 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async (packagedSha) => {
+    const r = await fx.browser.page.evaluate(async (packagedSha) => {
       const { errorOf, lib } = window.harness;
       return {
         noHash: await errorOf(() => lib.createInterpolator({ backend: 'cpu', modelUrl: '/garbage.bpk' })),
@@ -174,7 +168,7 @@ describe('errors', () => {
   });
 
   test('a worker that cannot load rejects createInterpolator with an Error', { timeout: MINUTE }, async () => {
-    const e = await browser.page.evaluate(async () => {
+    const e = await fx.browser.page.evaluate(async () => {
       const broken = await import('/broken/dist/index.js');
       return window.harness.errorOf(() => broken.createInterpolator({ backend: 'cpu' }));
     });
@@ -184,20 +178,10 @@ describe('errors', () => {
 });
 
 describe('a browser without --enable-unsafe-webgpu', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ mounts: { '/': REPO } });
-    browser = await launch({ webgpu: false, log: (line) => console.log(line) });
-    await browser.open(`${server.origin}/tests/browser/page.html`);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const fx = openTestPage({ webgpu: false });
 
   test("forcing 'webgpu' is a clear Error; 'auto' falls back to the CPU", { timeout: 3 * MINUTE }, async (t) => {
-    const r = await browser.page.evaluate(async () => {
+    const r = await fx.browser.page.evaluate(async () => {
       const { errorOf, lib, goldenCase } = window.harness;
       const forced = await errorOf(() => lib.createInterpolator({ backend: 'webgpu' }));
       const interp = await lib.createInterpolator({ backend: 'auto' });

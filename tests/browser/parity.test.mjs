@@ -2,28 +2,17 @@
 // WebGPU (SwiftShader, a software GPU at ≈0.2 GFLOP/s: hence the half-scale 301x173 case, about
 // the cheapest real one, and the generous timeouts).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launch, REPO } from './browser.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { openTestPage } from './fixture.mjs';
 import { assertParity, BOUND_F16, BOUND_F32, describeParity, F32_MODEL } from './common.mjs';
 
 const MINUTE = 60_000;
 
 describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.5)', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ mounts: { '/': REPO } });
-    browser = await launch({ webgpu: true, log: (line) => console.log(line) });
-    await browser.open(`${server.origin}/tests/browser/page.html`);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const fx = openTestPage({ webgpu: true });
 
   test('CPU fallback, f32 model', { timeout: 5 * MINUTE }, async (t) => {
-    const r = await browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...F32_MODEL });
+    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...F32_MODEL });
     t.diagnostic(describeParity(r));
     assert.equal(r.backend, 'cpu');
     assert.equal(r.adapterInfo, null);
@@ -31,14 +20,14 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   });
 
   test('CPU fallback, packaged f16 model (default modelUrl)', { timeout: 5 * MINUTE }, async (t) => {
-    const r = await browser.page.evaluate(() => window.harness.parity({ backend: 'cpu' }));
+    const r = await fx.browser.page.evaluate(() => window.harness.parity({ backend: 'cpu' }));
     t.diagnostic(describeParity(r));
     assert.equal(r.backend, 'cpu');
     assertParity(r, BOUND_F16, 'cpu/f16');
   });
 
   test('WebGPU (SwiftShader), f32 model', { timeout: 10 * MINUTE }, async (t) => {
-    const r = await browser.page.evaluate((o) => window.harness.parity(o), { backend: 'webgpu', runs: 2, ...F32_MODEL });
+    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'webgpu', runs: 2, ...F32_MODEL });
     t.diagnostic(describeParity(r));
     t.diagnostic(`adapter: ${JSON.stringify(r.adapterInfo)}`);
     assert.equal(r.backend, 'webgpu');
@@ -50,7 +39,7 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   });
 
   test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", { timeout: 5 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async (o) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
       const interp = await window.harness.lib.createInterpolator(o);
       const out = { backend: interp.backend, adapterInfo: interp.adapterInfo, fallbackReason: interp.fallbackReason };
       interp.dispose();
@@ -63,7 +52,7 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   });
 
   test('a lost GPU device rejects later calls with a clear Error', { timeout: 10 * MINUTE }, async () => {
-    const r = await browser.page.evaluate(async (o) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
       const { lib, errorOf } = window.harness;
       const interp = await lib.createInterpolator(o);
       const a = new ImageData(new Uint8ClampedArray(32 * 24 * 4).fill(120), 32, 24);
