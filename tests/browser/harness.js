@@ -205,8 +205,44 @@ function maxAbsDiff(x, y) {
   return max;
 }
 
+/**
+ * Runs `interpolateVideo` on the file at `url` and returns the result as base64 (for ffprobe on
+ * the Node side), the summary and what the progress callback saw. `abortAt`: abort once this
+ * many output frames are done. `options.interpolator === 'page'` uses window.videoInterp.
+ */
+async function runVideo(url, options = {}, { abortAt = null } = {}) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const input = await response.blob();
+  const controller = new AbortController();
+  const stages = [];
+  let last = null;
+  let summary = null;
+  const opts = { ...options };
+  if (opts.interpolator === 'page') opts.interpolator = window.videoInterp;
+  const t0 = performance.now();
+  let blob;
+  try {
+    blob = await lib.interpolateVideo(input, opts, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (stages[stages.length - 1] !== p.stage) stages.push(p.stage);
+        last = p;
+        if (p.summary) summary = p.summary;
+        if (abortAt !== null && p.framesDone >= abortAt && p.stage === 'interpolating') controller.abort();
+      },
+    });
+  } catch (e) {
+    return { error: { name: e?.name, message: e?.message ?? String(e), isTypeError: e instanceof TypeError }, stages, last, ms: performance.now() - t0 };
+  }
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { base64: btoa(binary), type: blob.type, summary, stages, last, ms: performance.now() - t0 };
+}
+
 window.harness = {
   lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, toInput, toImageData,
-  closeIfFrame, errorOf, maxAbsDiff,
+  closeIfFrame, errorOf, maxAbsDiff, runVideo,
 };
 window.harnessReady = true;

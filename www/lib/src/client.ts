@@ -1,6 +1,7 @@
 // The page side of the worker protocol: numbered requests, one promise per request.
 
 import type { ErrorPayload, Request, Response } from './protocol.js';
+import type { VideoProgress } from './video.js';
 
 /** A request before the client numbers it. */
 export type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
@@ -8,6 +9,17 @@ export type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  onProgress?: ((progress: VideoProgress) => void) | undefined;
+}
+
+export interface CallOptions {
+  /** Progress reports the worker sends before its answer (video jobs). */
+  onProgress?: ((progress: VideoProgress) => void) | undefined;
+  /**
+   * Rejects the call at once with the signal's reason and asks the worker to stop the request
+   * (it checks between frames, so the worker is free again soon after).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export class WorkerClient {
@@ -33,11 +45,23 @@ export class WorkerClient {
     };
   }
 
-  call<T>(request: Unnumbered<Request>, transfer: Transferable[] = []): Promise<T> {
+  call<T>(request: Unnumbered<Request>, transfer: Transferable[] = [], options: CallOptions = {}): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
+    const { signal, onProgress } = options;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const onAbort = () => {
+        if (!this.#pending.delete(id)) return;
+        if (!this.#dead) this.#worker.postMessage({ type: 'cancel', target: id, id: this.#nextId++ } as Request);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const settle = <A>(f: (a: A) => void) => (a: A) => {
+        signal?.removeEventListener('abort', onAbort);
+        f(a);
+      };
+      this.#pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject), onProgress });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#worker.postMessage({ ...request, id } as Request, transfer);
     });
   }
@@ -54,6 +78,17 @@ export class WorkerClient {
   #settle(response: Response): void {
     const pending = this.#pending.get(response.id);
     if (!pending) return;
+    if ('progress' in response) {
+      // The caller's callback must not break the protocol: report its errors, keep going.
+      try {
+        pending.onProgress?.(response.progress);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+      return;
+    }
     this.#pending.delete(response.id);
     if (response.ok) pending.resolve(response.result);
     else pending.reject(fromPayload(response.error));
@@ -62,8 +97,15 @@ export class WorkerClient {
 
 /** Rebuilds the worker's error with its class, so a TypeError stays a TypeError. */
 function fromPayload(payload: ErrorPayload): Error {
+  if (payload.name === 'AbortError') return new DOMException(payload.message, 'AbortError');
   const error = payload.name === 'TypeError' ? new TypeError(payload.message)
     : payload.name === 'RangeError' ? new RangeError(payload.message)
     : new Error(payload.message);
   return error;
+}
+
+/** What an aborted call rejects with: the signal's reason, like fetch. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('the operation was aborted', 'AbortError');
 }

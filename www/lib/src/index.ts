@@ -4,7 +4,7 @@
 // module and the model; this side validates arguments (so mistakes fail fast, with TypeErrors,
 // before any pixels are copied), copies pixels out of the caller's images, and wraps results.
 
-import { WorkerClient } from './client.js';
+import { type CallOptions, WorkerClient } from './client.js';
 import { loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
@@ -26,10 +26,15 @@ import type {
   LostResult,
   PixelsResult,
   RawImage,
+  VideoJobOptions,
+  VideoResult,
 } from './protocol.js';
 
 export type { AdapterInfo, BackendChoice, BackendName, FrameSource };
 export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 };
+export * from './visualize.js';
+export * from './video.js';
+export * from './sequence.js';
 
 /** Smallest and largest `scale` (RIFE's `--scale`: flow is estimated at `1/scale` resolution). */
 export const SCALE_RANGE: readonly [number, number] = [0.25, 4];
@@ -232,6 +237,13 @@ export class Interpolator {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
     const { lost } = await this.#client.call<LostResult>({ type: 'loseDeviceForTesting' });
     return lost;
+  }
+
+  /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
+  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions): Promise<Blob> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options }, [], call);
+    return blob;
   }
 
   /** Stops the worker and frees the model (GPU memory included). Pending calls reject. */

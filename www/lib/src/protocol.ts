@@ -2,6 +2,11 @@
 // the worker answers each with exactly one `Response` of the same id. Pixel and float buffers
 // travel as transferred ArrayBuffers (moved, not copied).
 
+import type { VideoJobOptions } from './video-job.js';
+import type { VideoProgress } from './video.js';
+
+export type { VideoJobOptions };
+
 /** Backend requested by the caller. */
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -31,7 +36,10 @@ export type Request =
   | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
-  | { id: number; type: 'loseDeviceForTesting' };
+  | { id: number; type: 'loseDeviceForTesting' }
+  | { id: number; type: 'video'; input: Blob; options: VideoJobOptions }
+  /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
+  | { id: number; type: 'cancel'; target: number };
 
 export interface InitResult {
   backend: BackendName;
@@ -66,6 +74,13 @@ export interface LostResult {
   lost: boolean;
 }
 
+/** Answer to 'video'. */
+export interface VideoResult {
+  blob: Blob;
+}
+
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult }
-  | { id: number; ok: false; error: ErrorPayload };
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult }
+  | { id: number; ok: false; error: ErrorPayload }
+  /** Not an answer: a progress report of a running 'video' job; the answer comes later. */
+  | { id: number; progress: VideoProgress };

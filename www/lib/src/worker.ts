@@ -7,8 +7,10 @@
 // peak memory.
 
 import init, { Engine, type Frame } from '../pkg/inbetween_wasm.js';
+import { runVideoJob } from './video-job.js';
 import type {
   AdapterInfo,
+  BackendName,
   BackendChoice,
   ErrorPayload,
   FlowResult,
@@ -18,22 +20,31 @@ import type {
   RawImage,
   Request,
   Response,
+  VideoResult,
 } from './protocol.js';
 
 // This file is compiled against the DOM lib (see tsconfig), so spell out the part of the
 // dedicated-worker global scope that it uses.
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Request>) => void) | null;
-  postMessage(message: Response, transfer: Transferable[]): void;
+  postMessage(message: Response, transfer?: Transferable[]): void;
 }
 const scope = self as unknown as WorkerScope;
 
 let engine: Engine | null = null;
+let backendName: BackendName = 'cpu';
 let queue: Promise<void> = Promise.resolve();
+/** Ids of 'video' requests the page gave up on; their jobs stop at the next frame. */
+const cancelled = new Set<number>();
 
 scope.onmessage = (event) => {
   const request = event.data;
-  queue = queue.then(() => serve(request));
+  // Cancels jump the queue: the job they target is what occupies it.
+  if (request.type === 'cancel') {
+    cancelled.add(request.target);
+    return;
+  }
+  queue = queue.then(() => serve(request)).finally(() => cancelled.delete(request.id));
 };
 
 async function serve(request: Request): Promise<void> {
@@ -54,12 +65,28 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | LostResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult, Transferable[]];
 
 async function handle(request: Request): Promise<Handled> {
   switch (request.type) {
-    case 'init':
-      return [await createEngine(request.model, request.backend), []];
+    case 'init': {
+      const result = await createEngine(request.model, request.backend);
+      backendName = result.backend;
+      return [result, []];
+    }
+    case 'cancel':
+      throw new Error('internal error: cancel requests are served in onmessage, never queued');
+    case 'video': {
+      if (!engine) throw new Error('the inbetween engine is not initialised');
+      const id = request.id;
+      const blob = await runVideoJob(request.input, request.options, {
+        engine,
+        backend: backendName,
+        cancelled: () => cancelled.has(id),
+        progress: (progress) => scope.postMessage({ id, progress }),
+      });
+      return [{ blob }, []];
+    }
     case 'interpolate':
       return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
         pixelsResult(await e.interpolate(a, b, request.t)),

