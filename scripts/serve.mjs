@@ -105,7 +105,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   };
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const port = Number(opt('--port', process.env.PORT ?? '8080'));
-  const { origin } = await serve({ dir: opt('--dir', repo), port });
+  // A busy port (another server, an earlier run) should not stop the demo: try the next few.
+  let server;
+  for (let p = port; !server; p++) {
+    try {
+      server = await serve({ dir: opt('--dir', repo), port: p });
+    } catch (e) {
+      if (e?.code !== 'EADDRINUSE' || p >= port + 20 || port === 0) throw e;
+      console.log(`port ${p} is in use, trying ${p + 1}`);
+    }
+  }
+  const { origin } = server;
   console.log(`serving ${opt('--dir', repo)} at ${origin}/ (Ctrl-C to stop)`);
   console.log(`demo page: ${origin}/www/demo/`);
 }
