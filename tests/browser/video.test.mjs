@@ -21,8 +21,13 @@ const real = realClipPair(dir, REAL);
 
 describe('interpolateVideo', () => {
   const fx = openTestPage({ server: { mounts: { '/': REPO, '/clips/': dir } } });
+  /** Console lines of the page and its workers (the library's worker among them). */
+  const logs = [];
   before(async () => {
-    await fx.browser.page.evaluate(async () => {
+    const { page } = fx.browser;
+    page.on('console', (m) => logs.push(m.text()));
+    page.on('worker', (w) => w.on('console', (m) => logs.push(m.text())));
+    await page.evaluate(async () => {
       window.videoInterp = await window.harness.lib.createInterpolator({ backend: 'cpu' });
     });
   });
@@ -39,6 +44,10 @@ describe('interpolateVideo', () => {
       delete r.base64;
     }
     return r;
+  }
+
+  function close(a, b, msg) {
+    assert.ok(Math.abs(a - b) < 1e-3, `${msg}: ${a} vs ${b}`);
   }
 
   function assertMonotonic(frames) {
@@ -144,5 +153,90 @@ describe('interpolateVideo', () => {
     t.diagnostic(`mean PSNR over ${n} held-back frames: RIFE ${(rife / n).toFixed(2)} dB, blend ${(naive / n).toFixed(2)} dB, RIFE better on ${wins}`);
     assert.ok(rife / n > naive / n + 0.5, `RIFE ${(rife / n).toFixed(2)} dB vs blend ${(naive / n).toFixed(2)} dB`);
     assert.ok(wins >= n * 0.75, `RIFE better on ${wins} of ${n} frames`);
+  });
+  test('slow motion: 24 -> 48 fps played 2x slower; audio left out', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('h264aac.mp4', { fps: 48, slowdown: 2 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const out = probe(r.file);
+    assert.equal(out.frames.length, 48);
+    assertMonotonic(out.frames);
+    close(out.frames[1] - out.frames[0], 1 / 24, 'frames 1/24 s apart');
+    assert.equal(out.audio, undefined);
+    assert.equal(r.summary.audio, 'dropped');
+    close(r.summary.duration, 2, 'duration');
+  });
+
+  test('pulldown (24 fps shown at 25): duplicates dropped, no frozen steps left', { timeout: 5 * MINUTE }, async (t) => {
+    const on = await run('pulldown.mp4', { factor: 2 });
+    const off = await run('pulldown.mp4', { factor: 2, dedupe: false });
+    assert.equal(on.error, undefined, JSON.stringify(on.error));
+    assert.equal(on.summary.duplicates, 2);
+    assert.equal(off.summary.duplicates, 0);
+    // The least motion between consecutive output frames (leaving out the held last frame), as
+    // the share of values that changed by more than codec noise (12 levels): a repeated frame
+    // changes almost none, while the scrolling picture changes a good part of the frame.
+    const still = (file) => {
+      const f = decodeRgb(file, 128, 72);
+      let min = Infinity;
+      let at = -1;
+      for (let i = 1; i < f.length - 2; i++) {
+        let n = 0;
+        for (let k = 0; k < f[i].length; k++) if (Math.abs(f[i][k] - f[i - 1][k]) > 12) n++;
+        if (n / f[i].length < min) [min, at] = [n / f[i].length, i];
+      }
+      t.diagnostic(`${path.basename(file)}: least motion ${(100 * min).toFixed(2)}% at frame ${at} of ${f.length}`);
+      return min;
+    };
+    const [withDedupe, without] = [still(on.file), still(off.file)];
+    assert.ok(without < 0.01, 'without dedupe the repeated frame freezes the motion');
+    assert.ok(withDedupe > 0.015, 'with dedupe every step moves');
+    assert.equal(probe(on.file).frames.length, 100);
+  });
+
+  test('bad files: a clear error each, quickly, and the interpolator still works after', { timeout: 5 * MINUTE }, async () => {
+    const cases = {
+      'empty.mp4': /empty/,
+      'garbage.mp4': /not a video this browser can read/,
+      'truncated.mp4': /damaged|truncated|not a video/,
+      'hevc.mp4': /cannot decode the file's HEVC/,
+    };
+    for (const [clip, pattern] of Object.entries(cases)) {
+      const r = await run(clip, { factor: 2 });
+      assert.ok(r.error, `${clip}: expected an error`);
+      assert.match(r.error.message, pattern, `${clip}: ${r.error.message}`);
+      assert.ok(r.ms < 30_000, `${clip}: took ${r.ms} ms`);
+    }
+    const ok = await run('h264aac.mp4', { factor: 2 });
+    assert.equal(ok.error, undefined);
+  });
+
+  test('bad options are TypeErrors before any work', { timeout: MINUTE }, async () => {
+    for (const options of [{ factor: 2.5 }, { factor: 2, fps: 60 }, { scale: 9 }, { codec: 'h265' }, { codec: 'avc', container: 'webm' }, { sceneThreshold: 2 }]) {
+      const r = await run('h264aac.mp4', options);
+      assert.ok(r.error?.isTypeError, `${JSON.stringify(options)}: ${JSON.stringify(r.error)}`);
+    }
+    const notBlob = await fx.browser.page.evaluate(() => window.harness.errorOf(() => window.harness.lib.interpolateVideo('video.mp4')));
+    assert.ok(notBlob.isTypeError);
+  });
+
+  test('cancel mid-job: AbortError at once, then the next job runs normally', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('long.mp4', { factor: 2 }, { abortAt: 3 });
+    assert.equal(r.error?.name, 'AbortError', JSON.stringify(r.error));
+    assert.ok(r.last.framesDone < 20, `stopped after ${r.last.framesDone} frames`);
+    const next = await run('h264aac.mp4', { factor: 2 });
+    assert.equal(next.error, undefined, JSON.stringify(next.error));
+  });
+
+  test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed', { timeout: 10 * MINUTE }, async (t) => {
+    const memory = () => fx.browser.page.evaluate(() => window.videoInterp._memoryForTesting());
+    await run('h264aac.mp4', { factor: 2 });
+    const before = await memory();
+    const r = await run('long.mp4', { factor: 2 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const after = await memory();
+    t.diagnostic(`wasm memory ${before / 2 ** 20} MiB after 1 s, ${after / 2 ** 20} MiB after 6 s`);
+    assert.equal(after, before);
+    const leaks = logs.filter((l) => /garbage collected|without being closed|not closed/i.test(l));
+    assert.deepEqual(leaks, []);
   });
 });

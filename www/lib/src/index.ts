@@ -24,6 +24,7 @@ import type {
   FlowResult,
   InitResult,
   LostResult,
+  MemoryResult,
   PixelsResult,
   RawImage,
   VideoJobOptions,
@@ -237,6 +238,16 @@ export class Interpolator {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
     const { lost } = await this.#client.call<LostResult>({ type: 'loseDeviceForTesting' });
     return lost;
+  }
+
+  /**
+   * Test hook, not part of the API: the size of the worker's wasm memory in bytes (it only ever
+   * grows, so a leak of frames or tensors shows up as growth across jobs).
+   */
+  async _memoryForTesting(): Promise<number> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    const { wasmBytes } = await this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
+    return wasmBytes;
   }
 
   /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */

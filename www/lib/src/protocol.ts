@@ -37,6 +37,7 @@ export type Request =
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
+  | { id: number; type: 'memoryForTesting' }
   | { id: number; type: 'video'; input: Blob; options: VideoJobOptions }
   /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
   | { id: number; type: 'cancel'; target: number };
@@ -74,13 +75,18 @@ export interface LostResult {
   lost: boolean;
 }
 
+/** Answer to 'memoryForTesting': the size of the wasm module's linear memory. */
+export interface MemoryResult {
+  wasmBytes: number;
+}
+
 /** Answer to 'video'. */
 export interface VideoResult {
   blob: Blob;
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: a progress report of a running 'video' job; the answer comes later. */
   | { id: number; progress: VideoProgress };

@@ -59,9 +59,12 @@ export interface Plan {
 /**
  * A frame is a duplicate of the previous one when their thumbnails differ by at most this many
  * 8-bit levels anywhere. Thumbnails average blocks of pixels, so codec noise on a repeated frame
- * stays well below it, while any real motion over texture moves some block average by more.
+ * stays small (3.9 levels measured on an H.264 crf 16 pulldown clip at 128x72, where each thumbnail
+ * pixel averages only 4x2 pixels), while real motion over an edge moves some block average by
+ * tens of levels. Motion over flat areas may pass as a duplicate; interpolating across it
+ * looks the same.
  */
-export const DUPLICATE_MAX_DIFF = 2.5;
+export const DUPLICATE_MAX_DIFF = 6;
 
 /** Output frames whose t is this close to 0 or 1 are the source frame itself, not a RIFE call. */
 const T_EPSILON = 1e-3;

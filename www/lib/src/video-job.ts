@@ -109,7 +109,12 @@ async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack;
     } catch (e) {
       throw new Error(`the ${format.name} file is damaged or truncated: ${messageOf(e)}`);
     }
-    if (!video) throw new Error(`the ${format.name} file has no video track`);
+    if (!video) {
+      const tracks = await input.getTracks().catch(() => []);
+      throw new Error(tracks.length === 0
+        ? `the ${format.name} file has no readable tracks: it is damaged or truncated (its index may be missing)`
+        : `the ${format.name} file has no video track`);
+    }
     const codec = await video.getCodec();
     if (!codec || !(await video.canDecode())) {
       const detail = await video.getCodecParameterString().catch(() => null);

@@ -16,6 +16,7 @@ import type {
   FlowResult,
   InitResult,
   LostResult,
+  MemoryResult,
   PixelsResult,
   RawImage,
   Request,
@@ -32,6 +33,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let engine: Engine | null = null;
+/** The wasm module's memory, for the memory test hook. */
+let wasmMemory: WebAssembly.Memory | null = null;
 let backendName: BackendName = 'cpu';
 let queue: Promise<void> = Promise.resolve();
 /** Ids of 'video' requests the page gave up on; their jobs stop at the next frame. */
@@ -65,7 +68,7 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
 async function handle(request: Request): Promise<Handled> {
   switch (request.type) {
@@ -99,6 +102,8 @@ async function handle(request: Request): Promise<Handled> {
       return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
         pixelsResult(await e.interpolateMap(a, b, request.map)),
       );
+    case 'memoryForTesting':
+      return [{ wasmBytes: wasmMemory?.buffer.byteLength ?? 0 }, []];
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
@@ -153,7 +158,7 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice): Promise
   if (engine) throw new Error('the inbetween engine is already initialised');
   // The .wasm sits next to the glue; resolve it from this module so the package works from any
   // URL it is served at, without a bundler.
-  await init({ module_or_path: new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url) });
+  wasmMemory = (await init({ module_or_path: new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url) })).memory;
   const bytes = new Uint8Array(model);
 
   if (backend === 'cpu') {
