@@ -154,6 +154,19 @@ describe('interpolateVideo', () => {
     assert.ok(rife / n > naive / n + 0.5, `RIFE ${(rife / n).toFixed(2)} dB vs blend ${(naive / n).toFixed(2)} dB`);
     assert.ok(wins >= n * 0.75, `RIFE better on ${wins} of ${n} frames`);
   });
+  test('overrides: AV1 in WebM at a smaller size; the AAC audio, which WebM cannot hold, becomes Opus', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('h264aac.mp4', { factor: 2, maxHeight: 36, container: 'webm', codec: 'av1' });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const out = probe(r.file);
+    assert.equal(r.type, 'video/webm');
+    assert.equal(out.video.codec_name, 'av1');
+    assert.deepEqual([out.video.width, out.video.height], [64, 36]);
+    assert.equal(out.frames.length, 48);
+    assert.equal(out.audio?.codec_name, 'opus');
+    assert.equal(r.summary.audio, 'transcoded');
+    assert.ok(Math.abs(streamDuration(out.audio, out.format) - 1) < 0.05, `audio ${out.audio.duration} s`);
+  });
+
   test('slow motion: 24 -> 48 fps played 2x slower; audio left out', { timeout: 5 * MINUTE }, async () => {
     const r = await run('h264aac.mp4', { fps: 48, slowdown: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
