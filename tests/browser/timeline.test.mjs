@@ -85,5 +85,9 @@ describe('timeline.plan', () => {
   test('sourceEnd uses the last duration, else the last gap', () => {
     close(sourceEnd(frames([0, 0.1, 0.2], { duration: 0.05 })), 0.25);
     close(sourceEnd(frames([0, 0.1, 0.2])), 0.3);
+    close(sourceEnd(frames([0.5])), 0.5 + 1 / 30);
+    const single = plan(frames([0.5]), base);
+    assert.deepEqual(single.outputs.map((o) => o.kind), ['a', 'a']);
+    assert.ok(single.outputs[1].time > single.outputs[0].time);
   });
 });

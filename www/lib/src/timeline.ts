@@ -80,7 +80,9 @@ function lastDuration(frames: readonly SourceFrame[]): number {
   const last = frames[frames.length - 1] as SourceFrame;
   if (last.duration > 0) return last.duration;
   const prev = frames[frames.length - 2];
-  return prev ? Math.max(last.timestamp - prev.timestamp, 0) : 0;
+  // A single frame of unknown duration (a one-frame file) still needs a length, or its output
+  // frames would share a timestamp: show it for one frame at 30 fps.
+  return prev && last.timestamp > prev.timestamp ? last.timestamp - prev.timestamp : 1 / 30;
 }
 
 /** The typical frame spacing (median of the gaps), or 0 for a single frame. */
