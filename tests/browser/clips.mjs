@@ -30,6 +30,7 @@ const tone = (duration) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate
  * - long.mp4: like h264aac.mp4 without audio, 6 s;
  * - hevc.mp4: HEVC, which Chromium cannot decode here;
  * - truncated.mp4: h264aac.mp4 cut at 60% (its index, at the end, is lost);
+ * - corrupt.mp4: h264aac.mp4 with noise over 15% of its bytes (the index intact);
  * - garbage.mp4: random bytes with a video name; empty.mp4: 0 bytes.
  */
 export function makeClips(dir) {
@@ -57,6 +58,11 @@ export function makeClips(dir) {
   ffmpeg([...pattern('128x72', 24, 0.5), '-c:v', 'libx265', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', p('hevc.mp4')]);
   const whole = readFileSync(p('h264aac.mp4'));
   writeFileSync(p('truncated.mp4'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+  // Damaged in the middle: the index is intact, but a third of the bytes from 40% on are noise.
+  const damaged = Buffer.from(whole);
+  let s = 99;
+  for (let i = Math.floor(whole.length * 0.4); i < Math.floor(whole.length * 0.55); i++) damaged[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  writeFileSync(p('corrupt.mp4'), damaged);
   let seed = 12345;
   const garbage = Buffer.alloc(50_000, 0).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
   writeFileSync(p('garbage.mp4'), garbage);
