@@ -27,6 +27,7 @@ const tone = (duration) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate
  * - vfr.mp4: H.264 + AAC, 24 fps with every 4th frame dropped and the timestamps kept, so the
  *   gaps alternate 1/24, 1/24, 2/24 (variable frame rate), 2 s;
  * - pulldown.mp4: 24 fps made 25 fps by repeating a frame each second, 2 s;
+ * - tiny.mp4: 64x36, 6 frames;
  * - long.mp4: like h264aac.mp4 without audio, 6 s;
  * - hevc.mp4: HEVC, which Chromium cannot decode here;
  * - truncated.mp4: h264aac.mp4 cut at 60% (its index, at the end, is lost);
@@ -53,6 +54,8 @@ export function makeClips(dir) {
   // 24 fps made 25 by repeating one frame a second (ffmpeg's fps filter), as in PAL pulldown.
   // The picture scrolls, so every real frame moves everywhere and a repeat stands out.
   ffmpeg([...pattern('128x72', 24, 2), '-vf', 'scroll=horizontal=0.01,fps=25', ...h264, p('pulldown.mp4')]);
+  // Tiny, for the (slow) SwiftShader WebGPU run.
+  ffmpeg([...pattern('64x36', 24, 0.25), ...h264, p('tiny.mp4')]);
   // Six seconds, for the memory check.
   ffmpeg([...pattern('128x72', 24, 6), ...h264, p('long.mp4')]);
   ffmpeg([...pattern('128x72', 24, 0.5), '-c:v', 'libx265', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', p('hevc.mp4')]);

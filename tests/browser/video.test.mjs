@@ -167,6 +167,21 @@ describe('interpolateVideo', () => {
     assert.ok(Math.abs(streamDuration(out.audio, out.format) - 1) < 0.05, `audio ${out.audio.duration} s`);
   });
 
+  test('on WebGPU (SwiftShader), with an interpolator of its own: same frame count, loading stage reported', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await run('tiny.mp4', { factor: 2, interpolator: undefined, backend: 'webgpu' });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    t.diagnostic(`${r.ms.toFixed(0)} ms on ${r.summary.backend}`);
+    assert.equal(r.summary.backend, 'webgpu');
+    assert.deepEqual(r.stages, ['loading', 'analysing', 'interpolating', 'finishing', 'done']);
+    assert.equal(probe(r.file).frames.length, 12);
+    // The in-betweens are real interpolations, not copies of a neighbour.
+    const src = decodeRgb(path.join(dir, 'tiny.mp4'), 64, 36);
+    const out = decodeRgb(r.file, 64, 36);
+    const mid = out[5];
+    assert.ok(mad(mid, src[2]) > 1 && mad(mid, src[3]) > 1, 'frame 5 differs from both neighbours');
+    assert.ok(mad(mid, blend(src[2], src[3])) < 20, 'and lies between them');
+  });
+
   test('slow motion: 24 -> 48 fps played 2x slower; audio left out', { timeout: 5 * MINUTE }, async () => {
     const r = await run('h264aac.mp4', { fps: 48, slowdown: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
