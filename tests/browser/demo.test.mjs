@@ -73,6 +73,8 @@ describe('demo page', () => {
     ffmpeg(...picture(1), ...tone(1), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clips.mp4);
     clips.webm = path.join(dir, 'clip.webm');
     ffmpeg(...picture(1), ...tone(1), '-c:v', 'libvpx-vp9', '-b:v', '200k', '-c:a', 'libopus', '-shortest', clips.webm);
+    clips.short = path.join(dir, 'short.mp4');
+    ffmpeg(...picture(0.5), ...tone(0.5), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clips.short);
     // Long enough that cancelling lands mid-run (~120 source frames, ~10 s of work).
     clips.long = path.join(dir, 'long.mp4');
     ffmpeg(...picture(8), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clips.long);
@@ -155,8 +157,27 @@ describe('demo page', () => {
       // The result is in the before/after player.
       await page.waitForFunction(() => document.getElementById('after').readyState >= 1, null, { timeout: MINUTE });
       assert.ok(await page.isHidden('#after-pending'));
+      // The split slider moves the clip between before and after.
+      await page.locator('#split').fill('30');
+      assert.equal(await page.evaluate(() => document.getElementById('compare-stage').style.getPropertyValue('--split')), '30%');
     });
   }
+
+  test('slow-motion preset: 240 fps played at 60 (4x slower), audio left out', { timeout: 5 * MINUTE }, async (t) => {
+    await chooseVideo(clips.short);
+    await page.selectOption('#opt-rate', 'slowmo');
+    await page.click('#video-start');
+    assert.equal(await videoSettled(), 'done', await page.textContent('#video-error'));
+    t.diagnostic(await page.textContent('#video-summary'));
+    const got = probe(await download('#video-download'));
+    const frames = Number(got.video.nb_read_frames);
+    const duration = streamDuration(clips.short, probe(clips.short).video, 'v:0');
+    // 0.5 s of source at 240 fps is ~120 frames, shown at 60 fps: 4x the duration.
+    assert.ok(Math.abs(frames - 240 * duration) <= 4, `${frames} frames for ${duration} s at 240 fps`);
+    assert.ok(Math.abs(got.duration - 4 * duration) <= 0.05, `4x longer: ${got.duration} s`);
+    assert.equal(got.audio, undefined, 'audio is left out of slow motion');
+    await page.selectOption('#opt-rate', 'x2');
+  });
 
   test('flow view: the flow and mask canvases are drawn for the frame under the playhead', { timeout: 2 * MINUTE }, async () => {
     await page.click('#flow-show');
