@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -237,6 +237,28 @@ describe('demo page', () => {
     await chooseVideo(clips.mp4);
     assert.equal(await page.textContent('#video-error'), '', 'the error goes with the bad file');
     assert.ok(await page.isEnabled('#video-start'));
+  });
+
+  test('drag and drop: a video onto the video zone, two photos onto the photo-pair zone', { timeout: 2 * MINUTE }, async () => {
+    const video = (await readFile(clips.webm)).toString('base64');
+    await page.evaluate(async (b64) => {
+      // A drop as the browser delivers it: a DataTransfer holding File objects.
+      const drop = (zone, files) => {
+        const dt = new DataTransfer();
+        for (const f of files) dt.items.add(f);
+        document.getElementById(zone).dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      };
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      drop('video-drop', [new File([bytes], 'dropped.webm', { type: 'video/webm' })]);
+      const photos = await Promise.all(['I0_0.png', 'I0_1.png'].map(async (n) =>
+        new File([await (await fetch(`/tests/golden/images/${n}`)).blob()], `dropped-${n}`, { type: 'image/png' })));
+      drop('pair-drop', photos);
+    }, video);
+    await page.waitForFunction(() => /^dropped\.webm: 160x96/.test(document.getElementById('video-info').textContent), null, { timeout: MINUTE });
+    assert.ok(await page.isEnabled('#video-start'));
+    assert.equal(await page.locator('#pair-thumbs img').count(), 2);
+    assert.ok(await page.isEnabled('#pair-start'));
+    assert.match(await page.textContent('#pair-status'), /dropped-I0_0\.png → dropped-I0_1\.png/);
   });
 
   test('photo pair: boomerang GIF and loop WebM with the right frame counts', { timeout: 5 * MINUTE }, async () => {

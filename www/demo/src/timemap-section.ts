@@ -70,7 +70,9 @@ export class TimeMapSection {
       const map = makeTimeMap(kind, a.width, a.height);
       drawImageData($<HTMLCanvasElement>('tm-map'), maskToImageData(map, a.width, a.height));
       $('tm-result').hidden = false;
-      this.#status.textContent = `Running RIFE at ${a.width}x${a.height}…`;
+      this.#status.textContent = video.busy
+        ? `Waiting for the video to finish (RIFE is busy with it), then running RIFE at ${a.width}x${a.height}…`
+        : `Running RIFE at ${a.width}x${a.height}…`;
       await nextFrame();
       const uniform = await interp.interpolate(a, b, 0.5);
       drawImageData($<HTMLCanvasElement>('tm-uniform'), uniform);

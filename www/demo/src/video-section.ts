@@ -53,6 +53,11 @@ export class VideoSection {
     return this.#file;
   }
 
+  /** True while interpolateVideo runs (the shared interpolator is busy until it ends). */
+  get busy(): boolean {
+    return this.#section.dataset.state === 'running';
+  }
+
   /** Output height cap from the options (0: source size). */
   get maxHeight(): number {
     return Number($<HTMLSelectElement>('opt-height').value);
@@ -212,7 +217,10 @@ export class VideoSection {
     const view = $('flow-view');
     const status = $('flow-status');
     view.hidden = false;
-    status.textContent = 'Decoding two frames and running RIFE…';
+    // One interpolator serves the page, and its worker does one thing at a time.
+    status.textContent = this.busy
+      ? 'Waiting for the video to finish (RIFE is busy with it), then running RIFE on two frames…'
+      : 'Decoding two frames and running RIFE…';
     view.dataset.state = 'working';
     try {
       const interp = await interpolator();
