@@ -1,0 +1,174 @@
+// Builds the browser extension: dist/extension/ (load it unpacked) and dist/inbetween-extension.zip
+// (the same files, for the Chrome Web Store or for sharing).
+//
+// The extension is www/extension/ plus the built npm package (www/lib/dist, the wasm in
+// www/lib/pkg, the f16 model in www/lib/model): everything it runs ships inside it, since MV3
+// allows no remote code. Run `npm run build:ts` (or `npm run build`) first; this script only copies.
+// The icons are drawn here, so no binary files live in git.
+//
+//   node scripts/build-extension.mjs [--no-zip] [--out DIR]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = process.argv.slice(2);
+const zip = !args.includes('--no-zip');
+const outIndex = args.indexOf('--out');
+const DIST = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(ROOT, 'dist');
+const OUT = path.join(DIST, 'extension');
+const LIB = path.join(ROOT, 'www/lib');
+
+const MODEL = 'rife-4.25-f16.bpk';
+const required = [
+  'dist/index.js', 'dist/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm',
+  `model/${MODEL}`, `model/${MODEL}.sha256`,
+];
+const missing = required.filter((f) => !existsSync(path.join(LIB, f)));
+if (missing.length) {
+  console.error(`build-extension: the package is not built (missing www/lib/${missing.join(', www/lib/')}); run \`npm run build\` first`);
+  process.exit(1);
+}
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+// The extension's own files (its README fragment stays out).
+for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
+  if (name.endsWith('.md')) continue;
+  cpSync(path.join(ROOT, 'www/extension', name), path.join(OUT, name), { recursive: true });
+}
+
+// The package, laid out as in the npm package so its relative URLs (../pkg, ../model) hold.
+// Type declarations and source maps are of no use at run time and would only grow the zip.
+cpSync(path.join(LIB, 'dist'), path.join(OUT, 'lib/dist'), {
+  recursive: true,
+  filter: (src) => statSync(src).isDirectory() || !(/\.d\.ts$/.test(src) || /\.map$/.test(src)),
+});
+for (const f of ['inbetween_wasm.js', 'inbetween_wasm_bg.wasm']) {
+  cpSync(path.join(LIB, 'pkg', f), path.join(OUT, 'lib/pkg', f));
+}
+for (const f of [MODEL, `${MODEL}.sha256`]) cpSync(path.join(LIB, 'model', f), path.join(OUT, 'lib/model', f));
+
+// The manifest lists these sizes.
+mkdirSync(path.join(OUT, 'icons'));
+for (const size of [16, 32, 48, 128]) writeFileSync(path.join(OUT, `icons/icon${size}.png`), icon(size));
+
+// A cheap check that the manifest and the files agree: everything the manifest names exists.
+const manifest = JSON.parse(readFileSync(path.join(OUT, 'manifest.json'), 'utf8'));
+const named = [
+  manifest.background.service_worker,
+  ...Object.values(manifest.icons),
+  ...Object.values(manifest.action.default_icon),
+  ...manifest.web_accessible_resources.flatMap((r) => r.resources),
+  'content.js', 'engine.js',
+];
+for (const f of named) {
+  if (!existsSync(path.join(OUT, f))) throw new Error(`build-extension: the manifest names ${f}, which is missing`);
+}
+
+let size = 0;
+const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+  const p = path.join(dir, e.name);
+  if (e.isDirectory()) walk(p); else size += statSync(p).size;
+});
+walk(OUT);
+console.log(`build-extension: ${path.relative(ROOT, OUT) || OUT} (${(size / 1e6).toFixed(1)} MB)`);
+
+if (zip) {
+  // Python's zipfile: no npm dependency, and Python is already a prerequisite of the repo.
+  // Entries are relative to the extension's root, as the Web Store wants.
+  const zipPath = path.join(DIST, 'inbetween-extension.zip');
+  rmSync(zipPath, { force: true });
+  execFileSync('python3', ['-c', `
+import os, sys, zipfile
+root, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    for d, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            z.write(p, os.path.relpath(p, root))
+`, OUT, zipPath], { stdio: 'inherit' });
+  console.log(`build-extension: ${path.relative(ROOT, zipPath) || zipPath} (${(statSync(zipPath).size / 1e6).toFixed(1)} MB)`);
+}
+
+/**
+ * The icon: three frames in a row on a dark rounded square, the middle one (the frame that did
+ * not exist) in the accent colour. Drawn with 4x4 supersampling and written as an RGBA PNG.
+ */
+function icon(n) {
+  const ss = 4;
+  const rgba = Buffer.alloc(n * n * 4);
+  const inRound = (x, y, x0, y0, x1, y1, r) => {
+    if (x < x0 || x > x1 || y < y0 || y > y1) return false;
+    const cx = Math.min(Math.max(x, x0 + r), x1 - r);
+    const cy = Math.min(Math.max(y, y0 + r), y1 - r);
+    return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+  };
+  const bars = [
+    { x0: 0.16, x1: 0.34, color: [235, 235, 240] },
+    { x0: 0.41, x1: 0.59, color: [80, 200, 255] },
+    { x0: 0.66, x1: 0.84, color: [235, 235, 240] },
+  ];
+  for (let py = 0; py < n; py++) {
+    for (let px = 0; px < n; px++) {
+      const acc = [0, 0, 0, 0];
+      for (let sy = 0; sy < ss; sy++) {
+        for (let sx = 0; sx < ss; sx++) {
+          const x = (px + (sx + 0.5) / ss) / n;
+          const y = (py + (sy + 0.5) / ss) / n;
+          if (!inRound(x, y, 0, 0, 1, 1, 0.2)) continue;
+          let c = [30, 34, 44];
+          for (const b of bars) if (inRound(x, y, b.x0, 0.22, b.x1, 0.78, 0.04)) c = b.color;
+          acc[0] += c[0]; acc[1] += c[1]; acc[2] += c[2]; acc[3] += 255;
+        }
+      }
+      const k = ss * ss;
+      const a = acc[3] / k;
+      const o = (py * n + px) * 4;
+      // Colour averaged over the covered samples only (straight alpha, as PNG stores it).
+      const cover = acc[3] / 255 || 1;
+      rgba[o] = Math.round(acc[0] / cover);
+      rgba[o + 1] = Math.round(acc[1] / cover);
+      rgba[o + 2] = Math.round(acc[2] / cover);
+      rgba[o + 3] = Math.round(a);
+    }
+  }
+  return png(n, n, rgba);
+}
+
+function png(width, height, rgba) {
+  const raw = Buffer.alloc((width * 4 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width * 4 + 1)] = 0; // filter: none
+    rgba.copy(raw, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}

@@ -1,0 +1,118 @@
+// The engine frame (engine.html): the npm package running with the extension's origin.
+//
+// Why a frame and not the content script itself (measured and checked, see the README section):
+// - A content script runs with the *page's* origin. The package starts a module worker from
+//   chrome-extension://…/worker.js, and a page-origin `new Worker()` of a cross-origin URL throws
+//   a SecurityError. A Blob-URL worker would run with the page's origin too, so the page's CSP
+//   decides whether it may exist and whether WebAssembly may compile (many sites forbid both), and
+//   the model would be cached in the page's own storage.
+// - This frame has the extension's origin and CSP (`'wasm-unsafe-eval'`), so the package loads
+//   unchanged, from files inside the extension, on every page.
+// - The price: a VideoFrame cannot be posted to another process, so content.js sends RGBA pixel
+//   buffers (one per source frame; each is held here as the next pair's first frame) and gets
+//   RGBA buffers back.
+//
+// Protocol (MessagePort from content.js; every request has an `id` and gets exactly one answer):
+//   { id, type: 'init', allowSoftwareAdapter }            → { adapter }
+//   { id, type: 'frame', stream, seq, prevSeq, image: { pixels, width, height }, ts, scale }
+//        → { frames: ArrayBuffer | null, count, ms }   (frames between prevSeq's image and this one,
+//          one per entry of `ts`, back to back; null when this frame only starts a new pair)
+//   { id, type: 'forget', stream }                        → {}
+// Failures answer { id, ok: false, error: { code, message } }, code one of 'no-webgpu',
+// 'software-webgpu', 'error'.
+
+import { createInterpolator } from './lib/dist/index.js';
+
+/** @type {MessagePort | null} */
+let port = null;
+/** @type {import('./lib/dist/index.js').Interpolator | null} */
+let interp = null;
+/** The last frame of each stream (one stream per video): the first frame of its next pair. */
+const held = new Map();
+// One request at a time: the interpolator is serial anyway, and answering in order keeps
+// content.js's bookkeeping simple.
+let queue = Promise.resolve();
+
+window.addEventListener('message', (event) => {
+  // The first connect wins. The page's own scripts share the window with content.js, so they
+  // could race to connect; all they would get is a RIFE engine for pixels they already own.
+  if (port || event.data?.type !== 'inbetween-connect' || !event.ports[0]) return;
+  port = event.ports[0];
+  port.onmessage = (m) => {
+    queue = queue.then(() => serve(m.data));
+  };
+  port.postMessage({ type: 'ready' });
+});
+
+class EngineError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function serve(request) {
+  try {
+    const [result, transfer] = await handle(request);
+    port.postMessage({ id: request.id, ok: true, result }, transfer);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    port.postMessage({ id: request.id, ok: false, error: { code: e?.code ?? 'error', message } });
+  }
+}
+
+async function handle(request) {
+  switch (request.type) {
+    case 'init':
+      return [await init(request.allowSoftwareAdapter === true), []];
+    case 'frame':
+      return frame(request);
+    case 'forget':
+      held.delete(request.stream);
+      return [{}, []];
+    default:
+      throw new Error(`unknown request ${String(request.type)}`);
+  }
+}
+
+async function init(allowSoftwareAdapter) {
+  if (interp) return { adapter: interp.adapterInfo };
+  // Probe before loading the model: without a usable GPU there is nothing to load it for. The
+  // package's own probe (in its worker) repeats this; that costs a millisecond.
+  const gpu = navigator.gpu;
+  if (!gpu) throw new EngineError('no-webgpu', 'this browser has no WebGPU (navigator.gpu is missing)');
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) {
+    throw new EngineError('no-webgpu', 'WebGPU has no adapter here (disabled, blocked, or no usable GPU)');
+  }
+  const info = adapter.info ?? {};
+  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter);
+  // A software adapter (SwiftShader, WARP) takes seconds per frame: real time is out of reach,
+  // so stay out of the way. The wasm CPU path is no better (≈0.2 s for a 160x96 frame), which is
+  // why the extension never falls back to it. The setting exists for tests and the curious.
+  if (software && !allowSoftwareAdapter) {
+    throw new EngineError('software-webgpu',
+      `the only WebGPU adapter is a software one (${info.vendor || '?'} ${info.architecture || ''}), far too slow for real time`);
+  }
+  // The model ships inside the extension: no download, and no Cache API copy of a local file.
+  interp = await createInterpolator({ backend: 'webgpu', cache: false });
+  return { adapter: interp.adapterInfo };
+}
+
+async function frame({ stream, seq, prevSeq, image, ts, scale }) {
+  const current = new ImageData(new Uint8ClampedArray(image.pixels), image.width, image.height);
+  const previous = held.get(stream);
+  held.set(stream, { seq, image: current });
+  if (!interp) throw new Error('the engine is not initialised');
+  if (!previous || previous.seq !== prevSeq || ts.length === 0
+    || previous.image.width !== image.width || previous.image.height !== image.height) {
+    return [{ frames: null, count: 0, ms: 0 }, []];
+  }
+  const start = performance.now();
+  const outs = await interp.interpolateMany(previous.image, current, ts, { scale });
+  const ms = performance.now() - start;
+  const bytes = image.width * image.height * 4;
+  const frames = new Uint8Array(bytes * outs.length);
+  outs.forEach((out, i) => frames.set(out.data, i * bytes));
+  return [{ frames: frames.buffer, count: outs.length, ms }, [frames.buffer]];
+}
