@@ -3,19 +3,11 @@
 // does not need the worker that `interpolateVideo` uses.
 
 import { describe, isVideoFrame } from './pixels.js';
-import {
-  BufferTarget,
-  canEncodeVideo,
-  getFirstEncodableVideoCodec,
-  Mp4OutputFormat,
-  Output,
-  Quality,
-  QUALITY_HIGH,
-  VideoSample,
-  VideoSampleSource,
-  WebMOutputFormat,
-  type VideoCodec,
-} from './vendor/mediabunny.js';
+// Types only: the muxer itself (~180 kB gzipped) is imported on first use, so pages that never
+// encode do not download it.
+import type { Quality, VideoCodec, VideoSample, VideoSampleSource } from './vendor/mediabunny.js';
+
+type Mediabunny = typeof import('./vendor/mediabunny.js');
 
 export interface EncodeFramesOptions {
   /** Frames per second, in (0, 480]. */
@@ -77,7 +69,9 @@ export async function encodeFrames(
   if (bitrate !== undefined && (typeof bitrate !== 'number' || !(bitrate >= 1000) || !Number.isFinite(bitrate))) {
     throw new TypeError(`bitrate must be a number of bits per second >= 1000, got ${describe(bitrate)}`);
   }
-  const quality = bitrate === undefined ? QUALITY_HIGH : new Quality({ bitrate });
+  const mb: Mediabunny = await import('./vendor/mediabunny.js');
+  const { BufferTarget, Mp4OutputFormat, Output, WebMOutputFormat } = mb;
+  const quality = bitrate === undefined ? mb.QUALITY_HIGH : new mb.Quality({ bitrate });
 
   const format = container === 'webm' ? new WebMOutputFormat() : new Mp4OutputFormat();
   const target = new BufferTarget();
@@ -91,8 +85,8 @@ export async function encodeFrames(
       if (size === null) {
         // The codec can only be chosen once the size is known (encoders have size limits).
         size = here;
-        const codec = await pickCodec(container, codecChoice, size, quality);
-        source = new VideoSampleSource({ codec, quality });
+        const codec = await pickCodec(mb, container, codecChoice, size, quality);
+        source = new mb.VideoSampleSource({ codec, quality });
         // frameRate snaps timestamps to the grid, so 1/fps rounding never makes a gap or overlap.
         output.addVideoTrack(source, { frameRate: fps });
         await output.start();
@@ -100,7 +94,7 @@ export async function encodeFrames(
         throw new TypeError(
           `frame ${index} is ${here.width}x${here.height}, but frame 0 is ${size.width}x${size.height}; all frames must be the same size`);
       }
-      const sample = makeSample(frame, index / fps, 1 / fps);
+      const sample = makeSample(mb, frame, index / fps, 1 / fps);
       try {
         // Awaiting add() respects the encoder's backpressure, so a long sequence is not queued whole.
         await (source as VideoSampleSource).add(sample);
@@ -138,34 +132,35 @@ function frameSize(frame: unknown, index: number): { width: number; height: numb
 }
 
 /** A VideoSample this module owns (and closes), whatever the input type; the input is untouched. */
-function makeSample(frame: SequenceFrame, timestamp: number, duration: number): VideoSample {
+function makeSample(mb: Mediabunny, frame: SequenceFrame, timestamp: number, duration: number): VideoSample {
   if (frame instanceof ImageData) {
     // The buffer form copies the pixels, so the caller's ImageData stays theirs.
-    return new VideoSample(frame.data, {
+    return new mb.VideoSample(frame.data, {
       format: 'RGBA', codedWidth: frame.width, codedHeight: frame.height, timestamp, duration,
     });
   }
   if (isVideoFrame(frame)) {
     // A VideoSample closes the VideoFrame it wraps; wrap a clone so the caller's frame stays open.
-    return new VideoSample(frame.clone(), { timestamp, duration });
+    return new mb.VideoSample(frame.clone(), { timestamp, duration });
   }
   // From an ImageBitmap mediabunny makes its own VideoFrame (a copy), closed with the sample.
-  return new VideoSample(frame, { timestamp, duration });
+  return new mb.VideoSample(frame, { timestamp, duration });
 }
 
 async function pickCodec(
+  mb: Mediabunny,
   container: 'webm' | 'mp4',
   choice: 'auto' | VideoCodec,
   size: { width: number; height: number },
   quality: Quality,
 ): Promise<VideoCodec> {
   if (choice !== 'auto') {
-    if (!(await canEncodeVideo(choice, { ...size, quality }))) {
+    if (!(await mb.canEncodeVideo(choice, { ...size, quality }))) {
       throw new Error(`this browser cannot encode ${choice} video at ${size.width}x${size.height}`);
     }
     return choice;
   }
-  const codec = await getFirstEncodableVideoCodec(PREFERENCE[container], { ...size, quality });
+  const codec = await mb.getFirstEncodableVideoCodec(PREFERENCE[container], { ...size, quality });
   if (codec === null) {
     throw new Error(`this browser cannot encode any of ${PREFERENCE[container].join(', ')} at ${size.width}x${size.height} for ${container.toUpperCase()}`);
   }
