@@ -51,7 +51,6 @@
     { maxHeight: 720, scale: 0.5 },
     { maxHeight: 540, scale: 0.5 },
     { maxHeight: 360, scale: 0.5 },
-    { maxHeight: 240, scale: 0.5 },
   ]);
   /** Settle time after starting or changing level before judging speed: the first runs at a
    * new size compile shaders and allocate, and take many times longer than the rest. */
@@ -64,6 +63,8 @@
   const state = {
     active: false,
     starting: null,
+    /** Clicks on the action seen (tests wait for theirs to arrive). */
+    clicks: 0,
     /** @type {Map<HTMLVideoElement, Session>} */
     sessions: new Map(),
     /** @type {Set<HTMLVideoElement>} videos already refused (one notice each). */
@@ -82,6 +83,7 @@
   // Start and stop
 
   async function click() {
+    state.clicks++;
     if (state.starting) return;
     if (state.active) {
       stop();
@@ -297,7 +299,8 @@
       this.anchorSeq = -1;
       this.inFlight = false;
       this.pending = null;
-      /** Presentable frames, sorted by media time: { mt, kind: 'source' | 'interp', image, m0, m1, t }. */
+      /** Presentable frames, sorted by media time: { mt, kind: 'source', bitmap } (the source frame
+       * at overlay resolution) or { mt, kind: 'interp', image, m0, m1, t } (at working resolution). */
       this.entries = [];
       this.shown = null;
       this.clock = null;
@@ -316,8 +319,17 @@
       this.computed = null;
       this.panelUpdated = 0;
 
+      // Two copies of each source frame: RGBA bytes at the working size for RIFE (a CPU-side
+      // canvas, read back every frame), and an ImageBitmap at the overlay's size for showing it
+      // (a GPU canvas: no readback). Only the in-betweens are shown at the working resolution, so
+      // when adaptation lowers it, half the frames on screen stay as sharp as the video's own.
       this.readCanvas = new OffscreenCanvas(1, 1);
       this.readCtx = this.readCanvas.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
+      this.showCanvas2 = new OffscreenCanvas(1, 1);
+      this.showCtx = this.showCanvas2.getContext('2d', { colorSpace: 'srgb' });
+      // Scratch canvas for scaling an in-between up to the overlay's size.
+      this.scratch = new OffscreenCanvas(1, 1);
+      this.scratchCtx = this.scratch.getContext('2d', { colorSpace: 'srgb' });
       this.buildUi();
       this.onVideoFrame = this.onVideoFrame.bind(this);
       this.rvfc = video.requestVideoFrameCallback(this.onVideoFrame);
@@ -332,8 +344,16 @@
       if (this.closed) return;
       this.rvfc = this.video.requestVideoFrameCallback(this.onVideoFrame);
       try {
+        // The source's frame spacing (media time), for the factor and the adaptation: measured
+        // on every presented frame, captured or not.
+        const prevMt = this.clock?.mt;
+        if (prevMt !== undefined && meta.mediaTime > prevMt && meta.mediaTime - prevMt <= MAX_GAP_S) {
+          pushLimited(this.srcIntervals, meta.mediaTime - prevMt, 30);
+        }
         this.clock = { mt: meta.mediaTime, at: meta.expectedDisplayTime };
         if (!this.on || this.mode !== 'running' || this.video.paused || this.video.seeking) return;
+        // Nothing to add (the video already runs at the display's rate): no work at all.
+        if (this.factor() < 2) return;
         this.capture(meta);
       } catch (e) {
         this.fail(e);
@@ -343,6 +363,7 @@
     capture(meta) {
       const start = performance.now();
       const { width, height } = this.workSize();
+      const shown = this.overlaySize();
       let frame;
       try {
         frame = new VideoFrame(this.video, { timestamp: Math.round(meta.mediaTime * 1e6) });
@@ -358,15 +379,18 @@
       }
       this.stats.opened++;
       try {
-        if (this.readCanvas.width !== width || this.readCanvas.height !== height) {
-          this.readCanvas.width = width;
-          this.readCanvas.height = height;
-        }
+        resize(this.readCanvas, width, height);
         this.readCtx.drawImage(frame, 0, 0, width, height);
+        resize(this.showCanvas2, shown.width, shown.height);
+        this.showCtx.drawImage(frame, 0, 0, shown.width, shown.height);
       } finally {
+        // Closed at once, before anything asynchronous: an open VideoFrame holds one of the
+        // decoder's output buffers, and holding several stalls the video itself.
         frame.close();
         this.stats.closed++;
       }
+      // A copy (the canvas gets a fresh buffer), so the bitmap owes nothing to the decoder.
+      const bitmap = this.showCanvas2.transferToImageBitmap();
       const image = this.readCtx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
       this.captureMs = ema(this.captureMs, performance.now() - start, 0.2);
       this.stats.captured++;
@@ -378,12 +402,11 @@
       };
       const prev = this.last;
       this.last = rec;
-      if (prev && rec.mt > prev.mt) pushLimited(this.srcIntervals, rec.mt - prev.mt, 30);
       if (prev && rec.mt > prev.mt && rec.mt - prev.mt <= MAX_GAP_S && prev.width === width && prev.height === height) {
         rec.prev = { seq: prev.seq, mt: prev.mt };
         this.stats.pairs++;
       }
-      this.addEntry({ mt: rec.mt, kind: 'source', image });
+      this.addEntry({ mt: rec.mt, kind: 'source', bitmap });
 
       if (this.inFlight) {
         // The engine is still busy: keep only the newest frame. A frame replaced here is lost, and
@@ -496,7 +519,25 @@
       while (i > 0 && e[i - 1].mt > entry.mt) i--;
       e.splice(i, 0, entry);
       // Bound the memory whatever happens to presentation (a hidden tab presents nothing).
-      if (e.length > 48) e.splice(0, e.length - 48);
+      if (e.length > 48) this.dropEntries(e.length - 48);
+    }
+
+    /** Removes the `n` oldest entries, closing their bitmaps (GPU memory, freed now, not at GC). */
+    dropEntries(n) {
+      for (const entry of this.entries.splice(0, n)) {
+        if (entry !== this.shown) entry.bitmap?.close();
+      }
+    }
+
+    /** The overlay's canvas size: the picture's size on screen in device pixels, but never more
+     * than the video's own resolution (the browser scales the canvas up like the video). */
+    overlaySize() {
+      const vw = this.video.videoWidth;
+      const vh = this.video.videoHeight;
+      const dpr = devicePixelRatio || 1;
+      const h = Math.min(vh, Math.max(16, Math.round((this.pictureRect?.height ?? vh) * dpr)));
+      if (h >= vh) return { width: vw, height: vh };
+      return { width: Math.max(2, Math.round((vw * h) / vh)), height: h };
     }
 
     // --- adaptation ---
@@ -558,7 +599,8 @@
      * level. Results already on their way are dropped by their generation. */
     flush() {
       this.generation++;
-      this.entries = [];
+      this.dropEntries(this.entries.length);
+      this.shown?.bitmap?.close();
       this.shown = null;
       this.last = null;
       this.pending = null;
@@ -601,7 +643,7 @@
         this.updatePanel();
         return;
       }
-      if (pick > 0) e.splice(0, pick);
+      if (pick > 0) this.dropEntries(pick);
       const entry = e[0];
       // Stale: nothing newer arrived for a while (the pipeline stalled): show the video itself.
       const interval = median(this.srcIntervals) || 0.1;
@@ -611,11 +653,9 @@
         return;
       }
       if (entry !== this.shown) {
-        if (this.canvas.width !== entry.image.width || this.canvas.height !== entry.image.height) {
-          this.canvas.width = entry.image.width;
-          this.canvas.height = entry.image.height;
-        }
-        this.ctx.putImageData(entry.image, 0, 0);
+        this.draw(entry);
+        // The previous one left the queue when this one was picked: its bitmap can go now.
+        if (this.shown && !e.includes(this.shown)) this.shown.bitmap?.close();
         this.shown = entry;
         this.stats.presented++;
         if (entry.kind === 'interp') this.stats.presentedInterp++;
@@ -626,6 +666,21 @@
       if (entry.kind === 'interp' && interpWaiters.length) {
         const snap = this.snapshot(true);
         for (const resolve of interpWaiters.splice(0)) resolve(snap);
+      }
+    }
+
+    draw(entry) {
+      const { width, height } = this.overlaySize();
+      resize(this.canvas, width, height);
+      if (entry.kind === 'source') {
+        this.ctx.drawImage(entry.bitmap, 0, 0, width, height);
+      } else if (entry.image.width === width && entry.image.height === height) {
+        this.ctx.putImageData(entry.image, 0, 0);
+      } else {
+        resize(this.scratch, entry.image.width, entry.image.height);
+        this.scratchCtx.putImageData(entry.image, 0, 0);
+        this.ctx.imageSmoothingQuality = 'high';
+        this.ctx.drawImage(this.scratch, 0, 0, width, height);
       }
     }
 
@@ -739,8 +794,10 @@
         </div>`;
       this.host = host;
       this.canvas = root.querySelector('canvas');
-      this.ctx = this.canvas.getContext('2d', { colorSpace: 'srgb', willReadFrequently: true });
+      // GPU-backed (no willReadFrequently): it only receives pixels; tests read it rarely.
+      this.ctx = this.canvas.getContext('2d', { colorSpace: 'srgb' });
       const panel = root.querySelector('.panel');
+      this.panel = panel;
       this.ui = {
         toggle: root.querySelector('.toggle'),
         factor: root.querySelector('.factor'),
@@ -833,7 +890,9 @@
       this.video.cancelVideoFrameCallback(this.rvfc);
       for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
       state.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
-      this.entries = [];
+      this.dropEntries(this.entries.length);
+      this.shown?.bitmap?.close();
+      this.shown = null;
       this.pending = null;
       this.host.remove();
     }
@@ -851,6 +910,13 @@
         hostRect: rectOf(this.host.getBoundingClientRect()), canvasRect: rectOf(this.canvas.getBoundingClientRect()),
         videoRect: rectOf(this.video.getBoundingClientRect()),
         popoverOpen: (() => { try { return this.host.matches(':popover-open'); } catch { return false; } })(),
+        panelRect: rectOf(this.panel.getBoundingClientRect()),
+        // Whether the control is what the user clicks at its place. Not in fullscreen: Chromium
+        // makes everything outside the fullscreen element inert, top layer included.
+        onTop: (() => {
+          const r = this.panel.getBoundingClientRect();
+          return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === this.host;
+        })(),
         canvasSize: [this.canvas.width, this.canvas.height],
       };
       if (withPixels && shown) {
@@ -964,6 +1030,13 @@
   // ---------------------------------------------------------------------------------------------
   // Small helpers
 
+  function resize(canvas, width, height) {
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+  }
+
   function ema(prev, x, a) {
     return prev ? prev + a * (x - prev) : x;
   }
@@ -1003,6 +1076,7 @@
     // Test hooks: this object lives in the extension's isolated world, out of the page's reach.
     debug: {
       active: () => state.active,
+      clicks: () => state.clicks,
       starting: () => state.starting !== null,
       adapter: () => state.adapter,
       notices: () => state.notices?.texts() ?? [],
@@ -1011,6 +1085,14 @@
       nextInterp: (timeoutMs) => withTimeout(new Promise((resolve) => interpWaiters.push(resolve)), timeoutMs,
         'no in-between reached the overlay in time'),
       dismissNotices: () => state.notices?.clear(),
+      /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
+       * they are drawn, and whether above everything else. */
+      mark: (on) => {
+        for (const s of state.sessions.values()) {
+          s.panel.style.background = on ? '#ff00ff' : '';
+          s.panel.style.opacity = on ? '1' : '';
+        }
+      },
     },
   };
   click();
