@@ -48,9 +48,9 @@ describe('browser extension', () => {
   });
 
   /** Opens the test page on `src` at `rate`, waits until it plays, returns a DOM fingerprint. */
-  async function open(src, { rate = 1, drm = false, blob = false } = {}) {
+  async function open(src, { rate = 1, drm = false, blob = false, page = 'page.html' } = {}) {
     const q = new URLSearchParams({ src, rate: String(rate), ...(drm ? { drm: '1' } : {}), ...(blob ? { blob: '1' } : {}) });
-    await b.page.goto(`${site.origin}/tests/browser/extension/page.html?${q}`);
+    await b.page.goto(`${site.origin}/tests/browser/extension/${page}?${q}`);
     await b.page.evaluate(() => window.videoReady);
     return pageState();
   }
@@ -146,6 +146,27 @@ describe('browser extension', () => {
     assert.match(d.notices.join('\n'), /DRM/);
     assert.equal(d.sessions.length, 0);
     await assertUntouched(before, 'DRM');
+  });
+
+  test('a page whose CSP forbids frames, workers and WebAssembly: it works all the same', { timeout: 2 * MINUTE }, async () => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await open('/clips/fast.webm', { page: 'csp.html' });
+    const blocked = await b.page.evaluate(async () => {
+      try {
+        await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.ok(blocked, 'the page itself may not compile WebAssembly');
+    await b.clickAction();
+    // The engine frame loaded and its worker compiled the wasm: it has an adapter and a session runs.
+    const d = await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(d.sessions[0].mode, 'running');
+    assert.equal(b.page.frames().length, 2, 'the engine frame is there');
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
   });
 
   test('the overlay shows RIFE in-betweens of the video\'s own frames, in place; pause hides it; a second click removes everything',

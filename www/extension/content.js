@@ -771,6 +771,9 @@
             align-items: center; gap: 4px 6px; max-width: 320px; padding: 4px 6px; border-radius: 6px;
             background: rgba(20, 22, 30, 0.78); color: #eef; font: 11px/1.3 system-ui, sans-serif; opacity: 0.85; }
           .panel:hover { opacity: 1; }
+          /* Compact until hovered: name and frame rates, plus the state when something is wrong. */
+          .panel:not(:hover):not(:focus-within) .ctl { display: none; }
+          .panel:not(:hover):not(:focus-within) .state:not(.bad) { display: none; }
           button, select { font: inherit; color: inherit; background: rgba(255,255,255,0.12); border: 1px solid rgba(255,255,255,0.25);
             border-radius: 4px; padding: 1px 5px; cursor: pointer; }
           button.on { background: #2a7fff; border-color: #2a7fff; }
@@ -781,15 +784,15 @@
         <div class="clip"><canvas></canvas></div>
         <div class="panel" role="group" aria-label="inbetween">
           <span class="name">inbetween</span>
-          <button class="toggle on" title="Interpolation on or off">on</button>
-          <select class="factor" title="Frames shown per video frame">
+          <button class="ctl toggle on" title="Interpolation on or off">on</button>
+          <select class="ctl factor" title="Frames shown per video frame">
             <option value="auto">display rate</option>
             <option value="2">×2</option>
             <option value="3">×3</option>
             <option value="4">×4</option>
           </select>
           <span class="fps" title="Frames per second: shown ← from the video">– fps</span>
-          <button class="close" title="Stop inbetween on this page">✕</button>
+          <button class="ctl close" title="Stop inbetween on this page">✕</button>
           <div class="state"></div>
         </div>`;
       this.host = host;
