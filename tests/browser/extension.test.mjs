@@ -298,12 +298,15 @@ describe('browser extension', () => {
 
       // A second click stops it: the page is as it was (the video's state aside, which this test
       // changed itself).
+      const last = (await debug()).sessions[0];
       await b.clickAction();
       await waitFor((s) => !s.active && s.sessions.length === 0, 30_000, 'the stop');
       await sleep(300);
       const now = await pageState();
       assert.equal(now.html, before.html, 'the DOM is back as it was');
       assert.equal(now.frames, 0, 'the engine frame is gone');
+      // GPU memory of the source frames kept for display: at most the queue's worth is held.
+      assert.ok(last.stats.bitmaps - last.stats.bitmapsClosed <= 4, `bitmaps held: ${JSON.stringify(last.stats)}`);
     });
 
   test('too slow for real time: it steps down, then pauses interpolation; the video never stalls', { timeout: 4 * MINUTE }, async (t) => {
@@ -328,6 +331,7 @@ describe('browser extension', () => {
     assert.equal(d.shown, null, 'the overlay is hidden: the video shows through');
     assert.ok(levels.size >= 2, 'it tried cheaper settings first');
     assert.equal(d.stats.opened, d.stats.closed, 'every VideoFrame closed');
+    assert.equal(d.stats.bitmaps, d.stats.bitmapsClosed, 'paused: every display copy freed');
     // The video played on at its own pace all along (it loops every 120 s: this test takes less).
     const end = await b.page.evaluate(() => ({ t: document.querySelector('video').currentTime, at: performance.now(), paused: document.querySelector('video').paused }));
     const progress = (end.t - start.t) / ((end.at - start.at) / 1000);

@@ -313,7 +313,7 @@
       this.srcIntervals = [];
       this.captureTimes = [];
       this.presentTimes = [];
-      this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, late: 0, opened: 0, closed: 0, presented: 0, presentedInterp: 0 };
+      this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, late: 0, opened: 0, closed: 0, bitmaps: 0, bitmapsClosed: 0, presented: 0, presentedInterp: 0 };
       this.styleKey = '';
       this.styleAge = 0;
       this.computed = null;
@@ -389,9 +389,10 @@
         frame.close();
         this.stats.closed++;
       }
+      const image = this.readCtx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
       // A copy (the canvas gets a fresh buffer), so the bitmap owes nothing to the decoder.
       const bitmap = this.showCanvas2.transferToImageBitmap();
-      const image = this.readCtx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
+      this.stats.bitmaps++;
       this.captureMs = ema(this.captureMs, performance.now() - start, 0.2);
       this.stats.captured++;
       this.captureTimes.push(performance.now());
@@ -525,8 +526,16 @@
     /** Removes the `n` oldest entries, closing their bitmaps (GPU memory, freed now, not at GC). */
     dropEntries(n) {
       for (const entry of this.entries.splice(0, n)) {
-        if (entry !== this.shown) entry.bitmap?.close();
+        if (entry !== this.shown) this.release(entry);
       }
+    }
+
+    /** Frees an entry's bitmap (GPU memory) now rather than at garbage collection. */
+    release(entry) {
+      if (!entry?.bitmap) return;
+      entry.bitmap.close();
+      entry.bitmap = null;
+      this.stats.bitmapsClosed++;
     }
 
     /** The overlay's canvas size: the picture's size on screen in device pixels, but never more
@@ -600,7 +609,7 @@
     flush() {
       this.generation++;
       this.dropEntries(this.entries.length);
-      this.shown?.bitmap?.close();
+      this.release(this.shown);
       this.shown = null;
       this.last = null;
       this.pending = null;
@@ -655,7 +664,7 @@
       if (entry !== this.shown) {
         this.draw(entry);
         // The previous one left the queue when this one was picked: its bitmap can go now.
-        if (this.shown && !e.includes(this.shown)) this.shown.bitmap?.close();
+        if (this.shown && !e.includes(this.shown)) this.release(this.shown);
         this.shown = entry;
         this.stats.presented++;
         if (entry.kind === 'interp') this.stats.presentedInterp++;
@@ -894,7 +903,7 @@
       for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
       state.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
       this.dropEntries(this.entries.length);
-      this.shown?.bitmap?.close();
+      this.release(this.shown);
       this.shown = null;
       this.pending = null;
       this.host.remove();
@@ -1088,6 +1097,18 @@
       nextInterp: (timeoutMs) => withTimeout(new Promise((resolve) => interpWaiters.push(resolve)), timeoutMs,
         'no in-between reached the overlay in time'),
       dismissNotices: () => state.notices?.clear(),
+      /** Round trips of a width x height RGBA frame to the engine frame and back (copied there,
+       * as `send` does, and transferred back), in ms: the price of running the engine in a frame. */
+      echo: async (width, height, n = 20) => {
+        const times = [];
+        const pixels = new Uint8Array(width * height * 4).fill(7).buffer;
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          await state.engine.call({ type: 'echo', pixels });
+          times.push(performance.now() - t0);
+        }
+        return median(times);
+      },
       /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
        * they are drawn, and whether above everything else. */
       mark: (on) => {

@@ -18,6 +18,7 @@
 //        → { frames: ArrayBuffer | null, count, ms }   (frames between prevSeq's image and this one,
 //          one per entry of `ts`, back to back; null when this frame only starts a new pair)
 //   { id, type: 'forget', stream }                        → {}
+//   { id, type: 'echo', pixels }                          → { pixels }   (for measuring the hand-over)
 // Failures answer { id, ok: false, error: { code, message } }, code one of 'no-webgpu',
 // 'software-webgpu', 'error'.
 
@@ -67,6 +68,9 @@ async function handle(request) {
       return [await init(request.allowSoftwareAdapter === true), []];
     case 'frame':
       return frame(request);
+    case 'echo':
+      // The cost of the frame hand-over alone (measured by the bench): the buffer goes back.
+      return [{ pixels: request.pixels }, [request.pixels]];
     case 'forget':
       held.delete(request.stream);
       return [{}, []];
