@@ -232,6 +232,28 @@ describe('browser extension', () => {
       await b.page.evaluate(() => document.exitFullscreen());
       await sleep(300);
 
+      // Timing: frames went up in media-time order, each within a display frame or so of its
+      // moment on the overlay's clock (the video's clock minus the delay). Wait until the pair's
+      // second frame is up too: 4 s at this speed.
+      await sleep(5000);
+      const log = (await debug()).sessions[0].presentLog.filter((p) => p.generation === snap.presentLog.at(-1).generation);
+      const i = log.findIndex((p) => p.kind === 'interp' && p.mt === snap.shown.mt);
+      assert.ok(i >= 0, 'the in-between is in the presentation log');
+      const around = log.slice(Math.max(0, i - 1), i + 2).map((p) => `${p.kind}@${p.mt.toFixed(3)}`);
+      t.diagnostic(`presented: ${around.join(' → ')}; late by ${log.map((p) => p.lateMs.toFixed(0)).join(', ')} ms`);
+      assert.deepEqual(around, [`source@${snap.shown.m0.toFixed(3)}`, `interp@${snap.shown.mt.toFixed(3)}`, `source@${snap.shown.m1.toFixed(3)}`]);
+      for (let k = 1; k < log.length; k++) assert.ok(log[k].mt > log[k - 1].mt, 'media time only moves forward');
+      // One 60 Hz frame is 16.7 ms; the 2-core VM running SwiftShader flat out misses some.
+      const lateness = log.map((p) => p.lateMs).sort((x, y) => x - y);
+      assert.ok(lateness[lateness.length >> 1] < 34, `median lateness ${lateness[lateness.length >> 1]} ms`);
+      assert.ok(lateness.every((x) => x >= -1), 'never early');
+      // And spaced as the video's frames are: 4 s apart at 1/16 speed for half a frame of 2 fps.
+      const gaps = log.slice(Math.max(1, i), i + 2).map((p, k) => p.at - log[Math.max(1, i) + k - 1].at);
+      t.diagnostic(`spacing on screen: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms (4000 expected)`);
+      // The gap before the in-between may include a hold (the delay grows while the first pairs
+      // come in); the one after it is pure schedule.
+      assert.ok(Math.abs(gaps.at(-1) - 4000) < 250, `in-between → next frame: ${gaps.at(-1)} ms on screen, 4000 expected`);
+
       // Pause: the overlay goes and the video shows its own frame.
       await b.page.evaluate(() => document.querySelector('video').pause());
       await sleep(300);

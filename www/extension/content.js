@@ -313,6 +313,7 @@
       this.srcIntervals = [];
       this.captureTimes = [];
       this.presentTimes = [];
+      this.presentLog = [];
       this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, late: 0, opened: 0, closed: 0, bitmaps: 0, bitmapsClosed: 0, presented: 0, presentedInterp: 0 };
       this.styleKey = '';
       this.styleAge = 0;
@@ -515,6 +516,11 @@
     }
 
     addEntry(entry) {
+      // Behind what is on screen already: too late to be shown (see present).
+      if (this.shown && entry.mt <= this.shown.mt) {
+        this.release(entry);
+        return;
+      }
       const e = this.entries;
       let i = e.length;
       while (i > 0 && e[i - 1].mt > entry.mt) i--;
@@ -569,7 +575,8 @@
       // Main-thread cost counts too: capture is ours, on the page's thread.
       const mainThreadHeavy = intervalMs > 0 && this.captureMs > 0.3 * intervalMs;
       if (okShare < 0.75 || mainThreadHeavy) {
-        this.stepDown(okShare < 0.75 ? `${Math.round(this.pairMs)} ms per pair for a ${Math.round(intervalMs)} ms frame interval` : `capture takes ${Math.round(this.captureMs)} ms`);
+        const speed = this.levelPairs > 0 ? `${Math.round(this.pairMs)} ms per pair` : `no pair done in ${Math.round(age / 1000)} s`;
+        this.stepDown(okShare < 0.75 ? `${speed} for a ${Math.round(intervalMs)} ms frame interval` : `reading a frame takes ${Math.round(this.captureMs)} ms`);
         return;
       }
       const comfortable = okShare === 1 && recent.length >= 8 && now - this.levelSince > 8000
@@ -647,6 +654,16 @@
       const e = this.entries;
       let pick = -1;
       for (let i = 0; i < e.length && e[i].mt <= target + 1e-4; i++) pick = i;
+      // Never step back in time. When the delay grows (a slow pair raised it), the target falls
+      // behind what is on screen: hold that frame until the clock catches up, rather than show
+      // older ones again. Entries that end up behind it (a late in-between) can never be shown.
+      const onScreen = this.shown;
+      if (onScreen && (pick < 0 || e[pick].mt < onScreen.mt)) {
+        const at = e.indexOf(onScreen);
+        if (at > 0) this.dropEntries(at);
+        this.updatePanel();
+        return;
+      }
       if (pick < 0) {
         this.hideCanvas();
         this.updatePanel();
@@ -669,6 +686,12 @@
         this.stats.presented++;
         if (entry.kind === 'interp') this.stats.presentedInterp++;
         this.presentTimes.push(now);
+        // How long after its moment on the (delayed) clock each frame went up, for the tests and
+        // for anyone debugging judder: it should be under one display frame.
+        pushLimited(this.presentLog, {
+          mt: entry.mt, kind: entry.kind, generation: this.generation, at: now,
+          lateMs: ((target - entry.mt) / rate) * 1000, delayMs: this.delayMs,
+        }, 32);
       }
       this.showCanvas();
       this.updatePanel();
@@ -930,6 +953,7 @@
           return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === this.host;
         })(),
         canvasSize: [this.canvas.width, this.canvas.height],
+        presentLog: this.presentLog.slice(),
       };
       if (withPixels && shown) {
         out.pixels = Array.from(this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height, { colorSpace: 'srgb' }).data);
