@@ -75,6 +75,21 @@ describe('timeline.plan', () => {
     assert.deepEqual(still.motion, stamps);
   });
 
+  test('re-timing after dropped duplicates never moves a scene cut', () => {
+    // A pulldown repeat on each side of a cut between frames 10 and 11.
+    const stamps = Array.from({ length: 20 }, (_, i) => i * 0.04);
+    const p = plan(frames(stamps, { dups: [5, 15], cuts: [11], duration: 0.04 }), base);
+    assert.equal(p.duplicates, 2);
+    assert.equal(p.cuts, 1);
+    const j = p.cut.indexOf(true);
+    close(p.motion[j], 0.4, 'last key before the cut');
+    close(p.motion[j + 1], 0.44, 'first key after it');
+    // The output frame halfway across the cut is the later source frame, not a mix.
+    const across = p.outputs.find((o) => Math.abs(o.time - 0.42) < 1e-9);
+    assert.equal(across.kind, 'b');
+    assert.equal(p.keys[across.pair + 1], 11);
+  });
+
   test('evenOut keeps the ends and smooths one long gap', () => {
     const m = evenOut([0, 1, 2, 4, 5, 6], 2);
     close(m[0], 0);

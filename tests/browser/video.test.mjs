@@ -59,7 +59,7 @@ describe('interpolateVideo', () => {
   test('H.264 + AAC MP4, x2: twice the frames, same duration, AAC copied', { timeout: 5 * MINUTE }, async (t) => {
     const r = await run('h264aac.mp4', { factor: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
-    t.diagnostic(`${r.ms.toFixed(0)} ms; ${JSON.stringify(r.summary)}`);
+    t.diagnostic(`${r.ms.toFixed(0)} ms`);
     const src = probe(path.join(dir, 'h264aac.mp4'));
     const out = probe(r.file);
     assert.equal(r.type, 'video/mp4');
@@ -101,14 +101,16 @@ describe('interpolateVideo', () => {
     const out = decodeRgb(r.file, 128, 72);
     assert.equal(out.length, 2 * src.length);
     // The cut is between source frames 11 and 12; output frame 23 lies between them.
-    // (t = 0.5 rounds to the later frame.) Re-encoding costs a few levels on the detailed second
-    // scene, so compare against the blend, and against the same source frame's own copy (24).
+    // Re-encoding costs a few levels on the detailed second scene, so compare against the blend,
+    // and against the copies of the same source frames either side (22 is frame 11, 24 frame 12;
+    // t = 0.5 may round either way).
     const across = out[23];
     const toSource = Math.min(mad(across, src[11]), mad(across, src[12]));
     const toBlend = mad(across, blend(src[11], src[12]));
     t.diagnostic(`frame 23: ${toSource.toFixed(2)} levels from a source frame, ${toBlend.toFixed(2)} from the blend`);
     assert.ok(toBlend > 3 * toSource, `the frame at the cut is ${toSource.toFixed(2)} levels from a source frame and ${toBlend.toFixed(2)} from the blend`);
-    assert.ok(mad(across, out[24]) < 1.5, `frame 23 repeats source frame 12 (as frame 24 does): ${mad(across, out[24]).toFixed(2)}`);
+    const repeat = Math.min(mad(across, out[22]), mad(across, out[24]));
+    assert.ok(repeat < 1.5, `frame 23 repeats output frame 22 or 24 (source frames 11, 12): ${repeat.toFixed(2)}`);
     // Elsewhere the in-betweens are real interpolations (they differ from both neighbours).
     assert.ok(mad(out[5], src[2]) > 1 && mad(out[5], src[3]) > 1);
   });

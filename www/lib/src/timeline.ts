@@ -111,21 +111,33 @@ export function plan(frames: readonly SourceFrame[], options: PlanOptions): Plan
   }
   const duplicates = frames.length - keys.length;
 
-  // 2. Motion times. Without duplicates they are the timestamps. With them, a dropped frame
-  //    leaves a gap twice as long as its neighbours, in which the picture moved only one step;
-  //    spreading the gaps over about a second of key frames (a moving average of the spacing)
-  //    makes the motion even again. The first and last key keep their timestamps, so the drift
-  //    against the audio is bounded by about one frame.
-  const stamps = keys.map((i) => (frames[i] as SourceFrame).timestamp);
-  const motion = duplicates > 0 ? evenOut(stamps, Math.max(1, Math.round(0.5 / Math.max(typicalSpacing(frames), 1e-3)))) : stamps;
-
-  // 3. Cuts between consecutive key frames. Key j+1's similarity was measured against the frame
+  // 2. Cuts between consecutive key frames. Key j+1's similarity was measured against the frame
   //    just before it: key j itself, or a dropped duplicate of key j, which looks the same. So it
   //    is the similarity of the pair either way.
   const cut = keys.slice(0, -1).map((_, j) => {
     const next = frames[keys[j + 1] as number] as SourceFrame;
     return options.sceneThreshold > 0 && next.similarity < options.sceneThreshold;
   });
+
+  // 3. Motion times. Without duplicates they are the timestamps. With them, a dropped frame
+  //    leaves a gap twice as long as its neighbours, in which the picture moved only one step;
+  //    spreading the gaps over about a second of key frames (a moving average of the spacing)
+  //    makes the motion even again. Each shot is evened out on its own, with its first and last
+  //    key frames kept at their timestamps: a cut stays exactly where it was, and the drift
+  //    against the audio is bounded by about one frame.
+  const stamps = keys.map((i) => (frames[i] as SourceFrame).timestamp);
+  let motion = stamps;
+  if (duplicates > 0) {
+    const radius = Math.max(1, Math.round(0.5 / Math.max(typicalSpacing(frames), 1e-3)));
+    motion = [];
+    let start = 0;
+    for (let j = 0; j < stamps.length; j++) {
+      if (j === stamps.length - 1 || cut[j]) {
+        motion.push(...evenOut(stamps.slice(start, j + 1), radius));
+        start = j + 1;
+      }
+    }
+  }
 
   // 4. Output times on the source clock.
   const end = sourceEnd(frames);
