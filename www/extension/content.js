@@ -90,7 +90,7 @@
       return;
     }
     state.starting = start().catch((e) => {
-      notice(`inbetween stopped: ${messageOf(e)}`);
+      notice(`inbetween stopped: ${brief(e)}`);
       stop();
     }).finally(() => {
       state.starting = null;
@@ -121,7 +121,7 @@
       if (e.code === 'no-webgpu' || e.code === 'software-webgpu') {
         notice(`inbetween needs WebGPU on a hardware GPU, and ${e.message}. The page is unchanged.`);
       } else {
-        notice(`inbetween could not start its engine: ${e.message}. The page is unchanged.`);
+        notice(`inbetween could not start its engine: ${brief(e)}. The page is unchanged.`);
       }
       return;
     }
@@ -305,6 +305,9 @@
       this.shown = null;
       this.clock = null;
       this.delayMs = 0;
+      /** What the measurements ask for; `delayMs` follows it (see present). */
+      this.wantDelayMs = 0;
+      this.lastPresent = 0;
       this.needs = [];
       /** Per-pair outcomes for the adaptation: { at, ok }. */
       this.outcomes = [];
@@ -438,7 +441,13 @@
         if (!result.frames || rec.generation !== this.generation) return;
         this.received(rec, ts, result, performance.now() - sent);
       }, (e) => {
-        if (!this.closed) this.fail(e);
+        // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
+        // everything, so the page is as it was, and say so; a click starts afresh.
+        if (!this.closed && state.active) {
+          const why = /device was lost/.test(messageOf(e)) ? 'the GPU device was lost (a driver reset, or the GPU went away)' : brief(e);
+          notice(`inbetween stopped: ${why}. Click its button to start again.`);
+          stop();
+        }
       }).finally(() => {
         this.inFlight = false;
         if (this.closed) return;
@@ -472,7 +481,7 @@
       if (warm) this.outcome(ok, ok ? '' : 'late');
       // A one display-frame margin (16.7 ms at 60 Hz) over the worst recent case.
       const worst = this.needs.length ? Math.max(...this.needs) : need;
-      this.delayMs = Math.min(this.maxDelay(), Math.max(0, worst) + 17);
+      this.wantDelayMs = Math.min(this.maxDelay(), Math.max(0, worst) + 17);
     }
 
     maxDelay() {
@@ -627,7 +636,7 @@
 
     fail(e) {
       this.mode = 'error';
-      this.why = messageOf(e);
+      this.why = brief(e);
       this.flush();
       this.updatePanel(true);
     }
@@ -649,6 +658,12 @@
         return;
       }
       const rate = v.playbackRate || 1;
+      // A longer delay applies at once (the frame on screen is held until the clock catches up);
+      // a shorter one is approached at 10% of real time, so the overlay catches up by playing
+      // 1.1x fast for a moment instead of skipping frames.
+      const elapsed = this.lastPresent ? Math.min(100, now - this.lastPresent) : 0;
+      this.lastPresent = now;
+      this.delayMs = this.wantDelayMs >= this.delayMs ? this.wantDelayMs : Math.max(this.wantDelayMs, this.delayMs - 0.1 * elapsed);
       // The video's clock now, extrapolated from its last presented frame, minus our delay.
       const target = c.mt + ((now - c.at) / 1000) * rate - (this.delayMs / 1000) * rate;
       const e = this.entries;
@@ -1096,6 +1111,12 @@
     return e instanceof Error ? e.message : String(e);
   }
 
+  /** An error's message for a notice: first line, no backtraces, not too long. */
+  function brief(e) {
+    const line = messageOf(e).replace(/\s*\([^)]*\n[^]*?\)/g, '').split('\n')[0];
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+  }
+
   function withTimeout(promise, ms, message) {
     let timer;
     return Promise.race([
@@ -1121,6 +1142,8 @@
       nextInterp: (timeoutMs) => withTimeout(new Promise((resolve) => interpWaiters.push(resolve)), timeoutMs,
         'no in-between reached the overlay in time'),
       dismissNotices: () => state.notices?.clear(),
+      /** Destroys the engine's GPU device, as a driver reset would. */
+      loseDevice: () => state.engine.call({ type: 'loseDeviceForTesting' }),
       /** Round trips of a width x height RGBA frame to the engine frame and back (copied there,
        * as `send` does, and transferred back), in ms: the price of running the engine in a frame. */
       echo: async (width, height, n = 20) => {

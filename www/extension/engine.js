@@ -19,6 +19,7 @@
 //          one per entry of `ts`, back to back; null when this frame only starts a new pair)
 //   { id, type: 'forget', stream }                        → {}
 //   { id, type: 'echo', pixels }                          → { pixels }   (for measuring the hand-over)
+//   { id, type: 'loseDeviceForTesting' }                  → { lost }     (tests: a driver reset)
 // Failures answer { id, ok: false, error: { code, message } }, code one of 'no-webgpu',
 // 'software-webgpu', 'error'.
 
@@ -68,6 +69,8 @@ async function handle(request) {
       return [await init(request.allowSoftwareAdapter === true), []];
     case 'frame':
       return frame(request);
+    case 'loseDeviceForTesting':
+      return [{ lost: await interp._loseDeviceForTesting() }, []];
     case 'echo':
       // The cost of the frame hand-over alone (measured by the bench): the buffer goes back.
       return [{ pixels: request.pixels }, [request.pixels]];
