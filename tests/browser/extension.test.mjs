@@ -182,7 +182,7 @@ describe('browser extension', () => {
       await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
       // The first pair compiles SwiftShader's shaders (≈20 s); later pairs take ≈5 s, against 8 s
       // between the frames of this clip at this speed.
-      const snap = await b.inTab(() => globalThis.__inbetween.debug.nextInterp(4 * 60_000));
+      const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
       t.diagnostic(`in-between t=${snap.shown.t} of ${snap.shown.m0}s → ${snap.shown.m1}s; ${Math.round(snap.pairMs)} ms per pair, `
         + `delay ${Math.round(snap.delayMs)} ms; panel: ${snap.panel}`);
       assert.equal(snap.shown.kind, 'interp');
@@ -251,7 +251,8 @@ describe('browser extension', () => {
       // One 60 Hz frame is 16.7 ms; the 2-core VM running SwiftShader flat out misses some.
       const lateness = log.map((p) => p.lateMs).sort((x, y) => x - y);
       assert.ok(lateness[lateness.length >> 1] < 34, `median lateness ${lateness[lateness.length >> 1]} ms`);
-      assert.ok(lateness.every((x) => x >= -1), 'never early');
+      // Never early, but for the picking's 0.1 ms (media time) of slack: 1.6 ms at 1/16 speed.
+      assert.ok(lateness.every((x) => x >= -2), `never early: ${lateness.join(', ')}`);
       // And spaced as the video's frames are: 4 s apart at 1/16 speed for half a frame of 2 fps.
       const gaps = log.slice(Math.max(1, i), i + 2).map((p, k) => p.at - log[Math.max(1, i) + k - 1].at);
       t.diagnostic(`spacing on screen: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
@@ -272,34 +273,14 @@ describe('browser extension', () => {
       // Reference: the two source frames, taken independently by the page (seek, draw the
       // video), and the package's own interpolate() on them (the wasm CPU path).
       const ref = await b.page.evaluate(async ({ m0, m1, t: time }) => {
-        const v = document.querySelector('video');
-        // After 'seeked' the element's current frame is the one whose display interval holds
-        // `at` (drawImage reads exactly that).
-        const grab = async (at) => {
-          const presented = new Promise((resolve) => v.requestVideoFrameCallback((_, m) => resolve(m.mediaTime)));
-          v.currentTime = at;
-          await new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
-          // …once it is on screen, too (requestVideoFrameCallback), with a timeout in case the
-          // browser does not call back for a paused element.
-          await Promise.race([presented, new Promise((r) => setTimeout(r, 1000))]);
-          const c = new OffscreenCanvas(v.videoWidth, v.videoHeight);
-          const ctx = c.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
-          const frame = new VideoFrame(v);
-          try {
-            ctx.drawImage(frame, 0, 0);
-          } finally {
-            frame.close();
-          }
-          return { image: ctx.getImageData(0, 0, c.width, c.height, { colorSpace: 'srgb' }), mediaTime: v.currentTime };
-        };
         // Seek into the middle of each frame's display interval, not onto its edge.
-        const a = await grab(m0 + (m1 - m0) / 4);
-        const bb = await grab(m1 + (m1 - m0) / 4);
+        const a = await window.grabFrame(m0 + (m1 - m0) / 4);
+        const bb = await window.grabFrame(m1 + (m1 - m0) / 4);
         const { createInterpolator } = await import('/www/lib/dist/index.js');
         const interp = await createInterpolator({ backend: 'cpu', cache: false });
-        const mid = await interp.interpolate(a.image, bb.image, time);
+        const mid = await interp.interpolate(a, bb, time);
         interp.dispose();
-        return { means: [a, bb].map((x) => x.image.data.reduce((s, y) => s + y, 0) / x.image.data.length), a: Array.from(a.image.data), b: Array.from(bb.image.data), mid: Array.from(mid.data), times: [a.mediaTime, bb.mediaTime] };
+        return { means: [a, bb].map((x) => x.data.reduce((s, y) => s + y, 0) / x.data.length), a: Array.from(a.data), b: Array.from(bb.data), mid: Array.from(mid.data) };
       }, snap.shown);
 
       t.diagnostic(`reference frames: mean byte ${ref.means.map((m) => m.toFixed(1)).join(', ')}, overlay mean ${(snap.pixels.reduce((x, y) => x + y, 0) / snap.pixels.length).toFixed(1)}`);
@@ -339,8 +320,54 @@ describe('browser extension', () => {
       assert.ok(last.stats.bitmaps - last.stats.bitmapsClosed <= 4, `bitmaps held: ${JSON.stringify(last.stats)}`);
     });
 
+  test('a capped working resolution: in-betweens scaled up onto the overlay, source frames at full resolution', { timeout: 6 * MINUTE }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, maxWorkHeight: 32 });
+    try {
+      await open('/clips/slow.webm', { rate: 0.0625, blob: true });
+      await b.clickAction();
+      await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+      const mid = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
+      const src = await b.inTab(() => globalThis.__inbetween.debug.next('source', 60_000));
+      t.diagnostic(`in-between at ${mid.shown.mt}, then source frame at ${src.shown.mt}; panel: ${mid.panel}`);
+      assert.deepEqual(mid.canvasSize, [96, 64], 'the overlay keeps the video\'s resolution');
+      assert.match(mid.panel, /×2 at 48x32/);
+      await b.page.evaluate(() => document.querySelector('video').pause());
+      const ref = await b.page.evaluate(async ({ m0, m1, t: time, at }) => {
+        const q = (m1 - m0) / 4;
+        // RIFE's inputs as the extension makes them (VideoFrame drawn at 48x32), and the result
+        // scaled up as it draws it (canvas, high-quality smoothing).
+        const [a, bb] = [await window.grabFrame(m0 + q, 48, 32), await window.grabFrame(m1 + q, 48, 32)];
+        const { createInterpolator } = await import('/www/lib/dist/index.js');
+        const interp = await createInterpolator({ backend: 'cpu', cache: false });
+        const small = await interp.interpolate(a, bb, time);
+        interp.dispose();
+        const from = new OffscreenCanvas(48, 32);
+        from.getContext('2d').putImageData(small, 0, 0);
+        const ctx = new OffscreenCanvas(96, 64).getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
+        ctx.imageSmoothingQuality = 'high';
+        ctx.drawImage(from, 0, 0, 96, 64);
+        const up = ctx.getImageData(0, 0, 96, 64, { colorSpace: 'srgb' });
+        const full = await window.grabFrame(at + q);
+        return { up: Array.from(up.data), full: Array.from(full.data) };
+      }, { ...mid.shown, at: src.shown.mt });
+      const vsUp = compare(mid.pixels, ref.up);
+      const vsFull = compare(src.pixels, ref.full);
+      t.diagnostic(`in-between vs 48x32 reference scaled up: max ${vsUp.max}, PSNR ${vsUp.psnr.toFixed(1)} dB; `
+        + `source frame vs the video's own: max ${vsFull.max}, PSNR ${vsFull.psnr.toFixed(1)} dB`);
+      // Same pixels in, same scaling, but two canvases (the overlay's and this OffscreenCanvas)
+      // may filter differently by a step or two; a wrong size or a missing in-between is off by far more.
+      assert.ok(vsUp.psnr >= 35, `in-between vs reference: PSNR ${vsUp.psnr.toFixed(2)} dB`);
+      // The source frame is the video's own, not a 48x32 copy scaled up.
+      assert.ok(vsFull.max <= 2, `source frame vs the video's: max |diff| ${vsFull.max}`);
+      await b.clickAction();
+      await waitFor((s) => !s.active, 30_000, 'the stop');
+    } finally {
+      await b.settings({ maxWorkHeight: 0 });
+    }
+  });
+
   test('too slow for real time: it steps down, then pauses interpolation; the video never stalls', { timeout: 4 * MINUTE }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, maxWorkHeight: 0 });
     await open('/clips/fast.webm', { rate: 1 });
     const start = await b.page.evaluate(() => ({ t: document.querySelector('video').currentTime, at: performance.now() }));
     await b.clickAction();

@@ -39,6 +39,9 @@
     maxDelayMs: 150,
     /** Use a software WebGPU adapter (SwiftShader). Far too slow for real time: tests only. */
     allowSoftwareAdapter: false,
+    /** A cap on the working resolution (lines), on top of the adaptation's; 0: none. For weak
+     * GPUs and batteries. */
+    maxWorkHeight: 0,
   });
 
   /** Consecutive frames further apart than this (media seconds) are not interpolated: a seek, a
@@ -517,7 +520,8 @@
       const vw = this.video.videoWidth;
       const vh = this.video.videoHeight;
       const shownHeight = (this.pictureRect?.height ?? vh) * (devicePixelRatio || 1);
-      const h = Math.min(vh, LEVELS[this.level].maxHeight, Math.max(shownHeight, 64));
+      const cap = Number(state.settings.maxWorkHeight) > 0 ? Number(state.settings.maxWorkHeight) : Infinity;
+      const h = Math.min(vh, LEVELS[this.level].maxHeight, cap, Math.max(shownHeight, 64));
       const s = h / vh;
       // Even sizes: they scale cleanly, and RIFE pads to 128 anyway.
       const even = (x) => Math.max(2, 2 * Math.round(x / 2));
@@ -710,9 +714,13 @@
       }
       this.showCanvas();
       this.updatePanel();
-      if (entry.kind === 'interp' && interpWaiters.length) {
+      const waiting = waiters.filter((w) => w.kind === entry.kind);
+      if (waiting.length) {
         const snap = this.snapshot(true);
-        for (const resolve of interpWaiters.splice(0)) resolve(snap);
+        for (const w of waiting) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(snap);
+        }
       }
     }
 
@@ -815,7 +823,7 @@
           .clip { position: absolute; inset: 0; overflow: hidden; pointer-events: none; }
           canvas { position: absolute; visibility: hidden; pointer-events: none; image-rendering: auto; }
           .panel { position: absolute; left: 6px; top: 6px; pointer-events: auto; display: flex; flex-wrap: wrap;
-            align-items: center; gap: 4px 6px; max-width: 320px; padding: 4px 6px; border-radius: 6px;
+            align-items: center; gap: 4px 6px; max-width: 380px; padding: 4px 6px; border-radius: 6px;
             background: rgba(20, 22, 30, 0.78); color: #eef; font: 11px/1.3 system-ui, sans-serif; opacity: 0.85; }
           .panel:hover { opacity: 1; }
           /* Compact until hovered: name and frame rates, plus the state when something is wrong. */
@@ -1125,8 +1133,8 @@
     ]).finally(() => clearTimeout(timer));
   }
 
-  /** Test hook: resolvers waiting for the next in-between to reach the overlay. */
-  const interpWaiters = [];
+  /** Test hook: who waits for the next frame of a kind ('source', 'interp') to reach the overlay. */
+  const waiters = [];
 
   globalThis.__inbetween = {
     click,
@@ -1138,9 +1146,10 @@
       adapter: () => state.adapter,
       notices: () => state.notices?.texts() ?? [],
       sessions: (withPixels = false) => [...state.sessions.values()].map((s) => s.snapshot(withPixels)),
-      /** The overlay right after the next in-between was drawn on it (pixels read back from it). */
-      nextInterp: (timeoutMs) => withTimeout(new Promise((resolve) => interpWaiters.push(resolve)), timeoutMs,
-        'no in-between reached the overlay in time'),
+      /** The overlay right after the next frame of `kind` ('interp': an in-between, 'source') was
+       * drawn on it, with its pixels read back from it. */
+      next: (kind, timeoutMs) => withTimeout(new Promise((resolve) => waiters.push({ kind, resolve })), timeoutMs,
+        `no ${kind} frame reached the overlay in time`),
       dismissNotices: () => state.notices?.clear(),
       /** Destroys the engine's GPU device, as a driver reset would. */
       loseDevice: () => state.engine.call({ type: 'loseDeviceForTesting' }),
