@@ -27,6 +27,7 @@ const tone = (duration) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate
  * - vfr.mp4: H.264 + AAC, 24 fps with every 4th frame dropped and the timestamps kept, so the
  *   gaps alternate 1/24, 1/24, 2/24 (variable frame rate), 2 s;
  * - pulldown.mp4: 24 fps made 25 fps by repeating a frame each second, 2 s;
+ * - rotated.mp4: 128x72 stored, shown rotated by 90° (container metadata, as phones write);
  * - tiny.mp4: 64x36, 6 frames;
  * - long.mp4: like h264aac.mp4 without audio, 6 s;
  * - hevc.mp4: HEVC, which Chromium cannot decode here;
@@ -54,6 +55,9 @@ export function makeClips(dir) {
   // 24 fps made 25 by repeating one frame a second (ffmpeg's fps filter), as in PAL pulldown.
   // The picture scrolls, so every real frame moves everywhere and a repeat stands out.
   ffmpeg([...pattern('128x72', 24, 2), '-vf', 'scroll=horizontal=0.01,fps=25', ...h264, p('pulldown.mp4')]);
+  // A phone-style clip: stored 128x72 with a 90° display rotation in the container.
+  ffmpeg([...pattern('128x72', 24, 0.5), ...h264, p('unrotated.mp4')]);
+  ffmpeg(['-i', p('unrotated.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', p('rotated.mp4')]);
   // Tiny, for the (slow) SwiftShader WebGPU run.
   ffmpeg([...pattern('64x36', 24, 0.25), ...h264, p('tiny.mp4')]);
   // Six seconds, for the memory check.

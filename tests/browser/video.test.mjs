@@ -184,6 +184,22 @@ describe('interpolateVideo', () => {
     assert.ok(mad(mid, blend(src[2], src[3])) < 20, 'and lies between them');
   });
 
+  test('rotated (phone) video: the output is upright, as players show the source', { timeout: 5 * MINUTE }, async () => {
+    const r = await run('rotated.mp4', { factor: 2 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.deepEqual([r.summary.width, r.summary.height], [72, 128]);
+    const out = probe(r.file);
+    assert.deepEqual([out.video.width, out.video.height], [72, 128]);
+    // ffmpeg applies the rotation when decoding the source; our source frames must match that.
+    // Chromium and ffmpeg turn this untagged clip's YUV into RGB differently (Chromium assumes
+    // BT.709; their decodes of the same frame are only 24-26 dB apart), so allow ~13 levels of
+    // difference; the wrong orientation is ~155 levels off.
+    const src = decodeRgb(path.join(dir, 'rotated.mp4'), 72, 128);
+    const got = decodeRgb(r.file, 72, 128);
+    assert.equal(src.length * 2, got.length);
+    for (const i of [0, 5]) assert.ok(mad(got[2 * i], src[i]) < 25, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
+  });
+
   test('slow motion: 24 -> 48 fps played 2x slower; audio left out', { timeout: 5 * MINUTE }, async () => {
     const r = await run('h264aac.mp4', { fps: 48, slowdown: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
