@@ -65,6 +65,8 @@ describe('interpolateVideo', () => {
     assert.equal(r.type, 'video/mp4');
     assert.deepEqual(r.stages, ['analysing', 'interpolating', 'finishing', 'done']);
     assert.equal(out.video.codec_name, 'h264');
+    // The standard HD format, which every player shows right (not full-range YUV).
+    assert.deepEqual([out.video.pix_fmt, out.video.color_range, out.video.color_space], ['yuv420p', 'tv', 'bt709']);
     assert.equal(out.frames.length, 2 * src.frames.length);
     assertMonotonic(out.frames);
     // Every source frame keeps its timestamp; the new ones sit halfway.
