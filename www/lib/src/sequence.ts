@@ -2,7 +2,7 @@
 // through mediabunny, on the calling thread: a short sequence the caller already holds in memory
 // does not need the worker that `interpolateVideo` uses.
 
-import { describe, isVideoFrame } from './pixels.js';
+import { describe, ENCODE_AS, isVideoFrame } from './pixels.js';
 // Types only: the muxer itself (~180 kB gzipped) is imported on first use, so pages that never
 // encode do not download it.
 import type { Quality, VideoCodec, VideoSample, VideoSampleSource } from './vendor/mediabunny.js';
@@ -136,7 +136,7 @@ function makeSample(mb: Mediabunny, frame: SequenceFrame, timestamp: number, dur
   if (frame instanceof ImageData) {
     // The buffer form copies the pixels, so the caller's ImageData stays theirs.
     return new mb.VideoSample(frame.data, {
-      format: 'RGBA', codedWidth: frame.width, codedHeight: frame.height, timestamp, duration,
+      format: 'RGBA', codedWidth: frame.width, codedHeight: frame.height, timestamp, duration, colorSpace: ENCODE_AS,
     });
   }
   if (isVideoFrame(frame)) {

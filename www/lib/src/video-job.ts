@@ -8,6 +8,7 @@
 // time, so memory stays flat however long the video is.
 
 import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
+import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
 import { maxAbsDiff, ssim, THUMB, toGrey } from './scene.js';
 import { type Plan, plan, type SourceFrame, typicalSpacing } from './timeline.js';
@@ -78,15 +79,6 @@ const CODEC_NAMES: Record<string, string> = {
   avc: 'H.264', hevc: 'HEVC (H.265)', vp8: 'VP8', vp9: 'VP9', av1: 'AV1', prores: 'ProRes',
 };
 
-/**
- * The colour space the RGBA frames we encode are tagged with. Chromium's encoder converts RGBA to
- * YUV in the space the frame names: tagged as sRGB (matrix 'rgb', full range) it wrote full-range
- * YUV, which many players show with crushed or washed-out levels; tagged BT.709 limited range it
- * writes the standard HD format (yuv420p, tv range, bt709), 37 dB from Chromium's own decode of
- * the source on the test clip. BT.709's primaries are sRGB's, and players treat the two transfer
- * curves alike.
- */
-const ENCODE_AS: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
 
 export class AbortedError extends Error {
   override name = 'AbortError';
