@@ -202,12 +202,22 @@ describe('demo page', () => {
     assert.ok(stats['flow-canvas'].coloured > 100, `flow shows motion: ${stats['flow-canvas'].coloured} coloured pixels`);
   });
 
-  test('Cancel mid-run: the UI recovers and the next run completes', { timeout: 5 * MINUTE }, async () => {
+  test('preview while running, then Cancel mid-run: the UI recovers and the next run completes', { timeout: 5 * MINUTE }, async () => {
     await chooseVideo(clips.long);
     await page.click('#video-start');
     assert.ok(await page.isEnabled('#video-cancel'));
     // Wait until frames are being made, then cancel.
     await page.waitForFunction(() => /Interpolating · [1-9]\d* \//.test(document.getElementById('video-progress-text').textContent), null, { timeout: 2 * MINUTE });
+    // Meanwhile the "after" side already shows the newest in-between frame (onPreview), not blank.
+    await page.waitForSelector('#after-preview:not([hidden])', { timeout: MINUTE });
+    const preview = await page.evaluate(() => {
+      const c = document.getElementById('after-preview');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let sum = 0;
+      for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+      return { width: c.width, height: c.height, mean: sum / (3 * c.width * c.height) };
+    });
+    assert.ok(preview.width > 0 && preview.height > 0 && preview.mean > 10, `preview ${JSON.stringify(preview)}`);
     const cancelledAt = Date.now();
     await page.click('#video-cancel');
     assert.equal(await videoSettled(['cancelled', 'done', 'error']), 'cancelled');

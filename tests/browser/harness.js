@@ -210,7 +210,7 @@ function maxAbsDiff(x, y) {
  * the Node side), the summary and what the progress callback saw. `abortAt`: abort once this
  * many output frames are done. `options.interpolator === 'page'` uses window.videoInterp.
  */
-async function runVideo(url, options = {}, { abortAt = null } = {}) {
+async function runVideo(url, options = {}, { abortAt = null, previews = false } = {}) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const input = await response.blob();
@@ -218,6 +218,7 @@ async function runVideo(url, options = {}, { abortAt = null } = {}) {
   const stages = [];
   let last = null;
   let summary = null;
+  const seen = [];
   const opts = { ...options };
   if (opts.interpolator === 'page') opts.interpolator = window.videoInterp;
   const t0 = performance.now();
@@ -225,6 +226,12 @@ async function runVideo(url, options = {}, { abortAt = null } = {}) {
   try {
     blob = await lib.interpolateVideo(input, opts, {
       signal: controller.signal,
+      ...(previews ? {
+        onPreview: ({ time, image }) => {
+          seen.push({ time, width: image.width, height: image.height });
+          image.close();
+        },
+      } : {}),
       onProgress: (p) => {
         if (stages[stages.length - 1] !== p.stage) stages.push(p.stage);
         last = p;
@@ -238,7 +245,7 @@ async function runVideo(url, options = {}, { abortAt = null } = {}) {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { base64: btoa(binary), type: blob.type, summary, stages, last, ms: performance.now() - t0 };
+  return { base64: btoa(binary), type: blob.type, summary, stages, last, previews: seen, ms: performance.now() - t0 };
 }
 
 window.harness = {

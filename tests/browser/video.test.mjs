@@ -277,13 +277,18 @@ describe('interpolateVideo', () => {
     assert.equal(next.error, undefined, JSON.stringify(next.error));
   });
 
-  test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed', { timeout: 10 * MINUTE }, async (t) => {
+  test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed; previews', { timeout: 10 * MINUTE }, async (t) => {
     const memory = () => fx.browser.page.evaluate(() => window.videoInterp._memoryForTesting());
     await run('h264aac.mp4', { factor: 2 });
     const before = await memory();
-    const r = await run('long.mp4', { factor: 2 });
+    const r = await run('long.mp4', { factor: 2 }, { previews: true });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     const after = await memory();
+    // Preview frames came about once a second, at the output size, in order, and were closed.
+    t.diagnostic(`${r.previews.length} previews in ${(r.ms / 1000).toFixed(1)} s`);
+    assert.ok(r.previews.length >= Math.floor(r.ms / 1000) - 3 && r.previews.length <= r.ms / 1000 + 1, `${r.previews.length} previews`);
+    for (const p of r.previews) assert.deepEqual([p.width, p.height], [128, 72]);
+    for (let i = 1; i < r.previews.length; i++) assert.ok(r.previews[i].time > r.previews[i - 1].time);
     t.diagnostic(`wasm memory ${before / 2 ** 20} MiB after 1 s, ${after / 2 ** 20} MiB after 6 s`);
     assert.equal(after, before);
     const leaks = logs.filter((l) => /garbage collected|without being closed|not closed/i.test(l));

@@ -1,7 +1,8 @@
 // Before/after playback: two <video>s stacked in one box, the "after" one clipped to the right
 // of a split the user drags. The source ("before") is the clock; the result follows it, so the
 // pair stays in step even though the two files have different frame rates. While the result is
-// being made, the source plays alone and a veil covers the right-hand side.
+// being made, the right-hand side shows the newest in-between frame (the library's onPreview)
+// against the source at the same moment, under a veil until the first one arrives.
 
 import { $, formatTime } from './ui.js';
 
@@ -10,6 +11,7 @@ export class Compare {
   readonly after = $<HTMLVideoElement>('after');
   readonly #stage = $('compare-stage');
   readonly #pending = $('after-pending');
+  readonly #preview = $<HTMLCanvasElement>('after-preview');
   readonly #play = $<HTMLButtonElement>('play');
   readonly #seek = $<HTMLInputElement>('seek');
   readonly #time = $('time');
@@ -62,7 +64,32 @@ export class Compare {
     this.after.load();
     this.#hasResult = false;
     this.#pending.hidden = false;
+    this.#hidePreview();
     this.#applyAudio();
+  }
+
+  /**
+   * While the result is being made: show its newest frame on the "after" side, and, unless the
+   * user is playing the source, move the source to the same moment so the split compares like
+   * with like. Takes ownership of `image` (closes it).
+   */
+  showPreview(image: ImageBitmap, time: number): void {
+    try {
+      if (this.#hasResult) return;
+      this.#preview.width = image.width;
+      this.#preview.height = image.height;
+      this.#preview.getContext('2d')?.drawImage(image, 0, 0);
+    } finally {
+      image.close();
+    }
+    this.#preview.hidden = false;
+    this.#pending.classList.add('over-preview');
+    if (this.before.paused) this.before.currentTime = time;
+  }
+
+  #hidePreview(): void {
+    this.#preview.hidden = true;
+    this.#pending.classList.remove('over-preview');
   }
 
   setPendingText(text: string): void {
@@ -75,6 +102,7 @@ export class Compare {
     this.#stretch = stretch;
     this.#hasResult = true;
     this.#pending.hidden = true;
+    this.#hidePreview();
     this.#applyAudio();
     this.seek(this.before.currentTime);
   }

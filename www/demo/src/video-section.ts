@@ -142,6 +142,10 @@ export class VideoSection {
       const blob = await interpolateVideo(file, options, {
         signal: abort.signal,
         onProgress: (p) => this.#onProgress(p),
+        onPreview: ({ image, time }) => {
+          if (this.#abort === abort) this.compare.showPreview(image, time);
+          else image.close();
+        },
       });
       if (abort.signal.aborted) return;
       this.#finish(file, blob, options, (performance.now() - started) / 1000);

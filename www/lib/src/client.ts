@@ -1,7 +1,7 @@
 // The page side of the worker protocol: numbered requests, one promise per request.
 
 import type { ErrorPayload, Request, Response } from './protocol.js';
-import type { VideoProgress } from './video.js';
+import type { VideoPreview, VideoProgress } from './video.js';
 
 /** A request before the client numbers it. */
 export type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
@@ -10,11 +10,14 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onProgress?: ((progress: VideoProgress) => void) | undefined;
+  onPreview?: ((preview: VideoPreview) => void) | undefined;
 }
 
 export interface CallOptions {
   /** Progress reports the worker sends before its answer (video jobs). */
   onProgress?: ((progress: VideoProgress) => void) | undefined;
+  /** Preview frames the worker sends before its answer; the callback owns (closes) them. */
+  onPreview?: ((preview: VideoPreview) => void) | undefined;
   /**
    * Rejects the call at once with the signal's reason and asks the worker to stop the request
    * (it checks between frames, so the worker is free again soon after).
@@ -47,7 +50,7 @@ export class WorkerClient {
 
   call<T>(request: Unnumbered<Request>, transfer: Transferable[] = [], options: CallOptions = {}): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
-    const { signal, onProgress } = options;
+    const { signal, onProgress, onPreview } = options;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -60,7 +63,7 @@ export class WorkerClient {
         signal?.removeEventListener('abort', onAbort);
         f(a);
       };
-      this.#pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject), onProgress });
+      this.#pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject), onProgress, onPreview });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#worker.postMessage({ ...request, id } as Request, transfer);
     });
@@ -77,21 +80,32 @@ export class WorkerClient {
 
   #settle(response: Response): void {
     const pending = this.#pending.get(response.id);
+    if ('preview' in response) {
+      // Whoever gets the bitmap closes it; with nobody to give it to, close it here.
+      if (pending?.onPreview) report(() => pending.onPreview?.(response.preview));
+      else response.preview.image.close();
+      return;
+    }
     if (!pending) return;
     if ('progress' in response) {
-      // The caller's callback must not break the protocol: report its errors, keep going.
-      try {
-        pending.onProgress?.(response.progress);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
+      report(() => pending.onProgress?.(response.progress));
       return;
     }
     this.#pending.delete(response.id);
     if (response.ok) pending.resolve(response.result);
     else pending.reject(fromPayload(response.error));
+  }
+}
+
+/** Runs a caller's callback; its errors must not break the protocol, so they are reported (as
+ * uncaught errors) and the job goes on. */
+function report(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
   }
 }
 

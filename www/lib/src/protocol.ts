@@ -3,7 +3,7 @@
 // travel as transferred ArrayBuffers (moved, not copied).
 
 import type { VideoJobOptions } from './video-job.js';
-import type { VideoProgress } from './video.js';
+import type { VideoPreview, VideoProgress } from './video.js';
 
 export type { VideoJobOptions };
 
@@ -89,4 +89,6 @@ export type Response =
   | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: a progress report of a running 'video' job; the answer comes later. */
-  | { id: number; progress: VideoProgress };
+  | { id: number; progress: VideoProgress }
+  /** Not an answer: a preview frame of a running 'video' job (the bitmap is transferred). */
+  | { id: number; preview: VideoPreview };

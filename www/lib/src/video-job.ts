@@ -48,6 +48,8 @@ export interface VideoJobOptions {
   container: VideoContainer;
   codec: VideoCodecChoice;
   bitrate: number | null;
+  /** Send preview frames (about one a second). */
+  preview: boolean;
 }
 
 export interface JobContext {
@@ -55,6 +57,8 @@ export interface JobContext {
   backend: BackendName;
   cancelled(): boolean;
   progress(p: VideoProgress): void;
+  /** Hands over a preview frame (ownership included). */
+  preview(time: number, image: ImageBitmap): void;
 }
 
 export interface ProbeResult {
@@ -236,7 +240,7 @@ export async function runVideoJob(blob: Blob, o: VideoJobOptions, ctx: JobContex
       audio: audioState, cuts: thePlan.cuts, duplicates: thePlan.duplicates, backend: ctx.backend, scale, interpolated: 0,
     };
     try {
-      await render(video, thePlan, { width, height, scale, slowdown: o.slowdown }, ctx, check, videoSource, audio, summary);
+      await render(video, thePlan, { width, height, scale, slowdown: o.slowdown, preview: o.preview }, ctx, check, videoSource, audio, summary);
       check();
       ctx.progress({ stage: 'finishing', framesDone: summary.frames, framesTotal: summary.frames, fps: 0, etaSeconds: 0 });
       await audio?.finish();
@@ -418,14 +422,15 @@ interface Key {
 async function render(
   video: InputVideoTrack,
   thePlan: Plan,
-  size: { width: number; height: number; scale: number; slowdown: number },
+  size: { width: number; height: number; scale: number; slowdown: number; preview: boolean },
   ctx: JobContext,
   check: () => void,
   videoSource: VideoSampleSource,
   audio: AudioPump | null,
   summary: VideoSummary,
 ): Promise<void> {
-  const { width, height, scale, slowdown } = size;
+  const { width, height, scale, slowdown, preview } = size;
+  let lastPreview = 0;
   const canvas = new OffscreenCanvas(width, height);
   const g = canvas.getContext('2d', { willReadFrequently: true });
   if (!g) throw new Error('could not create a 2D OffscreenCanvas context');
@@ -479,6 +484,12 @@ async function render(
       else {
         pixels = await ctx.engine.interpolate(prepare(a), prepare(b as Key), out.t);
         summary.interpolated++;
+        if (preview && performance.now() - lastPreview > 1000) {
+          lastPreview = performance.now();
+          // A copy: `pixels` goes on to the encoder.
+          const image = new ImageData(new Uint8ClampedArray(pixels), width, height);
+          ctx.preview(out.time, await createImageBitmap(image));
+        }
       }
       check();
 

@@ -84,8 +84,21 @@ export interface VideoProgress {
   summary?: VideoSummary | undefined;
 }
 
+/** A frame of the result while it is being made (see `VideoCallbacks.onPreview`). */
+export interface VideoPreview {
+  /** Its time on the source's clock, in seconds (before any slow-motion stretch). */
+  time: number;
+  /** The interpolated frame at the output size. Yours: close it when drawn. */
+  image: ImageBitmap;
+}
+
 export interface VideoCallbacks {
   onProgress?: ((progress: VideoProgress) => void) | undefined;
+  /**
+   * About once a second while interpolating, the newest in-between frame, e.g. to compare it
+   * with the source at `time` before the whole file is done.
+   */
+  onPreview?: ((preview: VideoPreview) => void) | undefined;
   /** Abort at any moment: the promise rejects with an AbortError DOMException; nothing leaks. */
   signal?: AbortSignal | undefined;
 }
@@ -115,10 +128,11 @@ export async function probeVideo(input: Blob): Promise<import('./video-job.js').
 export async function interpolateVideo(input: Blob, options: VideoOptions = {}, callbacks: VideoCallbacks = {}): Promise<Blob> {
   if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
   if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`callbacks must be an object, got ${describe(callbacks)}`);
-  const { onProgress, signal } = callbacks;
+  const { onProgress, onPreview, signal } = callbacks;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
+  if (onPreview !== undefined && typeof onPreview !== 'function') throw new TypeError(`onPreview must be a function, got ${describe(onPreview)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
-  const job = checkVideoOptions(options);
+  const job = { ...checkVideoOptions(options), preview: onPreview !== undefined };
   if (signal?.aborted) throw abortReason(signal);
 
   let interpolator = options.interpolator;
@@ -133,14 +147,14 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
   }
   try {
     if (signal?.aborted) throw abortReason(signal);
-    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, signal });
+    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, onPreview, signal });
   } finally {
     // Our own interpolator goes with the job (on abort too: terminating the worker stops it).
     if (own) interpolator?.dispose();
   }
 }
 
-function checkVideoOptions(options: unknown): VideoJobOptions {
+function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
   const o = options as VideoOptions;
   const num = (v: unknown, name: string, lo: number, hi: number, loOpen = false): number => {

@@ -87,6 +87,7 @@ async function handle(request: Request): Promise<Handled> {
         backend: backendName,
         cancelled: () => cancelled.has(id),
         progress: (progress) => scope.postMessage({ id, progress }),
+        preview: (time, image) => scope.postMessage({ id, preview: { time, image } }, [image]),
       });
       return [{ blob }, []];
     }
