@@ -70,7 +70,7 @@
     clicks: 0,
     /** @type {Map<HTMLVideoElement, Session>} */
     sessions: new Map(),
-    /** @type {Set<HTMLVideoElement>} videos already refused (one notice each). */
+    /** @type {WeakSet<HTMLVideoElement>} videos refused in this run (one notice each). */
     refused: new WeakSet(),
     /** @type {EngineClient | null} */
     engine: null,
@@ -101,6 +101,8 @@
   }
 
   async function start() {
+    // Each click says again why a video is left alone (within one run, once per video).
+    state.refused = new WeakSet();
     state.settings = { ...DEFAULTS, ...(await chrome.storage.local.get(Object.keys(DEFAULTS))) };
     const candidates = findVideos().filter(isPlaying);
     if (candidates.length === 0) {
