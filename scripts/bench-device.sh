@@ -50,7 +50,8 @@ run() {
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | head -3
   echo "== vulkan before"; ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1
   ldconfig -p | grep -i -E 'vulkan|GLdispatch|GLX_nvidia|nvidia-glvkspirv' | head
-  if ! ldconfig -p | grep -q 'libvulkan.so.1 ' || ! ldconfig -p | grep -q 'libGLdispatch.so.0 '; then
+  local libs; libs=$(ldconfig -p)  # not `ldconfig -p | grep -q`: with pipefail, SIGPIPE fails it
+  if ! grep -q 'libvulkan.so.1 ' <<<"$libs" || ! grep -q 'libGLdispatch.so.0 ' <<<"$libs"; then
     echo "-- unpacking Debian's Vulkan loader + glvnd"
     for f in "$D"/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
     ldconfig -p | grep -i -E 'libvulkan|GLdispatch'
