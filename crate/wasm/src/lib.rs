@@ -8,6 +8,28 @@
 use inbetween::{BackendKind, ImageRef, Interpolated, Interpolator, Timestep};
 use wasm_bindgen::prelude::*;
 
+// Static constructors, run once. A dependency of cubecl (pliron, through the `inventory` crate)
+// registers things with linker constructors. When a module never calls `__wasm_call_ctors`
+// itself, wasm-ld treats it as a one-shot "command" and wraps *every* export in a call to it, so
+// each call across the boundary, down to wasm-bindgen's externref table bookkeeping for every
+// WebGPU object, re-ran all of them: a CPU profile of one 64x64 WebGPU interpolation in Deno
+// spent most of its time in `__wasm_call_ctors` and `inventory::Registry::submit`. Calling it
+// explicitly here (once, when wasm-bindgen starts the module) makes wasm-ld leave the exports
+// alone. See the inventory crate's docs on wasm and lld's `--no-entry` command/reactor heuristic.
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(start)]
+fn start() {
+    // SAFETY: wasm-bindgen runs the start function exactly once, right after instantiation and
+    // before any other export can be called; the constructors only register static data.
+    unsafe { __wasm_call_ctors() };
+    console_error_panic_hook::set_once();
+}
+
 fn js_err(e: inbetween::Error) -> JsError {
     JsError::new(&e.to_string())
 }
