@@ -179,7 +179,7 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice): Promise
   }
 
   // A software adapter (SwiftShader, WARP, lavapipe) runs RIFE far slower than the wasm CPU
-  // path (about 5 s against 0.2 s for a 160x96 frame, measured with www/bench): 'auto' takes the
+  // path (about 2.3 s against 0.16 s for a 160x96 frame, measured with www/bench): 'auto' takes the
   // CPU then, and says why. Forcing 'webgpu' still uses it.
   if (backend === 'auto' && probe.adapter.isFallbackAdapter) {
     engine = await Engine.create(bytes, 'cpu');
