@@ -27,6 +27,7 @@ const tone = (duration) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate
  * - vfr.mp4: H.264 + AAC, 24 fps with every 4th frame dropped and the timestamps kept, so the
  *   gaps alternate 1/24, 1/24, 2/24 (variable frame rate), 2 s;
  * - pulldown.mp4: 24 fps made 25 fps by repeating a frame each second, 2 s;
+ * - h264aac.mkv, h264aac.mov, vp8vorbis.webm, av1.mp4: 0.5 s each, the other containers/codecs;
  * - rotated.mp4: 128x72 stored, shown rotated by 90° (container metadata, as phones write);
  * - tiny.mp4: 64x36, 6 frames;
  * - long.mp4: like h264aac.mp4 without audio, 6 s;
@@ -55,6 +56,12 @@ export function makeClips(dir) {
   // 24 fps made 25 by repeating one frame a second (ffmpeg's fps filter), as in PAL pulldown.
   // The picture scrolls, so every real frame moves everywhere and a repeat stands out.
   ffmpeg([...pattern('128x72', 24, 2), '-vf', 'scroll=horizontal=0.01,fps=25', ...h264, p('pulldown.mp4')]);
+  // The other containers and codecs browsers read: H.264 + AAC in MKV (WebM cannot carry AAC,
+  // so 'auto' must switch to MP4 to copy it), H.264 + AAC in MOV, VP8 + Vorbis in WebM, AV1 in MP4.
+  ffmpeg([...pattern('128x72', 24, 0.5), ...tone(0.5), ...h264, '-c:a', 'aac', p('h264aac.mkv')]);
+  ffmpeg([...pattern('128x72', 24, 0.5), ...tone(0.5), ...h264, '-c:a', 'aac', p('h264aac.mov')]);
+  ffmpeg([...pattern('128x72', 24, 0.5), ...tone(0.5), '-c:v', 'libvpx', '-b:v', '1M', '-c:a', 'libvorbis', p('vp8vorbis.webm')]);
+  ffmpeg([...pattern('128x72', 24, 0.5), '-c:v', 'libaom-av1', '-cpu-used', '8', '-crf', '30', '-pix_fmt', 'yuv420p', p('av1.mp4')]);
   // A phone-style clip: stored 128x72 with a 90° display rotation in the container.
   ffmpeg([...pattern('128x72', 24, 0.5), ...h264, p('unrotated.mp4')]);
   ffmpeg(['-i', p('unrotated.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', p('rotated.mp4')]);

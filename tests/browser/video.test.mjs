@@ -202,6 +202,29 @@ describe('interpolateVideo', () => {
     for (const i of [0, 5]) assert.ok(mad(got[2 * i], src[i]) < 25, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
   });
 
+  test('MKV, MOV, VP8 + Vorbis, AV1: each read, and the audio copied into a container that takes it', { timeout: 5 * MINUTE }, async (t) => {
+    const cases = [
+      // [clip, container out, video codec out, audio codec out]
+      ['h264aac.mkv', 'mp4', 'h264', 'aac'], // WebM cannot hold AAC: 'auto' switches to MP4
+      ['h264aac.mov', 'mp4', 'h264', 'aac'],
+      ['vp8vorbis.webm', 'webm', 'vp9', 'vorbis'],
+      ['av1.mp4', 'mp4', 'h264', undefined],
+    ];
+    for (const [clip, container, codec, audio] of cases) {
+      const r = await run(clip, { factor: 2 });
+      assert.equal(r.error, undefined, `${clip}: ${JSON.stringify(r.error)}`);
+      const src = probe(path.join(dir, clip));
+      const out = probe(r.file);
+      t.diagnostic(`${clip} (${src.video.codec_name}${src.audio ? ` + ${src.audio.codec_name}` : ''}) -> ${r.type}: ${out.video.codec_name}${out.audio ? ` + ${out.audio.codec_name}` : ''}, audio ${r.summary.audio}`);
+      assert.equal(r.summary.container, container, clip);
+      assert.equal(out.video.codec_name, codec, clip);
+      assert.equal(out.audio?.codec_name, audio, clip);
+      if (audio) assert.equal(r.summary.audio, 'copied', clip);
+      assert.equal(out.frames.length, 2 * src.frames.length, clip);
+      assertMonotonic(out.frames);
+    }
+  });
+
   test('slow motion: 24 -> 48 fps played 2x slower; audio left out', { timeout: 5 * MINUTE }, async () => {
     const r = await run('h264aac.mp4', { fps: 48, slowdown: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
