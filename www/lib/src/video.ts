@@ -13,7 +13,7 @@ export type VideoContainer = 'auto' | 'mp4' | 'webm';
 export type VideoCodecChoice = 'auto' | 'avc' | 'vp9' | 'av1' | 'vp8';
 
 export interface VideoOptions {
-  /** Frames out per frame in: 2 (default), 4, 8... an integer in [2, 16]. Not with `fps`. */
+  /** Frames out per frame in: 2 (default), 4, 8... an integer in [1, 16] (1 re-encodes, with cut and duplicate handling). Not with `fps`. */
   factor?: number | undefined;
   /** Target frame rate instead of a factor, e.g. 60 or 60000 / 1001, in (0, 480]. */
   fps?: number | undefined;
