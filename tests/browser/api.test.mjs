@@ -129,6 +129,41 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
     assert.ok(r.imageDataUntouched);
   });
 
+  test('walking a sequence encodes each frame once: the previous b is reused as a, with the same result', { timeout: 5 * MINUTE }, async () => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const h = window.harness;
+      const g = await h.goldenCase('i2_crop_s0.5');
+      // A third frame of the same size: frame a mirrored left to right.
+      const c = new ImageData(g.width, g.height);
+      for (let y = 0; y < g.height; y++) {
+        for (let x = 0; x < g.width; x++) {
+          const from = (y * g.width + (g.width - 1 - x)) * 4;
+          c.data.set(g.a.data.subarray(from, from + 4), (y * g.width + x) * 4);
+        }
+      }
+      const o = { scale: g.scale };
+      const prepares = async () => (await window.interp._statsForTesting()).prepares;
+      const n0 = await prepares();
+      await window.interp.interpolate(g.a, g.b, 0.5, o);
+      const n1 = await prepares();
+      const reused = await window.interp.interpolate(g.b, c, 0.5, o); // b again, as a
+      const n2 = await prepares();
+      await window.interp.interpolate(c, g.a, 0.5, o);
+      const n3 = await prepares();
+      const fresh = await window.interp.interpolate(g.b, c, 0.5, o); // last b was a: no reuse
+      const n4 = await prepares();
+      await window.interp.interpolate(c, g.a, 0.5, { scale: 1 }); // the kept c, but another scale
+      const n5 = await prepares();
+      const edited = new ImageData(new Uint8ClampedArray(g.a.data), g.width, g.height);
+      edited.data[4 * (g.width * 100 + 150)] ^= 0xff; // one byte differs from the kept a
+      await window.interp.interpolate(edited, g.b, 0.5, { scale: 1 });
+      const n6 = await prepares();
+      return { steps: [n1 - n0, n2 - n1, n3 - n2, n4 - n3, n5 - n4, n6 - n5], same: h.maxAbsDiff(reused.data, fresh.data) };
+    });
+    assert.deepEqual(r.steps, [2, 1, 1, 2, 2, 2]);
+    assert.equal(r.same, 0);
+  });
+
   test('concurrent calls are all answered; dispose() rejects what is pending and later calls', { timeout: 5 * MINUTE }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;

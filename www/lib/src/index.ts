@@ -245,9 +245,13 @@ export class Interpolator {
    * grows, so a leak of frames or tensors shows up as growth across jobs).
    */
   async _memoryForTesting(): Promise<number> {
+    return (await this._statsForTesting()).wasmBytes;
+  }
+
+  /** Test hook, not part of the API: wasm memory size and the number of frames prepared. */
+  async _statsForTesting(): Promise<MemoryResult> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
-    const { wasmBytes } = await this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
-    return wasmBytes;
+    return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
   }
 
   /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */

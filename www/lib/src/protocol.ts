@@ -75,9 +75,11 @@ export interface LostResult {
   lost: boolean;
 }
 
-/** Answer to 'memoryForTesting': the size of the wasm module's linear memory. */
+/** Answer to 'memoryForTesting': the size of the wasm module's linear memory, and how many
+ * frames the worker has prepared (encoded) so far. */
 export interface MemoryResult {
   wasmBytes: number;
+  prepares: number;
 }
 
 /** Answer to 'video'. */

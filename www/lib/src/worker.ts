@@ -104,7 +104,7 @@ async function handle(request: Request): Promise<Handled> {
         pixelsResult(await e.interpolateMap(a, b, request.map)),
       );
     case 'memoryForTesting':
-      return [{ wasmBytes: wasmMemory?.buffer.byteLength ?? 0 }, []];
+      return [{ wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares }, []];
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
@@ -134,7 +134,34 @@ function pixelsResult(pixels: Uint8Array): Handled {
   return [result, [result.pixels]];
 }
 
-/** Prepares (pads + encodes) both frames, runs `f`, and frees the wasm handles whatever happens. */
+/**
+ * The previous call's frame b, kept prepared. Callers that walk through a sequence (the
+ * extension, a page stepping through a video) pass it again as the next call's frame a; finding
+ * it here means RIFE's encoder runs once per frame instead of twice. It is matched by its bytes,
+ * size and scale, so a caller who passes different pixels never gets a stale frame.
+ */
+let lastB: { pixels: ArrayBuffer; width: number; height: number; scale: number; frame: Frame } | null = null;
+/** Frames prepared so far (test hook: shows the reuse above at work). */
+let prepares = 0;
+
+function sameBytes(x: ArrayBuffer, y: ArrayBuffer): boolean {
+  if (x.byteLength !== y.byteLength) return false;
+  // RGBA buffers are whole multiples of 4 bytes and start at offset 0: compare 32 bits at a time.
+  const a = new Uint32Array(x);
+  const b = new Uint32Array(y);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function prepare(e: Engine, img: RawImage, scale: number): Frame {
+  // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
+  const frame = e.prepare(new Uint8Array(img.pixels), img.width, img.height, scale);
+  prepares++;
+  return frame;
+}
+
+/** Prepares (pads + encodes) both frames, reusing the previous call's b when it is this call's
+ * a, runs `f`, and frees what is not kept, whatever happens. */
 async function withFrames(
   a: RawImage,
   b: RawImage,
@@ -143,15 +170,27 @@ async function withFrames(
 ): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
   const e = engine;
-  // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
-  const fa = e.prepare(new Uint8Array(a.pixels), a.width, a.height, scale);
+  const cached = lastB;
+  lastB = null;
+  let fa: Frame;
+  if (cached && cached.width === a.width && cached.height === a.height && cached.scale === scale && sameBytes(cached.pixels, a.pixels)) {
+    fa = cached.frame;
+  } else {
+    cached?.frame.free();
+    fa = prepare(e, a, scale);
+  }
   let fb: Frame | undefined;
+  let ok = false;
   try {
-    fb = e.prepare(new Uint8Array(b.pixels), b.width, b.height, scale);
-    return await f(e, fa, fb);
+    fb = prepare(e, b, scale);
+    const result = await f(e, fa, fb);
+    ok = true;
+    return result;
   } finally {
     fa.free();
-    fb?.free();
+    // Keep b for the next call only after a success (a failure may mean a lost device).
+    if (ok && fb) lastB = { pixels: b.pixels, width: b.width, height: b.height, scale, frame: fb };
+    else fb?.free();
   }
 }
 
