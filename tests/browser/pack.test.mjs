@@ -1,6 +1,7 @@
-// The published artifact, end to end: `npm pack` the repo, install the tarball into a fresh
-// folder (offline: a local tarball without dependencies needs no registry), serve ONLY that
-// folder, and interpolate on WebGPU with the packaged model, checked against the golden.
+// The published artifact, end to end: `npm pack` the package (www/lib, its own package.json),
+// install the tarball into a fresh folder (offline: a local tarball without dependencies needs
+// no registry), serve ONLY that folder, and interpolate on WebGPU with the packaged model,
+// checked against the golden. bundlers.test.mjs builds apps from the same kind of tarball.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +23,7 @@ describe('npm pack → npm install → import in a page', () => {
   let app;
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'inbetween-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: REPO, maxBuffer: 16 << 20 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: path.join(REPO, 'www/lib'), maxBuffer: 16 << 20 });
     [packed] = JSON.parse(stdout);
     app = path.join(tmp, 'app');
     await mkdir(app);
@@ -33,19 +34,43 @@ describe('npm pack → npm install → import in a page', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  test('the tarball holds the library, the wasm and the model, and nothing else', () => {
+  test('the tarball holds the library, the wasm and the model, and nothing else', async () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const needed of [
-      'package.json', 'README.md', 'www/lib/README.md',
-      'www/lib/dist/index.js', 'www/lib/dist/index.d.ts', 'www/lib/dist/worker.js',
-      'www/lib/pkg/inbetween_wasm.js', 'www/lib/pkg/inbetween_wasm_bg.wasm', 'www/lib/pkg/inbetween_wasm.d.ts',
-      'www/lib/model/rife-4.25-f16.bpk',
+      'package.json', 'README.md',
+      'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/vendor/mediabunny.js', 'dist/vendor/mediabunny.LICENSE',
+      'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm', 'pkg/inbetween_wasm.d.ts',
+      'model/rife-4.25-f16.bpk', 'model/rife-4.25-f16.bpk.sha256',
     ]) {
       assert.ok(files.includes(needed), `${needed} missing from the tarball`);
     }
-    const strays = files.filter((f) => !/^(package\.json|README\.md|www\/lib\/(README\.md|dist\/|src\/|pkg\/|model\/rife-4\.25-f16\.bpk))/.test(f));
+    // No TypeScript sources, tests, repo files, declaration maps or the f32 model.
+    const allowed = /^(package\.json|README\.md|dist\/[\w/-]+\.(js|js\.map|d\.ts)|dist\/vendor\/mediabunny\.LICENSE|pkg\/inbetween_wasm(\.js|\.d\.ts|_bg\.wasm)|model\/rife-4\.25-f16\.bpk(\.sha256)?)$/;
+    const strays = files.filter((f) => !allowed.test(f) || f.endsWith('.d.ts.map'));
     assert.deepEqual(strays, [], 'unexpected files in the tarball');
-    assert.ok(!files.includes('www/lib/model/rife-4.25.bpk'), 'the f32 model is not shipped');
+
+    // Every source map stands alone (the TypeScript inline) and names only package-relative
+    // sources: no path of the machine that built it.
+    const installed = path.join(app, 'node_modules/inbetween');
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    assert.ok(maps.length > 0, 'the package ships source maps');
+    for (const f of maps) {
+      const map = JSON.parse(await readFile(path.join(installed, f), 'utf8'));
+      assert.equal(map.sources.length, map.sourcesContent?.length, `${f}: sources without their content`);
+      for (const source of map.sources) {
+        assert.match(source, /^\.\.\/(\.\.\/)?src\/[\w/-]+\.ts$/, `${f}: source path ${source}`);
+      }
+    }
+
+    // `exports` reaches the entry, its types, the worker and the assets a bundler or an app needs.
+    const pkg = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
+    const targets = {
+      '.': pkg.exports['.'].default, types: pkg.exports['.'].types, './worker': pkg.exports['./worker'],
+      './wasm': pkg.exports['./wasm'], './model/*': pkg.exports['./model/*'].replace('*', 'rife-4.25-f16.bpk'),
+    };
+    for (const [key, target] of Object.entries(targets)) {
+      assert.ok(files.includes(target.replace(/^\.\//, '')), `exports ${key} → ${target} is not in the tarball`);
+    }
   });
 
   test('the installed package interpolates on WebGPU and matches the golden', { timeout: 10 * MINUTE }, async (t) => {
@@ -81,8 +106,8 @@ describe('npm pack → npm install → import in a page', () => {
       assert.equal(r.backend, 'webgpu');
       assertParity(r, BOUND_F16, 'packed/webgpu/f16');
       // The default model came from inside the installed package.
-      assert.equal(server.count('/node_modules/inbetween/www/lib/model/rife-4.25-f16.bpk'), 1);
-      assert.equal(server.count('/node_modules/inbetween/www/lib/pkg/inbetween_wasm_bg.wasm'), 1);
+      assert.equal(server.count('/node_modules/inbetween/model/rife-4.25-f16.bpk'), 1);
+      assert.equal(server.count('/node_modules/inbetween/pkg/inbetween_wasm_bg.wasm'), 1);
     } finally {
       await browser.close();
       await server.close();
