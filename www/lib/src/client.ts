@@ -32,15 +32,15 @@ export class WorkerClient {
   /** Set once the worker is gone; every later call rejects with it. */
   #dead: Error | null = null;
 
-  constructor(url: URL) {
-    // A module worker, so it can `import` the wasm-bindgen glue without a bundler.
-    this.#worker = new Worker(url, { type: 'module' });
+  /** `worker` is made by the caller, where bundlers can see its URL (see createInterpolator). */
+  constructor(worker: Worker) {
+    this.#worker = worker;
     this.#worker.onmessage = (event: MessageEvent<Response>) => this.#settle(event.data);
     this.#worker.onerror = (event: ErrorEvent) => {
       // A module that fails to load or an uncaught throw in the worker: nothing else will answer,
       // so fail every outstanding request. Browsers give load failures no message at all.
       event.preventDefault();
-      const detail = event.message || `could not load ${url.href} or the modules it imports`;
+      const detail = event.message || 'could not load its script (worker.js) or the modules it imports';
       this.terminate(new Error(`the inbetween worker failed: ${detail}`));
     };
     this.#worker.onmessageerror = () => {

@@ -54,6 +54,13 @@ export interface CreateInterpolatorOptions {
   onProgress?: ((loaded: number, total: number) => void) | undefined;
   /** Keep verified models in the Cache API ('inbetween-models'). Default: true. */
   cache?: boolean | undefined;
+  /**
+   * The WebAssembly module (`inbetween/wasm`). Default: found by the worker next to its own
+   * code, which works unbundled and with bundlers that follow `new URL(…, import.meta.url)`
+   * (Vite, webpack). Bundlers that do not (esbuild) pass the URL they emitted it at. Relative
+   * URLs resolve against the page.
+   */
+  wasmUrl?: string | URL | undefined;
 }
 
 export interface InterpolateOptions {
@@ -75,6 +82,14 @@ export interface FlowOutput {
 /** Creates an interpolator: downloads (or reads from cache) and verifies the model, starts the
  * worker and loads the model onto WebGPU or the CPU. */
 export async function createInterpolator(options: CreateInterpolatorOptions = {}): Promise<Interpolator> {
+  // Importing the package anywhere is safe (server-side rendering imports it in Node); running
+  // it needs a browser's Worker and WebAssembly, so say so instead of failing somewhere deeper.
+  if (typeof Worker !== 'function' || typeof WebAssembly !== 'object') {
+    throw new Error(
+      'inbetween runs in a browser: createInterpolator() needs Worker and WebAssembly, and this ' +
+        'environment has no Worker (server-side rendering?). Call it from code that runs in the page.',
+    );
+  }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }
@@ -95,13 +110,17 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   if (options.cache !== undefined && typeof options.cache !== 'boolean') {
     throw new TypeError(`cache must be a boolean, got ${describe(options.cache)}`);
   }
+  const { wasmUrl } = options;
+  if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
+    throw new TypeError(`wasmUrl must be a string or URL, got ${describe(wasmUrl)}`);
+  }
+  // Resolved here: the worker's own base URL is not the page's.
+  const wasm = wasmUrl === undefined ? null : new URL(wasmUrl, globalThis.location?.href).href;
 
   // Relative URLs are relative to the page, like fetch's; the packaged model is relative to this
-  // module, so the package works wherever it is served from.
+  // module, so the package works wherever it is served from unbundled.
   const packaged = modelUrl === undefined;
-  const url = packaged
-    ? new URL(`../model/${MODEL_FILE}`, import.meta.url)
-    : new URL(modelUrl, globalThis.location?.href);
+  const url = packaged ? packagedModelUrl() : new URL(modelUrl, globalThis.location?.href);
   const sha256 = modelSha256?.toLowerCase() ?? (packaged ? MODEL_SHA256 : null);
 
   const model = await loadModel({
@@ -110,12 +129,21 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
     expectedBytes: packaged ? MODEL_BYTES : 0,
     onProgress,
     cache: options.cache ?? true,
+    notFoundHint: packaged
+      ? ` (bundlers do not copy the model into the app: serve ${MODEL_FILE} from your site or a CDN ` +
+        'and pass { modelUrl, modelSha256: MODEL_SHA256 }; see "Using it with a bundler" in the README)'
+      : '',
   });
 
-  const client = new WorkerClient(new URL('./worker.js', import.meta.url));
+  // Exactly this expression, in this module: it is the one form Vite and webpack recognise as a
+  // worker, so they bundle worker.js and everything it imports (the wasm-bindgen glue, the .wasm,
+  // the video job, mediabunny) instead of copying it as a lone file. Built elsewhere and passed
+  // in, the URL would be an opaque asset to them.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const client = new WorkerClient(worker);
   let init: InitResult;
   try {
-    init = await client.call<InitResult>({ type: 'init', model, backend }, [model]);
+    init = await client.call<InitResult>({ type: 'init', model, backend, wasmUrl: wasm }, [model]);
   } catch (e) {
     client.terminate(new Error('the interpolator failed to start'));
     throw e;
@@ -129,6 +157,18 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
 }
 
 let constructing = false;
+
+/**
+ * The model inside this package, next to dist/. Hidden from bundlers on purpose: written as
+ * `new URL('../model/…', import.meta.url)`, they would copy (and fingerprint) the 11 MB file into
+ * every app's build. So the path is assembled at run time (Vite and esbuild then leave it alone)
+ * and webpack, which would otherwise make a context module of it, is told to ignore it.
+ * Unbundled it resolves; bundled it does not, and the fetch error says to pass `modelUrl`.
+ */
+function packagedModelUrl(): URL {
+  const path = ['..', 'model', MODEL_FILE].join('/');
+  return new URL(/* webpackIgnore: true */ path, import.meta.url);
+}
 
 /** RIFE on one backend. Create with `createInterpolator()`; call `dispose()` when done. */
 export class Interpolator {

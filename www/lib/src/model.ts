@@ -13,6 +13,8 @@ export interface LoadModelOptions {
   expectedBytes: number;
   onProgress: ((loaded: number, total: number) => void) | undefined;
   cache: boolean;
+  /** Appended to the message when the model cannot be fetched (says what to do about it). */
+  notFoundHint?: string;
 }
 
 export async function loadModel(options: LoadModelOptions): Promise<ArrayBuffer> {
@@ -39,7 +41,7 @@ export async function loadModel(options: LoadModelOptions): Promise<ArrayBuffer>
     }
   }
 
-  const bytes = await download(url, options.expectedBytes, options.onProgress);
+  const bytes = await download(url, options.expectedBytes, options.onProgress, options.notFoundHint ?? '');
   await verify(bytes, sha256, url.href, async () => {});
   if (cache) {
     try {
@@ -64,15 +66,16 @@ async function download(
   url: URL,
   expectedBytes: number,
   onProgress: ((loaded: number, total: number) => void) | undefined,
+  hint: string,
 ): Promise<ArrayBuffer> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new Error(`could not fetch the model from ${url.href}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`could not fetch the model from ${url.href}: ${e instanceof Error ? e.message : String(e)}${hint}`);
   }
   if (!response.ok) {
-    throw new Error(`could not fetch the model from ${url.href}: HTTP ${response.status} ${response.statusText}`);
+    throw new Error(`could not fetch the model from ${url.href}: HTTP ${response.status} ${response.statusText}${hint}`);
   }
   // Content-Length counts encoded bytes: with gzip or br it is not the size we will read.
   const length = Number(response.headers.get('Content-Length'));

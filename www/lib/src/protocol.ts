@@ -31,7 +31,8 @@ export interface RawImage {
 }
 
 export type Request =
-  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice }
+  /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
+  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; wasmUrl: string | null }
   | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }

@@ -46,6 +46,8 @@ export interface VideoOptions {
   /** Model URL for the interpolator made when `interpolator` is not given. */
   modelUrl?: string | URL | undefined;
   modelSha256?: string | undefined;
+  /** WebAssembly module URL for the interpolator made when `interpolator` is not given (see createInterpolator). */
+  wasmUrl?: string | URL | undefined;
 }
 
 export type VideoStage = 'loading' | 'analysing' | 'interpolating' | 'finishing' | 'done';
@@ -143,6 +145,7 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
       backend: options.backend,
       modelUrl: options.modelUrl,
       modelSha256: options.modelSha256,
+      wasmUrl: options.wasmUrl,
     });
   }
   try {

@@ -73,7 +73,7 @@ type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResul
 async function handle(request: Request): Promise<Handled> {
   switch (request.type) {
     case 'init': {
-      const result = await createEngine(request.model, request.backend);
+      const result = await createEngine(request.model, request.backend, request.wasmUrl);
       backendName = result.backend;
       return [result, []];
     }
@@ -194,11 +194,19 @@ async function withFrames(
   }
 }
 
-async function createEngine(model: ArrayBuffer, backend: BackendChoice): Promise<InitResult> {
+async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl: string | null): Promise<InitResult> {
   if (engine) throw new Error('the inbetween engine is already initialised');
-  // The .wasm sits next to the glue; resolve it from this module so the package works from any
-  // URL it is served at, without a bundler.
-  wasmMemory = (await init({ module_or_path: new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url) })).memory;
+  // The .wasm sits next to the glue. Resolved from this module, it works from any URL the
+  // package is served at, and this literal `new URL(…, import.meta.url)` is what Vite and webpack
+  // follow to emit the .wasm into an app's build. The glue has the same default inside, but
+  // passing it here keeps the path in our code. A bundler that follows neither (esbuild) leaves
+  // the app to pass `wasmUrl`.
+  const url = wasmUrl ?? new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url);
+  try {
+    wasmMemory = (await init({ module_or_path: url })).memory;
+  } catch (e) {
+    throw new Error(`could not load the WebAssembly module from ${String(url)}: ${messageOf(e)}`);
+  }
   const bytes = new Uint8Array(model);
 
   if (backend === 'cpu') {
