@@ -1,0 +1,211 @@
+// The package inside real apps. For each way of consuming it (Vite, webpack, esbuild, and a
+// plain page without a bundler), a minimal app (tests/bundlers/) is set up as a user would:
+// `npm pack` of www/lib, `npm install` of that tarball into a fresh folder, the bundler's
+// production build. Only the build's output is served (127.0.0.1), so anything the bundler
+// failed to emit is a 404, and headless Chromium runs the app: `interpolate` against the golden
+// (on the CPU fallback: this browser has no WebGPU adapter, so 'auto' must fall back) and a short
+// `interpolateVideo`, checked with ffprobe.
+//
+// The apps' main.js files are the README's "Using it with a bundler" examples; a test below keeps
+// the two the same.
+//
+// The bundlers come from tests/bundlers/package-lock.json, installed once per lockfile under
+// ~/.cache/inbetween/bundlers/ (outside the clone, so CI reinstalls only when the pins change).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { launch, REPO } from './browser.mjs';
+import { assertParity, BOUND_F16 } from './common.mjs';
+import { probe } from './clips.mjs';
+import { startServer } from './server.mjs';
+
+const run = promisify(execFile);
+const MINUTE = 60_000;
+const APPS_DIR = path.join(REPO, 'tests/bundlers');
+const CACHE = process.env.INBETWEEN_CACHE ?? path.join(os.homedir(), '.cache/inbetween');
+const MODEL = 'rife-4.25-f16.bpk';
+const CASE = 'i2_crop_s0.5';
+
+/**
+ * Each app: where its files are copied from (`app/` first, then its own folder over it), where
+ * the model goes (the app's static folder), what is served as the site, and whether it builds.
+ */
+const APPS = [
+  { name: 'vite', build: true, staticDir: 'public', serveDir: 'dist' },
+  { name: 'webpack', build: true, staticDir: 'public', serveDir: 'public' },
+  { name: 'esbuild', build: true, staticDir: 'public', serveDir: 'public' },
+  { name: 'plain', build: false, staticDir: '.', serveDir: '.' },
+];
+
+/**
+ * Strings that survive minification, one from each part of the worker's module graph: a single
+ * emitted file holding all of them is the worker, bundled with everything it imports.
+ */
+const WORKER_PARTS = {
+  'worker.js': 'internal error: cancel requests are served in onmessage',
+  'video-job.js': 'no video frames could be decoded from the file',
+  'vendor/mediabunny.js': 'Invalid exponential-Golomb code.',
+};
+
+/** Installs the pinned bundlers once per lockfile; returns their bin folder. */
+async function toolchain() {
+  const files = ['package.json', 'package-lock.json'];
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(await readFile(path.join(APPS_DIR, f)));
+  const dir = path.join(CACHE, 'bundlers', hash.digest('hex').slice(0, 16));
+  const bin = path.join(dir, 'node_modules/.bin');
+  if (existsSync(path.join(dir, '.installed'))) return bin;
+  // Install beside it and rename, so an interrupted install is never taken for a finished one.
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  for (const f of files) await copyFile(path.join(APPS_DIR, f), path.join(partial, f));
+  await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: partial, maxBuffer: 16 << 20 });
+  await writeFile(path.join(partial, '.installed'), '');
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return bin;
+}
+
+async function listFiles(dir, base = dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(p, base)));
+    else out.push(path.relative(base, p));
+  }
+  return out;
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+describe('the packed package in apps built by Vite, webpack, esbuild, and in a plain page', () => {
+  let tmp;
+  let tarball;
+  let bin;
+  let browser;
+  let clip;
+  const lib = path.join(REPO, 'www/lib');
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'inbetween-bundlers-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: lib, maxBuffer: 16 << 20 });
+    tarball = path.join(tmp, JSON.parse(stdout)[0].filename);
+    bin = await toolchain();
+    // 6 frames of 64x36: ×2 is 12 frames, 6 of them made by RIFE, a few seconds on the CPU.
+    clip = path.join(tmp, 'clip.mp4');
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x36:rate=24:duration=0.25',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', clip]);
+    browser = await launch({ webgpu: false, log: (line) => console.log(line) });
+  });
+  after(async () => {
+    await browser?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  test("the README's bundler examples are the apps' main.js files", async () => {
+    const readme = await readFile(path.join(lib, 'README.md'), 'utf8');
+    for (const file of ['app/main.js', 'esbuild/src/main.js']) {
+      const code = (await readFile(path.join(APPS_DIR, file), 'utf8')).trim();
+      assert.ok(readme.includes(code), `www/lib/README.md does not show tests/bundlers/${file} as it is`);
+    }
+  });
+
+  for (const app of APPS) {
+    test(`${app.name}: the production build runs interpolate (golden) and interpolateVideo`, { timeout: 8 * MINUTE }, async (t) => {
+      const dir = path.join(tmp, app.name);
+      await cp(path.join(APPS_DIR, 'app'), path.join(dir, 'src'), { recursive: true });
+      await copyFile(path.join(REPO, 'tests/browser/harness.js'), path.join(dir, 'src/harness.js'));
+      await cp(path.join(APPS_DIR, app.name), dir, { recursive: true });
+      // The package from its tarball, as `npm install inbetween` would lay it out (it has no
+      // dependencies, so no registry is needed).
+      await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
+      // The app serves the model itself (README: "The model"); copied from the installed package.
+      await mkdir(path.join(dir, app.staticDir), { recursive: true });
+      await copyFile(path.join(dir, 'node_modules/inbetween/model', MODEL), path.join(dir, app.staticDir, MODEL));
+
+      if (app.build) {
+        const t0 = Date.now();
+        const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+        try {
+          await run('npm', ['run', 'build'], { cwd: dir, env, maxBuffer: 16 << 20 });
+        } catch (e) {
+          assert.fail(`${app.name} build failed:\n${e.stdout}\n${e.stderr}`);
+        }
+        t.diagnostic(`${app.name} build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      const site = path.join(dir, app.serveDir);
+
+      if (app.build) {
+        // What the bundler emitted: the worker with all of its imports in one file, the .wasm
+        // once (byte for byte the package's), and no copy of the model but the app's own.
+        const files = (await listFiles(site)).filter((f) => !f.startsWith('node_modules'));
+        const texts = await Promise.all(files.filter((f) => f.endsWith('.js')).map(async (f) => [f, await readFile(path.join(site, f), 'utf8')]));
+        const workers = texts.filter(([, text]) => Object.values(WORKER_PARTS).every((marker) => text.includes(marker)));
+        assert.equal(workers.length, 1, `one emitted file should hold the worker and all it imports (${Object.keys(WORKER_PARTS).join(', ')}); files: ${files.join(', ')}`);
+        const wasm = await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm'));
+        const wasms = files.filter((f) => f.endsWith('.wasm'));
+        assert.equal(wasms.length, 1, `one .wasm in the build, got ${wasms.join(', ') || 'none'}`);
+        assert.equal(sha256(await readFile(path.join(site, wasms[0]))), sha256(wasm), `${wasms[0]} is not the package's wasm`);
+        const modelBytes = (await stat(path.join(lib, 'model', MODEL))).size;
+        const models = [];
+        for (const f of files) if ((await stat(path.join(site, f))).size === modelBytes) models.push(f);
+        assert.deepEqual(models, [MODEL], 'the model is in the build only where the app put it, not bundled or fingerprinted');
+        t.diagnostic(`${app.name} output: ${files.join(', ')}`);
+      }
+
+      const server = await startServer({
+        mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') },
+        routes: { '/clip.mp4': { body: await readFile(clip), type: 'video/mp4' } },
+      });
+      try {
+        await browser.open(`${server.origin}/index.html?golden=/golden`);
+        const r = await browser.page.evaluate(async (caseName) => {
+          const { goldenCase, compareWithGolden, toImageData, closeIfFrame } = window.harness;
+          const g = await goldenCase(caseName);
+          let t0 = performance.now();
+          const out = await window.app.middle(g.a, g.b, { scale: g.scale });
+          const middleMs = performance.now() - t0;
+          const image = await toImageData(out);
+          closeIfFrame(out);
+          const parity = compareWithGolden(image.data, g.output, g.width, g.height);
+
+          const input = await (await fetch('/clip.mp4')).blob();
+          let summary = null;
+          t0 = performance.now();
+          const blob = await window.app.twiceAsSmooth(input, (p) => {
+            if (p.summary) summary = p.summary;
+          });
+          const videoMs = performance.now() - t0;
+          const bytes = new Uint8Array(await blob.arrayBuffer());
+          let binary = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          return { parity, middleMs, summary, videoMs, type: blob.type, base64: btoa(binary), width: image.width, height: image.height };
+        }, CASE);
+        t.diagnostic(`${app.name}: middle ${(r.middleMs / 1000).toFixed(2)} s, max |diff| ${r.parity.maxDiff.toFixed(3)} steps, ` +
+          `PSNR ${r.parity.psnr.toFixed(2)} dB; interpolateVideo ${(r.videoMs / 1000).toFixed(2)} s, ${r.summary?.frames} frames on ${r.summary?.backend}`);
+
+        assertParity(r.parity, BOUND_F16, `${app.name}/cpu/f16`);
+        // No WebGPU adapter in this browser: 'auto' fell back to the CPU.
+        assert.equal(r.summary?.backend, 'cpu');
+        assert.equal(r.summary.frames, 12);
+        const out = path.join(tmp, `${app.name}.${r.type === 'video/webm' ? 'webm' : 'mp4'}`);
+        await writeFile(out, Buffer.from(r.base64, 'base64'));
+        const info = probe(out);
+        assert.equal(info.frames.length, 12, `ffprobe counts ${info.frames.length} frames in the ${app.name} app's video`);
+        assert.equal(info.video.width, 64);
+        assert.equal(info.video.height, 36);
+        // Downloaded once, verified, then served from the Cache API for the second interpolator.
+        assert.equal(server.count(`/${MODEL}`), 1, 'the model was downloaded once');
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
