@@ -20,7 +20,9 @@ mkdir -p out/pair && cp "$A" out/pair/0.png && cp "$B" out/pair/1.png
 "$BIN/inbetween" out/pair --multi 4 -o out/x4
 echo "== wrote out/mid.png (t=0.5), out/flow.png, out/mask.png, out/rolling-shutter.png and out/x4/ (4x sequence)"
 
-[ -d node_modules ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
+# node_modules/inbetween is the workspace's link to www/lib: a node_modules from before the
+# workspace layout lacks it, so that also calls for a fresh install.
+[ -e node_modules/inbetween ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
 if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
   echo "== npm run build (wasm, model, package, demo page)"
   npm run build

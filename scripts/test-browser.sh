@@ -15,7 +15,9 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
 fi
 
-[ -d node_modules ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
+# node_modules/inbetween is the workspace's link to www/lib: a node_modules from before the
+# workspace layout lacks it, so that also calls for a fresh install.
+[ -e node_modules/inbetween ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
 
 if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
   echo "== npm run build"
