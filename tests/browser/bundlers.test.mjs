@@ -11,6 +11,9 @@
 //
 // The bundlers come from tests/bundlers/package-lock.json, installed once per lockfile under
 // ~/.cache/inbetween/bundlers/ (outside the clone, so CI reinstalls only when the pins change).
+// Pinned exactly (tests/bundlers/package.json): vite 7.3.8 (the 7 line the issue names; 8 is
+// out), webpack 5.113.0 with webpack-cli 7.3.1 (the CLI that webpack's zero-config build needs),
+// esbuild 0.28.2 (the version Vite 7.3.8 also takes). Raise them together, on purpose.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
