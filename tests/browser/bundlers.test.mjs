@@ -1,5 +1,5 @@
-// The package inside real apps. For each way of consuming it (Vite, webpack, esbuild, and a
-// plain page without a bundler), a minimal app (tests/bundlers/) is set up as a user would:
+// The package inside real apps. For each way of consuming it (Vite, webpack, esbuild, a plain
+// page without a bundler, and Vite's dev server), a minimal app (tests/bundlers/) is set up as a user would:
 // `npm pack` of www/lib, `npm install` of that tarball into a fresh folder, the bundler's
 // production build. Only the build's output is served (127.0.0.1), so anything the bundler
 // failed to emit is a 404, and headless Chromium runs the app: `interpolate` against the golden
@@ -15,10 +15,11 @@
 // out), webpack 5.113.0 with webpack-cli 7.3.1 (the CLI that webpack's zero-config build needs),
 // esbuild 0.28.2 (the version Vite 7.3.8 also takes). Raise them together, on purpose.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,14 +37,16 @@ const MODEL = 'rife-4.25-f16.bpk';
 const CASE = 'i2_crop_s0.5';
 
 /**
- * Each app: where its files are copied from (`app/` first, then its own folder over it), where
- * the model goes (the app's static folder), what is served as the site, and whether it builds.
+ * Each app: the folders of tests/bundlers/ its files are copied from (`app/` first, then its own
+ * over it), where the model goes (the app's static folder), and how it is run: built and its
+ * `serveDir` served, served as it is (plain), or by Vite's dev server (`dev`).
  */
 const APPS = [
-  { name: 'vite', build: true, staticDir: 'public', serveDir: 'dist' },
-  { name: 'webpack', build: true, staticDir: 'public', serveDir: 'public' },
-  { name: 'esbuild', build: true, staticDir: 'public', serveDir: 'public' },
-  { name: 'plain', build: false, staticDir: '.', serveDir: '.' },
+  { name: 'vite', layers: ['app', 'vite'], build: true, staticDir: 'public', serveDir: 'dist' },
+  { name: 'webpack', layers: ['app', 'webpack'], build: true, staticDir: 'public', serveDir: 'public' },
+  { name: 'esbuild', layers: ['app', 'esbuild'], build: true, staticDir: 'public', serveDir: 'public' },
+  { name: 'plain', layers: ['app', 'plain'], build: false, staticDir: '.', serveDir: '.' },
+  { name: 'vite-dev', layers: ['app', 'vite', 'vite-dev'], build: false, dev: true, staticDir: 'public' },
 ];
 
 /**
@@ -88,7 +91,41 @@ async function listFiles(dir, base = dir) {
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-describe('the packed package in apps built by Vite, webpack, esbuild, and in a plain page', () => {
+/** `vite` (the dev server) in `dir` on a free port, until close(). */
+async function viteDevServer(dir, bin) {
+  const port = await new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(path.join(bin, 'vite'), ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`vite exited (${child.exitCode}):\n${log}`);
+    const ok = await fetch(`${origin}/index.html`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 300) throw new Error(`vite did not start in 30 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    origin,
+    close: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+describe('the packed package in apps: Vite, webpack and esbuild builds, a plain page, Vite dev', () => {
   let tmp;
   let tarball;
   let bin;
@@ -114,18 +151,19 @@ describe('the packed package in apps built by Vite, webpack, esbuild, and in a p
 
   test("the README's bundler examples are the apps' main.js files", async () => {
     const readme = await readFile(path.join(lib, 'README.md'), 'utf8');
-    for (const file of ['app/main.js', 'esbuild/src/main.js']) {
+    for (const file of ['app/main.js', 'esbuild/src/main.js', 'vite-dev/vite.config.js']) {
       const code = (await readFile(path.join(APPS_DIR, file), 'utf8')).trim();
       assert.ok(readme.includes(code), `www/lib/README.md does not show tests/bundlers/${file} as it is`);
     }
   });
 
   for (const app of APPS) {
-    test(`${app.name}: the production build runs interpolate (golden) and interpolateVideo`, { timeout: 8 * MINUTE }, async (t) => {
+    test(`${app.name}: the app runs interpolate (golden) and interpolateVideo`, { timeout: 8 * MINUTE }, async (t) => {
       const dir = path.join(tmp, app.name);
-      await cp(path.join(APPS_DIR, 'app'), path.join(dir, 'src'), { recursive: true });
+      for (const layer of app.layers) {
+        await cp(path.join(APPS_DIR, layer), layer === 'app' ? path.join(dir, 'src') : dir, { recursive: true });
+      }
       await copyFile(path.join(REPO, 'tests/browser/harness.js'), path.join(dir, 'src/harness.js'));
-      await cp(path.join(APPS_DIR, app.name), dir, { recursive: true });
       // The package from its tarball, as `npm install inbetween` would lay it out (it has no
       // dependencies, so no registry is needed).
       await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
@@ -143,7 +181,7 @@ describe('the packed package in apps built by Vite, webpack, esbuild, and in a p
         }
         t.diagnostic(`${app.name} build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
-      const site = path.join(dir, app.serveDir);
+      const site = app.dev ? null : path.join(dir, app.serveDir);
 
       if (app.build) {
         // What the bundler emitted: the worker with all of its imports in one file, the .wasm
@@ -163,10 +201,23 @@ describe('the packed package in apps built by Vite, webpack, esbuild, and in a p
         t.diagnostic(`${app.name} output: ${files.join(', ')}`);
       }
 
-      const server = await startServer({
-        mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') },
-        routes: { '/clip.mp4': { body: await readFile(clip), type: 'video/mp4' } },
-      });
+      let server;
+      if (app.dev) {
+        // Vite serves only the app: the golden case and the clip go into its public folder.
+        const golden = path.join(REPO, 'tests/golden');
+        await cp(path.join(golden, CASE), path.join(dir, 'public/golden', CASE), { recursive: true });
+        const meta = JSON.parse(await readFile(path.join(golden, CASE, 'meta.json'), 'utf8'));
+        for (const image of [meta.image0, meta.image1]) {
+          await cp(path.join(golden, CASE, image), path.join(dir, 'public/golden', CASE, image));
+        }
+        await copyFile(clip, path.join(dir, 'public/clip.mp4'));
+        server = await viteDevServer(dir, bin);
+      } else {
+        server = await startServer({
+          mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') },
+          routes: { '/clip.mp4': { body: await readFile(clip), type: 'video/mp4' } },
+        });
+      }
       try {
         await browser.open(`${server.origin}/index.html?golden=/golden`);
         const r = await browser.page.evaluate(async (caseName) => {
@@ -205,7 +256,7 @@ describe('the packed package in apps built by Vite, webpack, esbuild, and in a p
         assert.equal(info.video.width, 64);
         assert.equal(info.video.height, 36);
         // Downloaded once, verified, then served from the Cache API for the second interpolator.
-        assert.equal(server.count(`/${MODEL}`), 1, 'the model was downloaded once');
+        if (!app.dev) assert.equal(server.count(`/${MODEL}`), 1, 'the model was downloaded once');
       } finally {
         await server.close();
       }
