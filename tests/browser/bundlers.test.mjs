@@ -157,6 +157,25 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
     }
   });
 
+  test("a TypeScript app type-checks against the package's own types", { timeout: 2 * MINUTE }, async () => {
+    const dir = path.join(tmp, 'typescript');
+    await cp(path.join(APPS_DIR, 'typescript'), dir, { recursive: true });
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
+    const tsc = path.join(REPO, 'node_modules/.bin/tsc');
+    const tsconfig = JSON.parse(await readFile(path.join(dir, 'tsconfig.json'), 'utf8'));
+    // As bundler apps resolve ('bundler') and as Node does ('nodenext'): both read `exports`.
+    for (const [module, moduleResolution] of [['ESNext', 'bundler'], ['NodeNext', 'nodenext']]) {
+      await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
+        ...tsconfig, compilerOptions: { ...tsconfig.compilerOptions, module, moduleResolution },
+      }));
+      try {
+        await run(tsc, ['-p', dir]);
+      } catch (e) {
+        assert.fail(`tsc (${moduleResolution}) failed:\n${e.stdout}${e.stderr}`);
+      }
+    }
+  });
+
   for (const app of APPS) {
     test(`${app.name}: the app runs interpolate (golden) and interpolateVideo`, { timeout: 8 * MINUTE }, async (t) => {
       const dir = path.join(tmp, app.name);
