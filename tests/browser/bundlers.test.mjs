@@ -239,6 +239,13 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
       }
       try {
         await browser.open(`${server.origin}/index.html?golden=/golden`);
+        if (app.build) {
+          // The default model (next to the package's files) is not in a build: the error says
+          // what to do instead of failing somewhere deeper.
+          const e = await browser.page.evaluate(() => window.harness.errorOf(() => window.harness.lib.createInterpolator()));
+          assert.equal(e?.name, 'Error', JSON.stringify(e));
+          assert.match(e.message, /could not fetch the model from .*: HTTP 404 .*serve rife-4\.25-f16\.bpk .*modelUrl, modelSha256: MODEL_SHA256.*Using it with a bundler/);
+        }
         const r = await browser.page.evaluate(async (caseName) => {
           const { goldenCase, compareWithGolden, toImageData, closeIfFrame } = window.harness;
           const g = await goldenCase(caseName);
