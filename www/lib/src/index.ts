@@ -86,8 +86,8 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   // it needs a browser's Worker and WebAssembly, so say so instead of failing somewhere deeper.
   if (typeof Worker !== 'function' || typeof WebAssembly !== 'object') {
     throw new Error(
-      'inbetween runs in a browser: createInterpolator() needs Worker and WebAssembly, and this ' +
-        'environment has no Worker (server-side rendering?). Call it from code that runs in the page.',
+      'inbetween runs in a browser: createInterpolator() needs Worker and WebAssembly, which this ' +
+        'environment lacks (server-side rendering?). Call it from code that runs in the page.',
     );
   }
   if (typeof options !== 'object' || options === null) {
