@@ -149,7 +149,7 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  test("the README's bundler examples are the apps' main.js files", async () => {
+  test("the README's bundler examples are the files these apps are built from", async () => {
     const readme = await readFile(path.join(lib, 'README.md'), 'utf8');
     for (const file of ['app/main.js', 'esbuild/src/main.js', 'vite-dev/vite.config.js']) {
       const code = (await readFile(path.join(APPS_DIR, file), 'utf8')).trim();
