@@ -55,6 +55,8 @@ const APPS = [
  */
 const WORKER_PARTS = {
   'worker.js': 'internal error: cancel requests are served in onmessage',
+  // A wasm export the glue calls by name (a property, so minifiers keep it).
+  'pkg/inbetween_wasm.js': '__wbg_engine_free',
   'video-job.js': 'no video frames could be decoded from the file',
   'vendor/mediabunny.js': 'Invalid exponential-Golomb code.',
 };
