@@ -211,6 +211,11 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         const texts = await Promise.all(files.filter((f) => f.endsWith('.js')).map(async (f) => [f, await readFile(path.join(site, f), 'utf8')]));
         const workers = texts.filter(([, text]) => Object.values(WORKER_PARTS).every((marker) => text.includes(marker)));
         assert.equal(workers.length, 1, `one emitted file should hold the worker and all it imports (${Object.keys(WORKER_PARTS).join(', ')}); files: ${files.join(', ')}`);
+        // Nothing resolved at build time to a path on the build machine (a file:// URL for
+        // import.meta.url, say): it would leak the path and point nowhere once deployed.
+        for (const [f, text] of texts) {
+          assert.ok(!text.includes(dir) && !text.includes('file://'), `${f} names a build-machine path`);
+        }
         const wasm = await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm'));
         const wasms = files.filter((f) => f.endsWith('.wasm'));
         assert.equal(wasms.length, 1, `one .wasm in the build, got ${wasms.join(', ') || 'none'}`);
