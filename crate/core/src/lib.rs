@@ -334,6 +334,16 @@ impl Interpolator {
     }
 }
 
+/// Pixels of work one interpolation of a `width`×`height` frame does at `scale`, for memory
+/// budgets: the padded area, times `scale²` above 1, because the scale list
+/// `[16, 8, 4, 2, 1] / scale` then runs the last blocks above the frame's own resolution
+/// (at scale 4 the last block works at 4x the width and height).
+pub fn work_pixels(width: usize, height: usize, scale: f32) -> usize {
+    let (ph, pw) = padded_size(width, height, scale);
+    let up = (scale.max(1.0) as f64).powi(2);
+    ((ph * pw) as f64 * up).ceil() as usize
+}
+
 /// Padded size `(PH, PW)` of a `width`×`height` frame at `scale`
 /// (engine.py: `ph = ((h - 1) // tmp + 1) * tmp`).
 pub fn padded_size(width: usize, height: usize, scale: f32) -> (usize, usize) {
