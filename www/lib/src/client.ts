@@ -93,7 +93,12 @@ export class WorkerClient {
     }
     this.#pending.delete(response.id);
     if (response.ok) pending.resolve(response.result);
-    else pending.reject(fromPayload(response.error));
+    else {
+      const error = fromPayload(response.error);
+      pending.reject(error);
+      // The worker's wasm trapped: end it (its memory goes with it) so nothing uses it again.
+      if (response.error.fatal) this.terminate(error);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 // before any pixels are copied), copies pixels out of the caller's images, and wraps results.
 
 import { type CallOptions, WorkerClient } from './client.js';
-import { loadModel } from './model.js';
+import { DEFAULT_STALL_TIMEOUT_MS, loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
   describe,
@@ -54,6 +54,13 @@ export interface CreateInterpolatorOptions {
   onProgress?: ((loaded: number, total: number) => void) | undefined;
   /** Keep verified models in the Cache API ('inbetween-models'). Default: true. */
   cache?: boolean | undefined;
+  /** Cancels the model download and start-up; the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /**
+   * The download fails when the server sends nothing for this many milliseconds (default
+   * 30 000). A slow download that keeps moving never times out.
+   */
+  stallTimeoutMs?: number | undefined;
 }
 
 export interface InterpolateOptions {
@@ -95,6 +102,14 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   if (options.cache !== undefined && typeof options.cache !== 'boolean') {
     throw new TypeError(`cache must be a boolean, got ${describe(options.cache)}`);
   }
+  const { signal, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  if (typeof stallTimeoutMs !== 'number' || !(stallTimeoutMs > 0) || !Number.isFinite(stallTimeoutMs)) {
+    throw new TypeError(`stallTimeoutMs must be a positive number of milliseconds, got ${describe(stallTimeoutMs)}`);
+  }
+  signal?.throwIfAborted();
 
   // Relative URLs are relative to the page, like fetch's; the packaged model is relative to this
   // module, so the package works wherever it is served from.
@@ -110,15 +125,25 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
     expectedBytes: packaged ? MODEL_BYTES : 0,
     onProgress,
     cache: options.cache ?? true,
+    signal,
+    stallTimeoutMs,
   });
+  signal?.throwIfAborted();
 
   const client = new WorkerClient(new URL('./worker.js', import.meta.url));
   let init: InitResult;
+  // An abort while the worker starts ends the worker too: nothing keeps running for a caller
+  // that has gone.
+  const onAbort = () => client.terminate(new Error('createInterpolator was aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     init = await client.call<InitResult>({ type: 'init', model, backend }, [model]);
   } catch (e) {
     client.terminate(new Error('the interpolator failed to start'));
+    if (signal?.aborted) throw signal.reason;
     throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   constructing = true;
   try {
@@ -255,9 +280,11 @@ export class Interpolator {
   }
 
   /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
-  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions): Promise<Blob> {
+  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
-    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options }, [], call);
+    // A WritableStream is transferable: the worker writes to it directly, and chunks flow to the
+    // page's side of the stream (a file, say) without passing through this thread's code.
+    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options, output }, output ? [output] : [], call);
     return blob;
   }
 

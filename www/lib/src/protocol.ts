@@ -38,7 +38,8 @@ export type Request =
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'memoryForTesting' }
-  | { id: number; type: 'video'; input: Blob; options: VideoJobOptions }
+  /** `output`, when set, is transferred: the worker writes the file to it and answers blob: null. */
+  | { id: number; type: 'video'; input: Blob; options: VideoJobOptions; output: WritableStream | null }
   /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
   | { id: number; type: 'cancel'; target: number };
 
@@ -68,6 +69,11 @@ export interface FlowResult {
 export interface ErrorPayload {
   name: string;
   message: string;
+  /**
+   * The wasm instance trapped (out of memory, or a bug reaching `unreachable`): its memory and
+   * handles are in an unknown state, so the page must retire this worker. Later calls fail.
+   */
+  fatal?: boolean | undefined;
 }
 
 /** Answer to `loseDeviceForTesting`. */
@@ -84,7 +90,8 @@ export interface MemoryResult {
 
 /** Answer to 'video'. */
 export interface VideoResult {
-  blob: Blob;
+  /** The file, or null when it was written to the request's `output` stream. */
+  blob: Blob | null;
 }
 
 export type Response =

@@ -58,7 +58,13 @@ async function serve(request: Request): Promise<void> {
     response = { id: request.id, ok: true, result };
     transfer = buffers;
   } catch (e) {
-    response = { id: request.id, ok: false, error: toPayload(e) };
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A trap unwinds through Rust without running destructors or releasing RefCell borrows:
+      // the instance cannot be trusted again. Answer this request with what happened, refuse
+      // every later one, and let the page retire the worker (which frees its memory).
+      crashed = crashMessage(e, request);
+    }
+    response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : toPayload(e) };
   }
   try {
     scope.postMessage(response, transfer);
@@ -70,7 +76,17 @@ async function serve(request: Request): Promise<void> {
 
 type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
+/** Set once the wasm instance trapped: the message every later request fails with. */
+let crashed: string | null = null;
+
+function crashMessage(e: WebAssembly.RuntimeError, request: Request): string {
+  const size = 'a' in request ? ` on ${request.a.width}x${request.a.height} frames at scale ${request.scale}` : '';
+  return `the inbetween engine crashed (WebAssembly ${e.message})${size}, most likely out of memory; `
+    + 'this interpolator cannot be used again: create a new one, with smaller frames or a lower scale';
+}
+
 async function handle(request: Request): Promise<Handled> {
+  if (crashed) throw new Error(crashed);
   switch (request.type) {
     case 'init': {
       const result = await createEngine(request.model, request.backend);
@@ -88,6 +104,7 @@ async function handle(request: Request): Promise<Handled> {
         cancelled: () => cancelled.has(id),
         progress: (progress) => scope.postMessage({ id, progress }),
         preview: (time, image) => scope.postMessage({ id, preview: { time, image } }, [image]),
+        output: request.output,
       });
       return [{ blob }, []];
     }
