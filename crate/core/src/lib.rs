@@ -34,6 +34,9 @@ pub use error::{Error, Result};
 pub use image::{ImageRef, MAX_SIDE, planar_to_u8};
 use model::{BlockTrace, IFNet};
 
+/// Largest total size of the results of one `interpolate_many` call.
+pub const MANY_BUDGET_BYTES: usize = 2 << 30;
+
 /// Smallest and largest `scale` accepted (RIFE's `--scale`, flow computed at `1/scale`).
 pub const SCALE_RANGE: (f32, f32) = (0.25, 4.0);
 
@@ -241,7 +244,26 @@ impl Interpolator {
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
+    ///
+    /// Every result is kept (with its flow and mask), so the list is bounded: at most
+    /// `MANY_BUDGET_BYTES` of results in one call. Running out of memory aborts a Rust process
+    /// outright, so a huge list must be refused before it starts; callers with more timesteps
+    /// call `interpolate` one at a time (the CLI does).
     pub fn interpolate_many(&self, a: &Frame, b: &Frame, ts: &[f32]) -> Result<Vec<Interpolated>> {
+        // 3 + 4 + 1 channels of f32 per pixel: the frame, the flow and the mask.
+        let need = ts.len().saturating_mul(a.width * a.height * 8 * 4);
+        if need > MANY_BUDGET_BYTES {
+            return Err(Error::TooManyTimesteps {
+                count: ts.len(),
+                width: a.width,
+                height: a.height,
+                need_mib: need >> 20,
+                budget_mib: MANY_BUDGET_BYTES >> 20,
+            });
+        }
+        if let Some(&t) = ts.iter().find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t))) {
+            return Err(Error::Timestep(t));
+        }
         ts.iter()
             .map(|&t| self.interpolate(a, b, &Timestep::Uniform(t)))
             .collect()

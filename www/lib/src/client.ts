@@ -33,9 +33,15 @@ export class WorkerClient {
   #dead: Error | null = null;
 
   constructor(url: URL) {
-    // A module worker, so it can `import` the wasm-bindgen glue without a bundler.
-    this.#worker = new Worker(url, { type: 'module' });
-    this.#worker.onmessage = (event: MessageEvent<Response>) => this.#settle(event.data);
+    // A module worker, so it can `import` the wasm-bindgen glue without a bundler. Its name is
+    // the Web Lock it holds while it lives (see #watch).
+    const name = `inbetween-worker-${crypto.randomUUID()}`;
+    this.#worker = new Worker(url, { type: 'module', name });
+    this.#worker.onmessage = (event: MessageEvent<Response>) => {
+      const message = event.data;
+      if ('alive' in message) this.#watch(name);
+      else this.#settle(message);
+    };
     this.#worker.onerror = (event: ErrorEvent) => {
       // A module that fails to load or an uncaught throw in the worker: nothing else will answer,
       // so fail every outstanding request. Browsers give load failures no message at all.
@@ -69,6 +75,18 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * A worker that dies without an error event (the browser kills it for memory, or it closes
+   * itself) would leave every pending call waiting forever. The worker holds a Web Lock named
+   * after it from its first moment and never releases it; the browser releases it when the
+   * worker's context goes away, so this request is granted exactly then.
+   */
+  #watch(name: string): void {
+    void navigator.locks.request(name, () => {
+      this.terminate(new Error('the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator'));
+    });
+  }
+
   /** Stops the worker (freeing its wasm memory and GPU device) and rejects what is pending. */
   terminate(reason: Error): void {
     if (this.#dead) return;
@@ -78,7 +96,7 @@ export class WorkerClient {
     this.#pending.clear();
   }
 
-  #settle(response: Response): void {
+  #settle(response: Exclude<Response, { alive: true }>): void {
     const pending = this.#pending.get(response.id);
     if ('preview' in response) {
       // Whoever gets the bitmap closes it; with nobody to give it to, close it here.

@@ -97,6 +97,8 @@ export interface VideoResult {
 export type Response =
   | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
+  /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
+  | { alive: true }
   /** Not an answer: a progress report of a running 'video' job; the answer comes later. */
   | { id: number; progress: VideoProgress }
   /** Not an answer: a preview frame of a running 'video' job (the bitmap is transferred). */

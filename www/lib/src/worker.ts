@@ -32,6 +32,17 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+// Hold the Web Lock named after this worker for as long as it lives, and say so: the page then
+// waits for the lock, which the browser hands over only when this worker is gone (client.ts).
+// Without Web Locks (insecure contexts) nothing is watched, as before.
+const lifeLock = (self as unknown as { name?: string }).name;
+if (lifeLock && 'locks' in navigator) {
+  void navigator.locks.request(lifeLock, () => {
+    scope.postMessage({ alive: true });
+    return new Promise<never>(() => {});
+  });
+}
+
 let engine: Engine | null = null;
 /** The wasm module's memory, for the memory test hook. */
 let wasmMemory: WebAssembly.Memory | null = null;
