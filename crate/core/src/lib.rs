@@ -19,6 +19,8 @@
 pub mod backend;
 #[cfg(feature = "cli")]
 pub mod convert;
+#[cfg(feature = "cli")]
+pub mod decode;
 pub mod error;
 pub mod image;
 pub mod model;

@@ -14,10 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageFormat};
 use inbetween::{
-    BackendKind, Frame, ImageRef, Interpolated, Interpolator, MAX_SIDE, SCALE_RANGE, Timestep,
-    read_f32,
+    BackendKind, Frame, ImageRef, Interpolated, Interpolator, SCALE_RANGE, Timestep, read_f32,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -315,54 +314,12 @@ fn our_frame_index(path: &Path) -> Option<usize> {
     stem.parse().ok()
 }
 
-/// Decodes an image upright: a JPEG's EXIF orientation (phone photos) is applied, as viewers do.
 fn load(path: &Path) -> AnyResult<image::RgbImage> {
-    let mut decoder = open(path)?
-        .into_decoder()
-        .map_err(|e| format!("cannot decode {}: {e}", path.display()))?;
-    let orientation = decoder
-        .orientation()
-        .map_err(|e| format!("cannot decode {}: {e}", path.display()))?;
-    let (w, h) = decoder.dimensions();
-    check_side(path, w, h)?;
-    let mut img = DynamicImage::from_decoder(decoder)
-        .map_err(|e| format!("cannot decode {}: {e}", path.display()))?;
-    img.apply_orientation(orientation);
-    Ok(img.to_rgb8())
+    Ok(inbetween::decode::load(path)?)
 }
 
-fn open(path: &Path) -> AnyResult<ImageReader<std::io::BufReader<std::fs::File>>> {
-    ImageReader::open(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()).into())
-}
-
-/// Refuses sides the model cannot take before any pixel is decoded (a lying header can claim
-/// 100000x100000).
-fn check_side(path: &Path, w: u32, h: u32) -> AnyResult<()> {
-    if w == 0 || h == 0 || w as usize > MAX_SIDE || h as usize > MAX_SIDE {
-        return Err(format!(
-            "{} is {w}x{h}: frames must be 1 to {MAX_SIDE} pixels on a side",
-            path.display()
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// The upright size of an image from its header alone (no pixel decoding).
 fn upright_size(path: &Path) -> AnyResult<(u32, u32)> {
-    let mut decoder = open(path)?
-        .into_decoder()
-        .map_err(|e| format!("cannot decode {}: {e}", path.display()))?;
-    let (w, h) = decoder.dimensions();
-    check_side(path, w, h)?;
-    use image::metadata::Orientation::*;
-    Ok(match decoder.orientation().unwrap_or(NoTransforms) {
-        Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH => (h, w),
-        _ => (w, h),
-    })
+    Ok(inbetween::decode::upright_size(path)?)
 }
 
 /// Reads every frame's header before the model loads, so a frame of another size or an
