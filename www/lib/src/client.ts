@@ -87,6 +87,11 @@ export class WorkerClient {
     });
   }
 
+  /** True once the worker is gone (terminated, crashed, or retired after a fatal error). */
+  get dead(): boolean {
+    return this.#dead !== null;
+  }
+
   /** Stops the worker (freeing its wasm memory and GPU device) and rejects what is pending. */
   terminate(reason: Error): void {
     if (this.#dead) return;

@@ -166,6 +166,15 @@ export class Interpolator {
   readonly #client: WorkerClient;
   #disposed = false;
 
+  /**
+   * True once this interpolator can do no more work: disposed, its GPU device lost, or its
+   * worker crashed. Every call then rejects; create a new interpolator (it gets a new worker,
+   * wasm instance and GPU device).
+   */
+  get closed(): boolean {
+    return this.#disposed || this.#client.dead;
+  }
+
   /** @internal Use `createInterpolator()`. */
   constructor(client: WorkerClient, init: InitResult) {
     if (!constructing) throw new TypeError('use createInterpolator() to make an Interpolator');

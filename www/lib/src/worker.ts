@@ -75,7 +75,10 @@ async function serve(request: Request): Promise<void> {
       // every later one, and let the page retire the worker (which frees its memory).
       crashed = crashMessage(e, request);
     }
-    response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : toPayload(e) };
+    // A lost GPU device stays lost for this engine (burn keeps one device per instance): the
+    // page retires the worker, so its next interpolator gets a fresh device.
+    const lost = messageOf(e).startsWith('the GPU device was lost');
+    response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : { ...toPayload(e), fatal: lost } };
   }
   try {
     scope.postMessage(response, transfer);
