@@ -64,7 +64,7 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        (any::<usize>(), 1u8..).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
+        (any::<usize>(), 1u8..=255).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
         (any::<usize>(), any::<u8>()).prop_map(|(at, value)| Mutation::Set { at, value }),
         any::<usize>().prop_map(|keep| Mutation::Truncate { keep }),
         (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..16))
@@ -144,8 +144,12 @@ proptest! {
 }
 
 fn interp() -> &'static Interpolator {
-    static I: OnceLock<Interpolator> = OnceLock::new();
-    I.get_or_init(|| interpolator(BackendKind::Cpu))
+    // One model for every case (loading it takes longer than a small forward). proptest runs
+    // the cases on one thread, so a per-thread value suffices (burn tensors need not be Sync).
+    thread_local! {
+        static I: &'static Interpolator = Box::leak(Box::new(interpolator(BackendKind::Cpu)));
+    }
+    I.with(|i| *i)
 }
 
 /// A time: mostly valid, sometimes an edge or an invalid value.

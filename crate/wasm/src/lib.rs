@@ -36,8 +36,7 @@ fn js_err(e: inbetween::Error) -> JsError {
 
 /// Peak wasm memory of one CPU interpolation per pixel of work (`inbetween::work_pixels`),
 /// measured in Chromium (flex, f32): see `budget_check` and tests/browser/errors.test.mjs.
-const CPU_BYTES_PER_WORK_PIXEL: usize = CPU_BYTES_MEASURED;
-const CPU_BYTES_MEASURED: usize = 1100;
+const CPU_BYTES_PER_WORK_PIXEL: usize = 1100;
 /// wasm32 has at most 4 GiB of linear memory; the model (22 MB as f32), the caller's frames and
 /// the allocator's fragmentation need the rest.
 const WASM_CPU_BUDGET: usize = 3 << 30;
