@@ -288,6 +288,12 @@ export class Interpolator {
     return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
   }
 
+  /** Test hook, not part of the API: memory now, answered at once even while a job runs. */
+  async _liveMemoryForTesting(): Promise<MemoryResult> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    return this.#client.call<MemoryResult>({ type: 'liveMemoryForTesting' });
+  }
+
   /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
   async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');

@@ -19,6 +19,12 @@ import type { StreamTargetChunk } from './vendor/mediabunny.js';
 export const PAGE_BYTES = 4 << 20;
 
 export class PagedSink {
+  /** Bytes held in memory by the live pages of every sink (the memory test hook reads it). */
+  static #held = 0;
+  static get heldBytes(): number {
+    return PagedSink.#held;
+  }
+
   /** Page i covers bytes [i·PAGE_BYTES, (i+1)·PAGE_BYTES): in memory, or frozen. */
   readonly #pages: (Uint8Array<ArrayBuffer> | Blob)[] = [];
   /** File length so far: one past the last byte written. */
@@ -27,9 +33,15 @@ export class PagedSink {
   #frozenTo = 1;
   /** Frozen pages read back for a late write, to freeze again. */
   readonly #thawed = new Set<number>();
-  /** Bytes held in worker memory by live pages (for the memory test hook). */
+  /** Bytes this sink holds in memory (its live pages). */
+  #live = 0;
   get liveBytes(): number {
-    return this.#pages.reduce((n, p) => n + (p instanceof Uint8Array ? p.byteLength : 0), 0);
+    return this.#live;
+  }
+
+  #hold(bytes: number): void {
+    this.#live += bytes;
+    PagedSink.#held += bytes;
   }
 
   get size(): number {
@@ -48,7 +60,7 @@ export class PagedSink {
       const index = Math.floor(at / PAGE_BYTES);
       const within = at - index * PAGE_BYTES;
       const n = Math.min(data.byteLength - offset, PAGE_BYTES - within);
-      const page = await this.#live(index);
+      const page = await this.#page(index);
       page.set(data.subarray(offset, offset + n), within);
       offset += n;
     }
@@ -66,18 +78,32 @@ export class PagedSink {
       parts.push(end === PAGE_BYTES ? page : page.slice(0, end));
     }
     this.#pages.length = 0;
+    this.#hold(-this.#live);
     this.#size = 0;
     this.#frozenTo = 1;
     this.#thawed.clear();
     return new Blob(parts, { type });
   }
 
-  async #live(index: number): Promise<Uint8Array<ArrayBuffer>> {
-    while (this.#pages.length <= index) this.#pages.push(new Uint8Array(PAGE_BYTES));
+  /** Drops everything written (a failed or cancelled job). */
+  discard(): void {
+    this.#pages.length = 0;
+    this.#hold(-this.#live);
+    this.#size = 0;
+    this.#frozenTo = 1;
+    this.#thawed.clear();
+  }
+
+  async #page(index: number): Promise<Uint8Array<ArrayBuffer>> {
+    while (this.#pages.length <= index) {
+      this.#pages.push(new Uint8Array(PAGE_BYTES));
+      this.#hold(PAGE_BYTES);
+    }
     const page = this.#pages[index] as Uint8Array<ArrayBuffer> | Blob;
     if (page instanceof Uint8Array) return page;
     const back = new Uint8Array(await page.arrayBuffer());
     this.#pages[index] = back;
+    this.#hold(PAGE_BYTES);
     this.#thawed.add(index);
     return back;
   }
@@ -87,7 +113,10 @@ export class PagedSink {
     const stop = Math.min(end, this.#pages.length);
     const freeze = (i: number) => {
       const page = this.#pages[i];
-      if (page instanceof Uint8Array) this.#pages[i] = new Blob([page]);
+      if (page instanceof Uint8Array) {
+        this.#pages[i] = new Blob([page]);
+        this.#hold(-PAGE_BYTES);
+      }
     };
     for (; this.#frozenTo < stop; this.#frozenTo++) freeze(this.#frozenTo);
     for (const i of this.#thawed) {

@@ -38,6 +38,8 @@ export type Request =
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'memoryForTesting' }
+  /** Served at once, not queued (so it can be sampled while a video job runs). */
+  | { id: number; type: 'liveMemoryForTesting' }
   /** `output`, when set, is transferred: the worker writes the file to it and answers blob: null. */
   | { id: number; type: 'video'; input: Blob; options: VideoJobOptions; output: WritableStream | null }
   /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
@@ -86,6 +88,8 @@ export interface LostResult {
 export interface MemoryResult {
   wasmBytes: number;
   prepares: number;
+  /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
+  outputBytes: number;
 }
 
 /** Answer to 'video'. */

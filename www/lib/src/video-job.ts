@@ -208,6 +208,9 @@ async function runToTarget(
     if (ctx.cancelled()) throw new AbortedError();
   };
   const { input, video, family } = await open(blob);
+  // The in-memory pages, when there is no caller's stream; dropped on any failure (toBlob has
+  // already emptied them after a success).
+  let sink: PagedSink | null = null;
   try {
     const srcWidth = await video.getDisplayWidth();
     const srcHeight = await video.getDisplayHeight();
@@ -239,7 +242,7 @@ async function runToTarget(
     // as ffmpeg does by default; 'in-memory' fast start would hold every encoded frame until the
     // end, which is what made hour-long jobs fail after all their work.
     const format = chosen.container === 'mp4' ? new Mp4OutputFormat({ fastStart: false }) : new WebMOutputFormat();
-    const sink = dest ? null : new PagedSink();
+    sink = dest ? null : new PagedSink();
     const writable = dest ? new WritableStream<StreamTargetChunk>({ write: (chunk) => dest.write(chunk) }) : (sink as PagedSink).writable();
     const target = new StreamTarget(writable, { chunked: true, chunkSize: 4 << 20 });
     const output = new Output({ format, target });
@@ -288,6 +291,7 @@ async function runToTarget(
     ctx.progress({ stage: 'done', framesDone: summary.frames, framesTotal: summary.frames, fps: 0, etaSeconds: 0, summary });
     return result;
   } finally {
+    sink?.discard();
     input.dispose();
   }
 }

@@ -7,6 +7,7 @@
 // peak memory.
 
 import init, { Engine, type Frame } from '../pkg/inbetween_wasm.js';
+import { PagedSink } from './paged-sink.js';
 import { runVideoJob } from './video-job.js';
 import type {
   AdapterInfo,
@@ -56,6 +57,10 @@ scope.onmessage = (event) => {
   // Cancels jump the queue: the job they target is what occupies it.
   if (request.type === 'cancel') {
     cancelled.add(request.target);
+    return;
+  }
+  if (request.type === 'liveMemoryForTesting') {
+    scope.postMessage({ id: request.id, ok: true, result: memoryNow() });
     return;
   }
   queue = queue.then(() => serve(request)).finally(() => cancelled.delete(request.id));
@@ -135,7 +140,9 @@ async function handle(request: Request): Promise<Handled> {
         pixelsResult(await e.interpolateMap(a, b, request.map)),
       );
     case 'memoryForTesting':
-      return [{ wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares }, []];
+      return [memoryNow(), []];
+    case 'liveMemoryForTesting':
+      throw new Error('internal error: live memory requests are served in onmessage, never queued');
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
@@ -158,6 +165,10 @@ async function handle(request: Request): Promise<Handled> {
         }
       });
   }
+}
+
+function memoryNow(): MemoryResult {
+  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
