@@ -247,7 +247,7 @@ fn cli_corpus() {
     for (name, extra, says) in [
         ("t NaN", vec!["--t", "NaN"], "outside [0, 1]"),
         ("t inf", vec!["--t", "inf"], "outside [0, 1]"),
-        ("t -inf", vec!["--t", "-inf"], "outside [0, 1]"),
+        ("t -inf", vec!["--t=-inf"], "outside [0, 1]"),
         ("t 1.0000001", vec!["--t", "1.0000001"], "outside [0, 1]"),
         ("t not a number", vec!["--t", "half"], "invalid value"),
         ("scale NaN", vec!["--scale", "NaN"], "outside [0.25, 4]"),
