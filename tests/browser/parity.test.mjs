@@ -59,12 +59,19 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
       const first = (await interp.interpolate(a, a, 0.5)).width;
       const lost = await interp._loseDeviceForTesting();
       const after = await errorOf(() => interp.interpolate(a, a, 0.5));
+      const closed = interp.closed;
       interp.dispose();
-      return { first, lost, after };
+      // Recovery: a new interpolator gets a new worker and a new device, and works.
+      const fresh = await lib.createInterpolator(o);
+      const again = (await fresh.interpolate(a, a, 0.5)).width;
+      fresh.dispose();
+      return { first, lost, after, closed, again };
     }, { backend: 'webgpu', ...F32_MODEL });
     assert.equal(r.first, 32);
     assert.equal(r.lost, true);
     assert.equal(r.after?.name, 'Error', JSON.stringify(r.after));
     assert.match(r.after.message, /the GPU device was lost/);
+    assert.equal(r.closed, true, 'a lost device closes the interpolator');
+    assert.equal(r.again, 32, 'a new interpolator works after a device loss');
   });
 });

@@ -19,8 +19,8 @@ const MIME = {
 
 /**
  * Serves `mounts` (URL prefix → directory, longest prefix wins) plus optional in-memory `routes`
- * (exact path → { body, type }).
- * @param {{ mounts: Record<string, string>, routes?: Record<string, { body: Uint8Array | string, type?: string }> }} options
+ * (exact path → { body, type }, or { handler(req, res) } for a response made by hand).
+ * @param {{ mounts: Record<string, string>, routes?: Record<string, { body?: Uint8Array | string, type?: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void }> }} options
  */
 export async function startServer({ mounts, routes = {} }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
@@ -36,6 +36,11 @@ export async function startServer({ mounts, routes = {} }) {
     const headers = { 'Cache-Control': 'no-store' };
     try {
       const route = routes[pathname];
+      if (route?.handler) {
+        // A route that answers by hand: slow, stalled or broken responses.
+        route.handler(req, res);
+        return;
+      }
       if (route) {
         res.writeHead(200, { ...headers, 'Content-Type': route.type ?? 'application/octet-stream' });
         res.end(route.body);

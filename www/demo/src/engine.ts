@@ -16,8 +16,20 @@ function requestedBackend(): BackendChoice {
   return b === 'cpu' || b === 'webgpu' ? b : 'auto';
 }
 
+let current: Interpolator | null = null;
+
+/**
+ * The page's interpolator. One that can no longer work (its GPU device was lost, or its worker
+ * crashed) is replaced by a fresh one here, so the next action after a failure simply works:
+ * the failed action showed its error, and the model comes from the cache this time.
+ */
 export function interpolator(): Promise<Interpolator> {
-  ready ??= start();
+  if (current?.closed) {
+    current = null;
+    ready = null;
+    $('engine').textContent = 'The interpolator stopped (GPU lost or out of memory); starting a new one…';
+  }
+  ready ??= start().then((interp) => (current = interp));
   return ready;
 }
 

@@ -41,6 +41,9 @@ export class VideoSection {
       void this.#run();
     });
     this.#cancel.addEventListener('click', () => this.#abort?.abort());
+    // The File System Access API (Chromium desktop): offer to write the result to disk as it is
+    // made. Elsewhere the result is a Blob, which the browser keeps in its blob store.
+    $('opt-save-wrap').hidden = !('showSaveFilePicker' in window);
     $('flow-show').addEventListener('click', () => void this.#showFlow());
     // On the CPU path, default to a small output so a first try finishes in reasonable time.
     void interpolator().then((interp) => {
@@ -136,7 +139,19 @@ export class VideoSection {
     this.#bar.removeAttribute('value'); // indeterminate until the frame count is known
     this.#progressText.textContent = 'Starting…';
     const options = this.#options();
+    let saved: FileSystemFileHandle | null = null;
     try {
+      // Asked first, while the click still counts as a user gesture (the picker needs one).
+      if ($<HTMLInputElement>('opt-save').checked && 'showSaveFilePicker' in window) {
+        saved = await pickOutputFile(file, options);
+        if (!saved) {
+          this.#setState('ready');
+          this.#progress.hidden = true;
+          this.compare.setPendingText('');
+          return;
+        }
+        options.output = await saved.createWritable();
+      }
       options.interpolator = await interpolator();
       const started = performance.now();
       const blob = await interpolateVideo(file, options, {
@@ -148,8 +163,11 @@ export class VideoSection {
         },
       });
       if (abort.signal.aborted) return;
-      this.#finish(file, blob, options, (performance.now() - started) / 1000);
+      const result = blob ?? (await (saved as FileSystemFileHandle).getFile());
+      this.#finish(file, result, options, (performance.now() - started) / 1000, saved?.name ?? null);
     } catch (e) {
+      // A file stream that never reached the job (it failed before) must not stay open.
+      if (options.output && !options.output.locked) void options.output.abort().catch(() => {});
       if (this.#abort !== abort) return; // superseded by a new file
       if (isAbort(e) || abort.signal.aborted) {
         this.compare.setPendingText('Cancelled. Press Interpolate to start again.');
@@ -191,12 +209,11 @@ export class VideoSection {
     }
   }
 
-  #finish(file: File, blob: Blob, options: VideoOptions, seconds: number): void {
-    const ext = blob.type.includes('mp4') ? 'mp4' : 'webm';
-    const base = file.name.replace(/\.[^.]+$/, '') || 'video';
-    const rate = options.factor ? `x${options.factor}` : `${options.fps}fps`;
-    setDownload(this.#download, blob, `${base}-${rate}.${ext}`, 'Download the result');
-    this.#summary.textContent = this.#describe(this.#lastSummary, seconds);
+  #finish(file: File, blob: Blob, options: VideoOptions, seconds: number, savedAs: string | null): void {
+    setDownload(this.#download, blob, outputName(file, options, blob.type.includes('mp4') ? 'mp4' : 'webm'), 'Download the result');
+    // Written to disk already: the link would only make a second copy.
+    this.#download.hidden = savedAs !== null;
+    this.#summary.textContent = (savedAs ? `Saved as ${savedAs}. ` : '') + this.#describe(this.#lastSummary, seconds);
     this.#result.hidden = false;
     this.#progress.hidden = true;
     this.compare.setResult(URL.createObjectURL(blob), options.slowdown ?? 1);
@@ -275,4 +292,35 @@ const CODEC_NAMES: Record<VideoSummary['codec'], string> = { avc: 'H.264', vp9: 
 
 function round(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/0+$/, '');
+}
+
+/** The result's file name: the input's, with the rate and the container's extension. */
+function outputName(file: File, options: VideoOptions, ext: 'mp4' | 'webm'): string {
+  const base = file.name.replace(/\.[^.]+$/, '') || 'video';
+  const rate = options.factor ? `x${options.factor}` : `${options.fps}fps`;
+  return `${base}-${rate}.${ext}`;
+}
+
+/**
+ * Asks where to save the result; null when the user cancels the picker. The container must be
+ * known before the file is named, so 'auto' is settled here the way the library settles it
+ * (MP4 and MOV stay MP4, the rest WebM).
+ */
+async function pickOutputFile(file: File, options: VideoOptions): Promise<FileSystemFileHandle | null> {
+  if (options.container === undefined || options.container === 'auto') {
+    options.container = /\.(mp4|m4v|mov)$/i.test(file.name) || /mp4|quicktime/.test(file.type) ? 'mp4' : 'webm';
+    if (options.container === 'webm' && options.codec === 'avc') options.container = 'mp4';
+    if (options.container === 'mp4' && options.codec === 'vp8') options.container = 'webm';
+  }
+  const ext = options.container;
+  const picker = (window as unknown as { showSaveFilePicker(o: unknown): Promise<FileSystemFileHandle> }).showSaveFilePicker;
+  try {
+    return await picker.call(window, {
+      suggestedName: outputName(file, options, ext),
+      types: [{ description: ext === 'mp4' ? 'MP4 video' : 'WebM video', accept: { [ext === 'mp4' ? 'video/mp4' : 'video/webm']: [`.${ext}`] } }],
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') return null;
+    throw e;
+  }
 }

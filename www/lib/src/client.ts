@@ -35,7 +35,18 @@ export class WorkerClient {
   /** `worker` is made by the caller, where bundlers can see its URL (see createInterpolator). */
   constructor(worker: Worker) {
     this.#worker = worker;
-    this.#worker.onmessage = (event: MessageEvent<Response>) => this.#settle(event.data);
+    // The Web Lock the worker holds while it lives (see #watch). Its name goes in the first
+    // message rather than the Worker's `name` option, so that the `new Worker(...)` expression
+    // bundlers look for stays exactly as they recognise it.
+    // (Web Locks and randomUUID exist only in secure contexts; elsewhere nothing is watched.)
+    const lock = 'locks' in navigator ? `inbetween-worker-${crypto.randomUUID()}` : null;
+    this.#worker.onmessage = (event: MessageEvent<Response>) => {
+      const message = event.data;
+      if ('alive' in message) {
+        if (lock) this.#watch(lock);
+      } else this.#settle(message);
+    };
+    if (lock) this.#worker.postMessage({ type: 'watch', lock, id: 0 } as Request);
     this.#worker.onerror = (event: ErrorEvent) => {
       // A module that fails to load or an uncaught throw in the worker: nothing else will answer,
       // so fail every outstanding request. Browsers give load failures no message at all.
@@ -69,6 +80,23 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * A worker that dies without an error event (the browser kills it for memory, or it closes
+   * itself) would leave every pending call waiting forever. The worker holds a Web Lock named
+   * after it from its first moment and never releases it; the browser releases it when the
+   * worker's context goes away, so this request is granted exactly then.
+   */
+  #watch(name: string): void {
+    void navigator.locks.request(name, () => {
+      this.terminate(new Error('the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator'));
+    });
+  }
+
+  /** True once the worker is gone (terminated, crashed, or retired after a fatal error). */
+  get dead(): boolean {
+    return this.#dead !== null;
+  }
+
   /** Stops the worker (freeing its wasm memory and GPU device) and rejects what is pending. */
   terminate(reason: Error): void {
     if (this.#dead) return;
@@ -78,7 +106,7 @@ export class WorkerClient {
     this.#pending.clear();
   }
 
-  #settle(response: Response): void {
+  #settle(response: Exclude<Response, { alive: true }>): void {
     const pending = this.#pending.get(response.id);
     if ('preview' in response) {
       // Whoever gets the bitmap closes it; with nobody to give it to, close it here.
@@ -93,7 +121,12 @@ export class WorkerClient {
     }
     this.#pending.delete(response.id);
     if (response.ok) pending.resolve(response.result);
-    else pending.reject(fromPayload(response.error));
+    else {
+      const error = fromPayload(response.error);
+      pending.reject(error);
+      // The worker's wasm trapped: end it (its memory goes with it) so nothing uses it again.
+      if (response.error.fatal) this.terminate(error);
+    }
   }
 }
 

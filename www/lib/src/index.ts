@@ -5,7 +5,7 @@
 // before any pixels are copied), copies pixels out of the caller's images, and wraps results.
 
 import { type CallOptions, WorkerClient } from './client.js';
-import { loadModel } from './model.js';
+import { DEFAULT_STALL_TIMEOUT_MS, loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
   describe,
@@ -61,6 +61,13 @@ export interface CreateInterpolatorOptions {
    * URLs resolve against the page.
    */
   wasmUrl?: string | URL | undefined;
+  /** Cancels the model download and start-up; the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /**
+   * The download fails when the server sends nothing for this many milliseconds (default
+   * 30 000). A slow download that keeps moving never times out.
+   */
+  stallTimeoutMs?: number | undefined;
 }
 
 export interface InterpolateOptions {
@@ -116,6 +123,14 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   }
   // Resolved here: the worker's own base URL is not the page's.
   const wasm = wasmUrl === undefined ? null : new URL(wasmUrl, globalThis.location?.href).href;
+  const { signal, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  if (typeof stallTimeoutMs !== 'number' || !(stallTimeoutMs > 0) || !Number.isFinite(stallTimeoutMs)) {
+    throw new TypeError(`stallTimeoutMs must be a positive number of milliseconds, got ${describe(stallTimeoutMs)}`);
+  }
+  signal?.throwIfAborted();
 
   // Relative URLs are relative to the page, like fetch's; the packaged model is relative to this
   // module, so the package works wherever it is served from unbundled.
@@ -133,7 +148,10 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
       ? ` (bundlers do not copy the model into the app: serve ${MODEL_FILE} from your site or a CDN ` +
         'and pass { modelUrl, modelSha256: MODEL_SHA256 }; see "Using it with a bundler" in the README)'
       : '',
+    signal,
+    stallTimeoutMs,
   });
+  signal?.throwIfAborted();
 
   // Exactly this expression, in this module: it is the one form Vite and webpack recognise as a
   // worker, so they bundle worker.js and everything it imports (the wasm-bindgen glue, the .wasm,
@@ -142,11 +160,18 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
   let init: InitResult;
+  // An abort while the worker starts ends the worker too: nothing keeps running for a caller
+  // that has gone.
+  const onAbort = () => client.terminate(new Error('createInterpolator was aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     init = await client.call<InitResult>({ type: 'init', model, backend, wasmUrl: wasm }, [model]);
   } catch (e) {
     client.terminate(new Error('the interpolator failed to start'));
+    if (signal?.aborted) throw signal.reason;
     throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   constructing = true;
   try {
@@ -180,6 +205,15 @@ export class Interpolator {
   readonly fallbackReason: string | null;
   readonly #client: WorkerClient;
   #disposed = false;
+
+  /**
+   * True once this interpolator can do no more work: disposed, its GPU device lost, or its
+   * worker crashed. Every call then rejects; create a new interpolator (it gets a new worker,
+   * wasm instance and GPU device).
+   */
+  get closed(): boolean {
+    return this.#disposed || this.#client.dead;
+  }
 
   /** @internal Use `createInterpolator()`. */
   constructor(client: WorkerClient, init: InitResult) {
@@ -294,10 +328,18 @@ export class Interpolator {
     return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
   }
 
-  /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
-  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions): Promise<Blob> {
+  /** Test hook, not part of the API: memory now, answered at once even while a job runs. */
+  async _liveMemoryForTesting(): Promise<MemoryResult> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
-    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options }, [], call);
+    return this.#client.call<MemoryResult>({ type: 'liveMemoryForTesting' });
+  }
+
+  /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
+  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    // A WritableStream is transferable: the worker writes to it directly, and chunks flow to the
+    // page's side of the stream (a file, say) without passing through this thread's code.
+    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options, output }, output ? [output] : [], call);
     return blob;
   }
 

@@ -15,7 +15,15 @@ export interface LoadModelOptions {
   cache: boolean;
   /** Appended to the message when the model cannot be fetched (says what to do about it). */
   notFoundHint?: string;
+  /** Aborts the download (and the cache look-up) with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** Milliseconds without a byte from the server after which the download fails. */
+  stallTimeoutMs: number;
 }
+
+/** Default for `stallTimeoutMs`: long enough for a slow mobile link, short enough that a hung
+ * server gives an error instead of a page that waits forever. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 
 export async function loadModel(options: LoadModelOptions): Promise<ArrayBuffer> {
   const { url, sha256 } = options;
@@ -41,7 +49,8 @@ export async function loadModel(options: LoadModelOptions): Promise<ArrayBuffer>
     }
   }
 
-  const bytes = await download(url, options.expectedBytes, options.onProgress, options.notFoundHint ?? '');
+  options.signal?.throwIfAborted();
+  const bytes = await download(url, options);
   await verify(bytes, sha256, url.href, async () => {});
   if (cache) {
     try {
@@ -62,18 +71,53 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-async function download(
+/**
+ * Fetches the model. One AbortController ends the request for either reason: the caller's
+ * `signal` (rejects with its reason) or a stall (no byte for `stallTimeoutMs`, measured from the
+ * request and then from each chunk, so a slow but moving download never times out).
+ */
+async function download(url: URL, options: LoadModelOptions): Promise<ArrayBuffer> {
+  const { expectedBytes, onProgress, signal, stallTimeoutMs } = options;
+  const controller = new AbortController();
+  const stalled = new Error(
+    `the model download from ${url.href} stalled: no data for ${Math.round(stallTimeoutMs / 1000)} s`,
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(stalled), stallTimeoutMs);
+  };
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  arm();
+  try {
+    return await fetchBody(url, controller.signal, expectedBytes, onProgress, arm, options.notFoundHint ?? '');
+  } catch (e) {
+    // Whatever fetch or the stream threw, the reason we aborted for is the useful error.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function fetchBody(
   url: URL,
+  signal: AbortSignal,
   expectedBytes: number,
   onProgress: ((loaded: number, total: number) => void) | undefined,
+  onData: () => void,
   hint: string,
 ): Promise<ArrayBuffer> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch (e) {
+    if (signal.aborted) throw signal.reason;
     throw new Error(`could not fetch the model from ${url.href}: ${e instanceof Error ? e.message : String(e)}${hint}`);
   }
+  onData();
   if (!response.ok) {
     throw new Error(`could not fetch the model from ${url.href}: HTTP ${response.status} ${response.statusText}${hint}`);
   }
@@ -82,18 +126,19 @@ async function download(
   const encoded = (response.headers.get('Content-Encoding') ?? 'identity') !== 'identity';
   const total = !encoded && Number.isFinite(length) && length > 0 ? length : expectedBytes;
 
-  if (!response.body || !onProgress) return response.arrayBuffer();
-
+  // Read chunk by chunk even without a progress callback: each chunk re-arms the stall timer.
+  if (!response.body) return response.arrayBuffer();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
-  onProgress(0, total);
+  onProgress?.(0, total);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    onData();
     chunks.push(value);
     loaded += value.byteLength;
-    onProgress(loaded, Math.max(total, loaded));
+    onProgress?.(loaded, Math.max(total, loaded));
   }
   const bytes = new Uint8Array(loaded);
   let offset = 0;

@@ -39,7 +39,12 @@ export type Request =
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'memoryForTesting' }
-  | { id: number; type: 'video'; input: Blob; options: VideoJobOptions }
+  /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
+  | { id: number; type: 'watch'; lock: string }
+  /** Served at once, not queued (so it can be sampled while a video job runs). */
+  | { id: number; type: 'liveMemoryForTesting' }
+  /** `output`, when set, is transferred: the worker writes the file to it and answers blob: null. */
+  | { id: number; type: 'video'; input: Blob; options: VideoJobOptions; output: WritableStream | null }
   /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
   | { id: number; type: 'cancel'; target: number };
 
@@ -69,6 +74,11 @@ export interface FlowResult {
 export interface ErrorPayload {
   name: string;
   message: string;
+  /**
+   * The wasm instance trapped (out of memory, or a bug reaching `unreachable`): its memory and
+   * handles are in an unknown state, so the page must retire this worker. Later calls fail.
+   */
+  fatal?: boolean | undefined;
 }
 
 /** Answer to `loseDeviceForTesting`. */
@@ -81,16 +91,21 @@ export interface LostResult {
 export interface MemoryResult {
   wasmBytes: number;
   prepares: number;
+  /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
+  outputBytes: number;
 }
 
 /** Answer to 'video'. */
 export interface VideoResult {
-  blob: Blob;
+  /** The file, or null when it was written to the request's `output` stream. */
+  blob: Blob | null;
 }
 
 export type Response =
   | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
+  /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
+  | { alive: true }
   /** Not an answer: a progress report of a running 'video' job; the answer comes later. */
   | { id: number; progress: VideoProgress }
   /** Not an answer: a preview frame of a running 'video' job (the bitmap is transferred). */

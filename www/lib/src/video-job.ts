@@ -8,6 +8,7 @@
 // time, so memory stays flat however long the video is.
 
 import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
+import { PagedSink } from './paged-sink.js';
 import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
 import { maxAbsDiff, ssim, THUMB, toGrey } from './scene.js';
@@ -17,7 +18,6 @@ import {
   AudioSampleSink,
   AudioSampleSource,
   BlobSource,
-  BufferTarget,
   canEncodeVideo,
   EncodedAudioPacketSource,
   EncodedPacketSink,
@@ -29,6 +29,8 @@ import {
   Mp4OutputFormat,
   Output,
   QUALITY_HIGH,
+  StreamTarget,
+  type StreamTargetChunk,
   VideoSample,
   VideoSampleSink,
   VideoSampleSource,
@@ -59,6 +61,8 @@ export interface JobContext {
   progress(p: VideoProgress): void;
   /** Hands over a preview frame (ownership included). */
   preview(time: number, image: ImageBitmap): void;
+  /** The caller's stream to write the file to (then the job returns null), or null for a Blob. */
+  output: WritableStream<StreamTargetChunk> | null;
 }
 
 export interface ProbeResult {
@@ -179,11 +183,34 @@ class Meter {
   }
 }
 
-export async function runVideoJob(blob: Blob, o: VideoJobOptions, ctx: JobContext): Promise<Blob> {
+export async function runVideoJob(blob: Blob, o: VideoJobOptions, ctx: JobContext): Promise<Blob | null> {
+  // The caller's stream is ours to finish: closed after a whole file, aborted on any failure,
+  // so a FileSystemWritableFileStream never commits a partial file. mediabunny gets a forwarding
+  // stream (it would close the target on cancel too), which passes the caller's backpressure on.
+  const dest = ctx.output ? ctx.output.getWriter() : null;
+  try {
+    const result = await runToTarget(blob, o, ctx, dest);
+    await dest?.close();
+    return result;
+  } catch (e) {
+    await dest?.abort(e).catch(() => {});
+    throw e;
+  }
+}
+
+async function runToTarget(
+  blob: Blob,
+  o: VideoJobOptions,
+  ctx: JobContext,
+  dest: WritableStreamDefaultWriter<StreamTargetChunk> | null,
+): Promise<Blob | null> {
   const check = () => {
     if (ctx.cancelled()) throw new AbortedError();
   };
   const { input, video, family } = await open(blob);
+  // The in-memory pages, when there is no caller's stream; dropped on any failure (toBlob has
+  // already emptied them after a success).
+  let sink: PagedSink | null = null;
   try {
     const srcWidth = await video.getDisplayWidth();
     const srcHeight = await video.getDisplayHeight();
@@ -210,8 +237,14 @@ export async function runVideoJob(blob: Blob, o: VideoJobOptions, ctx: JobContex
     const audioTrack = await input.getPrimaryAudioTrack();
     const audioCodec = audioTrack ? await audioTrack.getCodec() : null;
     const chosen = await chooseOutput(o, family, audioCodec, width, height);
-    const format = chosen.container === 'mp4' ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new WebMOutputFormat();
-    const target = new BufferTarget();
+    // The file is written as it is made, never held whole: to the caller's stream, or to pages
+    // that go to Blob storage (paged-sink.ts). MP4 therefore puts its index (moov) at the end,
+    // as ffmpeg does by default; 'in-memory' fast start would hold every encoded frame until the
+    // end, which is what made hour-long jobs fail after all their work.
+    const format = chosen.container === 'mp4' ? new Mp4OutputFormat({ fastStart: false }) : new WebMOutputFormat();
+    sink = dest ? null : new PagedSink();
+    const writable = dest ? new WritableStream<StreamTargetChunk>({ write: (chunk) => dest.write(chunk) }) : (sink as PagedSink).writable();
+    const target = new StreamTarget(writable, { chunked: true, chunkSize: 4 << 20 });
     const output = new Output({ format, target });
     const videoSource = new VideoSampleSource({
       codec: chosen.codec,
@@ -254,10 +287,11 @@ export async function runVideoJob(blob: Blob, o: VideoJobOptions, ctx: JobContex
     const first = frames[0] as SourceFrame;
     const last = thePlan.outputs[thePlan.outputs.length - 1];
     summary.duration = last ? (last.time + last.duration - first.timestamp) * o.slowdown : 0;
-    const result = new Blob([target.buffer as ArrayBuffer], { type: chosen.container === 'mp4' ? 'video/mp4' : 'video/webm' });
+    const result = sink ? sink.toBlob(chosen.container === 'mp4' ? 'video/mp4' : 'video/webm') : null;
     ctx.progress({ stage: 'done', framesDone: summary.frames, framesTotal: summary.frames, fps: 0, etaSeconds: 0, summary });
     return result;
   } finally {
+    sink?.discard();
     input.dispose();
   }
 }

@@ -48,6 +48,17 @@ export interface VideoOptions {
   modelSha256?: string | undefined;
   /** WebAssembly module URL for the interpolator made when `interpolator` is not given (see createInterpolator). */
   wasmUrl?: string | URL | undefined;
+  /**
+   * Write the file to this stream as it is made, instead of returning a Blob (the promise then
+   * resolves with null). Memory stays bounded however long the video is. A
+   * `FileSystemWritableFileStream` (from `showSaveFilePicker()`) takes the chunks as they are;
+   * any other WritableStream receives `{ type: 'write', data: Uint8Array, position: number }`
+   * and must write `data` at byte `position` (almost all writes append; a few go back to patch
+   * headers). The stream is closed after a whole file and aborted on any failure or cancel, so
+   * a file stream never keeps a partial result. It is transferred to the worker: after the call
+   * it is locked.
+   */
+  output?: WritableStream | undefined;
 }
 
 export type VideoStage = 'loading' | 'analysing' | 'interpolating' | 'finishing' | 'done';
@@ -127,7 +138,9 @@ export async function probeVideo(input: Blob): Promise<import('./video-job.js').
  * `signal` aborts, and an Error naming the problem for files that cannot be read, decoded or
  * encoded.
  */
-export async function interpolateVideo(input: Blob, options: VideoOptions = {}, callbacks: VideoCallbacks = {}): Promise<Blob> {
+export function interpolateVideo(input: Blob, options: VideoOptions & { output: WritableStream }, callbacks?: VideoCallbacks): Promise<null>;
+export function interpolateVideo(input: Blob, options?: VideoOptions, callbacks?: VideoCallbacks): Promise<Blob>;
+export async function interpolateVideo(input: Blob, options: VideoOptions = {}, callbacks: VideoCallbacks = {}): Promise<Blob | null> {
   if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
   if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`callbacks must be an object, got ${describe(callbacks)}`);
   const { onProgress, onPreview, signal } = callbacks;
@@ -135,6 +148,11 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
   if (onPreview !== undefined && typeof onPreview !== 'function') throw new TypeError(`onPreview must be a function, got ${describe(onPreview)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
   const job = { ...checkVideoOptions(options), preview: onPreview !== undefined };
+  const output = options.output ?? null;
+  if (output !== null && !(output instanceof WritableStream)) {
+    throw new TypeError(`output must be a WritableStream (e.g. from showSaveFilePicker().createWritable()), got ${describe(output)}`);
+  }
+  if (output?.locked) throw new TypeError('output is locked: it is already being written by someone else');
   if (signal?.aborted) throw abortReason(signal);
 
   let interpolator = options.interpolator;
@@ -146,11 +164,12 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
       modelUrl: options.modelUrl,
       modelSha256: options.modelSha256,
       wasmUrl: options.wasmUrl,
+      signal,
     });
   }
   try {
     if (signal?.aborted) throw abortReason(signal);
-    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, onPreview, signal });
+    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, onPreview, signal }, output);
   } finally {
     // Our own interpolator goes with the job (on abort too: terminating the worker stops it).
     if (own) interpolator?.dispose();

@@ -7,6 +7,7 @@
 // peak memory.
 
 import init, { Engine, type Frame } from '../pkg/inbetween_wasm.js';
+import { PagedSink } from './paged-sink.js';
 import { runVideoJob } from './video-job.js';
 import type {
   AdapterInfo,
@@ -32,6 +33,15 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+/** Holds the Web Lock the page named for as long as this worker lives, and says so: the page
+ * then waits for the lock, which the browser hands over only when this worker is gone. */
+function holdLifeLock(lock: string): void {
+  void navigator.locks.request(lock, () => {
+    scope.postMessage({ alive: true });
+    return new Promise<never>(() => {});
+  });
+}
+
 let engine: Engine | null = null;
 /** The wasm module's memory, for the memory test hook. */
 let wasmMemory: WebAssembly.Memory | null = null;
@@ -47,6 +57,14 @@ scope.onmessage = (event) => {
     cancelled.add(request.target);
     return;
   }
+  if (request.type === 'watch') {
+    holdLifeLock(request.lock);
+    return;
+  }
+  if (request.type === 'liveMemoryForTesting') {
+    scope.postMessage({ id: request.id, ok: true, result: memoryNow() });
+    return;
+  }
   queue = queue.then(() => serve(request)).finally(() => cancelled.delete(request.id));
 };
 
@@ -58,7 +76,16 @@ async function serve(request: Request): Promise<void> {
     response = { id: request.id, ok: true, result };
     transfer = buffers;
   } catch (e) {
-    response = { id: request.id, ok: false, error: toPayload(e) };
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A trap unwinds through Rust without running destructors or releasing RefCell borrows:
+      // the instance cannot be trusted again. Answer this request with what happened, refuse
+      // every later one, and let the page retire the worker (which frees its memory).
+      crashed = crashMessage(e, request);
+    }
+    // A lost GPU device stays lost for this engine (burn keeps one device per instance): the
+    // page retires the worker, so its next interpolator gets a fresh device.
+    const lost = messageOf(e).startsWith('the GPU device was lost');
+    response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : { ...toPayload(e), fatal: lost } };
   }
   try {
     scope.postMessage(response, transfer);
@@ -70,7 +97,17 @@ async function serve(request: Request): Promise<void> {
 
 type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
+/** Set once the wasm instance trapped: the message every later request fails with. */
+let crashed: string | null = null;
+
+function crashMessage(e: WebAssembly.RuntimeError, request: Request): string {
+  const size = 'a' in request ? ` on ${request.a.width}x${request.a.height} frames at scale ${request.scale}` : '';
+  return `the inbetween engine crashed (WebAssembly ${e.message})${size}, most likely out of memory; `
+    + 'this interpolator cannot be used again: create a new one, with smaller frames or a lower scale';
+}
+
 async function handle(request: Request): Promise<Handled> {
+  if (crashed) throw new Error(crashed);
   switch (request.type) {
     case 'init': {
       const result = await createEngine(request.model, request.backend, request.wasmUrl);
@@ -88,6 +125,7 @@ async function handle(request: Request): Promise<Handled> {
         cancelled: () => cancelled.has(id),
         progress: (progress) => scope.postMessage({ id, progress }),
         preview: (time, image) => scope.postMessage({ id, preview: { time, image } }, [image]),
+        output: request.output,
       });
       return [{ blob }, []];
     }
@@ -104,7 +142,10 @@ async function handle(request: Request): Promise<Handled> {
         pixelsResult(await e.interpolateMap(a, b, request.map)),
       );
     case 'memoryForTesting':
-      return [{ wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares }, []];
+      return [memoryNow(), []];
+    case 'watch':
+    case 'liveMemoryForTesting':
+      throw new Error('internal error: live memory requests are served in onmessage, never queued');
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
@@ -127,6 +168,10 @@ async function handle(request: Request): Promise<Handled> {
         }
       });
   }
+}
+
+function memoryNow(): MemoryResult {
+  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
