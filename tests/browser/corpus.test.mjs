@@ -154,10 +154,17 @@ describe('the bad-input corpus in the browser', () => {
 
   test('a worker that dies mid-call: the call rejects instead of waiting forever', { timeout: 3 * MINUTE }, async () => {
     const { page } = fx.browser;
+    // A video job, because the worker yields between its frames: a worker busy in one long
+    // synchronous wasm call would only run the close below after that call had answered.
     await page.evaluate(async () => {
       window.doomed = await window.harness.lib.createInterpolator({ backend: 'cpu' });
-      window.doomedCall = window.harness.errorOf(() => window.doomed.interpolate(window.pic(320, 192), window.pic(320, 192, 7), 0.5));
+      window.doomedStarted = false;
+      const blob = await (await fetch('/corpus/faststart.mp4')).blob();
+      window.doomedCall = window.harness.errorOf(() => window.harness.lib.interpolateVideo(blob, { factor: 2, interpolator: window.doomed }, {
+        onProgress: (p) => { if (p.stage === 'interpolating') window.doomedStarted = true; },
+      }));
     });
+    for (let i = 0; i < 300 && !(await page.evaluate(() => window.doomedStarted)); i++) await new Promise((r) => setTimeout(r, 100));
     // The newest worker is the doomed interpolator's; end it from inside, as a crash would.
     const worker = page.workers().at(-1);
     await Promise.race([worker.evaluate(() => self.close()).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
@@ -223,7 +230,8 @@ describe('the bad-input corpus in the browser', () => {
       if (r.error) assert.match(r.error.message, /size|resolution|decod/i, `${name}: ${r.error.message}`);
       else assert.equal(Number(valid(name, r).video.width), 96);
     }
-    valid('one-frame.mp4', await run('one-frame.mp4'), 1);
+    // x2 of one frame: the frame, held for its second half (every input frame gives `factor`).
+    valid('one-frame.mp4', await run('one-frame.mp4'), 2);
     const truncated = await run('truncated-index-intact.mp4');
     if (truncated.error) assert.match(truncated.error.message, /damaged|truncated|decod/i, truncated.error.message);
     else valid('truncated-index-intact.mp4', truncated);

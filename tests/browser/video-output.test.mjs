@@ -138,6 +138,8 @@ describe('interpolateVideo: streaming output', () => {
       const rec = window.recorder();
       const bad = new Blob([new Uint8Array(5000).fill(7)], { type: 'video/mp4' });
       const e = await window.harness.errorOf(() => window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: rec.stream }));
+      // The abort reaches the stream through the pipe, just after the rejection.
+      for (let i = 0; i < 50 && !rec.state.aborted; i++) await new Promise((r) => setTimeout(r, 100));
       const locked = new WritableStream();
       locked.getWriter();
       const typeErrors = [

@@ -337,10 +337,25 @@ export class Interpolator {
   /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
   async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
-    // A WritableStream is transferable: the worker writes to it directly, and chunks flow to the
-    // page's side of the stream (a file, say) without passing through this thread's code.
-    const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options, output }, output ? [output] : [], call);
-    return blob;
+    if (!output) {
+      const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options, output: null }, [], call);
+      return blob;
+    }
+    // The caller's stream stays here (a FileSystemWritableFileStream cannot be transferred):
+    // the worker gets the writable end of an identity stream, and its readable end is piped
+    // into the caller's stream. The pipe carries backpressure, closes the caller's stream after
+    // the worker closes its end, and aborts it when the worker aborts (failure or cancel).
+    const relay = new TransformStream<unknown, unknown>();
+    const piped = relay.readable.pipeTo(output);
+    try {
+      await this.#client.call<VideoResult>({ type: 'video', input, options, output: relay.writable }, [relay.writable], call);
+    } catch (e) {
+      piped.catch(() => {}); // the job's own error is the one to report
+      throw e;
+    }
+    // Resolve only once the caller's stream is closed: a file stream has then committed the file.
+    await piped;
+    return null;
   }
 
   /** Stops the worker and frees the model (GPU memory included). Pending calls reject. */

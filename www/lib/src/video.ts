@@ -55,8 +55,8 @@ export interface VideoOptions {
    * any other WritableStream receives `{ type: 'write', data: Uint8Array, position: number }`
    * and must write `data` at byte `position` (almost all writes append; a few go back to patch
    * headers). The stream is closed after a whole file and aborted on any failure or cancel, so
-   * a file stream never keeps a partial result. It is transferred to the worker: after the call
-   * it is locked.
+   * a file stream never keeps a partial result; the promise resolves once it is closed (the file
+   * committed). It is locked while the job writes to it.
    */
   output?: WritableStream | undefined;
 }
