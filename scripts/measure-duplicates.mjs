@@ -1,0 +1,109 @@
+// Measures the duplicate detector (www/lib/src/duplicates.ts) on the labelled set
+// (tests/browser/labelled.mjs) and prints false positives and negatives per category, the table
+// in www/lib/DUPLICATES.md. Build the package first (npm run build:ts).
+//
+//   node scripts/measure-duplicates.mjs [--features]   (--features: the raw per-pair numbers)
+import path from 'node:path';
+import { analysisSize, compare, findRepeats, greyOf } from '../www/lib/dist/duplicates.js';
+import {
+  bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
+} from '../tests/browser/labelled.mjs';
+import { realClip } from '../tests/browser/clips.mjs';
+
+const showFeatures = process.argv.includes('--features');
+const W = Number(process.env.W ?? 320);
+const H = Number(process.env.H ?? 180);
+const SLOTS = 48;
+const CRFS = [18, 23, 28, 35];
+
+const photoFiles = [...GOLDEN_PHOTOS, ...skimagePhotos(['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'motorcycle_left.png', 'grass.png'])];
+// Loaded 20% larger than the frame, so a pan has room to move.
+const photos = photoFiles.map((f) => ({ name: path.basename(f).replace(/\.\w+$/, ''), img: loadPhoto(f, Math.round(W * 1.2), Math.round(H * 1.2)) }));
+
+/** [category, key, pictures(p), cadence] */
+const cases = [];
+const motionName = (m) => `${m.kind}${m.speed ?? m.rate ?? m.amplitude ?? ''}${m.noise ? `n${m.noise}` : ''}`;
+const negatives = [
+  ['slow pan (0.1-0.5 px/frame)', [{ kind: 'pan', speed: 0.1 }, { kind: 'pan', speed: 0.25 }, { kind: 'pan', speed: 0.5 }]],
+  ['slow zoom (0.1-0.3%/frame)', [{ kind: 'zoom', rate: 0.001 }, { kind: 'zoom', rate: 0.003 }]],
+  ['local sway, still camera (talking-head-like)', [{ kind: 'wobble', amplitude: 0.5, period: 24 }, { kind: 'wobble', amplitude: 1.5, period: 24 }]],
+  ['static camera, sensor noise', [{ kind: 'still', noise: 2 }, { kind: 'still', noise: 4 }]],
+  ['slow pan + noise', [{ kind: 'pan', speed: 0.25, noise: 2 }]],
+];
+for (const [category, motions] of negatives) {
+  for (const m of motions) {
+    for (const ph of photos) cases.push([`negative: ${category}`, `${ph.name}-${motionName(m)}-${W}`, (p) => renderPicture(ph.img, W, H, m, p), 'none']);
+  }
+}
+const positives = [
+  ['pulldown 24->25 (ffmpeg fps=25)', 'fps25'],
+  ['pulldown 24->30 (ffmpeg fps=30)', 'fps30'],
+  ['animation on twos', 'twos'],
+  ['animation on threes', 'threes'],
+];
+for (const [category, cadence] of positives) {
+  for (const [label, m] of [['photo pan 1 px/frame', { kind: 'pan', speed: 1 }], ['photo local sway 1.5 px', { kind: 'wobble', amplitude: 1.5, period: 24 }],
+    ['photo pan 0.5 px/frame + noise', { kind: 'pan', speed: 0.5, noise: 2 }]]) {
+    for (const ph of photos.slice(0, 4)) cases.push([`positive: ${category}, ${label}`, `${ph.name}-${motionName(m)}-${cadence}-${W}`, (p) => renderPicture(ph.img, W, H, m, p), cadence]);
+  }
+}
+
+// Big Buck Bunny: its distinct pictures (the source's own repeats taken out) as a negative, and
+// through each cadence as positives; and the file itself (a real 24-at-25 pulldown) re-encoded.
+const bunny = bunnyPictures(W, H);
+const bunnyPic = (p) => bunny.distinct[Math.min(p, bunny.distinct.length - 1)];
+cases.push(['negative: Big Buck Bunny, repeats removed', `bbb-none-${W}`, bunnyPic, 'none']);
+for (const [category, cadence] of positives) cases.push([`positive: ${category}, Big Buck Bunny`, `bbb-${cadence}-${W}`, bunnyPic, cadence]);
+
+const rows = new Map();
+const row = (category) => {
+  if (!rows.has(category)) rows.set(category, { clips: 0, pairs: 0, repeats: 0, fp: 0, fn: 0, fpClips: new Set(), fnClips: new Set() });
+  return rows.get(category);
+};
+
+function score(category, key, frames, labels, crf) {
+  const { width, height } = analysisSize(W, H);
+  let prev = null;
+  const changes = frames.map((f) => {
+    const grey = greyOf(rgba(f));
+    const c = prev ? compare(prev, grey, width, height) : null;
+    prev = grey;
+    return c;
+  });
+  const found = findRepeats(changes);
+  const r = row(category);
+  r.clips++;
+  for (let i = 1; i < frames.length; i++) {
+    r.pairs++;
+    if (labels[i]) r.repeats++;
+    if (found[i] && !labels[i]) { r.fp++; r.fpClips.add(`${key}@${crf}`); }
+    if (!found[i] && labels[i]) { r.fn++; r.fnClips.add(`${key}@${crf}`); }
+    if (showFeatures) console.log(`${labels[i] ? 'R' : '-'}${found[i] ? 'F' : '-'} ${key} crf${crf} ${i} mean ${changes[i].mean.toFixed(3)} peak ${changes[i].peak.toFixed(3)} top ${changes[i].top.toFixed(3)}`);
+  }
+}
+
+for (const [category, key, pictures, cadence] of cases) {
+  const map = cadenceMap(cadence, SLOTS);
+  const labels = labelsOf(map);
+  for (const crf of CRFS) {
+    const { frames } = encodeDecode(key, pictures, map, { width: W, height: H, crf, rate: RATE[cadence] });
+    score(category, key, frames, labels, crf);
+  }
+}
+// The bunny file itself, re-encoded at each quality (its own labels).
+for (const crf of CRFS) {
+  const frames = bunny.frames;
+  const { frames: decoded } = encodeDecode(`bbb-file-${W}`, (p) => frames[p], frames.map((_, i) => i), { width: W, height: H, crf, rate: 25 });
+  score('positive: Big Buck Bunny file (24 at 25 fps, as shipped)', `bbb-file-${W}`, decoded, bunny.repeats, crf);
+}
+void decodeFrames; void realClip;
+
+console.log(`| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives |`);
+console.log('|---|---|---|---|---|---|');
+for (const [category, r] of [...rows].sort()) {
+  console.log(`| ${category} | ${r.clips} | ${r.pairs} | ${r.repeats} | ${r.fp} | ${r.fn} of ${r.repeats} |`);
+}
+for (const [category, r] of rows) {
+  if (r.fpClips.size) console.log(`FP in ${category}: ${[...r.fpClips].join(' ')}`);
+  if (r.fnClips.size) console.log(`FN in ${category}: ${[...r.fnClips].join(' ')}`);
+}
