@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { analysisSize, compare, findRepeats, greyOf } from '../www/lib/dist/duplicates.js';
 import {
-  bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
+  BUNNY_REPEATS, bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
 } from '../tests/browser/labelled.mjs';
 import { realClip } from '../tests/browser/clips.mjs';
 
@@ -50,16 +50,43 @@ for (const [category, cadence] of positives) {
 
 // Big Buck Bunny: its distinct pictures (the source's own repeats taken out) as a negative, and
 // through each cadence as positives; and the file itself (a real 24-at-25 pulldown) re-encoded.
-const bunny = bunnyPictures(W, H);
+const bunny = bunnyPictures(W, H, { measure: true });
+const measured = bunny.repeats.flatMap((r, i) => (r ? [i] : []));
+if (measured.join() !== BUNNY_REPEATS.join()) throw new Error(`Big Buck Bunny's repeats measured at ${measured}, labelled.mjs says ${BUNNY_REPEATS}`);
 const bunnyPic = (p) => bunny.distinct[Math.min(p, bunny.distinct.length - 1)];
 cases.push(['negative: Big Buck Bunny, repeats removed', `bbb-none-${W}`, bunnyPic, 'none']);
 for (const [category, cadence] of positives) cases.push([`positive: ${category}, Big Buck Bunny`, `bbb-${cadence}-${W}`, bunnyPic, cadence]);
 
 const rows = new Map();
 const row = (category) => {
-  if (!rows.has(category)) rows.set(category, { clips: 0, pairs: 0, repeats: 0, fp: 0, fn: 0, fpClips: new Set(), fnClips: new Set() });
+  if (!rows.has(category)) rows.set(category, { clips: 0, pairs: 0, repeats: 0, fp: 0, fn: 0, oldFp: 0, oldFn: 0, fpClips: new Set(), fnClips: new Set() });
   return rows.get(category);
 };
+
+/**
+ * The rule before issue 15, for comparison: 32x32 grey thumbnails (each pixel the mean of the
+ * frame pixels whose centres fall in its cell, as the canvas's smoothing roughly does), a pair
+ * whose largest thumbnail difference is at most 6 levels is a duplicate, dropped when isolated.
+ */
+function oldRule(frames) {
+  const thumb = (rgb) => {
+    const sum = new Float64Array(32 * 32);
+    const cnt = new Float64Array(32 * 32);
+    for (let y = 0; y < H; y++) {
+      const ty = Math.min(31, Math.floor(((y + 0.5) * 32) / H));
+      for (let x = 0; x < W; x++) {
+        const tx = Math.min(31, Math.floor(((x + 0.5) * 32) / W));
+        const o = (y * W + x) * 3;
+        sum[ty * 32 + tx] += 0.299 * rgb[o] + 0.587 * rgb[o + 1] + 0.114 * rgb[o + 2];
+        cnt[ty * 32 + tx]++;
+      }
+    }
+    return sum.map((v, i) => v / cnt[i]);
+  };
+  const thumbs = frames.map(thumb);
+  const dup = thumbs.map((t, i) => i > 0 && t.every((v, k) => Math.abs(v - thumbs[i - 1][k]) <= 6));
+  return dup.map((d, i) => d && !dup[i - 1] && !dup[i + 1]);
+}
 
 function score(category, key, frames, labels, crf) {
   const { width, height } = analysisSize(W, H);
@@ -71,6 +98,7 @@ function score(category, key, frames, labels, crf) {
     return c;
   });
   const found = findRepeats(changes);
+  const old = oldRule(frames);
   const r = row(category);
   r.clips++;
   for (let i = 1; i < frames.length; i++) {
@@ -78,6 +106,8 @@ function score(category, key, frames, labels, crf) {
     if (labels[i]) r.repeats++;
     if (found[i] && !labels[i]) { r.fp++; r.fpClips.add(`${key}@${crf}`); }
     if (!found[i] && labels[i]) { r.fn++; r.fnClips.add(`${key}@${crf}`); }
+    if (old[i] && !labels[i]) r.oldFp++;
+    if (!old[i] && labels[i]) r.oldFn++;
     if (showFeatures) console.log(`${labels[i] ? 'R' : '-'}${found[i] ? 'F' : '-'} ${key} crf${crf} ${i} mean ${changes[i].mean.toFixed(3)} peak ${changes[i].peak.toFixed(3)} top ${changes[i].top.toFixed(3)}`);
   }
 }
@@ -98,10 +128,10 @@ for (const crf of CRFS) {
 }
 void decodeFrames; void realClip;
 
-console.log(`| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives |`);
-console.log('|---|---|---|---|---|---|');
+console.log(`| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives | old rule: FP | old rule: FN |`);
+console.log('|---|---|---|---|---|---|---|---|');
 for (const [category, r] of [...rows].sort()) {
-  console.log(`| ${category} | ${r.clips} | ${r.pairs} | ${r.repeats} | ${r.fp} | ${r.fn} of ${r.repeats} |`);
+  console.log(`| ${category} | ${r.clips} | ${r.pairs} | ${r.repeats} | ${r.fp} | ${r.fn} | ${r.oldFp} | ${r.oldFn} |`);
 }
 for (const [category, r] of rows) {
   if (r.fpClips.size) console.log(`FP in ${category}: ${[...r.fpClips].join(' ')}`);
