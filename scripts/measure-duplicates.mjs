@@ -4,7 +4,7 @@
 //
 //   node scripts/measure-duplicates.mjs [--features]   (--features: the raw per-pair numbers)
 import path from 'node:path';
-import { analysisSize, compare, findRepeats, greyOf } from '../www/lib/dist/duplicates.js';
+import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../www/lib/dist/duplicates.js';
 import {
   BUNNY_REPEATS, bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
 } from '../tests/browser/labelled.mjs';
@@ -27,6 +27,7 @@ const negatives = [
   ['slow pan (0.1-0.5 px/frame)', [{ kind: 'pan', speed: 0.1 }, { kind: 'pan', speed: 0.25 }, { kind: 'pan', speed: 0.5 }]],
   ['slow zoom (0.1-0.3%/frame)', [{ kind: 'zoom', rate: 0.001 }, { kind: 'zoom', rate: 0.003 }]],
   ['local sway, still camera (talking-head-like)', [{ kind: 'wobble', amplitude: 0.5, period: 24 }, { kind: 'wobble', amplitude: 1.5, period: 24 }]],
+  ['quick local sway (turns every 6-8 frames)', [{ kind: 'wobble', amplitude: 1, period: 12 }, { kind: 'wobble', amplitude: 2, period: 16 }]],
   ['static camera, sensor noise', [{ kind: 'still', noise: 2 }, { kind: 'still', noise: 4 }]],
   ['slow pan + noise', [{ kind: 'pan', speed: 0.25, noise: 2 }]],
 ];
@@ -88,15 +89,16 @@ function oldRule(frames) {
   return dup.map((d, i) => d && !dup[i - 1] && !dup[i + 1]);
 }
 
+/** With --grid: every clip's changes, measured once under a loose rule (so `across` is there for any stricter one). */
+const grid = process.argv.includes('--grid');
+const LOOSE = { ...REPEAT_RULE, dip: 0.6, move: 0.5 };
+const measuredClips = [];
+
 function score(category, key, frames, labels, crf) {
   const { width, height } = analysisSize(W, H);
-  let prev = null;
-  const changes = frames.map((f) => {
-    const grey = greyOf(rgba(f));
-    const c = prev ? compare(prev, grey, width, height) : null;
-    prev = grey;
-    return c;
-  });
+  const meter = new ChangeMeter(width, height, grid ? LOOSE : REPEAT_RULE);
+  const changes = frames.map((f) => meter.push(greyOf(rgba(f))));
+  if (grid) measuredClips.push({ category, changes, labels });
   const found = findRepeats(changes);
   const old = oldRule(frames);
   const r = row(category);
@@ -127,6 +129,30 @@ for (const crf of CRFS) {
   score('positive: Big Buck Bunny file (24 at 25 fps, as shipped)', `bbb-file-${W}`, decoded, bunny.repeats, crf);
 }
 void decodeFrames; void realClip;
+
+if (grid) {
+  // The trade-off over the rule's main thresholds: false positives on negatives, false negatives on positives.
+  const results = [];
+  for (const dip of [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]) {
+    for (const move of [0.5, 0.8, 1, 1.5, 2]) {
+      for (const bridge of [0.5, 0.8, 1, 1.2]) {
+        const rule = { ...REPEAT_RULE, dip, move, bridge };
+        let fp = 0;
+        let fn = 0;
+        for (const c of measuredClips) {
+          const f = findRepeats(c.changes, rule);
+          for (let i = 1; i < f.length; i++) {
+            if (f[i] && !c.labels[i]) fp++;
+            if (!f[i] && c.labels[i]) fn++;
+          }
+        }
+        results.push({ fp, fn, dip, move, bridge });
+      }
+    }
+  }
+  results.sort((a, b) => a.fp - b.fp || a.fn - b.fn);
+  for (const r of results) console.log(JSON.stringify(r));
+}
 
 console.log(`| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives | old rule: FP | old rule: FN |`);
 console.log('|---|---|---|---|---|---|---|---|');

@@ -4,7 +4,7 @@
 // pulldown and twos/threes, encoded with ffmpeg) on which it must find the repeats and nothing else.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analysisSize, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
+import { analysisSize, CadenceGuard, ChangeMeter, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
 import {
   bunnyPictures, cadenceMap, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba,
 } from './labelled.mjs';
@@ -70,6 +70,34 @@ describe('duplicates.findRepeats', () => {
   });
 });
 
+describe('duplicates.CadenceGuard (live, for the extension)', () => {
+  const moving = (top) => ({ mean: top / 2, peak: top * 3, top });
+  const live = (tops) => {
+    const guard = new CadenceGuard();
+    return tops.flatMap((t, i) => (guard.push(i === 0 ? null : moving(t)) ? [i] : []));
+  };
+
+  test('a pulldown cadence: the first repeat is only learnt from, the ones after it are caught as they arrive', () => {
+    const tops = Array.from({ length: 90 }, (_, i) => (i % 25 === 12 ? 0.5 : 10));
+    // 12 is confirmed in hindsight once 37 is seen; 37 itself arrives before that confirmation.
+    assert.deepEqual(live(tops), [62, 87]);
+  });
+
+  test('twos and threes, live', () => {
+    const twos = Array.from({ length: 20 }, (_, i) => (i % 2 === 1 ? 0.3 : 8));
+    assert.deepEqual(live(twos), [5, 7, 9, 11, 13, 15, 17, 19]);
+    const threes = Array.from({ length: 18 }, (_, i) => (i % 3 !== 0 ? 0.3 : 8));
+    // Frame 5 already: the hold 1-2 is confirmed by 4, a hold as far as the frames so far tell.
+    assert.deepEqual(live(threes), [5, 7, 8, 10, 11, 13, 14, 16, 17]);
+  });
+
+  test('live footage: a lone quiet frame, slow motion and a still scene are never repeats', () => {
+    assert.deepEqual(live(Array.from({ length: 90 }, (_, i) => (i === 30 ? 0.2 : 10))), []);
+    assert.deepEqual(live(Array.from({ length: 90 }, (_, i) => 0.8 + 0.7 * Math.sin(i / 2))), []);
+    assert.deepEqual(live(Array.from({ length: 90 }, (_, i) => (i >= 20 && i < 40 ? 0.1 : 10))), []);
+  });
+});
+
 // The labelled set, small: 48 frames at 320x180 each, H.264 at a range of qualities. Made once and
 // cached (~/.cache/inbetween/labelled). The whole matrix, and the table of false positives and
 // negatives per category, is scripts/measure-duplicates.mjs.
@@ -85,13 +113,8 @@ describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
   function detect(key, pictures, cadence, crf) {
     const map = cadenceMap(cadence, SLOTS);
     const { frames } = encodeDecode(key, pictures, map, { width: W, height: H, crf, rate: RATE[cadence] });
-    let prev = null;
-    const changes = frames.map((f) => {
-      const g = greyOf(rgba(f));
-      const c = prev ? compare(prev, g, W, H) : null;
-      prev = g;
-      return c;
-    });
+    const meter = new ChangeMeter(W, H);
+    const changes = frames.map((f) => meter.push(greyOf(rgba(f))));
     return { found: findRepeats(changes), labels: labelsOf(map).slice(0, frames.length) };
   }
   const where = (flags) => flags.flatMap((f, i) => (f ? [i] : []));

@@ -226,3 +226,24 @@ export function bunnyPictures(w, h, { measure = false } = {}) {
   const distinct = small.filter((_, i) => !repeats[i]);
   return { distinct, repeats, frames: small };
 }
+
+/**
+ * A real slow-motion clip with no repeated frame, for the end-to-end test: the committed photo
+ * I0_0 with a local sway (like a talking head; 1.5 px, a 1 s period, at most 0.4 px a frame),
+ * `frames` frames at 24 fps, H.264 crf 18, converted and tagged BT.709 limited range so that
+ * Chromium and ffmpeg turn it into the same RGB. Returns its path and the raw RGB of every
+ * frame as ffmpeg decodes it.
+ */
+export function slowMotionClip(dir, { width = 160, height = 96, frames = 48 } = {}) {
+  const file = path.join(dir, `slow-${width}x${height}-${frames}.mp4`);
+  if (!existsSync(file)) {
+    const photo = loadPhoto(GOLDEN_PHOTOS[0], Math.round(width * 1.2), Math.round(height * 1.2));
+    const motion = { kind: 'wobble', amplitude: 1.5, period: 24 };
+    const raw = Buffer.concat(Array.from({ length: frames }, (_, p) => renderPicture(photo, width, height, motion, p)));
+    ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '24', '-i', '-',
+      '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',
+      '-c:v', 'libx264', '-preset', 'medium', '-crf', '18',
+      '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv', file], raw);
+  }
+  return { file, frames: decodeFrames(file, width, height) };
+}

@@ -10,6 +10,7 @@ import { before, describe, test } from 'node:test';
 import { REPO } from './browser.mjs';
 import { blend, decodeRgb, mad, makeClips, probe, psnr, readRaw, realClipPair, streamDuration } from './clips.mjs';
 import { openTestPage } from './fixture.mjs';
+import { slowMotionClip } from './labelled.mjs';
 
 const MINUTE = 60_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-clips-'));
@@ -18,6 +19,15 @@ makeClips(dir);
 // odd ones are held back as ground truth for the interpolated frames.
 const REAL = { width: 160, height: 90, start: 20, frames: 32 };
 const real = realClipPair(dir, REAL);
+// Real slow motion with no repeated frame (a photo swaying like a talking head): 2 s at 24 fps.
+const SLOW = { width: 160, height: 96, frames: 48 };
+const slow = slowMotionClip(dir, SLOW);
+
+/**
+ * How close a passed-through source frame must come back (PSNR against ffmpeg's decode of the
+ * source, dB), set from the measurements noted in the slow-motion test.
+ */
+const SOURCE_FRAME_PSNR = 40;
 
 describe('interpolateVideo', () => {
   const fx = openTestPage({ server: { mounts: { '/': REPO, '/clips/': dir } } });
@@ -262,6 +272,27 @@ describe('interpolateVideo', () => {
     assert.ok(without < 0.01, 'without dedupe the repeated frame freezes the motion');
     assert.ok(withDedupe > 0.015, 'with dedupe every step moves');
     assert.equal(probe(on.file).frames.length, 100);
+  });
+
+  test('slow real motion, x2: no frame taken for a duplicate, every source frame back in place, RIFE makes N - 1', { timeout: 5 * MINUTE }, async (t) => {
+    // The rule before issue 15 (32x32 thumbnails, largest difference under 6 levels) took some of
+    // these frames for duplicates, dropped them and re-timed about a second of motion around each,
+    // so source frames came back as in-betweens at fractional times.
+    const r = await run(path.basename(slow.file), { factor: 2, bitrate: 4_000_000 });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const n = SLOW.frames;
+    const s = r.summary;
+    t.diagnostic(`summary: ${s.sourceFrames} source, ${s.kept} kept, ${s.dropped} dropped, ${s.replaced} replaced, ${s.interpolated} by RIFE`);
+    assert.deepEqual([s.sourceFrames, s.kept, s.dropped, s.replaced], [n, n, 0, 0]);
+    assert.equal(s.interpolated, n - 1, 'RIFE makes one frame per pair; the last frame is held');
+    const out = decodeRgb(r.file, SLOW.width, SLOW.height);
+    assert.equal(out.length, 2 * n);
+    // Output frame 2i is source frame i, re-encoded: both files are BT.709-tagged, so Chromium and
+    // ffmpeg decode them alike and only our encoder's loss remains.
+    let worst = Infinity;
+    for (let i = 0; i < n; i++) worst = Math.min(worst, psnr(out[2 * i], slow.frames[i]));
+    t.diagnostic(`source frames in the output: worst ${worst.toFixed(2)} dB against the source`);
+    assert.ok(worst > SOURCE_FRAME_PSNR, `a source frame came back at ${worst.toFixed(2)} dB`);
   });
 
   test('bad files: a clear error each, quickly, and the interpolator still works after', { timeout: 5 * MINUTE }, async (t) => {

@@ -11,7 +11,7 @@
 import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
 import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
-import { analysisSize, compare, greyOf } from './duplicates.js';
+import { analysisSize, ChangeMeter, greyOf } from './duplicates.js';
 import { ssim, THUMB, toGrey } from './scene.js';
 import { type Plan, plan, type SourceFrame, typicalSpacing } from './timeline.js';
 import {
@@ -286,7 +286,7 @@ async function analyse(
   bg.imageSmoothingQuality = 'high';
   const frames: SourceFrame[] = [];
   let prev: Float32Array | null = null;
-  let prevBig: Float32Array | null = null;
+  const meter = new ChangeMeter(size.width, size.height);
   let lastReport = 0;
   try {
     for await (const sample of new VideoSampleSink(video).samples()) {
@@ -295,15 +295,14 @@ async function analyse(
         sample.draw(g, 0, 0, THUMB, THUMB);
         sample.draw(bg, 0, 0, size.width, size.height);
         const grey = toGrey(g.getImageData(0, 0, THUMB, THUMB).data);
-        const greyBig = greyOf(bg.getImageData(0, 0, size.width, size.height).data);
+        const change = meter.push(greyOf(bg.getImageData(0, 0, size.width, size.height).data));
         frames.push({
           timestamp: sample.timestamp,
           duration: sample.duration,
           similarity: prev ? ssim(prev, grey) : Number.NaN,
-          change: prevBig ? compare(prevBig, greyBig, size.width, size.height) : null,
+          change,
         });
         prev = grey;
-        prevBig = greyBig;
       } finally {
         sample.close();
       }
