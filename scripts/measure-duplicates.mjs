@@ -2,7 +2,9 @@
 // (tests/browser/labelled.mjs) and prints false positives and negatives per category, the table
 // in www/lib/DUPLICATES.md. Build the package first (npm run build:ts).
 //
-//   node scripts/measure-duplicates.mjs [--features]   (--features: the raw per-pair numbers)
+//   node scripts/measure-duplicates.mjs [--features] [--grid]
+//   --features: the raw per-pair numbers; --grid: false positives/negatives over a grid of thresholds;
+//   W=640 H=360: the set at another size; RULE='{"dip":0.25}': another setting of the rule.
 import path from 'node:path';
 import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../www/lib/dist/duplicates.js';
 import {
@@ -92,14 +94,16 @@ function oldRule(frames) {
 /** With --grid: every clip's changes, measured once under a loose rule (so `across` is there for any stricter one). */
 const grid = process.argv.includes('--grid');
 const LOOSE = { ...REPEAT_RULE, dip: 0.6, move: 0.5 };
+/** RULE='{"dip":0.25}' measures another setting of the rule. */
+const RULE = { ...REPEAT_RULE, ...JSON.parse(process.env.RULE ?? '{}') };
 const measuredClips = [];
 
 function score(category, key, frames, labels, crf) {
   const { width, height } = analysisSize(W, H);
-  const meter = new ChangeMeter(width, height, grid ? LOOSE : REPEAT_RULE);
+  const meter = new ChangeMeter(width, height, grid ? LOOSE : RULE);
   const changes = frames.map((f) => meter.push(greyOf(rgba(f))));
   if (grid) measuredClips.push({ category, changes, labels });
-  const found = findRepeats(changes);
+  const found = findRepeats(changes, RULE);
   const old = oldRule(frames);
   const r = row(category);
   r.clips++;

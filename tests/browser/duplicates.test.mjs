@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analysisSize, CadenceGuard, ChangeMeter, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
 import {
-  bunnyPictures, cadenceMap, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba,
+  bunnyPictures, cacheDir, cadenceMap, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, slowMotionClip,
 } from './labelled.mjs';
 
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} vs ${b}`);
@@ -125,6 +125,11 @@ describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
     ['static camera, sensor noise', 'I0_0-stilln2-320', (p) => renderPicture(photos[0], W, H, { kind: 'still', noise: 2 }, p), 18],
     ['Big Buck Bunny without its repeats', 'bbb-none-320', bunnyPic, 35],
   ];
+  test('no repeat found in the end-to-end test\'s clip (a 3 px sway, 160x96)', () => {
+    const { frames } = slowMotionClip(cacheDir());
+    const meter = new ChangeMeter(160, 96);
+    assert.deepEqual(where(findRepeats(frames.map((f) => meter.push(greyOf(rgba(f)))))), []);
+  });
   for (const [name, key, pictures, crf] of negatives) {
     test(`no repeat found in slow motion: ${name}, crf ${crf}`, () => {
       const { found } = detect(key, pictures, 'none', crf);

@@ -229,16 +229,17 @@ export function bunnyPictures(w, h, { measure = false } = {}) {
 
 /**
  * A real slow-motion clip with no repeated frame, for the end-to-end test: the committed photo
- * I0_0 with a local sway (like a talking head; 1.5 px, a 1 s period, at most 0.4 px a frame),
+ * I0_0 with a local sway (like a talking head; 3 px, a 1 s period, at most 0.8 px a frame, and
+ * slowing to nothing where it turns, which is where the old thumbnail rule saw duplicates),
  * `frames` frames at 24 fps, H.264 crf 18, converted and tagged BT.709 limited range so that
  * Chromium and ffmpeg turn it into the same RGB. Returns its path and the raw RGB of every
  * frame as ffmpeg decodes it.
  */
 export function slowMotionClip(dir, { width = 160, height = 96, frames = 48 } = {}) {
-  const file = path.join(dir, `slow-${width}x${height}-${frames}.mp4`);
+  const file = path.join(dir, `sway-${width}x${height}-${frames}.mp4`);
   if (!existsSync(file)) {
     const photo = loadPhoto(GOLDEN_PHOTOS[0], Math.round(width * 1.2), Math.round(height * 1.2));
-    const motion = { kind: 'wobble', amplitude: 1.5, period: 24 };
+    const motion = { kind: 'wobble', amplitude: 3, period: 24 };
     const raw = Buffer.concat(Array.from({ length: frames }, (_, p) => renderPicture(photo, width, height, motion, p)));
     ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '24', '-i', '-',
       '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',

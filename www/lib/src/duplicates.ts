@@ -109,7 +109,7 @@ export const REPEAT_RULE = {
   /** ...and at most this share of the change of the pairs either side of its hold... */
   dip: 0.2,
   /** ...which must move by at least this much (`top`, levels): around a repeat the picture moves. */
-  move: 1,
+  move: 1.5,
   /** Across the hold the picture has moved on: at least this share of the smaller neighbour's change. */
   bridge: 1,
   /** A hold repeats a picture at most this many times (pulldown and twos once, threes twice). */
