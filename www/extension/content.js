@@ -1175,6 +1175,8 @@
       dismissNotices: () => state.notices?.clear(),
       /** Destroys the engine's GPU device, as a driver reset would. */
       loseDevice: () => state.engine.call({ type: 'loseDeviceForTesting' }),
+      /** A request straight to the engine frame (engine.js's protocol), e.g. frames with no `ts`. */
+      engineCall: (request) => state.engine.call(request),
       /** Round trips of a width x height RGBA frame to the engine frame and back (copied there,
        * as `send` does, and transferred back), in ms: the price of running the engine in a frame. */
       echo: async (width, height, n = 20) => {
