@@ -145,6 +145,8 @@ describe('demo page', () => {
       const n = Number(src.video.nb_read_frames);
       const m = Number(got.video.nb_read_frames);
       assert.ok(m >= 2 * n - 2 && m <= 2 * n, `about twice the frames: ${n} → ${m}`);
+      // The summary accounts for every source frame: this clip moves throughout and repeats none.
+      assert.match(await page.textContent('#video-summary'), new RegExp(`${n} source frames: ${n} kept as they were, 0 repeats dropped; ${n - 1} made by RIFE`));
       const srcVideo = streamDuration(clips[kind], src.video, 'v:0');
       const gotVideo = streamDuration(out, got.video, 'v:0');
       assert.ok(Math.abs(gotVideo - srcVideo) <= 1 / 15 + 1e-3, `same duration: ${srcVideo} → ${gotVideo}`);

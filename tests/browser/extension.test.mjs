@@ -174,6 +174,55 @@ describe('browser extension', () => {
     await assertUntouched(before, 'after a lost device');
   });
 
+  test('repeated frames: the engine frame tells a twos cadence from a slow pan, with the package\'s detector', { timeout: 2 * MINUTE }, async () => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await open('/clips/fast.webm');
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    // Frames drawn here and sent on a stream of their own with no in-between asked for (`ts` empty),
+    // so the engine only runs its repeat test: a textured picture moving 2 px a picture, shown on
+    // twos, then the same picture panning 0.3 px every frame.
+    const flags = await b.inTab(async () => {
+      const w = 96;
+      const h = 64;
+      const texture = new OffscreenCanvas(w + 80, h);
+      const tg = texture.getContext('2d');
+      let seed = 7;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+      for (let k = 0; k < 120; k++) {
+        tg.fillStyle = `rgb(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)})`;
+        tg.fillRect(rnd() * (w + 80), rnd() * h, 4 + rnd() * 16, 4 + rnd() * 16);
+      }
+      const canvas = new OffscreenCanvas(w, h);
+      const g = canvas.getContext('2d', { willReadFrequently: true });
+      const run = async (stream, offsets) => {
+        const out = [];
+        for (const [i, x] of offsets.entries()) {
+          g.clearRect(0, 0, w, h);
+          g.drawImage(texture, -x, 0);
+          const image = g.getImageData(0, 0, w, h);
+          const r = await globalThis.__inbetween.debug.engineCall({
+            type: 'frame', stream, seq: i + 1, prevSeq: i, image: { pixels: image.data.buffer, width: w, height: h }, ts: [], scale: 1,
+          });
+          out.push(r.repeat === true);
+        }
+        await globalThis.__inbetween.debug.engineCall({ type: 'forget', stream });
+        return out;
+      };
+      return {
+        twos: await run(9001, Array.from({ length: 30 }, (_, i) => 2 * Math.floor(i / 2))),
+        pan: await run(9002, Array.from({ length: 30 }, (_, i) => 0.3 * i)),
+      };
+    });
+    const where = (f) => f.flatMap((x, i) => (x ? [i] : []));
+    assert.deepEqual(where(flags.pan), [], 'a slow pan has no repeats');
+    assert.ok(where(flags.twos).every((i) => i % 2 === 1), `only held frames are repeats: ${where(flags.twos)}`);
+    // Live, the first holds are learnt from; once the cadence is known every hold is caught.
+    assert.deepEqual(where(flags.twos).filter((i) => i >= 9), [9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29]);
+    await b.clickAction();
+    await waitFor((s) => !s.active, MINUTE, 'the stop');
+  });
+
   test('the overlay shows RIFE in-betweens of the video\'s own frames, in place; pause hides it; a second click removes everything',
     { timeout: 6 * MINUTE }, async (t) => {
       await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000 });

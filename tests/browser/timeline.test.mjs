@@ -2,7 +2,11 @@
 // video, so every rule is checked exactly. The compiled module is plain JS with no imports.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evenOut, plan, sourceEnd } from '../../www/lib/dist/timeline.js';
+import { plan, sourceEnd } from '../../www/lib/dist/timeline.js';
+
+// Changes as duplicates.ts `compare` measures them: a moving pair, and a re-encoded repeat.
+const MOVING = { mean: 6, peak: 40, top: 12 };
+const REPEAT = { mean: 0.1, peak: 1.5, top: 0.4 };
 
 /** Frames at `stamps` (s) that all move (no duplicates, no cuts) unless told otherwise. */
 function frames(stamps, { dups = [], cuts = [], duration = 0 } = {}) {
@@ -10,9 +14,10 @@ function frames(stamps, { dups = [], cuts = [], duration = 0 } = {}) {
     timestamp,
     duration,
     similarity: i === 0 ? Number.NaN : cuts.includes(i) ? 0.05 : 0.8,
-    maxDiff: i === 0 ? Number.NaN : dups.includes(i) ? 0.5 : 40,
+    change: i === 0 ? null : dups.includes(i) ? REPEAT : MOVING,
   }));
 }
+const range = (n, step) => Array.from({ length: n }, (_, i) => i * step);
 const base = { factor: 2, fps: null, sceneThreshold: 0.2, dedupe: true };
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} vs ${b}`);
 
@@ -55,31 +60,59 @@ describe('timeline.plan', () => {
     assert.deepEqual(off.outputs.slice(4, 8).map((o) => o.kind), ['a', 'mix', 'mix', 'mix']);
   });
 
-  test('isolated duplicate (pulldown) dropped and motion re-timed evenly; runs of stills kept', () => {
-    // 25 frames a second, frame 12 repeats frame 11: 24 moving frames in 25 slots.
-    const stamps = Array.from({ length: 25 }, (_, i) => i * 0.04);
-    const p = plan(frames(stamps, { dups: [12], duration: 0.04 }), base);
-    assert.equal(p.duplicates, 1);
-    assert.ok(!p.keys.includes(12));
-    // The motion times are evenly spaced again: 24 keys over 0..0.96 s.
-    const gaps = p.motion.slice(1).map((m, i) => m - p.motion[i]);
-    const spread = Math.max(...gaps) - Math.min(...gaps);
-    assert.ok(spread < 0.01, `motion gaps vary by ${spread} s`);
-    close(p.motion[0], 0);
-    close(p.motion[p.motion.length - 1], 0.96);
-    // Without dedupe the duplicate stays, and its pair is a standstill.
-    assert.equal(plan(frames(stamps, { dups: [12], duration: 0.04 }), { ...base, dedupe: false }).duplicates, 0);
-    // A still scene (several identical frames in a row) keeps every frame and its time.
-    const still = plan(frames(stamps, { dups: [5, 6, 7], duration: 0.04 }), base);
-    assert.equal(still.duplicates, 0);
+  test('pulldown (24 at 25 fps): each repeat dropped, only its own slot synthesized, every other frame kept at its time', () => {
+    // Two seconds at 25 fps; frames 12 and 37 repeat the frame before them (one a second).
+    const stamps = range(50, 0.04);
+    const p = plan(frames(stamps, { dups: [12, 37], duration: 0.04 }), base);
+    assert.equal(p.dropped, 2);
+    assert.ok(!p.keys.includes(12) && !p.keys.includes(37));
+    // Key frames keep their own timestamps: nothing is re-timed around a drop.
+    assert.deepEqual(p.motion, p.keys.map((i) => stamps[i]));
+    // Each key frame is output as itself at its own time.
+    for (const [j, i] of p.keys.entries()) {
+      const o = p.outputs[2 * i];
+      close(o.time, stamps[i], `frame ${i}`);
+      assert.equal(o.kind, 'a', `frame ${i} is passed through`);
+      assert.equal(o.pair, j);
+    }
+    // Frame 12's slot (and the half slots either side) are in-betweens of frames 11 and 13.
+    const slot = p.outputs.slice(22, 26);
+    assert.deepEqual(slot.map((o) => o.kind), ['a', 'mix', 'mix', 'mix']);
+    assert.deepEqual(slot.map((o) => p.keys[o.pair]), [11, 11, 11, 11]);
+    [0, 0.25, 0.5, 0.75].forEach((t, k) => close(slot[k].t, t, `t at output ${22 + k}`));
+    // The account: 48 passed through, 2 replaced by in-betweens, 49 + 2 made by RIFE.
+    assert.deepEqual([p.sourceFrames, p.kept, p.replaced, p.interpolated], [50, 48, 2, 51]);
+    // Without dedupe nothing is dropped, and RIFE makes N - 1 frames.
+    const off = plan(frames(stamps, { dups: [12, 37], duration: 0.04 }), { ...base, dedupe: false });
+    assert.deepEqual([off.dropped, off.kept, off.replaced, off.interpolated], [0, 50, 0, 49]);
+  });
+
+  test('a lone quiet frame (no cadence) and a still scene keep every frame', () => {
+    const stamps = range(50, 0.04);
+    const lone = plan(frames(stamps, { dups: [20], duration: 0.04 }), base);
+    assert.deepEqual([lone.dropped, lone.kept, lone.replaced, lone.interpolated], [0, 50, 0, 49]);
+    // Five identical frames in a row, twice: a still scene, not a hold.
+    const still = plan(frames(stamps, { dups: [5, 6, 7, 8, 9, 30, 31, 32, 33, 34], duration: 0.04 }), base);
+    assert.equal(still.dropped, 0);
     assert.deepEqual(still.motion, stamps);
   });
 
-  test('re-timing after dropped duplicates never moves a scene cut', () => {
-    // A pulldown repeat on each side of a cut between frames 10 and 11.
-    const stamps = Array.from({ length: 20 }, (_, i) => i * 0.04);
+  test('animation on twos and threes: the held frames dropped, the moves kept', () => {
+    const stamps = range(24, 1 / 24);
+    const twos = plan(frames(stamps, { dups: range(12, 2).map((i) => i + 1), duration: 1 / 24 }), base);
+    assert.deepEqual(twos.keys, range(12, 2));
+    const threes = plan(frames(stamps, { dups: range(24, 1).filter((i) => i % 3 !== 0), duration: 1 / 24 }), base);
+    assert.deepEqual(threes.keys, range(8, 3));
+    // Between two kept frames three slots apart, the in-betweens are evenly spaced.
+    const mids = threes.outputs.filter((o) => o.pair === 0).map((o) => o.t);
+    mids.forEach((t, k) => close(t, k / 6, `t ${k}`));
+  });
+
+  test('a dropped repeat next to a scene cut: the cut stays a cut', () => {
+    // A repeat on each side of a cut between frames 10 and 11.
+    const stamps = range(20, 0.04);
     const p = plan(frames(stamps, { dups: [5, 15], cuts: [11], duration: 0.04 }), base);
-    assert.equal(p.duplicates, 2);
+    assert.equal(p.dropped, 2);
     assert.equal(p.cuts, 1);
     const j = p.cut.indexOf(true);
     close(p.motion[j], 0.4, 'last key before the cut');
@@ -88,13 +121,6 @@ describe('timeline.plan', () => {
     const across = p.outputs.find((o) => Math.abs(o.time - 0.42) < 1e-9);
     assert.equal(across.kind, 'b');
     assert.equal(p.keys[across.pair + 1], 11);
-  });
-
-  test('evenOut keeps the ends and smooths one long gap', () => {
-    const m = evenOut([0, 1, 2, 4, 5, 6], 2);
-    close(m[0], 0);
-    close(m[5], 6);
-    for (let i = 1; i < m.length; i++) assert.ok(m[i] > m[i - 1]);
   });
 
   test('sourceEnd uses the last duration, else the last gap', () => {

@@ -322,7 +322,9 @@
       this.captureTimes = [];
       this.presentTimes = [];
       this.presentLog = [];
-      this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, late: 0, opened: 0, closed: 0, bitmaps: 0, bitmapsClosed: 0, presented: 0, presentedInterp: 0 };
+      /** Media time of the picture before a repeated frame the engine skipped, until the next pair. */
+      this.repeatFrom = null;
+      this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, repeats: 0, late: 0, opened: 0, closed: 0, bitmaps: 0, bitmapsClosed: 0, presented: 0, presentedInterp: 0 };
       this.styleKey = '';
       this.styleAge = 0;
       this.computed = null;
@@ -432,7 +434,15 @@
       const k = this.factor();
       const pairable = rec.prev !== null && rec.prev.seq === this.anchorSeq && k >= 2;
       if (rec.prev && !pairable && k >= 2) this.outcome(false, 'dropped');
-      const ts = pairable ? Array.from({ length: k - 1 }, (_, i) => (i + 1) / k) : [];
+      // After a repeated frame (pulldown, twos) the engine pairs this frame with the picture
+      // before the repeat: the in-betweens span the repeat's slot too, k per source interval.
+      let spans = 1;
+      if (pairable && this.repeatFrom !== null) {
+        rec.prev = { seq: rec.prev.seq, mt: this.repeatFrom };
+        spans = Math.max(1, Math.round((rec.mt - this.repeatFrom) / Math.max(1e-3, median(this.srcIntervals) || rec.mt - this.repeatFrom)));
+      }
+      this.repeatFrom = null;
+      const ts = pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
       const scale = LEVELS[rec.level].scale;
       this.inFlight = true;
       const sent = performance.now();
@@ -443,6 +453,15 @@
       }).then((result) => {
         if (this.closed) return;
         this.anchorSeq = rec.seq;
+        if (result.repeat && rec.prev && rec.generation === this.generation) {
+          // The engine found this frame a repeat: its picture is shown by the next pair's
+          // in-betweens instead (a frozen step here would be the stutter to remove).
+          this.repeatFrom = rec.prev.mt;
+          this.stats.repeats++;
+          const at = this.entries.findIndex((e) => e.kind === 'source' && e.mt === rec.mt);
+          if (at >= 0 && this.entries[at] !== this.shown) this.release(this.entries.splice(at, 1)[0]);
+          return;
+        }
         if (!result.frames || rec.generation !== this.generation) return;
         this.received(rec, ts, result, performance.now() - sent);
       }, (e) => {
@@ -636,6 +655,7 @@
       this.last = null;
       this.pending = null;
       this.anchorSeq = -1;
+      this.repeatFrom = null;
       this.hideCanvas();
       state.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
     }
@@ -1155,6 +1175,8 @@
       dismissNotices: () => state.notices?.clear(),
       /** Destroys the engine's GPU device, as a driver reset would. */
       loseDevice: () => state.engine.call({ type: 'loseDeviceForTesting' }),
+      /** A request straight to the engine frame (engine.js's protocol), e.g. frames with no `ts`. */
+      engineCall: (request) => state.engine.call(request),
       /** Round trips of a width x height RGBA frame to the engine frame and back (copied there,
        * as `send` does, and transferred back), in ms: the price of running the engine in a frame. */
       echo: async (width, height, n = 20) => {

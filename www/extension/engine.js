@@ -15,8 +15,12 @@
 // Protocol (MessagePort from content.js; every request has an `id` and gets exactly one answer):
 //   { id, type: 'init', allowSoftwareAdapter }            → { adapter }
 //   { id, type: 'frame', stream, seq, prevSeq, image: { pixels, width, height }, ts, scale }
-//        → { frames: ArrayBuffer | null, count, ms }   (frames between prevSeq's image and this one,
-//          one per entry of `ts`, back to back; null when this frame only starts a new pair)
+//        → { frames: ArrayBuffer | null, count, ms, repeat }   (frames between prevSeq's image and
+//          this one, one per entry of `ts`, back to back; null when this frame only starts a new
+//          pair, or when `repeat`: the frame repeats the one before it in a pulldown or twos cadence
+//          (the package's duplicates.ts, the rule interpolateVideo uses). A repeat is not
+//          interpolated to; the picture before it stays this stream's pair start, so the next
+//          frame's in-betweens span the repeat's slot as well.)
 //   { id, type: 'forget', stream }                        → {}
 //   { id, type: 'echo', pixels }                          → { pixels }   (for measuring the hand-over)
 //   { id, type: 'loseDeviceForTesting' }                  → { lost }     (tests: a driver reset)
@@ -24,6 +28,7 @@
 // 'software-webgpu', 'error'.
 
 import { createInterpolator } from './lib/dist/index.js';
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/duplicates.js';
 
 /** @type {MessagePort | null} */
 let port = null;
@@ -31,6 +36,8 @@ let port = null;
 let interp = null;
 /** The last frame of each stream (one stream per video): the first frame of its next pair. */
 const held = new Map();
+/** Per stream: the repeat detector's state, { width, height, meter, guard }. */
+const cadence = new Map();
 // One request at a time: the interpolator is serial anyway, and answering in order keeps
 // content.js's bookkeeping simple.
 let queue = Promise.resolve();
@@ -76,6 +83,7 @@ async function handle(request) {
       return [{ pixels: request.pixels }, [request.pixels]];
     case 'forget':
       held.delete(request.stream);
+      cadence.delete(request.stream);
       return [{}, []];
     default:
       throw new Error(`unknown request ${String(request.type)}`);
@@ -106,9 +114,45 @@ async function init(allowSoftwareAdapter) {
   return { adapter: interp.adapterInfo };
 }
 
+/** Whether `image` repeats the stream's previous frame, by the shared detector (a few ms at 640x360). */
+function isRepeat(stream, image) {
+  let c = cadence.get(stream);
+  if (!c || c.width !== image.width || c.height !== image.height) {
+    const size = analysisSize(image.width, image.height);
+    const canvas = new OffscreenCanvas(size.width, size.height);
+    c = {
+      width: image.width, height: image.height, size, canvas,
+      ctx: canvas.getContext('2d', { willReadFrequently: true }),
+      meter: new ChangeMeter(size.width, size.height), guard: new CadenceGuard(),
+    };
+    c.ctx.imageSmoothingQuality = 'high';
+    cadence.set(stream, c);
+  }
+  let pixels = image.data;
+  if (c.size.width !== image.width || c.size.height !== image.height) {
+    c.ctx.drawImage(imageCanvas(image), 0, 0, c.size.width, c.size.height);
+    pixels = c.ctx.getImageData(0, 0, c.size.width, c.size.height).data;
+  }
+  return c.guard.push(c.meter.push(greyOf(pixels)));
+}
+
+let scratch = null;
+/** `image` on a canvas, to be scaled from (ImageData cannot be drawn scaled directly). */
+function imageCanvas(image) {
+  if (!scratch || scratch.width !== image.width || scratch.height !== image.height) scratch = new OffscreenCanvas(image.width, image.height);
+  scratch.getContext('2d').putImageData(image, 0, 0);
+  return scratch;
+}
+
 async function frame({ stream, seq, prevSeq, image, ts, scale }) {
   const current = new ImageData(new Uint8ClampedArray(image.pixels), image.width, image.height);
   const previous = held.get(stream);
+  const repeat = isRepeat(stream, current);
+  if (repeat && previous && previous.seq === prevSeq && previous.image.width === image.width && previous.image.height === image.height) {
+    // Keep the picture before the repeat as the next pair's first frame, under this frame's seq.
+    held.set(stream, { seq, image: previous.image });
+    return [{ frames: null, count: 0, ms: 0, repeat: true }, []];
+  }
   held.set(stream, { seq, image: current });
   if (!interp) throw new Error('the engine is not initialised');
   if (!previous || previous.seq !== prevSeq || ts.length === 0

@@ -225,9 +225,13 @@ export class VideoSection {
   #describe(s: VideoSummary | undefined, seconds: number): string {
     if (!s) return `Done in ${formatDuration(seconds)}.`;
     const audio = { copied: 'audio copied', transcoded: 'audio re-encoded', none: 'no audio', dropped: 'audio left out (slow motion)' }[s.audio];
+    const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    // Where the frames came from, as the library counts them: source frames passed through,
+    // repeats dropped (and their slots filled by in-betweens), and RIFE's frames.
+    const source = `${plural(s.sourceFrames, 'source frame')}: ${s.kept} kept as they were, ` +
+      `${plural(s.dropped, 'repeat')} dropped${s.replaced > 0 ? ` (${s.replaced} replaced by in-betweens)` : ''}`;
     return `${s.frames} frames, ${s.width}x${s.height}, ${formatTime(s.duration)}, ${CODEC_NAMES[s.codec]} in ${s.container === 'mp4' ? 'MP4' : 'WebM'}, ` +
-      `${audio}; ${s.interpolated} made by RIFE, ${s.cuts} cut${s.cuts === 1 ? '' : 's'}, ` +
-      `${s.duplicates} duplicate${s.duplicates === 1 ? '' : 's'} dropped; ${s.backend}, scale ${s.scale}; ` +
+      `${audio}; ${source}; ${s.interpolated} made by RIFE; ${plural(s.cuts, 'cut')}; ${s.backend}, scale ${s.scale}; ` +
       `done in ${formatDuration(seconds)}.`;
   }
 

@@ -1,9 +1,8 @@
-// Frame similarity for scene-cut and duplicate detection, on small grey thumbnails.
+// Frame similarity for scene-cut detection, on small grey thumbnails.
 //
 // Practical-RIFE's video script does the same kind of test (inference_video.py: SSIM of 32x32
-// thumbnails, "< 0.2" treated as a scene change, "> 0.996" as a duplicate); the thresholds here
-// are ours and are options, and duplicates use the largest thumbnail difference instead (see
-// timeline.ts), which separates "identical but re-encoded" from "very slow motion" better.
+// thumbnails, "< 0.2" treated as a scene change); the threshold is an option. Duplicates need a
+// real resolution and the pattern over time, not a thumbnail: see duplicates.ts.
 
 /** Thumbnail side in pixels. */
 export const THUMB = 32;
@@ -47,11 +46,4 @@ export function ssim(x: Float32Array, y: Float32Array): number {
     }
   }
   return total / count;
-}
-
-/** Largest absolute difference between two grey thumbnails, in 8-bit levels. */
-export function maxAbsDiff(x: Float32Array, y: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)));
-  return m;
 }

@@ -1,9 +1,11 @@
 // Planning a video's output frames from the source frames' timestamps and similarities: which
-// source frames are key frames (duplicates dropped), when each one "happened" (motion times),
-// and, for every output frame, which pair it falls in and at what time t.
+// source frames are key frames (duplicates dropped), and, for every output frame, which pair it
+// falls in and at what time t; plus the honest account of what happened to each source frame.
 //
 // Pure functions on numbers, with no browser API, so the rules can be tested without a video.
 // Times are in seconds, as mediabunny gives them.
+
+import { type Change, findRepeats } from './duplicates.js';
 
 /** What the analysis pass measured for one decoded source frame. */
 export interface SourceFrame {
@@ -13,8 +15,8 @@ export interface SourceFrame {
   duration: number;
   /** SSIM of this frame's thumbnail against the previous frame's, in [-1, 1]; NaN for the first. */
   similarity: number;
-  /** Largest absolute difference between the two thumbnails, in 8-bit levels; NaN for the first. */
-  maxDiff: number;
+  /** How it differs from the previous frame (duplicates.ts `compare`); null for the first. */
+  change: Change | null;
 }
 
 export interface PlanOptions {
@@ -45,26 +47,29 @@ export interface OutputFrame {
 export interface Plan {
   /** Source frame indices used as key frames, ascending (dropped duplicates are absent). */
   keys: number[];
-  /** Motion time of each key frame (s): its timestamp, re-timed when duplicates were dropped. */
+  /**
+   * Motion time of each key frame (s): its own timestamp. A dropped duplicate is not re-timed
+   * around: its key frames keep their times, and only the interval it sat in (from the key before
+   * it to the key after it) is filled with in-betweens, so a wrong drop costs one frame, never a
+   * second of them.
+   */
   motion: number[];
   /** cut[j]: a scene cut lies between key j and key j + 1. */
   cut: boolean[];
   outputs: OutputFrame[];
+  /** Source frames in the input. */
+  sourceFrames: number;
+  /** Source frames that appear in the output unchanged (as decoded). */
+  kept: number;
   /** Source frames dropped as duplicates. */
-  duplicates: number;
+  dropped: number;
+  /** Source frames whose own time in the output shows a synthesized frame instead of them. */
+  replaced: number;
+  /** Output frames RIFE makes ('mix'). */
+  interpolated: number;
   /** Scene cuts between key frames. */
   cuts: number;
 }
-
-/**
- * A frame is a duplicate of the previous one when their thumbnails differ by at most this many
- * 8-bit levels anywhere. Thumbnails average blocks of pixels, so codec noise on a repeated frame
- * stays small (3.9 levels measured on an H.264 crf 16 pulldown clip at 128x72, where each thumbnail
- * pixel averages only 4x2 pixels), while real motion over an edge moves some block average by
- * tens of levels. Motion over flat areas may pass as a duplicate; interpolating across it
- * looks the same.
- */
-export const DUPLICATE_MAX_DIFF = 6;
 
 /** Output frames whose t is this close to 0 or 1 are the source frame itself, not a RIFE call. */
 const T_EPSILON = 1e-3;
@@ -99,17 +104,12 @@ export function typicalSpacing(frames: readonly SourceFrame[]): number {
 export function plan(frames: readonly SourceFrame[], options: PlanOptions): Plan {
   if (frames.length === 0) throw new Error('no video frames to plan from');
 
-  // 1. Key frames. A duplicate is dropped only when it is isolated (the next frame moves again):
-  //    that is the signature of pulldown (24→25, 24→30) and of animation drawn on twos. A run of
-  //    several identical frames is a still scene, and its frames keep their times, so the motion
-  //    that follows it starts on time.
-  const isDup = frames.map((f, i) => i > 0 && options.dedupe && f.maxDiff <= DUPLICATE_MAX_DIFF);
+  // 1. Key frames: every frame but the repeats of a pulldown or twos/threes cadence (duplicates.ts
+  //    says which, and why a still scene or an isolated quiet frame is not one).
+  const isDup = options.dedupe ? findRepeats(frames.map((f) => f.change)) : frames.map(() => false);
   const keys: number[] = [];
-  for (let i = 0; i < frames.length; i++) {
-    const dropped = isDup[i] && !isDup[i + 1] && !isDup[i - 1];
-    if (!dropped) keys.push(i);
-  }
-  const duplicates = frames.length - keys.length;
+  for (let i = 0; i < frames.length; i++) if (!isDup[i]) keys.push(i);
+  const dropped = frames.length - keys.length;
 
   // 2. Cuts between consecutive key frames. Key j+1's similarity was measured against the frame
   //    just before it: key j itself, or a dropped duplicate of key j, which looks the same. So it
@@ -119,25 +119,11 @@ export function plan(frames: readonly SourceFrame[], options: PlanOptions): Plan
     return options.sceneThreshold > 0 && next.similarity < options.sceneThreshold;
   });
 
-  // 3. Motion times. Without duplicates they are the timestamps. With them, a dropped frame
-  //    leaves a gap twice as long as its neighbours, in which the picture moved only one step;
-  //    spreading the gaps over about a second of key frames (a moving average of the spacing)
-  //    makes the motion even again. Each shot is evened out on its own, with its first and last
-  //    key frames kept at their timestamps: a cut stays exactly where it was, and the drift
-  //    against the audio is bounded by about one frame.
-  const stamps = keys.map((i) => (frames[i] as SourceFrame).timestamp);
-  let motion = stamps;
-  if (duplicates > 0) {
-    const radius = Math.max(1, Math.round(0.5 / Math.max(typicalSpacing(frames), 1e-3)));
-    motion = [];
-    let start = 0;
-    for (let j = 0; j < stamps.length; j++) {
-      if (j === stamps.length - 1 || cut[j]) {
-        motion.push(...evenOut(stamps.slice(start, j + 1), radius));
-        start = j + 1;
-      }
-    }
-  }
+  // 3. Motion times: each key frame's own timestamp. Where a repeat was dropped, the pair around
+  //    it spans its slot too (two intervals for pulldown or twos, three for threes), so the
+  //    picture moves through the slot instead of stopping in it; the key frames themselves keep
+  //    their times and their pixels.
+  const motion = keys.map((i) => (frames[i] as SourceFrame).timestamp);
 
   // 4. Output times on the source clock.
   const end = sourceEnd(frames);
@@ -180,29 +166,27 @@ export function plan(frames: readonly SourceFrame[], options: PlanOptions): Plan
     outputs.push({ time, duration, pair: j, t, kind });
   }
 
-  return { keys, motion, cut, outputs, duplicates, cuts: cut.filter(Boolean).length };
-}
-
-/**
- * Times with the same first and last value whose spacing is the moving average (over
- * `2 * radius + 1` gaps) of the spacing of `stamps`.
- */
-export function evenOut(stamps: readonly number[], radius: number): number[] {
-  const n = stamps.length;
-  if (n < 3) return stamps.slice();
-  const gaps = stamps.slice(1).map((s, i) => s - (stamps[i] as number));
-  const smooth = gaps.map((_, i) => {
-    const lo = Math.max(0, i - radius);
-    const hi = Math.min(gaps.length - 1, i + radius);
-    let sum = 0;
-    for (let k = lo; k <= hi; k++) sum += gaps[k] as number;
-    return sum / (hi - lo + 1);
-  });
-  const out = [stamps[0] as number];
-  for (const g of smooth) out.push((out[out.length - 1] as number) + g);
-  // Rescale so the last time is exact (the average does not preserve the sum at the edges).
-  const first = stamps[0] as number;
-  const span = (stamps[n - 1] as number) - first;
-  const got = (out[n - 1] as number) - first;
-  return out.map((m) => (got > 0 ? first + ((m - first) * span) / got : m));
+  // 6. The account. A key frame is kept when some output frame is a copy of it; a source frame is
+  //    replaced when the output frame at its own timestamp is an in-between instead (a dropped
+  //    repeat's slot).
+  const copied = new Set<number>();
+  for (const o of outputs) {
+    if (o.kind === 'a') copied.add(keys[o.pair] as number);
+    else if (o.kind === 'b') copied.add(keys[o.pair + 1] as number);
+  }
+  let replaced = 0;
+  let k = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const ts = (frames[i] as SourceFrame).timestamp;
+    while (k < outputs.length && (outputs[k] as OutputFrame).time < ts - 1e-6) k++;
+    const o = outputs[k];
+    if (!o || Math.abs(o.time - ts) > 1e-6) continue;
+    if (o.kind === 'mix') replaced++;
+  }
+  return {
+    keys, motion, cut, outputs,
+    sourceFrames: frames.length, kept: copied.size, dropped, replaced,
+    interpolated: outputs.filter((o) => o.kind === 'mix').length,
+    cuts: cut.filter(Boolean).length,
+  };
 }

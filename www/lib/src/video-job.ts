@@ -2,8 +2,9 @@
 // duplicates), plan the output frames (timeline.ts), run RIFE on the pairs that need it, encode
 // with WebCodecs and mux, copying the audio through.
 //
-// Two decoding passes: the first only makes 32x32 thumbnails (cheap), so the plan, the frame
-// count for the progress bar and the duplicate re-timing are known before any RIFE work; the
+// Two decoding passes: the first only makes small grey copies of each frame (a 32x32 thumbnail
+// for cuts, at most 640x360 for duplicates), so the plan, the frame count for the progress bar
+// and the duplicates are known before any RIFE work; the
 // second keeps at most two decoded key frames (and their encoded RIFE features) alive at a
 // time, so memory stays flat however long the video is.
 
@@ -11,7 +12,8 @@ import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
 import { PagedSink } from './paged-sink.js';
 import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
-import { maxAbsDiff, ssim, THUMB, toGrey } from './scene.js';
+import { analysisSize, ChangeMeter, greyOf } from './duplicates.js';
+import { ssim, THUMB, toGrey } from './scene.js';
 import { type Plan, plan, type SourceFrame, typicalSpacing } from './timeline.js';
 import {
   ALL_FORMATS,
@@ -226,7 +228,7 @@ async function runToTarget(
 
     // ---- Pass 1: thumbnails → similarities.
     ctx.progress({ stage: 'analysing', framesDone: 0, framesTotal: 0, fps: 0, etaSeconds: null });
-    const frames = await analyse(video, check, (n) =>
+    const frames = await analyse(video, analysisSize(srcWidth, srcHeight), check, (n) =>
       ctx.progress({ stage: 'analysing', framesDone: n, framesTotal: 0, fps: 0, etaSeconds: null }));
     if (frames.length === 0) throw new Error('no video frames could be decoded from the file');
 
@@ -270,7 +272,9 @@ async function runToTarget(
     await output.start();
     const summary: VideoSummary = {
       width, height, frames: thePlan.outputs.length, duration: 0, container: chosen.container, codec: chosen.codec,
-      audio: audioState, cuts: thePlan.cuts, duplicates: thePlan.duplicates, backend: ctx.backend, scale, interpolated: 0,
+      audio: audioState, cuts: thePlan.cuts, backend: ctx.backend, scale, interpolated: 0,
+      sourceFrames: thePlan.sourceFrames, kept: thePlan.kept, dropped: thePlan.dropped, replaced: thePlan.replaced,
+      duplicates: thePlan.dropped,
     };
     try {
       await render(video, thePlan, { width, height, scale, slowdown: o.slowdown, preview: o.preview }, ctx, check, videoSource, audio, summary);
@@ -296,27 +300,41 @@ async function runToTarget(
   }
 }
 
-/** Pass 1: one 32x32 grey thumbnail per frame, compared with the previous one. */
-async function analyse(video: InputVideoTrack, check: () => void, onFrame: (n: number) => void): Promise<SourceFrame[]> {
+/**
+ * Pass 1: per frame, a 32x32 grey thumbnail (its SSIM against the previous one finds cuts) and a
+ * grey copy at the analysis size (its change against the previous one finds repeats).
+ */
+async function analyse(
+  video: InputVideoTrack,
+  size: { width: number; height: number },
+  check: () => void,
+  onFrame: (n: number) => void,
+): Promise<SourceFrame[]> {
   const canvas = new OffscreenCanvas(THUMB, THUMB);
   const g = canvas.getContext('2d', { willReadFrequently: true });
-  if (!g) throw new Error('could not create a 2D OffscreenCanvas context');
-  // Average whole blocks of pixels rather than point-sample them: the thumbnail must not alias.
+  const big = new OffscreenCanvas(size.width, size.height);
+  const bg = big.getContext('2d', { willReadFrequently: true });
+  if (!g || !bg) throw new Error('could not create a 2D OffscreenCanvas context');
+  // Average whole blocks of pixels rather than point-sample them: the small copies must not alias.
   g.imageSmoothingQuality = 'high';
+  bg.imageSmoothingQuality = 'high';
   const frames: SourceFrame[] = [];
   let prev: Float32Array | null = null;
+  const meter = new ChangeMeter(size.width, size.height);
   let lastReport = 0;
   try {
     for await (const sample of new VideoSampleSink(video).samples()) {
       try {
         check();
         sample.draw(g, 0, 0, THUMB, THUMB);
+        sample.draw(bg, 0, 0, size.width, size.height);
         const grey = toGrey(g.getImageData(0, 0, THUMB, THUMB).data);
+        const change = meter.push(greyOf(bg.getImageData(0, 0, size.width, size.height).data));
         frames.push({
           timestamp: sample.timestamp,
           duration: sample.duration,
           similarity: prev ? ssim(prev, grey) : Number.NaN,
-          maxDiff: prev ? maxAbsDiff(prev, grey) : Number.NaN,
+          change,
         });
         prev = grey;
       } finally {

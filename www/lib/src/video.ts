@@ -31,7 +31,11 @@ export interface VideoOptions {
    * nearest source frame instead of blending across the cut. 0 turns detection off.
    */
   sceneThreshold?: number | undefined;
-  /** Drop duplicated frames (pulldown, stutter) and re-time the rest so motion stays even. Default true. */
+  /**
+   * Drop repeated frames of a pulldown or twos/threes cadence (24 fps material stored at 25 or 30,
+   * animation held on twos) and fill each one's slot with an in-between, so motion does not stop
+   * in it. Every other source frame keeps its time and its pixels. Default true.
+   */
   dedupe?: boolean | undefined;
   /** Downscale so the output is at most this many pixels high (keeps the aspect). Default: source size. */
   maxHeight?: number | undefined;
@@ -76,7 +80,15 @@ export interface VideoSummary {
   audio: 'copied' | 'transcoded' | 'none' | 'dropped';
   /** Scene cuts found (pairs not interpolated across). */
   cuts: number;
-  /** Duplicate frames dropped. */
+  /** Source frames decoded from the input. */
+  sourceFrames: number;
+  /** Source frames passed through to the output unchanged. */
+  kept: number;
+  /** Source frames dropped as repeats of the frame before them (pulldown, twos/threes). */
+  dropped: number;
+  /** Source frames whose own time shows an in-between instead (each dropped repeat's slot, in factor mode). */
+  replaced: number;
+  /** The same as `dropped` (the name before 0.2). */
   duplicates: number;
   backend: BackendName;
   scale: number;
