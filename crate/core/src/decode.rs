@@ -14,7 +14,9 @@ use crate::image::MAX_SIDE;
 /// Why an image could not be read; the message names the file (or "the image").
 pub type DecodeError = String;
 
-fn reader_from_path(path: &Path) -> Result<ImageReader<std::io::BufReader<std::fs::File>>, DecodeError> {
+fn reader_from_path(
+    path: &Path,
+) -> Result<ImageReader<std::io::BufReader<std::fs::File>>, DecodeError> {
     ImageReader::open(path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?
         .with_guessed_format()
@@ -45,7 +47,10 @@ fn decode<R: BufRead + Seek>(reader: ImageReader<R>, what: &str) -> Result<RgbIm
     Ok(img.to_rgb8())
 }
 
-fn upright<R: BufRead + Seek>(reader: ImageReader<R>, what: &str) -> Result<(u32, u32), DecodeError> {
+fn upright<R: BufRead + Seek>(
+    reader: ImageReader<R>,
+    what: &str,
+) -> Result<(u32, u32), DecodeError> {
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| format!("cannot decode {what}: {e}"))?;

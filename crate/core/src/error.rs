@@ -49,7 +49,9 @@ pub enum Error {
         budget_mib: usize,
     },
 
-    #[error("{count} timesteps of {width}x{height} make {need_mib} MiB of output, more than {budget_mib} MiB in one call; split the list")]
+    #[error(
+        "{count} timesteps of {width}x{height} make {need_mib} MiB of output, more than {budget_mib} MiB in one call; split the list"
+    )]
     TooManyTimesteps {
         count: usize,
         width: usize,

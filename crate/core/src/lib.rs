@@ -270,7 +270,10 @@ impl Interpolator {
                 budget_mib: MANY_BUDGET_BYTES >> 20,
             });
         }
-        if let Some(&t) = ts.iter().find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t))) {
+        if let Some(&t) = ts
+            .iter()
+            .find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t)))
+        {
             return Err(Error::Timestep(t));
         }
         ts.iter()

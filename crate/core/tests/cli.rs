@@ -200,7 +200,10 @@ fn multi_refuses_to_write_into_its_input_folder() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?}: wrote into its input folder");
+        assert!(
+            !out.status.success(),
+            "{args:?}: wrote into its input folder"
+        );
         assert!(stderr.contains("is the input folder"), "{stderr}");
         assert_eq!(snapshot(&dir), before, "{args:?}: the input frames changed");
     }
@@ -242,7 +245,10 @@ fn multi_refuses_a_non_empty_output_folder_and_overwrite_removes_stale_frames() 
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success(), "wrote into a non-empty folder");
-    assert!(stderr.contains("not empty") && stderr.contains("--overwrite"), "{stderr}");
+    assert!(
+        stderr.contains("not empty") && stderr.contains("--overwrite"),
+        "{stderr}"
+    );
     assert_eq!(snapshot(&out), before);
     // With --overwrite: exactly this run's 5 frames, and the user's own file kept.
     assert!(
@@ -257,7 +263,14 @@ fn multi_refuses_a_non_empty_output_folder_and_overwrite_removes_stale_frames() 
     let names = numbered_frames(&out);
     assert_eq!(
         names,
-        ["000000.png", "000001.png", "000002.png", "000003.png", "000004.png", "notes.txt"]
+        [
+            "000000.png",
+            "000001.png",
+            "000002.png",
+            "000003.png",
+            "000004.png",
+            "notes.txt"
+        ]
     );
 }
 
@@ -323,13 +336,33 @@ fn pair_outputs_are_checked_before_the_model_loads() {
     // too late.
     let model = Some("/nonexistent/model.bpk");
     let bad_ext = tmp("mid.bmpx");
-    fails_with_model(model, &[A, B, "-o", bad_ext.to_str().unwrap()], "must end in .png");
-    fails_with_model(model, &[A, B, "-o", "/nonexistent-dir/mid.png"], "cannot write");
+    fails_with_model(
+        model,
+        &[A, B, "-o", bad_ext.to_str().unwrap()],
+        "must end in .png",
+    );
+    fails_with_model(
+        model,
+        &[A, B, "-o", "/nonexistent-dir/mid.png"],
+        "cannot write",
+    );
     let ok = tmp("ok.png");
     let o = ok.to_str().unwrap();
-    fails_with_model(model, &[A, B, "-o", o, "--flow", "/nonexistent-dir/f.png"], "cannot write");
-    fails_with_model(model, &[A, B, "-o", o, "--mask", o], "named as two of the outputs");
-    fails_with_model(model, &[A, B, "-o", o, "--t", "0.3", "--time-ramp"], "give one");
+    fails_with_model(
+        model,
+        &[A, B, "-o", o, "--flow", "/nonexistent-dir/f.png"],
+        "cannot write",
+    );
+    fails_with_model(
+        model,
+        &[A, B, "-o", o, "--mask", o],
+        "named as two of the outputs",
+    );
+    fails_with_model(
+        model,
+        &[A, B, "-o", o, "--t", "0.3", "--time-ramp"],
+        "give one",
+    );
     assert!(!ok.exists(), "a refused run wrote its output");
 }
 
@@ -343,10 +376,16 @@ fn pair_refuses_to_overwrite_an_input() {
     let before = snapshot(&dir);
     let (sa, sb) = (a.to_str().unwrap(), b.to_str().unwrap());
     fails_with(&[sa, sb, "-o", sa], "is one of the input images");
-    fails_with(&[sa, sb, "-o", "x.png", "--flow", sb], "is one of the input images");
+    fails_with(
+        &[sa, sb, "-o", "x.png", "--flow", sb],
+        "is one of the input images",
+    );
     // Through a path with `..` in it.
     let sneaky = dir.join("..").join(dir.file_name().unwrap()).join("b.png");
-    fails_with(&[sa, sb, "-o", sneaky.to_str().unwrap()], "is one of the input images");
+    fails_with(
+        &[sa, sb, "-o", sneaky.to_str().unwrap()],
+        "is one of the input images",
+    );
     assert_eq!(snapshot(&dir), before, "an input image changed");
 }
 
@@ -385,16 +424,14 @@ fn exif_rotated_jpegs_come_out_upright() {
     let a = dir.join("a.jpg");
     std::fs::write(&a, jpeg_with_orientation(&small, 6)).unwrap();
     let out = dir.join("mid.png");
-    let status = cli()
-        .arg(&a)
-        .arg(&a)
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .unwrap();
+    let status = cli().arg(&a).arg(&a).arg("-o").arg(&out).status().unwrap();
     assert!(status.success());
     let got = image::open(&out).unwrap().to_rgb8();
-    assert_eq!(got.dimensions(), (64, 96), "the EXIF rotation was not applied");
+    assert_eq!(
+        got.dimensions(),
+        (64, 96),
+        "the EXIF rotation was not applied"
+    );
     // The same picture in, so the in-between is that picture: compare with the rotated source.
     let want = image::imageops::rotate90(&small);
     let worst = got
@@ -420,7 +457,11 @@ fn unusual_png_formats_are_read() {
         let p = dir.join(name);
         let out = dir.join(format!("out-{name}"));
         let run = cli().arg(&p).arg(&p).arg("-o").arg(&out).output().unwrap();
-        assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let img = image::open(&out).unwrap();
         assert_eq!((img.width(), img.height()), (64, 40), "{name}");
     }

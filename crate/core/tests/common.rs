@@ -178,7 +178,10 @@ pub fn nan_max(a: f32, b: f32) -> f32 {
 /// Largest absolute difference (NaN when any element is NaN); panics on a length mismatch.
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, nan_max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, nan_max)
 }
 
 pub fn mean_abs_diff(a: &[f32], b: &[f32]) -> f32 {

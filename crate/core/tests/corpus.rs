@@ -76,7 +76,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -120,13 +124,25 @@ fn run_cli(case: &CliCase, dir: &Path) -> Result<String, String> {
         if let Some(status) = child.try_wait().unwrap() {
             let mut stderr = String::new();
             use std::io::Read;
-            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-            return if status.success() { Ok(stderr) } else { Err(stderr) };
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return if status.success() {
+                Ok(stderr)
+            } else {
+                Err(stderr)
+            };
         }
         if start.elapsed() > case.limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{}/{}: no answer within {:?} (a hang)", case.category, case.name, case.limit);
+            panic!(
+                "{}/{}: no answer within {:?} (a hang)",
+                case.category, case.name, case.limit
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -151,9 +167,17 @@ fn cli_corpus() {
     std::fs::write(p("truncated.png"), &png[..png.len() / 2]).unwrap();
     let jpg = std::fs::read(p("good.jpg")).unwrap();
     std::fs::write(p("truncated.jpg"), &jpg[..jpg.len() / 2]).unwrap();
-    std::fs::write(p("huge-header.png"), png_claiming(&p("good.png"), 100_000, 100_000)).unwrap();
+    std::fs::write(
+        p("huge-header.png"),
+        png_claiming(&p("good.png"), 100_000, 100_000),
+    )
+    .unwrap();
     std::fs::write(p("lying-size.png"), png_claiming(&p("good.png"), 64, 400)).unwrap();
-    std::fs::write(p("huge-header.jpg"), jpeg_claiming(&p("good.jpg"), 60_000, 60_000)).unwrap();
+    std::fs::write(
+        p("huge-header.jpg"),
+        jpeg_claiming(&p("good.jpg"), 60_000, 60_000),
+    )
+    .unwrap();
     std::fs::write(p("zero-header.jpg"), jpeg_claiming(&p("good.jpg"), 0, 40)).unwrap();
     std::fs::write(p("png-named.jpg"), &png).unwrap();
     std::fs::write(p("text.png"), b"this is not an image\n").unwrap();
@@ -194,7 +218,8 @@ fn cli_corpus() {
     std::fs::write(m("other-model.bpk"), other_model_bytes()).unwrap();
     // A PyTorch checkpoint (a zip) where a converted model belongs.
     let mut zip = std::fs::File::create(m("checkpoint.pkl")).unwrap();
-    zip.write_all(b"PK\x03\x04 a PyTorch zip checkpoint, not converted").unwrap();
+    zip.write_all(b"PK\x03\x04 a PyTorch zip checkpoint, not converted")
+        .unwrap();
     let f16 = repo_root().join("models/rife-4.25-f16.bpk");
 
     // ---- The cases.
@@ -205,7 +230,14 @@ fn cli_corpus() {
     let slow = Duration::from_secs(120);
     let mut cases = Vec::new();
     let mut add = |category, name, args: Vec<String>, expect, limit| {
-        cases.push(CliCase { category, name, args, model: None, expect, limit })
+        cases.push(CliCase {
+            category,
+            name,
+            args,
+            model: None,
+            expect,
+            limit,
+        })
     };
     // Images that must fail, and why.
     for (name, file, says) in [
@@ -213,20 +245,48 @@ fn cli_corpus() {
         ("0-byte JPEG", "empty.jpg", "cannot decode"),
         ("truncated PNG", "truncated.png", "cannot decode"),
         ("truncated JPEG", "truncated.jpg", "cannot decode"),
-        ("PNG header claims 100000x100000", "huge-header.png", "100000x100000"),
-        ("PNG header lies about the height", "lying-size.png", "cannot decode"),
+        (
+            "PNG header claims 100000x100000",
+            "huge-header.png",
+            "100000x100000",
+        ),
+        (
+            "PNG header lies about the height",
+            "lying-size.png",
+            "cannot decode",
+        ),
         // The JPEG decoder may refuse these itself or hand the size on to our check: either
         // way the message names the file.
-        ("JPEG header claims 60000x60000", "huge-header.jpg", "huge-header.jpg"),
-        ("JPEG header claims width 0", "zero-header.jpg", "zero-header.jpg"),
+        (
+            "JPEG header claims 60000x60000",
+            "huge-header.jpg",
+            "huge-header.jpg",
+        ),
+        (
+            "JPEG header claims width 0",
+            "zero-header.jpg",
+            "zero-header.jpg",
+        ),
         ("text named .png", "text.png", "cannot decode"),
         ("a folder named .png", "a-folder.png", "cannot"),
         ("8193 pixels wide", "side-8193.png", "1 to 8192 pixels"),
         ("missing file", "missing.png", "cannot open"),
     ] {
-        add("images", name, pair(file, "good.png", &format!("{name}.png")), Err(says), fast);
+        add(
+            "images",
+            name,
+            pair(file, "good.png", &format!("{name}.png")),
+            Err(says),
+            fast,
+        );
     }
-    add("images", "frames of two sizes", pair("good.png", "other-size.png", "sizes.png"), Err("same size"), fast);
+    add(
+        "images",
+        "frames of two sizes",
+        pair("good.png", "other-size.png", "sizes.png"),
+        Err("same size"),
+        fast,
+    );
     // Images that must work.
     for (name, file, size) in [
         ("1x1", "one.png", (1, 1)),
@@ -241,7 +301,13 @@ fn cli_corpus() {
         ("grey JPEG", "grey.jpg", (64, 40)),
         ("a PNG named .jpg", "png-named.jpg", (64, 40)),
     ] {
-        add("images", name, pair(file, file, &format!("ok-{file}.png")), Ok(size), slow);
+        add(
+            "images",
+            name,
+            pair(file, file, &format!("ok-{file}.png")),
+            Ok(size),
+            slow,
+        );
     }
     // Arguments.
     for (name, extra, says) in [
@@ -253,7 +319,11 @@ fn cli_corpus() {
         ("scale NaN", vec!["--scale", "NaN"], "outside [0.25, 4]"),
         ("scale inf", vec!["--scale", "inf"], "outside [0.25, 4]"),
         ("scale -0", vec!["--scale", "-0"], "outside [0.25, 4]"),
-        ("scale 0.2499", vec!["--scale", "0.2499"], "outside [0.25, 4]"),
+        (
+            "scale 0.2499",
+            vec!["--scale", "0.2499"],
+            "outside [0.25, 4]",
+        ),
         ("backend tpu", vec!["--backend", "tpu"], "unknown backend"),
     ] {
         let mut args = pair("good.png", "good.png", "args.png");
@@ -262,16 +332,46 @@ fn cli_corpus() {
     }
     let mut minus_zero = pair("good.png", "good.png", "t-minus-zero.png");
     minus_zero.extend(["--t".into(), "-0".into()]);
-    add("arguments", "t -0 (is 0: frame A)", minus_zero, Ok((64, 40)), slow);
-    let mut multi = vec![s(inputs.clone()), "--multi".into(), "100000".into(), "-o".into(), out("m")];
-    add("arguments", "--multi 100000", multi.clone(), Err("--multi must be from 2"), fast);
+    add(
+        "arguments",
+        "t -0 (is 0: frame A)",
+        minus_zero,
+        Ok((64, 40)),
+        slow,
+    );
+    let mut multi = vec![
+        s(inputs.clone()),
+        "--multi".into(),
+        "100000".into(),
+        "-o".into(),
+        out("m"),
+    ];
+    add(
+        "arguments",
+        "--multi 100000",
+        multi.clone(),
+        Err("--multi must be from 2"),
+        fast,
+    );
     multi[2] = "0".into();
-    add("arguments", "--multi 0", multi, Err("--multi must be from 2"), fast);
+    add(
+        "arguments",
+        "--multi 0",
+        multi,
+        Err("--multi must be from 2"),
+        fast,
+    );
     // A folder whose frames cannot all be read: caught before any output is written.
     add(
         "arguments",
         "--multi over a folder with broken frames",
-        vec![s(inputs.clone()), "--multi".into(), "2".into(), "-o".into(), out("multi-broken")],
+        vec![
+            s(inputs.clone()),
+            "--multi".into(),
+            "2".into(),
+            "-o".into(),
+            out("multi-broken"),
+        ],
         Err("cannot"),
         fast,
     );
@@ -280,11 +380,31 @@ fn cli_corpus() {
     let mut model_cases = Vec::new();
     for (name, file, says) in [
         ("empty model", m("empty.bpk"), "not a valid inbetween model"),
-        ("truncated model", m("truncated.bpk"), "not a valid inbetween model"),
-        ("model with a damaged header", m("bad-header.bpk"), "not a valid inbetween model"),
-        ("random bytes as a model", m("noise.bpk"), "not a valid inbetween model"),
-        ("another model's weights", m("other-model.bpk"), "missing tensors"),
-        ("an unconverted PyTorch checkpoint", m("checkpoint.pkl"), "not a valid inbetween model"),
+        (
+            "truncated model",
+            m("truncated.bpk"),
+            "not a valid inbetween model",
+        ),
+        (
+            "model with a damaged header",
+            m("bad-header.bpk"),
+            "not a valid inbetween model",
+        ),
+        (
+            "random bytes as a model",
+            m("noise.bpk"),
+            "not a valid inbetween model",
+        ),
+        (
+            "another model's weights",
+            m("other-model.bpk"),
+            "missing tensors",
+        ),
+        (
+            "an unconverted PyTorch checkpoint",
+            m("checkpoint.pkl"),
+            "not a valid inbetween model",
+        ),
         ("a folder as the model", models.clone(), "model file"),
         ("missing model", m("missing.bpk"), "not found"),
     ] {
@@ -329,10 +449,15 @@ fn cli_corpus() {
                 (Err(says), Ok(_)) => Some(format!("succeeded, expected an error saying '{says}'")),
                 (Ok(_), Err(stderr)) => Some(format!("failed: {stderr}")),
                 (Ok(size), Ok(_)) => {
-                    let o = case.args[case.args.iter().position(|a| a == "-o").unwrap() + 1].clone();
+                    let o =
+                        case.args[case.args.iter().position(|a| a == "-o").unwrap() + 1].clone();
                     match image::open(&o) {
                         Ok(img) if (img.width(), img.height()) == *size => None,
-                        Ok(img) => Some(format!("output is {}x{}, expected {size:?}", img.width(), img.height())),
+                        Ok(img) => Some(format!(
+                            "output is {}x{}, expected {size:?}",
+                            img.width(),
+                            img.height()
+                        )),
                         Err(e) => Some(format!("no readable output: {e}")),
                     }
                 }
@@ -349,10 +474,24 @@ fn cli_corpus() {
             failures.push(format!("{}/{}: {p}", case.category, case.name));
         }
     }
-    assert_eq!(snapshot(&inputs), before, "an input image was changed or deleted");
-    assert_eq!(snapshot(&models), models_before, "a model file was changed or deleted");
+    assert_eq!(
+        snapshot(&inputs),
+        before,
+        "an input image was changed or deleted"
+    );
+    assert_eq!(
+        snapshot(&models),
+        models_before,
+        "a model file was changed or deleted"
+    );
     println!("CLI corpus: {counts:?}, {} cases", cases.len());
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// A valid burnpack of a different model (one linear layer): the loader must name what is
@@ -388,30 +527,82 @@ fn api_corpus() {
         }
     };
     let run = |t: Timestep| interp.interpolate(&a, &a, &t).map(|_| ());
-    for t in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -1e-7, 1.0 + 1e-6] {
-        refused(&format!("t {t}"), run(Timestep::Uniform(t)), "outside [0, 1]");
+    for t in [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        -1e-7,
+        1.0 + 1e-6,
+    ] {
+        refused(
+            &format!("t {t}"),
+            run(Timestep::Uniform(t)),
+            "outside [0, 1]",
+        );
     }
     for scale in [f32::NAN, f32::INFINITY, -0.0, 0.0, 0.2499, 4.0001] {
-        refused(&format!("scale {scale}"), interp.prepare(img, scale).map(|_| ()), "outside [0.25, 4]");
+        refused(
+            &format!("scale {scale}"),
+            interp.prepare(img, scale).map(|_| ()),
+            "outside [0.25, 4]",
+        );
     }
     let mut map = vec![0.5f32; w * h];
     map[3] = f32::NAN;
-    refused("NaN in a time map", run(Timestep::Map(map)), "outside [0, 1]");
-    refused("short time map", run(Timestep::Map(vec![0.5; 7])), "time map has 7 values");
-    refused("empty time map", run(Timestep::Map(vec![])), "time map has 0 values");
+    refused(
+        "NaN in a time map",
+        run(Timestep::Map(map)),
+        "outside [0, 1]",
+    );
+    refused(
+        "short time map",
+        run(Timestep::Map(vec![0.5; 7])),
+        "time map has 7 values",
+    );
+    refused(
+        "empty time map",
+        run(Timestep::Map(vec![])),
+        "time map has 0 values",
+    );
     let huge: Vec<f32> = vec![0.5; 1_000_000];
-    refused("a million timesteps", interp.interpolate_many(&a, &a, &huge).map(|_| ()), "split the list");
-    refused("NaN among timesteps", interp.interpolate_many(&a, &a, &[0.5, f32::NAN]).map(|_| ()), "outside [0, 1]");
-    refused("RGBA length for RGB", ImageRef::new(&px, w, h, 4).map(|_| ()), "bytes");
-    refused("2 channels", ImageRef::new(&px, w, h, 2).map(|_| ()), "channel count");
+    refused(
+        "a million timesteps",
+        interp.interpolate_many(&a, &a, &huge).map(|_| ()),
+        "split the list",
+    );
+    refused(
+        "NaN among timesteps",
+        interp
+            .interpolate_many(&a, &a, &[0.5, f32::NAN])
+            .map(|_| ()),
+        "outside [0, 1]",
+    );
+    refused(
+        "RGBA length for RGB",
+        ImageRef::new(&px, w, h, 4).map(|_| ()),
+        "bytes",
+    );
+    refused(
+        "2 channels",
+        ImageRef::new(&px, w, h, 2).map(|_| ()),
+        "channel count",
+    );
     refused("0x0", ImageRef::new(&[], 0, 0, 3).map(|_| ()), "empty");
-    refused("9000x1", ImageRef::new(&vec![0; 27_000], 9000, 1, 3).map(|_| ()), "too large");
+    refused(
+        "9000x1",
+        ImageRef::new(&vec![0; 27_000], 9000, 1, 3).map(|_| ()),
+        "too large",
+    );
     refused(
         "width·height overflows",
         ImageRef::new(&px, usize::MAX / 2, 3, 3).map(|_| ()),
         "too large",
     );
-    refused("empty model bytes", Interpolator::from_bytes(vec![], burn::tensor::Device::flex()).map(|_| ()), "empty");
+    refused(
+        "empty model bytes",
+        Interpolator::from_bytes(vec![], burn::tensor::Device::flex()).map(|_| ()),
+        "empty",
+    );
     refused(
         "another model's bytes",
         Interpolator::from_bytes(other_model_bytes(), burn::tensor::Device::flex()).map(|_| ()),
@@ -419,18 +610,30 @@ fn api_corpus() {
     );
     // Found by fuzzing (fuzz_interpolator_api, minimised): a scale that is not a power of two
     // made an odd padding multiple (251) and the encoder's shapes no longer met (a panic).
-    for (w, h, scale) in [(1, 1, 0.509_127_56f32), (33, 17, 0.3), (40, 24, 0.7), (5, 9, 3.3)] {
+    for (w, h, scale) in [
+        (1, 1, 0.509_127_56f32),
+        (33, 17, 0.3),
+        (40, 24, 0.7),
+        (5, 9, 3.3),
+    ] {
         n += 1;
         let px = vec![128u8; w * h * 3];
-        let f = interp.prepare(ImageRef::new(&px, w, h, 3).unwrap(), scale).unwrap();
+        let f = interp
+            .prepare(ImageRef::new(&px, w, h, 3).unwrap(), scale)
+            .unwrap();
         let out = interp.interpolate(&f, &f, &Timestep::Uniform(0.5)).unwrap();
         assert_eq!((out.width, out.height), (w, h), "scale {scale}");
     }
     // -0 is 0: a valid time, giving frame A.
     n += 1;
-    let out = interp.interpolate(&a, &a, &Timestep::Uniform(-0.0)).unwrap();
+    let out = interp
+        .interpolate(&a, &a, &Timestep::Uniform(-0.0))
+        .unwrap();
     let rgb = out.frame_rgb8().unwrap();
-    assert!(rgb.iter().all(|&v| v.abs_diff(90) <= 2), "t = -0 is frame A");
+    assert!(
+        rgb.iter().all(|&v| v.abs_diff(90) <= 2),
+        "t = -0 is frame A"
+    );
     println!("API corpus: {n} cases");
     assert!(matches!(
         interp.interpolate_many(&a, &a, &vec![0.5; 1_000_000]),

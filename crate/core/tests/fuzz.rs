@@ -33,18 +33,29 @@ fn spent(start: &OnceLock<Instant>) -> bool {
 fn seeds() -> &'static [Vec<u8>] {
     static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SEEDS.get_or_init(|| {
-        let rgb = image::RgbImage::from_fn(19, 11, |x, y| image::Rgb([x as u8 * 13, y as u8 * 23, 77]));
+        let rgb =
+            image::RgbImage::from_fn(19, 11, |x, y| image::Rgb([x as u8 * 13, y as u8 * 23, 77]));
         let dynimg = image::DynamicImage::ImageRgb8(rgb);
         let mut out = Vec::new();
         for (img, fmt) in [
             (dynimg.clone(), image::ImageFormat::Png),
             (dynimg.clone(), image::ImageFormat::Jpeg),
-            (image::DynamicImage::ImageRgba16(dynimg.to_rgba16()), image::ImageFormat::Png),
-            (image::DynamicImage::ImageLumaA8(dynimg.to_luma_alpha8()), image::ImageFormat::Png),
-            (image::DynamicImage::ImageLuma8(dynimg.to_luma8()), image::ImageFormat::Jpeg),
+            (
+                image::DynamicImage::ImageRgba16(dynimg.to_rgba16()),
+                image::ImageFormat::Png,
+            ),
+            (
+                image::DynamicImage::ImageLumaA8(dynimg.to_luma_alpha8()),
+                image::ImageFormat::Png,
+            ),
+            (
+                image::DynamicImage::ImageLuma8(dynimg.to_luma8()),
+                image::ImageFormat::Jpeg,
+            ),
         ] {
             let mut bytes = Vec::new();
-            img.write_to(&mut std::io::Cursor::new(&mut bytes), fmt).unwrap();
+            img.write_to(&mut std::io::Cursor::new(&mut bytes), fmt)
+                .unwrap();
             out.push(bytes);
         }
         out
@@ -54,12 +65,26 @@ fn seeds() -> &'static [Vec<u8>] {
 /// One mutation of a byte string.
 #[derive(Debug, Clone)]
 enum Mutation {
-    Flip { at: usize, mask: u8 },
-    Set { at: usize, value: u8 },
-    Truncate { keep: usize },
-    Insert { at: usize, bytes: Vec<u8> },
+    Flip {
+        at: usize,
+        mask: u8,
+    },
+    Set {
+        at: usize,
+        value: u8,
+    },
+    Truncate {
+        keep: usize,
+    },
+    Insert {
+        at: usize,
+        bytes: Vec<u8>,
+    },
     /// A 32-bit big-endian number written at `at` (sizes in PNG and JPEG headers).
-    Number { at: usize, value: u32 },
+    Number {
+        at: usize,
+        value: u32,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -67,9 +92,23 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), 1u8..=255).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
         (any::<usize>(), any::<u8>()).prop_map(|(at, value)| Mutation::Set { at, value }),
         any::<usize>().prop_map(|keep| Mutation::Truncate { keep }),
-        (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..16))
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 1..16)
+        )
             .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
-        (any::<usize>(), prop_oneof![Just(0u32), Just(1), Just(8192), Just(8193), Just(65535), Just(u32::MAX), any::<u32>()])
+        (
+            any::<usize>(),
+            prop_oneof![
+                Just(0u32),
+                Just(1),
+                Just(8192),
+                Just(8193),
+                Just(65535),
+                Just(u32::MAX),
+                any::<u32>()
+            ]
+        )
             .prop_map(|(at, value)| Mutation::Number { at, value }),
     ]
 }
@@ -80,7 +119,13 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation], header: usize) -> Vec<u8> {
             break;
         }
         // Most interesting structure is near the start: aim there half the time.
-        let pick = |at: usize, len: usize| if at % 2 == 0 { (at / 2) % len.min(header).max(1) } else { (at / 2) % len };
+        let pick = |at: usize, len: usize| {
+            if at % 2 == 0 {
+                (at / 2) % len.min(header).max(1)
+            } else {
+                (at / 2) % len
+            }
+        };
         match m {
             Mutation::Flip { at, mask } => {
                 let i = pick(*at, bytes.len());
@@ -124,7 +169,10 @@ proptest! {
 
 fn f16_model() -> &'static [u8] {
     static MODEL: OnceLock<Vec<u8>> = OnceLock::new();
-    MODEL.get_or_init(|| std::fs::read(repo_root().join("models/rife-4.25-f16.bpk")).expect("models/ (scripts/setup.sh)"))
+    MODEL.get_or_init(|| {
+        std::fs::read(repo_root().join("models/rife-4.25-f16.bpk"))
+            .expect("models/ (scripts/setup.sh)")
+    })
 }
 
 proptest! {

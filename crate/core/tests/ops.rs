@@ -149,9 +149,16 @@ fn known_failure_wgpu_grid_sample_permuted_grid() {
 /// drop a NaN and call broken output a match).
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, |m, d| {
-        if m.is_nan() || d.is_nan() { f32::NAN } else { m.max(d) }
-    })
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, |m, d| {
+            if m.is_nan() || d.is_nan() {
+                f32::NAN
+            } else {
+                m.max(d)
+            }
+        })
 }
 
 #[test]

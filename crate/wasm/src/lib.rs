@@ -50,11 +50,17 @@ const MANY_OUTPUT_BUDGET: usize = 512 << 20;
 /// Refuses work that cannot fit in wasm memory on the CPU path, before it starts: running out
 /// of memory inside a forward traps the instance ("unreachable") and leaves it unusable. WebGPU
 /// keeps its activations in GPU buffers, where the device reports its own limits.
-fn budget_check(backend: BackendKind, width: usize, height: usize, scale: f32) -> Result<(), JsError> {
+fn budget_check(
+    backend: BackendKind,
+    width: usize,
+    height: usize,
+    scale: f32,
+) -> Result<(), JsError> {
     if backend != BackendKind::Cpu || !cfg!(target_arch = "wasm32") {
         return Ok(());
     }
-    let need = inbetween::work_pixels(width, height, scale).saturating_mul(CPU_BYTES_PER_WORK_PIXEL);
+    let need =
+        inbetween::work_pixels(width, height, scale).saturating_mul(CPU_BYTES_PER_WORK_PIXEL);
     if need > WASM_CPU_BUDGET {
         return Err(js_err(inbetween::Error::TooLarge {
             width,

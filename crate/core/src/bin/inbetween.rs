@@ -221,7 +221,10 @@ fn check_pair_outputs(args: &Args) -> AnyResult<Vec<PathBuf>> {
     let inputs = args
         .inputs
         .iter()
-        .map(|p| p.canonicalize().map_err(|e| format!("cannot open {}: {e}", p.display())))
+        .map(|p| {
+            p.canonicalize()
+                .map_err(|e| format!("cannot open {}: {e}", p.display()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let outputs: Vec<&PathBuf> = std::iter::once(&args.output)
         .chain(args.flow.iter())
@@ -356,7 +359,10 @@ fn prepare(interp: &Interpolator, img: &image::RgbImage, scale: f32) -> AnyResul
 /// its old self or the whole new image, never a truncated file.
 fn write_image(img: &DynamicImage, path: &Path) -> AnyResult<()> {
     let format = output_format(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = img
         .save_with_format(&tmp, format)
@@ -563,7 +569,10 @@ mod tests {
             names,
             ["f.png", "f1.png", "f02.png", "f2.png", "f10.png", "g.png"]
         );
-        assert_eq!(natural_cmp("a99999999999999999999999", "a100000000000000000000000"), Less);
+        assert_eq!(
+            natural_cmp("a99999999999999999999999", "a100000000000000000000000"),
+            Less
+        );
         assert_eq!(natural_cmp("frame_0009", "frame_0010"), Less);
         assert_eq!(natural_cmp("x", "x"), Equal);
     }
