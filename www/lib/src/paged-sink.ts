@@ -12,7 +12,15 @@
 // do the page being written and the one before it; older pages are frozen into Blobs, and a late
 // write into a frozen page reads it back first (rare, and correct either way).
 
-import type { StreamTargetChunk } from './vendor/mediabunny.js';
+/**
+ * One write of the muxer's output: `data` goes at byte `position` of the file (mediabunny's
+ * StreamTarget chunk, spelled out here so no shipped declaration refers to the vendored module).
+ */
+export interface FileChunk {
+  type: 'write';
+  data: Uint8Array<ArrayBuffer>;
+  position: number;
+}
 
 /** Page size: large enough that a long file is a few thousand Blob parts, small enough that the
  * pages kept in memory (page 0 and the last two) stay at 12 MiB. */
@@ -49,8 +57,8 @@ export class PagedSink {
   }
 
   /** The stream to give to `new StreamTarget(...)`. */
-  writable(): WritableStream<StreamTargetChunk> {
-    return new WritableStream<StreamTargetChunk>({ write: (chunk) => this.write(chunk.data, chunk.position) });
+  writable(): WritableStream<FileChunk> {
+    return new WritableStream<FileChunk>({ write: (chunk) => this.write(chunk.data, chunk.position) });
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {

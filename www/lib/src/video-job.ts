@@ -9,7 +9,7 @@
 // time, so memory stays flat however long the video is.
 
 import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
-import { PagedSink } from './paged-sink.js';
+import { type FileChunk, PagedSink } from './paged-sink.js';
 import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
 import { analysisSize, ChangeMeter, greyOf } from './duplicates.js';
@@ -32,7 +32,6 @@ import {
   Output,
   QUALITY_HIGH,
   StreamTarget,
-  type StreamTargetChunk,
   VideoSample,
   VideoSampleSink,
   VideoSampleSource,
@@ -64,7 +63,7 @@ export interface JobContext {
   /** Hands over a preview frame (ownership included). */
   preview(time: number, image: ImageBitmap): void;
   /** The caller's stream to write the file to (then the job returns null), or null for a Blob. */
-  output: WritableStream<StreamTargetChunk> | null;
+  output: WritableStream<FileChunk> | null;
 }
 
 export interface ProbeResult {
@@ -204,7 +203,7 @@ async function runToTarget(
   blob: Blob,
   o: VideoJobOptions,
   ctx: JobContext,
-  dest: WritableStreamDefaultWriter<StreamTargetChunk> | null,
+  dest: WritableStreamDefaultWriter<FileChunk> | null,
 ): Promise<Blob | null> {
   const check = () => {
     if (ctx.cancelled()) throw new AbortedError();
@@ -245,7 +244,7 @@ async function runToTarget(
     // end, which is what made hour-long jobs fail after all their work.
     const format = chosen.container === 'mp4' ? new Mp4OutputFormat({ fastStart: false }) : new WebMOutputFormat();
     sink = dest ? null : new PagedSink();
-    const writable = dest ? new WritableStream<StreamTargetChunk>({ write: (chunk) => dest.write(chunk) }) : (sink as PagedSink).writable();
+    const writable = dest ? new WritableStream<FileChunk>({ write: (chunk) => dest.write(chunk) }) : (sink as PagedSink).writable();
     const target = new StreamTarget(writable, { chunked: true, chunkSize: 4 << 20 });
     const output = new Output({ format, target });
     const videoSource = new VideoSampleSource({
