@@ -1,0 +1,156 @@
+//! `gpu-bench`: ms per new in-between frame of the WGSL engine (crate/gpu) and of the old
+//! burn-wgpu path (`BackendKind::Gpu` in the core), in the same run, at the sizes given.
+//!
+//! A "new in-between frame" is what a video needs per source frame: upload and encode the new
+//! frame, run the five blocks with the previous frame, and read the result back as 8-bit pixels.
+//! The previous frame is reused (burn: the `Frame`; here: the `GpuFrame` handle).
+//! The first frame of each engine (pipeline creation, plan building) is timed apart.
+//!
+//! ```text
+//! cargo run -p inbetween-gpu --example gpu-bench -- --sizes 448x256,640x360 --iters 5
+//! ```
+//! Nothing here asserts a speed.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
+use inbetween_gpu::{Engine, Weights, block_on};
+
+#[derive(Parser)]
+struct Args {
+    /// Comma-separated WxH sizes.
+    #[arg(long, default_value = "640x360")]
+    sizes: String,
+    /// RIFE scale (flow computed at 1/scale resolution).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f32,
+    /// Timed frames per size and engine (after one warm-up frame).
+    #[arg(long, default_value_t = 5)]
+    iters: usize,
+    #[arg(long, default_value = "models/rife-4.25.bpk")]
+    model: PathBuf,
+    /// Engines to time: wgsl (this crate), burn (burn-wgpu).
+    #[arg(long, default_value = "wgsl,burn")]
+    engines: String,
+}
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1e3
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let sizes: Vec<(u32, u32)> = args
+        .sizes
+        .split(',')
+        .map(|s| {
+            let (w, h) = s.split_once('x').ok_or("sizes look like 640x360")?;
+            Ok::<_, Box<dyn std::error::Error>>((w.parse()?, h.parse()?))
+        })
+        .collect::<Result<_, _>>()?;
+    let engines: Vec<&str> = args.engines.split(',').collect();
+    let a = image::open("tests/golden/images/I0_0.png")?.to_rgb8();
+    let b = image::open("tests/golden/images/I0_1.png")?.to_rgb8();
+
+    let bytes = std::fs::read(&args.model)?;
+    let wgsl = if engines.contains(&"wgsl") {
+        let start = Instant::now();
+        let weights = Weights::from_bytes(bytes.clone())?;
+        let packed = start.elapsed();
+        let start = Instant::now();
+        let engine = block_on(Engine::request(&weights))?;
+        let info = engine.device().adapter_info();
+        println!(
+            "wgsl: weights packed in {:.0} ms; device + pipelines in {:.0} ms ({})",
+            packed.as_secs_f64() * 1e3,
+            start.elapsed().as_secs_f64() * 1e3,
+            info.name
+        );
+        Some(engine)
+    } else {
+        None
+    };
+    let burn = if engines.contains(&"burn") {
+        match Interpolator::from_file(&args.model, BackendKind::Gpu) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                println!("burn-wgpu: unavailable ({e})");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let mut rows = Vec::new();
+    for &(w, h) in &sizes {
+        let ra = image::imageops::resize(&a, w, h, image::imageops::FilterType::Triangle);
+        let rb = image::imageops::resize(&b, w, h, image::imageops::FilterType::Triangle);
+        let frames = [ra.as_raw().clone(), rb.as_raw().clone()];
+        let (w, h) = (w as usize, h as usize);
+        let t = Timestep::Uniform(0.5);
+        let mut new_ms = None;
+        if let Some(engine) = &wgsl {
+            let start = Instant::now();
+            let mut prev = engine.prepare(&frames[0], w, h, 3, args.scale)?;
+            let next = engine.prepare(&frames[1], w, h, 3, args.scale)?;
+            let out = engine.interpolate(&prev, &next, &t)?;
+            block_on(engine.read_rgba8(&out))?;
+            let first = start.elapsed();
+            prev = next;
+            let mut times = Vec::new();
+            let d0 = engine.dispatch_count();
+            for i in 0..args.iters {
+                let start = Instant::now();
+                let next = engine.prepare(&frames[i % 2], w, h, 3, args.scale)?;
+                let out = engine.interpolate(&prev, &next, &t)?;
+                block_on(engine.read_rgba8(&out))?;
+                times.push(start.elapsed());
+                prev = next;
+            }
+            let per = (engine.dispatch_count() - d0) / args.iters as u64;
+            let ms = median(times);
+            println!(
+                "wgsl {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({per} dispatches); first frame of this size (plan + 2 encodes) {:.0} ms",
+                args.scale,
+                first.as_secs_f64() * 1e3
+            );
+            new_ms = Some(ms);
+            rows.push(("wgsl", w, h, ms));
+        }
+        if let Some(interp) = &burn {
+            let img = |i: usize| ImageRef::new(&frames[i], w, h, 3);
+            let mut prev = interp.prepare(img(0)?, args.scale)?;
+            // Warm-up: kernel compilation and autotuning.
+            let next = interp.prepare(img(1)?, args.scale)?;
+            interp.interpolate(&prev, &next, &t)?.frame_rgb8()?;
+            prev = next;
+            let mut times = Vec::new();
+            for i in 0..args.iters {
+                let start = Instant::now();
+                let next = interp.prepare(img(i % 2)?, args.scale)?;
+                interp.interpolate(&prev, &next, &t)?.frame_rgb8()?;
+                times.push(start.elapsed());
+                prev = next;
+            }
+            let ms = median(times);
+            let ratio = new_ms
+                .map(|n| format!(", wgsl/burn = {:.3}", n / ms))
+                .unwrap_or_default();
+            println!(
+                "burn-wgpu {w}x{h} scale {}: {ms:.1} ms per new in-between frame{ratio}",
+                args.scale
+            );
+            rows.push(("burn-wgpu", w, h, ms));
+        }
+    }
+    println!("\n| size | engine | ms / new frame |");
+    println!("|---|---|---|");
+    for (e, w, h, ms) in rows {
+        println!("| {w}x{h} | {e} | {ms:.1} |");
+    }
+    Ok(())
+}

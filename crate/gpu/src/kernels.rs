@@ -1,0 +1,105 @@
+//! The compute pipelines, one per file in `shaders/`, created once per engine.
+
+/// The WGSL sources, by file name (also what the naga validation test walks).
+pub const SHADERS: [(&str, &str); 6] = [
+    (
+        "conv3x3.wgsl",
+        include_str!("../../../shaders/conv3x3.wgsl"),
+    ),
+    (
+        "head_conv0_unpack.wgsl",
+        include_str!("../../../shaders/head_conv0_unpack.wgsl"),
+    ),
+    (
+        "deconv4x4s2.wgsl",
+        include_str!("../../../shaders/deconv4x4s2.wgsl"),
+    ),
+    (
+        "block_input.wgsl",
+        include_str!("../../../shaders/block_input.wgsl"),
+    ),
+    (
+        "block_upsample.wgsl",
+        include_str!("../../../shaders/block_upsample.wgsl"),
+    ),
+    ("merge.wgsl", include_str!("../../../shaders/merge.wgsl")),
+];
+
+/// Every kernel's `@workgroup_size` is (8, 8, 1).
+pub const WORKGROUP: u32 = 8;
+
+/// Every kernel's parameters are one uniform struct of 16 four-byte fields.
+pub const PARAMS_BYTES: u64 = 64;
+
+pub(crate) struct Kernels {
+    pub conv3x3: wgpu::ComputePipeline,
+    pub head_conv0: wgpu::ComputePipeline,
+    pub deconv: wgpu::ComputePipeline,
+    pub block_input: wgpu::ComputePipeline,
+    pub block_upsample: wgpu::ComputePipeline,
+    pub merge: wgpu::ComputePipeline,
+}
+
+impl Kernels {
+    pub fn new(device: &wgpu::Device) -> Self {
+        let make = |name: &str| {
+            let source = SHADERS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| *s)
+                .expect("a shader of that name");
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                // The layout is derived from the shader: each kernel has its own bind group.
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        Self {
+            conv3x3: make("conv3x3.wgsl"),
+            head_conv0: make("head_conv0_unpack.wgsl"),
+            deconv: make("deconv4x4s2.wgsl"),
+            block_input: make("block_input.wgsl"),
+            block_upsample: make("block_upsample.wgsl"),
+            merge: make("merge.wgsl"),
+        }
+    }
+}
+
+/// One kernel's uniform parameters: 16 words, each a u32 or an f32 as the kernel declares.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Params([u32; 16]);
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets word `i` to an unsigned value.
+    pub fn u(mut self, i: usize, v: u32) -> Self {
+        self.0[i] = v;
+        self
+    }
+
+    /// Sets word `i` to a float.
+    pub fn f(mut self, i: usize, v: f32) -> Self {
+        self.0[i] = v.to_bits();
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0)
+    }
+}
+
+/// Workgroups to cover `n` invocations along one axis.
+pub(crate) fn groups(n: usize) -> u32 {
+    (n as u32).div_ceil(WORKGROUP)
+}
