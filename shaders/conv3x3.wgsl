@@ -2,22 +2,28 @@
 // the ResConv residual fused in.
 //
 // Mirrors, with `residual = 0`:  ifnet.py `conv()` = Conv2d(3, stride, pad 1) + LeakyReLU(0.2)
-// (crate/core/src/model/ifblock.rs conv0a/conv0b, head.rs cnn0..cnn2);
+// (crate/core/src/model/ifblock.rs conv0a/conv0b, head.rs cnn1/cnn2);
 // with `residual = 1`: ifnet.py `ResConv.forward` = lrelu(conv(x) * beta + x), beta already
 // folded into the weights and bias by the converter (crate/core/src/model/resconv.rs), so
 // here y = lrelu(conv(x) + x). The residual needs stride 1 and cin == cout.
+//
+// The stride is a pipeline-overridable constant (`STRIDE`): one pipeline per stride, so the
+// column choice below is fixed once the pipeline is made. Written without private arrays or
+// inner loops: lavapipe (and some drivers) keep those in memory, which measured 1.6x slower than
+// one pixel per invocation; this form measured faster than both.
 //
 // Layout: activations are planar f32 [C][H][W] (batch 1), flattened.
 // Weights (packed once at load by crate/gpu/src/weights.rs), in vec4 units:
 //   weights[w_off + ((ob * cin + ci) * 9 + ky * 3 + kx) * 2 + j]
 //     = W[8 ob + 4 j .. 8 ob + 4 j + 3, ci, ky, kx]   (ob: block of 8 output channels)
 //   bias: weights[b_off + 2 ob + j] = b[8 ob + 4 j .. 8 ob + 4 j + 3]
-// so the 8 invocations' weights of one step are the same two vec4s (a broadcast load).
+// All invocations of a workgroup read the same two weight vec4s at each step (a broadcast), and
+// each pair of weight loads feeds 4 pixels x 8 channels of FMAs.
 //
 // Bindings: 0 params (uniform), 1 weights (storage read), 2 src [cin][in_h][in_w] (read),
 //           3 dst [cout][out_h][out_w] (read_write).
-// Dispatch: (ceil(out_w / 8), ceil(out_h / 8), cout / 8); one invocation = one output pixel x 8
-// output channels, accumulated in f32.
+// Dispatch: (ceil(out_w / 32), ceil(out_h / 8), cout / 8); one invocation = 4 horizontally
+// adjacent output pixels x 8 output channels, accumulated in f32.
 
 struct Params {
     cin: u32,
@@ -43,6 +49,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
+override STRIDE: u32 = 1u;
 const SLOPE: f32 = 0.2;
 
 fn lrelu(v: vec4<f32>) -> vec4<f32> {
@@ -50,64 +57,113 @@ fn lrelu(v: vec4<f32>) -> vec4<f32> {
     return select(v * SLOPE, v, v >= vec4<f32>(0.0));
 }
 
-// acc += v * (the two weight vec4s at wi).
-fn tap(a0: ptr<function, vec4<f32>>, a1: ptr<function, vec4<f32>>, v: f32, wi: u32) {
-    *a0 = fma(vec4<f32>(v), weights[wi], *a0);
-    *a1 = fma(vec4<f32>(v), weights[wi + 1u], *a1);
+// acc (8 channels of one pixel, as two vec4) += v * (w0, w1).
+fn fma8(a: ptr<function, vec4<f32>>, b: ptr<function, vec4<f32>>, v: f32, w0: vec4<f32>, w1: vec4<f32>) {
+    *a = fma(vec4<f32>(v), w0, *a);
+    *b = fma(vec4<f32>(v), w1, *b);
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let x = gid.x;
+    let x_out = gid.x * 4u;
     let y = gid.y;
     let ob = gid.z;
-    if (x >= p.out_w || y >= p.out_h) {
+    if (x_out >= p.out_w || y >= p.out_h) {
         return;
     }
-    // Top-left input tap; i32 so that -1 (the zero padding) is representable.
-    let x0 = i32(x * p.stride) - 1;
-    let y0 = i32(y * p.stride) - 1;
+    // Input columns x_in .. x_in + 3 STRIDE + 2 feed the 4 output pixels; i32 so that -1 (the
+    // zero padding) is representable.
+    let x_in = i32(x_out * STRIDE) - 1;
+    let y_in = i32(y * STRIDE) - 1;
     let iw = i32(p.in_w);
     let ih = i32(p.in_h);
-    // The centre tap (x * stride, y * stride) is always inside; the outer ones may fall into the
-    // padding. Offsets are clamped into the plane and the taps outside read as 0.
-    let vx0 = x0 >= 0;
-    let vx2 = x0 + 2 < iw;
-    let vy0 = y0 >= 0;
-    let vy2 = y0 + 2 < ih;
-    let cx0 = u32(max(x0, 0));
-    let cx1 = u32(x0 + 1);
-    let cx2 = u32(min(x0 + 2, iw - 1));
-    let ry0 = u32(max(y0, 0)) * p.in_w;
-    let ry1 = u32(y0 + 1) * p.in_w;
-    let ry2 = u32(min(y0 + 2, ih - 1)) * p.in_w;
+    let s2 = STRIDE == 2u;
+    // Clamped column offsets and their validity (taps in the padding read as 0).
+    var cx: array<u32, 9>;
+    var cv: array<bool, 9>;
+    for (var c = 0; c < 9; c++) {
+        let xx = x_in + c;
+        cx[c] = u32(clamp(xx, 0, iw - 1));
+        cv[c] = xx >= 0 && xx < iw;
+    }
+    let x0 = cx[0]; let x1 = cx[1]; let x2 = cx[2]; let x3 = cx[3]; let x4 = cx[4];
+    let x5 = cx[5]; let x6 = cx[6]; let x7 = cx[7]; let x8 = cx[8];
+    let v0 = cv[0]; let v1 = cv[1]; let v2 = cv[2]; let v3 = cv[3]; let v4 = cv[4];
+    let v5 = cv[5]; let v6 = cv[6]; let v7 = cv[7]; let v8 = cv[8];
     let plane = p.in_h * p.in_w;
 
-    var a0 = weights[p.b_off + 2u * ob];
-    var a1 = weights[p.b_off + 2u * ob + 1u];
+    let b0 = weights[p.b_off + 2u * ob];
+    let b1 = weights[p.b_off + 2u * ob + 1u];
+    var a0 = b0; var a1 = b1; // pixel 0
+    var c0 = b0; var c1 = b1; // pixel 1
+    var d0 = b0; var d1 = b1; // pixel 2
+    var e0 = b0; var e1 = b1; // pixel 3
     var wi = p.w_off + ob * p.cin * 18u;
     var base = 0u;
     for (var ci = 0u; ci < p.cin; ci++) {
-        let r0 = base + ry0;
-        let r1 = base + ry1;
-        let r2 = base + ry2;
-        tap(&a0, &a1, select(0.0, src[r0 + cx0], vy0 && vx0), wi);
-        tap(&a0, &a1, select(0.0, src[r0 + cx1], vy0), wi + 2u);
-        tap(&a0, &a1, select(0.0, src[r0 + cx2], vy0 && vx2), wi + 4u);
-        tap(&a0, &a1, select(0.0, src[r1 + cx0], vx0), wi + 6u);
-        tap(&a0, &a1, src[r1 + cx1], wi + 8u);
-        tap(&a0, &a1, select(0.0, src[r1 + cx2], vx2), wi + 10u);
-        tap(&a0, &a1, select(0.0, src[r2 + cx0], vy2 && vx0), wi + 12u);
-        tap(&a0, &a1, select(0.0, src[r2 + cx1], vy2), wi + 14u);
-        tap(&a0, &a1, select(0.0, src[r2 + cx2], vy2 && vx2), wi + 16u);
+        for (var ky = 0u; ky < 3u; ky++) {
+            let yy = y_in + i32(ky);
+            let ok = yy >= 0 && yy < ih;
+            let r = base + u32(clamp(yy, 0, ih - 1)) * p.in_w;
+            let s0 = select(0.0, src[r + x0], ok && v0);
+            let s1 = select(0.0, src[r + x1], ok && v1);
+            let s2_ = select(0.0, src[r + x2], ok && v2);
+            let s3 = select(0.0, src[r + x3], ok && v3);
+            let s4 = select(0.0, src[r + x4], ok && v4);
+            let s5 = select(0.0, src[r + x5], ok && v5);
+            var s6 = 0.0;
+            var s7 = 0.0;
+            var s8 = 0.0;
+            if (s2) {
+                s6 = select(0.0, src[r + x6], ok && v6);
+                s7 = select(0.0, src[r + x7], ok && v7);
+                s8 = select(0.0, src[r + x8], ok && v8);
+            }
+            // The three taps (kx = 0, 1, 2) of each pixel: columns j * STRIDE + kx.
+            let q0 = vec3<f32>(s0, s1, s2_);
+            let q1 = select(vec3<f32>(s1, s2_, s3), vec3<f32>(s2_, s3, s4), s2);
+            let q2 = select(vec3<f32>(s2_, s3, s4), vec3<f32>(s4, s5, s6), s2);
+            let q3 = select(vec3<f32>(s3, s4, s5), vec3<f32>(s6, s7, s8), s2);
+            let wk = wi + ky * 6u;
+            var w0 = weights[wk];
+            var w1 = weights[wk + 1u];
+            fma8(&a0, &a1, q0.x, w0, w1);
+            fma8(&c0, &c1, q1.x, w0, w1);
+            fma8(&d0, &d1, q2.x, w0, w1);
+            fma8(&e0, &e1, q3.x, w0, w1);
+            w0 = weights[wk + 2u];
+            w1 = weights[wk + 3u];
+            fma8(&a0, &a1, q0.y, w0, w1);
+            fma8(&c0, &c1, q1.y, w0, w1);
+            fma8(&d0, &d1, q2.y, w0, w1);
+            fma8(&e0, &e1, q3.y, w0, w1);
+            w0 = weights[wk + 4u];
+            w1 = weights[wk + 5u];
+            fma8(&a0, &a1, q0.z, w0, w1);
+            fma8(&c0, &c1, q1.z, w0, w1);
+            fma8(&d0, &d1, q2.z, w0, w1);
+            fma8(&e0, &e1, q3.z, w0, w1);
+        }
         wi += 18u;
         base += plane;
     }
+    store(x_out, y, ob, a0, a1);
+    store(x_out + 1u, y, ob, c0, c1);
+    store(x_out + 2u, y, ob, d0, d1);
+    store(x_out + 3u, y, ob, e0, e1);
+}
 
+// Residual, activation and the write of one output pixel's 8 channels.
+fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
+    if (x >= p.out_w) {
+        return;
+    }
     let out_plane = p.out_h * p.out_w;
     let o = 8u * ob * out_plane + y * p.out_w + x;
+    var a0 = acc0;
+    var a1 = acc1;
     if (p.residual != 0u) {
-        // ResConv: conv(x) + x, read at the same pixel (stride 1, so src has dst's shape).
+        // ResConv: conv(x) + x, read at the same pixel (stride 1: src has dst's shape).
         a0 += vec4<f32>(src[o], src[o + out_plane], src[o + 2u * out_plane], src[o + 3u * out_plane]);
         let o4 = o + 4u * out_plane;
         a1 += vec4<f32>(src[o4], src[o4 + out_plane], src[o4 + 2u * out_plane], src[o4 + 3u * out_plane]);

@@ -36,6 +36,20 @@ struct Args {
     engines: String,
 }
 
+/// CPU time of this process (all threads: lavapipe runs its shaders on worker threads), in ms.
+/// On a shared machine this is steadier than wall time for a software adapter. Linux only.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| f.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks * 10.0 // USER_HZ is 100 on Linux
+}
+
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64() * 1e3
@@ -103,6 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             prev = next;
             let mut times = Vec::new();
             let d0 = engine.dispatch_count();
+            let c0 = cpu_ms();
             for i in 0..args.iters {
                 let start = Instant::now();
                 let next = engine.prepare(&frames[i % 2], w, h, 3, args.scale)?;
@@ -111,14 +126,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 times.push(start.elapsed());
                 prev = next;
             }
+            let cpu = (cpu_ms() - c0) / args.iters as f64;
             let per = (engine.dispatch_count() - d0) / args.iters as u64;
             let ms = median(times);
             println!(
-                "wgsl {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({per} dispatches); first frame of this size (plan + 2 encodes) {:.0} ms",
+                "wgsl {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({per} dispatches; {cpu:.0} ms CPU time a frame); first frame of this size (plan + 2 encodes) {:.0} ms",
                 args.scale,
                 first.as_secs_f64() * 1e3
             );
-            new_ms = Some(ms);
+            new_ms = Some((ms, cpu));
             rows.push(("wgsl", w, h, ms));
         }
         if let Some(interp) = &burn {
@@ -129,6 +145,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             interp.interpolate(&prev, &next, &t)?.frame_rgb8()?;
             prev = next;
             let mut times = Vec::new();
+            let c0 = cpu_ms();
             for i in 0..args.iters {
                 let start = Instant::now();
                 let next = interp.prepare(img(i % 2)?, args.scale)?;
@@ -136,12 +153,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 times.push(start.elapsed());
                 prev = next;
             }
+            let cpu = (cpu_ms() - c0) / args.iters as f64;
             let ms = median(times);
             let ratio = new_ms
-                .map(|n| format!(", wgsl/burn = {:.3}", n / ms))
+                .map(|(n, c)| {
+                    format!(
+                        "; wgsl/burn = {:.3} (wall), {:.3} (CPU time)",
+                        n / ms,
+                        c / cpu
+                    )
+                })
                 .unwrap_or_default();
             println!(
-                "burn-wgpu {w}x{h} scale {}: {ms:.1} ms per new in-between frame{ratio}",
+                "burn-wgpu {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({cpu:.0} ms CPU time a frame){ratio}",
                 args.scale
             );
             rows.push(("burn-wgpu", w, h, ms));

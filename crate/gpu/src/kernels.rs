@@ -31,8 +31,13 @@ pub const WORKGROUP: u32 = 8;
 /// Every kernel's parameters are one uniform struct of 16 four-byte fields.
 pub const PARAMS_BYTES: u64 = 64;
 
+/// Output pixels along x per conv3x3.wgsl invocation (its `PX`).
+pub const CONV_PX: u32 = 4;
+
 pub(crate) struct Kernels {
+    /// conv3x3.wgsl with STRIDE = 1 (and the ResConv residual) and with STRIDE = 2.
     pub conv3x3: wgpu::ComputePipeline,
+    pub conv3x3_s2: wgpu::ComputePipeline,
     pub head_conv0: wgpu::ComputePipeline,
     pub deconv: wgpu::ComputePipeline,
     pub block_input: wgpu::ComputePipeline,
@@ -42,7 +47,7 @@ pub(crate) struct Kernels {
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Self {
-        let make = |name: &str| {
+        let make_with = |name: &str, constants: &[(&str, f64)]| {
             let source = SHADERS
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -58,12 +63,17 @@ impl Kernels {
                 layout: None,
                 module: &module,
                 entry_point: Some("main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
                 cache: None,
             })
         };
+        let make = |name: &str| make_with(name, &[]);
         Self {
-            conv3x3: make("conv3x3.wgsl"),
+            conv3x3: make_with("conv3x3.wgsl", &[("STRIDE", 1.0)]),
+            conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
             head_conv0: make("head_conv0_unpack.wgsl"),
             deconv: make("deconv4x4s2.wgsl"),
             block_input: make("block_input.wgsl"),
@@ -97,6 +107,11 @@ impl Params {
     pub fn bytes(&self) -> &[u8] {
         bytemuck::cast_slice(&self.0)
     }
+}
+
+/// Workgroups of a conv3x3.wgsl dispatch along x, for `out_w` output pixels.
+pub(crate) fn conv_groups_x(out_w: usize) -> u32 {
+    (out_w as u32).div_ceil(WORKGROUP * CONV_PX)
 }
 
 /// Workgroups to cover `n` invocations along one axis.

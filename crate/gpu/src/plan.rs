@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use inbetween::model::{BLOCK_SCALES, BLOCK_WIDTHS};
 use wgpu::util::DeviceExt;
 
-use crate::kernels::{Kernels, PARAMS_BYTES, Params, groups};
+use crate::kernels::{Kernels, PARAMS_BYTES, Params, conv_groups_x, groups};
 use crate::weights::{ConvWeights, DeconvWeights, Layout};
 
 /// Input channels of block0 (img0, img1, f0, f1, t) and of blocks 1-4 (with the warped inputs,
@@ -432,12 +432,12 @@ impl Plan {
                 BlockGroups {
                     conv0a: group(
                         device,
-                        &kernels.conv3x3,
+                        &kernels.conv3x3_s2,
                         &[param(bp.conv0a), wts.clone(), buf(&x), buf(&act_a)],
                     ),
                     conv0b: group(
                         device,
-                        &kernels.conv3x3,
+                        &kernels.conv3x3_s2,
                         &[param(bp.conv0b), wts.clone(), buf(&act_a), buf(&act_b)],
                     ),
                     resconv,
@@ -638,8 +638,16 @@ impl Plan {
             &slot.conv0_group,
             [groups(hw), groups(hh), 1],
         );
-        r.dispatch(&k.conv3x3, &self.head_conv[0], [groups(hw), groups(hh), 2]);
-        r.dispatch(&k.conv3x3, &self.head_conv[1], [groups(hw), groups(hh), 2]);
+        r.dispatch(
+            &k.conv3x3,
+            &self.head_conv[0],
+            [conv_groups_x(hw), groups(hh), 2],
+        );
+        r.dispatch(
+            &k.conv3x3,
+            &self.head_conv[1],
+            [conv_groups_x(hw), groups(hh), 2],
+        );
         r.dispatch(
             &k.deconv,
             &slot.deconv_group,
@@ -662,22 +670,19 @@ impl Plan {
             &pair[i],
             [groups(b.in_w), groups(b.in_h), 1],
         );
+        let (half, full) = ((b.c / 2 / 8) as u32, (b.c / 8) as u32);
         r.dispatch(
-            &k.conv3x3,
+            &k.conv3x3_s2,
             &g.conv0a,
-            [groups(b.a_w), groups(b.a_h), (b.c / 2 / 8) as u32],
+            [conv_groups_x(b.a_w), groups(b.a_h), half],
         );
         r.dispatch(
-            &k.conv3x3,
+            &k.conv3x3_s2,
             &g.conv0b,
-            [groups(b.b_w), groups(b.b_h), (b.c / 8) as u32],
+            [conv_groups_x(b.b_w), groups(b.b_h), full],
         );
         for rg in &g.resconv {
-            r.dispatch(
-                &k.conv3x3,
-                rg,
-                [groups(b.b_w), groups(b.b_h), (b.c / 8) as u32],
-            );
+            r.dispatch(&k.conv3x3, rg, [conv_groups_x(b.b_w), groups(b.b_h), full]);
         }
         r.dispatch(
             &k.deconv,
