@@ -114,6 +114,14 @@ pub(crate) fn conv_groups_x(out_w: usize) -> u32 {
     (out_w as u32).div_ceil(WORKGROUP * CONV_PX)
 }
 
+/// Deconv output pixels along x per deconv4x4s2.wgsl invocation.
+pub const DECONV_PX: u32 = 8;
+
+/// Workgroups of a deconv4x4s2.wgsl dispatch along x, for `out_w` deconv output pixels.
+pub(crate) fn deconv_groups_x(out_w: usize) -> u32 {
+    (out_w as u32).div_ceil(WORKGROUP * DECONV_PX)
+}
+
 /// Workgroups to cover `n` invocations along one axis.
 pub(crate) fn groups(n: usize) -> u32 {
     (n as u32).div_ceil(WORKGROUP)

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use inbetween::model::{BLOCK_SCALES, BLOCK_WIDTHS};
 use wgpu::util::DeviceExt;
 
-use crate::kernels::{Kernels, PARAMS_BYTES, Params, conv_groups_x, groups};
+use crate::kernels::{Kernels, PARAMS_BYTES, Params, conv_groups_x, deconv_groups_x, groups};
 use crate::weights::{ConvWeights, DeconvWeights, Layout};
 
 /// Input channels of block0 (img0, img1, f0, f1, t) and of blocks 1-4 (with the warped inputs,
@@ -651,7 +651,7 @@ impl Plan {
         r.dispatch(
             &k.deconv,
             &slot.deconv_group,
-            [groups(self.pw), groups(self.ph), 1],
+            [deconv_groups_x(self.pw), groups(self.ph), 1],
         );
     }
 
@@ -687,7 +687,7 @@ impl Plan {
         r.dispatch(
             &k.deconv,
             &g.lastconv,
-            [groups(2 * b.b_w), groups(2 * b.b_h), g.out_groups],
+            [deconv_groups_x(2 * b.b_w), groups(2 * b.b_h), g.out_groups],
         );
         match &g.upsample {
             Some(up) => r.dispatch(&k.block_upsample, up, [groups(self.pw), groups(self.ph), 1]),
