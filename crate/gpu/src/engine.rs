@@ -147,7 +147,7 @@ impl Engine {
         let (ph, pw) = padded_size(width, height, scale);
         let padded = (pw, ph);
         let need = Plan::largest_buffer(pw, ph, scale);
-        let limit = self.device.limits().max_storage_buffer_binding_size as u64;
+        let limit = self.device.limits().max_storage_buffer_binding_size;
         if need > limit {
             return Err(Error::TooLarge {
                 width,

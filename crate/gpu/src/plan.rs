@@ -122,9 +122,12 @@ pub(crate) struct Plan {
     block_groups: Vec<BlockGroups>,
     pub slots: Mutex<Vec<Arc<Slot>>>,
     /// Bind groups that read two frames (5 block inputs + the merge), per ordered slot pair.
-    pairs: Mutex<HashMap<(usize, usize), Arc<Vec<wgpu::BindGroup>>>>,
+    pairs: Mutex<HashMap<(usize, usize), PairGroups>>,
     pub state: Mutex<State>,
 }
+
+/// The 5 block_input bind groups and the merge's, for one ordered pair of frame slots.
+type PairGroups = Arc<Vec<wgpu::BindGroup>>;
 
 /// Counts the dispatches it records: the figure the dispatch-count test checks.
 pub(crate) struct Recorder<'p> {
