@@ -134,6 +134,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 args.scale,
                 first.as_secs_f64() * 1e3
             );
+            // Throughput: frames submitted back to back, one readback at the end (what a player
+            // that shows frames from GPU buffers sees; no per-frame sync).
+            let start = Instant::now();
+            let mut last = None;
+            for i in 0..args.iters {
+                let next = engine.prepare(&frames[i % 2], w, h, 3, args.scale)?;
+                last = Some(engine.interpolate(&prev, &next, &t)?);
+                prev = next;
+            }
+            if let Some(out) = &last {
+                block_on(engine.read_rgba8(out))?;
+            }
+            println!(
+                "wgsl {w}x{h} scale {}: {:.1} ms per frame submitted back to back ({} frames, one readback)",
+                args.scale,
+                start.elapsed().as_secs_f64() * 1e3 / args.iters as f64,
+                args.iters
+            );
             new_ms = Some((ms, cpu));
             rows.push(("wgsl", w, h, ms));
         }
