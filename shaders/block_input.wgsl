@@ -21,6 +21,11 @@
 // mask [1][PH][PW], feat [8][PH][PW]; tmap [img_h][img_w]; dst [C][out_h][out_w]. Planar f32.
 // Bindings: 0 params, 1 side0, 2 side1, 3 flow, 4 mask, 5 feat, 6 tmap (all read), 7 dst.
 // Dispatch: (ceil(out_w / 8), ceil(out_h / 8), 1); one invocation = one output pixel, all channels.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
 
 struct Params {
     full_w: u32,
@@ -48,7 +53,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> feat: array<f32>;
 @group(0) @binding(6) var<storage, read> tmap: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dst: array<Act>;
 
 // One bilinear tap along an axis: indices i0, i1 and the weight of i1 (cpu_kernels.rs `Tap`).
 struct Tap {
@@ -174,6 +179,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let v01 = value(c, tx.i1, ty.i0, w01[0], w01[1]);
         let v10 = value(c, tx.i0, ty.i1, w10[0], w10[1]);
         let v11 = value(c, tx.i1, ty.i1, w11[0], w11[1]);
-        dst[c * out_plane + o] = lerp2(v00, v01, v10, v11, tx.w1, ty.w1);
+        dst[c * out_plane + o] = Act(lerp2(v00, v01, v10, v11, tx.w1, ty.w1));
     }
 }

@@ -11,6 +11,11 @@
 // in-place accumulation is race-free.
 // Bindings: 0 params, 1 src (read), 2 flow, 3 mask, 4 feat (read_write).
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
 
 struct Params {
     src_w: u32,
@@ -32,7 +37,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read> src: array<Act>;
 @group(0) @binding(2) var<storage, read_write> flow: array<f32>;
 @group(0) @binding(3) var<storage, read_write> mask: array<f32>;
 @group(0) @binding(4) var<storage, read_write> feat: array<f32>;
@@ -67,8 +72,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let q = y * p.full_w + x;
     for (var c = 0u; c < 13u; c++) {
         let b = c * sp;
-        let top = src[b + r0 + tx.i0] + (src[b + r0 + tx.i1] - src[b + r0 + tx.i0]) * tx.w1;
-        let bottom = src[b + r1 + tx.i0] + (src[b + r1 + tx.i1] - src[b + r1 + tx.i0]) * tx.w1;
+        let top = f32(src[b + r0 + tx.i0]) + (f32(src[b + r0 + tx.i1]) - f32(src[b + r0 + tx.i0])) * tx.w1;
+        let bottom = f32(src[b + r1 + tx.i0]) + (f32(src[b + r1 + tx.i1]) - f32(src[b + r1 + tx.i0])) * tx.w1;
         let v = top + (bottom - top) * ty.w1;
         if (c < 4u) {
             let f = v * p.s;

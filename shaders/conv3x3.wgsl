@@ -24,6 +24,11 @@
 //           3 dst [cout][out_h][out_w] (read_write).
 // Dispatch: (ceil(out_w / 32), ceil(out_h / 8), cout / 8); one invocation = 4 horizontally
 // adjacent output pixels x 8 output channels, accumulated in f32.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
 
 struct Params {
     cin: u32,
@@ -46,8 +51,8 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> src: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<Act>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Act>;
 
 override STRIDE: u32 = 1u;
 const SLOPE: f32 = 0.2;
@@ -105,19 +110,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let yy = y_in + i32(ky);
             let ok = yy >= 0 && yy < ih;
             let r = base + u32(clamp(yy, 0, ih - 1)) * p.in_w;
-            let s0 = select(0.0, src[r + x0], ok && v0);
-            let s1 = select(0.0, src[r + x1], ok && v1);
-            let s2_ = select(0.0, src[r + x2], ok && v2);
-            let s3 = select(0.0, src[r + x3], ok && v3);
-            let s4 = select(0.0, src[r + x4], ok && v4);
-            let s5 = select(0.0, src[r + x5], ok && v5);
+            let s0 = select(0.0, f32(src[r + x0]), ok && v0);
+            let s1 = select(0.0, f32(src[r + x1]), ok && v1);
+            let s2_ = select(0.0, f32(src[r + x2]), ok && v2);
+            let s3 = select(0.0, f32(src[r + x3]), ok && v3);
+            let s4 = select(0.0, f32(src[r + x4]), ok && v4);
+            let s5 = select(0.0, f32(src[r + x5]), ok && v5);
             var s6 = 0.0;
             var s7 = 0.0;
             var s8 = 0.0;
             if (s2) {
-                s6 = select(0.0, src[r + x6], ok && v6);
-                s7 = select(0.0, src[r + x7], ok && v7);
-                s8 = select(0.0, src[r + x8], ok && v8);
+                s6 = select(0.0, f32(src[r + x6]), ok && v6);
+                s7 = select(0.0, f32(src[r + x7]), ok && v7);
+                s8 = select(0.0, f32(src[r + x8]), ok && v8);
             }
             // The three taps (kx = 0, 1, 2) of each pixel: columns j * STRIDE + kx.
             let q0 = vec3<f32>(s0, s1, s2_);
@@ -164,20 +169,20 @@ fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
     var a1 = acc1;
     if (p.residual != 0u) {
         // ResConv: conv(x) + x, read at the same pixel (stride 1: src has dst's shape).
-        a0 += vec4<f32>(src[o], src[o + out_plane], src[o + 2u * out_plane], src[o + 3u * out_plane]);
+        a0 += vec4<f32>(f32(src[o]), f32(src[o + out_plane]), f32(src[o + 2u * out_plane]), f32(src[o + 3u * out_plane]));
         let o4 = o + 4u * out_plane;
-        a1 += vec4<f32>(src[o4], src[o4 + out_plane], src[o4 + 2u * out_plane], src[o4 + 3u * out_plane]);
+        a1 += vec4<f32>(f32(src[o4]), f32(src[o4 + out_plane]), f32(src[o4 + 2u * out_plane]), f32(src[o4 + 3u * out_plane]));
     }
     if (p.lrelu != 0u) {
         a0 = lrelu(a0);
         a1 = lrelu(a1);
     }
-    dst[o] = a0.x;
-    dst[o + out_plane] = a0.y;
-    dst[o + 2u * out_plane] = a0.z;
-    dst[o + 3u * out_plane] = a0.w;
-    dst[o + 4u * out_plane] = a1.x;
-    dst[o + 5u * out_plane] = a1.y;
-    dst[o + 6u * out_plane] = a1.z;
-    dst[o + 7u * out_plane] = a1.w;
+    dst[o] = Act(a0.x);
+    dst[o + out_plane] = Act(a0.y);
+    dst[o + 2u * out_plane] = Act(a0.z);
+    dst[o + 3u * out_plane] = Act(a0.w);
+    dst[o + 4u * out_plane] = Act(a1.x);
+    dst[o + 5u * out_plane] = Act(a1.y);
+    dst[o + 6u * out_plane] = Act(a1.z);
+    dst[o + 7u * out_plane] = Act(a1.w);
 }

@@ -26,6 +26,14 @@
 // Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write).
 // Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
 // channels, accumulated in f32.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+// The destination type: f32 for the encoder (it writes the frame's f32 feature planes), Act for
+// the blocks.
+alias Out = f32;
 
 struct Params {
     cin: u32,
@@ -48,13 +56,13 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> src: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<Act>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Out>;
 
 // The value at column c of a row starting at r, 0 outside the plane.
 fn at(r: u32, row_ok: bool, c: i32) -> f32 {
     let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    return select(0.0, src[r + u32(clamp(c, 0, i32(p.in_w) - 1))], ok);
+    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
 }
 
 fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
@@ -66,17 +74,17 @@ fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
     if (p.shuffle != 0u) {
         let sw = 2u * ow;
         let o = p.dst_off + g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
-        dst[o] = acc.x;
-        dst[o + 1u] = acc.y;
-        dst[o + sw] = acc.z;
-        dst[o + sw + 1u] = acc.w;
+        dst[o] = Out(acc.x);
+        dst[o + 1u] = Out(acc.y);
+        dst[o + sw] = Out(acc.z);
+        dst[o + sw + 1u] = Out(acc.w);
     } else {
         let op = oh * ow;
         let o = p.dst_off + (4u * g) * op + Y * ow + X;
-        dst[o] = acc.x;
-        dst[o + op] = acc.y;
-        dst[o + 2u * op] = acc.z;
-        dst[o + 3u * op] = acc.w;
+        dst[o] = Out(acc.x);
+        dst[o + op] = Out(acc.y);
+        dst[o + 2u * op] = Out(acc.z);
+        dst[o + 3u * op] = Out(acc.w);
     }
 }
 

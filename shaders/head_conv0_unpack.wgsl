@@ -14,6 +14,11 @@
 //
 // Bindings: 0 params, 1 weights, 2 pixels (read), 3 side (read_write), 4 dst [16][PH/2][PW/2].
 // Dispatch: (ceil(PW/2 / 8), ceil(PH/2 / 8), 1); one invocation = one output pixel x 16 channels.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
 
 struct Params {
     img_w: u32,
@@ -38,7 +43,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> pixels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> side: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<Act>;
 
 const SLOPE: f32 = 0.2;
 
@@ -93,9 +98,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let o = y * p.out_w + x;
     for (var j = 0u; j < 4u; j++) {
         let a = select(acc[j] * SLOPE, acc[j], acc[j] >= vec4<f32>(0.0));
-        dst[(4u * j) * out_plane + o] = a.x;
-        dst[(4u * j + 1u) * out_plane + o] = a.y;
-        dst[(4u * j + 2u) * out_plane + o] = a.z;
-        dst[(4u * j + 3u) * out_plane + o] = a.w;
+        dst[(4u * j) * out_plane + o] = Act(a.x);
+        dst[(4u * j + 1u) * out_plane + o] = Act(a.y);
+        dst[(4u * j + 2u) * out_plane + o] = Act(a.z);
+        dst[(4u * j + 3u) * out_plane + o] = Act(a.w);
     }
 }

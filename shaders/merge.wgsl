@@ -14,6 +14,11 @@
 // Bindings: 0 params, 1 src (read), 2 flow, 3 mask (read_write), 4 side0, 5 side1 (read),
 //           6 out_rgb, 7 out_rgba (read_write).
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
 
 struct Params {
     src_w: u32,
@@ -35,7 +40,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read> src: array<Act>;
 @group(0) @binding(2) var<storage, read_write> flow: array<f32>;
 @group(0) @binding(3) var<storage, read_write> mask: array<f32>;
 @group(0) @binding(4) var<storage, read> side0: array<f32>;
@@ -94,12 +99,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var f: array<f32, 4>;
     for (var c = 0u; c < 4u; c++) {
         let b = c * sp;
-        let up = lerp2(src[b + r0 + tx.i0], src[b + r0 + tx.i1], src[b + r1 + tx.i0], src[b + r1 + tx.i1], tx.w1, ty.w1);
+        let up = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
         f[c] = flow[c * plane + q] + up * p.s;
         flow[c * plane + q] = f[c];
     }
     let b = 4u * sp;
-    let logit = lerp2(src[b + r0 + tx.i0], src[b + r0 + tx.i1], src[b + r1 + tx.i0], src[b + r1 + tx.i1], tx.w1, ty.w1);
+    let logit = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
     mask[q] = logit;
     if (x >= p.img_w || y >= p.img_h) {
         return;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use inbetween::{SCALE_RANGE, Timestep, padded_size};
 use wgpu::util::DeviceExt;
 
-use crate::kernels::Kernels;
+use crate::kernels::{Kernels, Precision};
 use crate::plan::{Plan, Recorder, Slot};
 use crate::readback::read_f32;
 use crate::weights::{Layout, Weights};
@@ -21,6 +21,7 @@ pub struct Engine {
     device: wgpu::Device,
     queue: wgpu::Queue,
     kernels: Kernels,
+    precision: Precision,
     weights: wgpu::Buffer,
     layout: Layout,
     plans: Mutex<HashMap<(usize, usize, u32), Arc<Plan>>>,
@@ -75,8 +76,14 @@ impl GpuOutput {
 
 impl Engine {
     /// Requests an adapter and a device with the adapter's own limits (large frames need more
-    /// than WebGPU's default 128 MiB storage binding), then builds the engine.
+    /// than WebGPU's default 128 MiB storage binding), then builds the f32 engine.
     pub async fn request(weights: &Weights) -> Result<Self> {
+        Self::request_with(weights, Precision::F32).await
+    }
+
+    /// As `request`, in the given precision. The device gets `shader-f16` whenever the adapter
+    /// has it; F16 without it is an error (the `pack2x16float` fallback is not written yet).
+    pub async fn request_with(weights: &Weights, precision: Precision) -> Result<Self> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
@@ -90,16 +97,32 @@ impl Engine {
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("inbetween-gpu"),
                 required_limits: adapter.limits(),
+                required_features: adapter.features() & wgpu::Features::SHADER_F16,
                 ..Default::default()
             })
             .await
             .map_err(|e| Error::Gpu(format!("requesting a device: {e}")))?;
-        Self::new(device, queue, weights)
+        Self::with_precision(device, queue, weights, precision)
     }
 
-    /// Builds the pipelines and uploads the packed weights once.
+    /// Builds the f32 pipelines and uploads the packed weights once.
     pub fn new(device: wgpu::Device, queue: wgpu::Queue, weights: &Weights) -> Result<Self> {
-        let kernels = Kernels::new(&device);
+        Self::with_precision(device, queue, weights, Precision::F32)
+    }
+
+    /// As `new`, storing activations in `precision` (F16 needs the device's `shader-f16`).
+    pub fn with_precision(
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+        weights: &Weights,
+        precision: Precision,
+    ) -> Result<Self> {
+        if precision == Precision::F16 && !device.features().contains(wgpu::Features::SHADER_F16) {
+            return Err(Error::Gpu(
+                "f16 storage needs the shader-f16 feature, which this device lacks".into(),
+            ));
+        }
+        let kernels = Kernels::new(&device, precision);
         let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("weights"),
             contents: bytemuck::cast_slice(&weights.data),
@@ -110,12 +133,17 @@ impl Engine {
             device,
             queue,
             kernels,
+            precision,
             weights: buffer,
             layout: weights.layout.clone(),
             plans: Mutex::new(HashMap::new()),
             dispatches: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
         })
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     pub fn device(&self) -> &wgpu::Device {

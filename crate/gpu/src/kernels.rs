@@ -34,28 +34,61 @@ pub const PARAMS_BYTES: u64 = 64;
 /// Output pixels along x per conv3x3.wgsl invocation (its `PX`).
 pub const CONV_PX: u32 = 4;
 
+/// How activations are stored between kernels. Arithmetic is f32 in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// The reference mode: everything f32 (parity with PyTorch within the goldens' bounds).
+    F32,
+    /// Fast mode: the conv activations (block inputs, conv and deconv outputs, encoder
+    /// intermediates) stored as f16 through WGSL `shader-f16`; weights, the frames, the flow,
+    /// mask and features at full resolution, and all accumulation stay f32.
+    F16,
+}
+
+/// A shader's source for `precision`: in F16 mode, `enable f16;` first and `Act` (and, with
+/// `out_act`, the deconv's `Out`) become f16.
+pub fn shader_source(name: &str, precision: Precision, out_act: bool) -> String {
+    let source = SHADERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .expect("a shader of that name");
+    match precision {
+        Precision::F32 => source.to_string(),
+        Precision::F16 => {
+            let mut s = String::from("enable f16;\n");
+            let body = source.replace("alias Act = f32;", "alias Act = f16;");
+            let body = if out_act {
+                body.replace("alias Out = f32;", "alias Out = f16;")
+            } else {
+                body
+            };
+            s.push_str(&body);
+            s
+        }
+    }
+}
+
 pub(crate) struct Kernels {
     /// conv3x3.wgsl with STRIDE = 1 (and the ResConv residual) and with STRIDE = 2.
     pub conv3x3: wgpu::ComputePipeline,
     pub conv3x3_s2: wgpu::ComputePipeline,
     pub head_conv0: wgpu::ComputePipeline,
+    /// deconv4x4s2.wgsl for the blocks (output: activations) and for the encoder (output: the
+    /// frame's f32 feature planes).
     pub deconv: wgpu::ComputePipeline,
+    pub deconv_head: wgpu::ComputePipeline,
     pub block_input: wgpu::ComputePipeline,
     pub block_upsample: wgpu::ComputePipeline,
     pub merge: wgpu::ComputePipeline,
 }
 
 impl Kernels {
-    pub fn new(device: &wgpu::Device) -> Self {
-        let make_with = |name: &str, constants: &[(&str, f64)]| {
-            let source = SHADERS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, s)| *s)
-                .expect("a shader of that name");
+    pub fn new(device: &wgpu::Device, precision: Precision) -> Self {
+        let make_full = |name: &str, constants: &[(&str, f64)], out_act: bool| {
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
+                source: wgpu::ShaderSource::Wgsl(shader_source(name, precision, out_act).into()),
             });
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(name),
@@ -70,12 +103,14 @@ impl Kernels {
                 cache: None,
             })
         };
+        let make_with = |name: &str, constants: &[(&str, f64)]| make_full(name, constants, false);
         let make = |name: &str| make_with(name, &[]);
         Self {
             conv3x3: make_with("conv3x3.wgsl", &[("STRIDE", 1.0)]),
             conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
             head_conv0: make("head_conv0_unpack.wgsl"),
-            deconv: make("deconv4x4s2.wgsl"),
+            deconv: make_full("deconv4x4s2.wgsl", &[], true),
+            deconv_head: make("deconv4x4s2.wgsl"),
             block_input: make("block_input.wgsl"),
             block_upsample: make("block_upsample.wgsl"),
             merge: make("merge.wgsl"),

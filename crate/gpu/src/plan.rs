@@ -553,7 +553,7 @@ impl Plan {
         );
         let deconv_group = group(
             device,
-            &kernels.deconv,
+            &kernels.deconv_head,
             &[
                 self.param_binding(self.head_deconv_param),
                 weights.as_entire_binding(),
@@ -652,7 +652,7 @@ impl Plan {
             [conv_groups_x(hw), groups(hh), 2],
         );
         r.dispatch(
-            &k.deconv,
+            &k.deconv_head,
             &slot.deconv_group,
             [deconv_groups_x(self.pw), groups(self.ph), 1],
         );

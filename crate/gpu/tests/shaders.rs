@@ -44,6 +44,34 @@ fn every_shader_parses_and_validates() {
 }
 
 #[test]
+fn f16_variants_parse_and_validate() {
+    // The fast mode's rewrite of each kernel (f16 activation storage) must stay valid WGSL too.
+    let mut failures = Vec::new();
+    for (name, _) in inbetween_gpu::SHADERS {
+        for out_act in [false, true] {
+            let source = inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F16, out_act);
+            assert!(
+                source.contains("alias Act = f16;"),
+                "{name}: no Act alias to rewrite"
+            );
+            match naga::front::wgsl::parse_str(&source) {
+                Ok(module) => {
+                    let mut v = naga::valid::Validator::new(
+                        naga::valid::ValidationFlags::all(),
+                        naga::valid::Capabilities::SHADER_FLOAT16,
+                    );
+                    if let Err(e) = v.validate(&module) {
+                        failures.push(format!("{name} (f16): {}", e.emit_to_string(&source)));
+                    }
+                }
+                Err(e) => failures.push(format!("{name} (f16): {}", e.emit_to_string(&source))),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
 fn every_file_in_shaders_is_loaded() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shaders");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
