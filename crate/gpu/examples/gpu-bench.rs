@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
-use inbetween_gpu::{Engine, Weights, block_on};
+use inbetween_gpu::{Engine, Precision, Weights, block_on};
 
 #[derive(Parser)]
 struct Args {
@@ -31,8 +31,8 @@ struct Args {
     iters: usize,
     #[arg(long, default_value = "models/rife-4.25.bpk")]
     model: PathBuf,
-    /// Engines to time: wgsl (this crate), burn (burn-wgpu).
-    #[arg(long, default_value = "wgsl,burn")]
+    /// Engines to time: wgsl (this crate, f32), wgsl-f16 (f16 storage), burn (burn-wgpu).
+    #[arg(long, default_value = "wgsl,wgsl-f16,burn")]
     engines: String,
 }
 
@@ -70,23 +70,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let b = image::open("tests/golden/images/I0_1.png")?.to_rgb8();
 
     let bytes = std::fs::read(&args.model)?;
-    let wgsl = if engines.contains(&"wgsl") {
+    let mut wgsl = Vec::new();
+    for (label, precision) in [("wgsl", Precision::F32), ("wgsl-f16", Precision::F16)] {
+        if !engines.contains(&label) {
+            continue;
+        }
         let start = Instant::now();
         let weights = Weights::from_bytes(bytes.clone())?;
         let packed = start.elapsed();
         let start = Instant::now();
-        let engine = block_on(Engine::request(&weights))?;
-        let info = engine.device().adapter_info();
-        println!(
-            "wgsl: weights packed in {:.0} ms; device + pipelines in {:.0} ms ({})",
-            packed.as_secs_f64() * 1e3,
-            start.elapsed().as_secs_f64() * 1e3,
-            info.name
-        );
-        Some(engine)
-    } else {
-        None
-    };
+        match block_on(Engine::request_with(&weights, precision)) {
+            Ok(engine) => {
+                println!(
+                    "{label}: weights packed in {:.0} ms; device + pipelines in {:.0} ms ({})",
+                    packed.as_secs_f64() * 1e3,
+                    start.elapsed().as_secs_f64() * 1e3,
+                    engine.device().adapter_info().name
+                );
+                wgsl.push((label, engine));
+            }
+            Err(e) => println!("{label}: unavailable ({e})"),
+        }
+    }
     let burn = if engines.contains(&"burn") {
         match Interpolator::from_file(&args.model, BackendKind::Gpu) {
             Ok(i) => Some(i),
@@ -106,8 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let frames = [ra.as_raw().clone(), rb.as_raw().clone()];
         let (w, h) = (w as usize, h as usize);
         let t = Timestep::Uniform(0.5);
-        let mut new_ms = None;
-        if let Some(engine) = &wgsl {
+        let mut new_ms = Vec::new();
+        for &(label, ref engine) in &wgsl {
             let start = Instant::now();
             let mut prev = engine.prepare(&frames[0], w, h, 3, args.scale)?;
             let next = engine.prepare(&frames[1], w, h, 3, args.scale)?;
@@ -130,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let per = (engine.dispatch_count() - d0) / args.iters as u64;
             let ms = median(times);
             println!(
-                "wgsl {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({per} dispatches; {cpu:.0} ms CPU time a frame); first frame of this size (plan + 2 encodes) {:.0} ms",
+                "{label} {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({per} dispatches; {cpu:.0} ms CPU time a frame); first frame of this size (plan + 2 encodes) {:.0} ms",
                 args.scale,
                 first.as_secs_f64() * 1e3
             );
@@ -147,13 +152,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 block_on(engine.read_rgba8(out))?;
             }
             println!(
-                "wgsl {w}x{h} scale {}: {:.1} ms per frame submitted back to back ({} frames, one readback)",
+                "{label} {w}x{h} scale {}: {:.1} ms per frame submitted back to back ({} frames, one readback)",
                 args.scale,
                 start.elapsed().as_secs_f64() * 1e3 / args.iters as f64,
                 args.iters
             );
-            new_ms = Some((ms, cpu));
-            rows.push(("wgsl", w, h, ms));
+            new_ms.push((label, ms, cpu));
+            rows.push((label, w, h, ms));
         }
         if let Some(interp) = &burn {
             let img = |i: usize| ImageRef::new(&frames[i], w, h, 3);
@@ -173,15 +178,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let cpu = (cpu_ms() - c0) / args.iters as f64;
             let ms = median(times);
-            let ratio = new_ms
-                .map(|(n, c)| {
+            let ratio: String = new_ms
+                .iter()
+                .map(|(l, n, c)| {
                     format!(
-                        "; wgsl/burn = {:.3} (wall), {:.3} (CPU time)",
+                        "; {l}/burn = {:.3} (wall), {:.3} (CPU time)",
                         n / ms,
                         c / cpu
                     )
                 })
-                .unwrap_or_default();
+                .collect();
             println!(
                 "burn-wgpu {w}x{h} scale {}: {ms:.1} ms per new in-between frame ({cpu:.0} ms CPU time a frame){ratio}",
                 args.scale
