@@ -122,3 +122,84 @@ fn frame_handles_reused_across_pairs() {
         Err(inbetween_gpu::Error::Stale)
     ));
 }
+
+#[test]
+fn rgba_input_time_maps_and_errors() {
+    let Some(engine) = engine() else { return };
+    let cases = support::common::golden_cases();
+    let case = cases
+        .iter()
+        .find(|c| c.name == "i2_crop_s0.5")
+        .expect("case i2_crop_s0.5");
+    let (a, b, w, h) = rgb_inputs(case);
+    let scale = case.scale();
+    let rgba = |rgb: &[u8]| -> Vec<u8> {
+        rgb.chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 7])
+            .collect()
+    };
+    let read = |out| block_on(engine.read_rgb(&out)).unwrap();
+
+    let fa = engine.prepare(&a, w, h, 3, scale).unwrap();
+    let fb = engine.prepare(&b, w, h, 3, scale).unwrap();
+    let uniform = read(
+        engine
+            .interpolate(&fa, &fb, &Timestep::Uniform(0.5))
+            .unwrap(),
+    );
+
+    // RGBA input (alpha ignored) = RGB input, bit for bit.
+    let ga = engine.prepare(&rgba(&a), w, h, 4, scale).unwrap();
+    let gb = engine.prepare(&rgba(&b), w, h, 4, scale).unwrap();
+    let from_rgba = read(
+        engine
+            .interpolate(&ga, &gb, &Timestep::Uniform(0.5))
+            .unwrap(),
+    );
+    assert_eq!(uniform, from_rgba, "RGBA input gives the RGB result");
+
+    // A constant time map = the uniform time; the map's edge replication into the padding
+    // (this case pads 301x173 to 512x256) must not change that.
+    let map = Timestep::Map(vec![0.5; w * h]);
+    let from_map = read(engine.interpolate(&fa, &fb, &map).unwrap());
+    assert_eq!(uniform, from_map, "constant time map = uniform time");
+    let other = read(
+        engine
+            .interpolate(&fa, &fb, &Timestep::Uniform(0.25))
+            .unwrap(),
+    );
+    assert!(
+        max_abs_diff(&uniform, &other) > 1e-3,
+        "the time changes the result"
+    );
+
+    // Errors, as the core reports them.
+    use inbetween_gpu::Error;
+    let small = engine.prepare(&a[..3 * 64 * 32], 64, 32, 3, scale).unwrap();
+    assert!(matches!(
+        engine.interpolate(&fa, &small, &Timestep::Uniform(0.5)),
+        Err(Error::Core(inbetween::Error::SizeMismatch { .. }))
+    ));
+    assert!(matches!(
+        engine.interpolate(&fa, &fb, &Timestep::Uniform(1.5)),
+        Err(Error::Core(inbetween::Error::Timestep(_)))
+    ));
+    assert!(matches!(
+        engine.interpolate(&fa, &fb, &Timestep::Map(vec![0.5; 3])),
+        Err(Error::Core(inbetween::Error::TimeMapLength { .. }))
+    ));
+    assert!(matches!(
+        engine.prepare(&a, w, h, 4, scale),
+        Err(Error::Core(inbetween::Error::BufferLength { .. }))
+    ));
+    assert!(matches!(
+        engine.prepare(&a, w, h, 3, 8.0),
+        Err(Error::Core(inbetween::Error::Scale(_)))
+    ));
+    let zero = Weights::from_model(&IFNet::new(&Device::flex())).unwrap();
+    let other_engine = engine_with(&zero).unwrap();
+    assert!(matches!(
+        other_engine.interpolate(&fa, &fb, &Timestep::Uniform(0.5)),
+        Err(Error::ForeignFrame)
+    ));
+}
