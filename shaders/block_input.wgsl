@@ -123,39 +123,23 @@ fn time_at(qx: u32, qy: u32) -> f32 {
     return tmap[min(qy, p.img_h - 1u) * p.img_w + min(qx, p.img_w - 1u)];
 }
 
-// Channel c of the concatenated full-resolution input at pixel (qx, qy); t0, t1 are the warp
-// taps of that pixel for side 0 and side 1.
-fn value(c: u32, qx: u32, qy: u32, t0: WarpTap, t1: WarpTap) -> f32 {
+fn warp_taps0(qx: u32, qy: u32) -> WarpTap {
     let plane = p.full_w * p.full_h;
     let q = qy * p.full_w + qx;
     if (p.first != 0u) {
-        if (c < 3u) { return side0[c * plane + q]; }
-        if (c < 6u) { return side1[(c - 3u) * plane + q]; }
-        if (c < 10u) { return side0[(c - 3u) * plane + q]; }
-        if (c < 14u) { return side1[(c - 7u) * plane + q]; }
-        return time_at(qx, qy);
+        // block0 reads the frames unwarped: the pixel itself, weights 0 (lerp2 returns it).
+        return WarpTap(q, q, q, q, 0.0, 0.0);
     }
-    if (c < 3u) { return warp0(c, t0); }
-    if (c < 6u) { return warp1(c - 3u, t1); }
-    if (c < 10u) { return warp0(c - 3u, t0); }
-    if (c < 14u) { return warp1(c - 7u, t1); }
-    if (c == 14u) { return time_at(qx, qy); }
-    if (c == 15u) { return mask[q]; }
-    if (c < 24u) { return feat[(c - 16u) * plane + q]; }
-    return flow[(c - 24u) * plane + q] * p.inv_s;
+    return warp_tap(qx, qy, flow[q], flow[plane + q]);
 }
 
-fn warp_taps(qx: u32, qy: u32) -> array<WarpTap, 2> {
+fn warp_taps1(qx: u32, qy: u32) -> WarpTap {
     let plane = p.full_w * p.full_h;
     let q = qy * p.full_w + qx;
     if (p.first != 0u) {
-        let none = WarpTap(0u, 0u, 0u, 0u, 0.0, 0.0);
-        return array<WarpTap, 2>(none, none);
+        return WarpTap(q, q, q, q, 0.0, 0.0);
     }
-    return array<WarpTap, 2>(
-        warp_tap(qx, qy, flow[q], flow[plane + q]),
-        warp_tap(qx, qy, flow[2u * plane + q], flow[3u * plane + q]),
-    );
+    return warp_tap(qx, qy, flow[2u * plane + q], flow[3u * plane + q]);
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -167,18 +151,84 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let tx = resize_tap(ox, p.ratio_x, p.full_w);
     let ty = resize_tap(oy, p.ratio_y, p.full_h);
-    let w00 = warp_taps(tx.i0, ty.i0);
-    let w01 = warp_taps(tx.i1, ty.i0);
-    let w10 = warp_taps(tx.i0, ty.i1);
-    let w11 = warp_taps(tx.i1, ty.i1);
-    let channels = select(28u, 15u, p.first != 0u);
+    let wx = tx.w1;
+    let wy = ty.w1;
+    // A corner whose weight is 0 is not evaluated: lerp2 then returns the other corner exactly.
+    // That is every corner but one at s = 1 (the last block at scale 1, where the resize is the
+    // identity), so the warps there run once per pixel instead of four times.
+    let nx = wx != 0.0;
+    let ny = wy != 0.0;
+    // Warp taps of the 2x2 full-resolution pixels the downscale reads, for side 0 and side 1.
+    let a00 = warp_taps0(tx.i0, ty.i0);
+    let b00 = warp_taps1(tx.i0, ty.i0);
+    var a01 = a00; var b01 = b00; var a10 = a00; var b10 = b00; var a11 = a00; var b11 = b00;
+    if (nx) {
+        a01 = warp_taps0(tx.i1, ty.i0);
+        b01 = warp_taps1(tx.i1, ty.i0);
+    }
+    if (ny) {
+        a10 = warp_taps0(tx.i0, ty.i1);
+        b10 = warp_taps1(tx.i0, ty.i1);
+        a11 = a10;
+        b11 = b10;
+        if (nx) {
+            a11 = warp_taps0(tx.i1, ty.i1);
+            b11 = warp_taps1(tx.i1, ty.i1);
+        }
+    }
     let out_plane = p.out_w * p.out_h;
     let o = oy * p.out_w + ox;
-    for (var c = 0u; c < channels; c++) {
-        let v00 = value(c, tx.i0, ty.i0, w00[0], w00[1]);
-        let v01 = value(c, tx.i1, ty.i0, w01[0], w01[1]);
-        let v10 = value(c, tx.i0, ty.i1, w10[0], w10[1]);
-        let v11 = value(c, tx.i1, ty.i1, w11[0], w11[1]);
-        dst[c * out_plane + o] = Act(lerp2(v00, v01, v10, v11, tx.w1, ty.w1));
+
+    // Warped image and features: frame planes k = 0..7 of each side. Side 0's image goes to
+    // channels 0..3 and its features to 6..10; side 1's to 3..6 and 10..14.
+    for (var k = 0u; k < 7u; k++) {
+        var v00 = warp0(k, a00);
+        var v01 = v00; var v10 = v00; var v11 = v00;
+        if (nx) { v01 = warp0(k, a01); }
+        if (ny) {
+            v10 = warp0(k, a10);
+            v11 = v10;
+            if (nx) { v11 = warp0(k, a11); }
+        }
+        dst[select(k + 3u, k, k < 3u) * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
+        v00 = warp1(k, b00);
+        v01 = v00; v10 = v00; v11 = v00;
+        if (nx) { v01 = warp1(k, b01); }
+        if (ny) {
+            v10 = warp1(k, b10);
+            v11 = v10;
+            if (nx) { v11 = warp1(k, b11); }
+        }
+        dst[select(k + 7u, k + 3u, k < 3u) * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
+    }
+
+    // t (channel 14).
+    {
+        let v00 = time_at(tx.i0, ty.i0);
+        let v01 = time_at(tx.i1, ty.i0);
+        let v10 = time_at(tx.i0, ty.i1);
+        let v11 = time_at(tx.i1, ty.i1);
+        dst[14u * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
+    }
+    if (p.first != 0u) {
+        return;
+    }
+    // mask logit (15), feat (16..24) and flow / s (24..28): read, not warped.
+    let plane = p.full_w * p.full_h;
+    let q00 = ty.i0 * p.full_w + tx.i0;
+    let q01 = ty.i0 * p.full_w + tx.i1;
+    let q10 = ty.i1 * p.full_w + tx.i0;
+    let q11 = ty.i1 * p.full_w + tx.i1;
+    dst[15u * out_plane + o] = Act(lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy));
+    for (var k = 0u; k < 8u; k++) {
+        let b = k * plane;
+        dst[(16u + k) * out_plane + o] =
+            Act(lerp2(feat[b + q00], feat[b + q01], feat[b + q10], feat[b + q11], wx, wy));
+    }
+    for (var k = 0u; k < 4u; k++) {
+        let b = k * plane;
+        let f = lerp2(flow[b + q00] * p.inv_s, flow[b + q01] * p.inv_s, flow[b + q10] * p.inv_s,
+                      flow[b + q11] * p.inv_s, wx, wy);
+        dst[(24u + k) * out_plane + o] = Act(f);
     }
 }

@@ -34,6 +34,10 @@ struct Args {
     /// Engines to time: wgsl (this crate, f32), wgsl-f16 (f16 storage), burn (burn-wgpu).
     #[arg(long, default_value = "wgsl,wgsl-f16,burn")]
     engines: String,
+    /// Also time every dispatch of one new frame with GPU timestamps (one pass each) and print
+    /// where the time goes.
+    #[arg(long)]
+    profile: bool,
 }
 
 /// CPU time of this process (all threads: lavapipe runs its shaders on worker threads), in ms.
@@ -48,6 +52,34 @@ fn cpu_ms() -> f64 {
         .filter_map(|&i| f.get(i).and_then(|v| v.parse::<f64>().ok()))
         .sum();
     ticks * 10.0 // USER_HZ is 100 on Linux
+}
+
+/// Per-dispatch GPU times grouped by kernel and by block, and the slowest dispatches.
+fn print_profile(label: &str, w: usize, h: usize, times: &[(String, f64)]) {
+    let total: f64 = times.iter().map(|t| t.1).sum();
+    println!(
+        "{label} {w}x{h} profile: {total:.2} ms GPU time in {} dispatches",
+        times.len()
+    );
+    let mut groups: Vec<(String, f64)> = Vec::new();
+    for (name, ms) in times {
+        // "block2.resconv5" -> "block2.resconv", "encode.cnn1" stays.
+        let key = name
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string();
+        let key = if key.ends_with('.') {
+            name.clone()
+        } else {
+            key
+        };
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1 += ms,
+            None => groups.push((key, *ms)),
+        }
+    }
+    for (key, ms) in &groups {
+        println!("  {key:<24} {ms:8.2} ms  {:5.1}%", 100.0 * ms / total);
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> f64 {
@@ -157,6 +189,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 start.elapsed().as_secs_f64() * 1e3 / args.iters as f64,
                 args.iters
             );
+            if args.profile {
+                let next = engine.prepare(&frames[0], w, h, 3, args.scale)?;
+                match block_on(engine.profile(&prev, &next, &t)) {
+                    Ok(times) => print_profile(label, w, h, &times),
+                    Err(e) => println!("{label}: no profile ({e})"),
+                }
+            }
             new_ms.push((label, ms, cpu));
             rows.push((label, w, h, ms));
         }

@@ -8,7 +8,7 @@ use inbetween::{SCALE_RANGE, Timestep, padded_size};
 use wgpu::util::DeviceExt;
 
 use crate::kernels::{Kernels, Precision};
-use crate::plan::{Plan, Recorder, Slot};
+use crate::plan::{Plan, Profile, Recorder, Slot};
 use crate::readback::read_f32;
 use crate::weights::{Layout, Weights};
 use crate::{Error, Result};
@@ -97,7 +97,8 @@ impl Engine {
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("inbetween-gpu"),
                 required_limits: adapter.limits(),
-                required_features: adapter.features() & wgpu::Features::SHADER_F16,
+                required_features: adapter.features()
+                    & (wgpu::Features::SHADER_F16 | wgpu::Features::TIMESTAMP_QUERY),
                 ..Default::default()
             })
             .await
@@ -243,7 +244,7 @@ impl Engine {
     /// One in-between frame of `a` and `b` at time `t`: one command buffer, submitted once
     /// (with the encoder of any frame not encoded yet).
     pub fn interpolate(&self, a: &GpuFrame, b: &GpuFrame, t: &Timestep) -> Result<GpuOutput> {
-        self.run(a, b, t, false)
+        self.run(a, b, t, false, None)
     }
 
     /// As `interpolate`, also keeping each block's flow and mask for `read_trace`.
@@ -253,7 +254,63 @@ impl Engine {
         b: &GpuFrame,
         t: &Timestep,
     ) -> Result<GpuOutput> {
-        self.run(a, b, t, true)
+        self.run(a, b, t, true, None)
+    }
+
+    /// Runs one interpolation with every dispatch in its own pass between GPU timestamps, and
+    /// returns (dispatch, milliseconds) in recording order. For choosing tiles by measurement;
+    /// the separate passes add a little time of their own. Needs the `timestamp-query` feature
+    /// (`request` asks for it when the adapter has it).
+    pub async fn profile(
+        &self,
+        a: &GpuFrame,
+        b: &GpuFrame,
+        t: &Timestep,
+    ) -> Result<Vec<(String, f64)>> {
+        if !self
+            .device
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+        {
+            return Err(Error::Gpu(
+                "profiling needs the timestamp-query feature".into(),
+            ));
+        }
+        // Up to 73 dispatches (two encodes): 2 timestamps each.
+        let count = 2 * 80;
+        let mut profile = Profile {
+            queries: self.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("profile"),
+                ty: wgpu::QueryType::Timestamp,
+                count,
+            }),
+            labels: Vec::new(),
+        };
+        self.run(a, b, t, false, Some(&mut profile))?;
+        let resolved = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("profile"),
+            size: 8 * count as u64,
+            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let n = 2 * profile.labels.len() as u32;
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.resolve_query_set(&profile.queries, 0..n, &resolved, 0);
+        self.queue.submit([encoder.finish()]);
+        let bytes =
+            crate::readback::read_bytes(&self.device, &self.queue, &resolved, 0, 8 * n as u64)
+                .await?;
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
+        let period = self.queue.get_timestamp_period() as f64; // ns per tick
+        Ok(profile
+            .labels
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let dt = ticks[2 * i + 1].saturating_sub(ticks[2 * i]);
+                (l, dt as f64 * period * 1e-6)
+            })
+            .collect())
     }
 
     fn check_pair(&self, a: &GpuFrame, b: &GpuFrame) -> Result<()> {
@@ -319,21 +376,22 @@ impl Engine {
         Ok(())
     }
 
-    fn run(&self, a: &GpuFrame, b: &GpuFrame, t: &Timestep, traced: bool) -> Result<GpuOutput> {
+    fn run(
+        &self,
+        a: &GpuFrame,
+        b: &GpuFrame,
+        t: &Timestep,
+        traced: bool,
+        profile: Option<&mut Profile>,
+    ) -> Result<GpuOutput> {
         self.check_pair(a, b)?;
         let plan = &a.plan;
         self.write_time(plan, t)?;
         let pair = plan.pair_groups(&self.device, &self.kernels, &a.slot, &b.slot);
         let trace = traced.then(|| plan.trace(&self.device));
         let mut encoder = self.device.create_command_encoder(&Default::default());
-        let mut dispatches = 0;
-        {
-            let mut r = Recorder {
-                pass: encoder
-                    .begin_compute_pass(&Default::default())
-                    .forget_lifetime(),
-                dispatches: 0,
-            };
+        let dispatches = {
+            let mut r = Recorder::new(&mut encoder, profile);
             for slot in [&a.slot, &b.slot] {
                 if Plan::take_pending(slot) {
                     plan.record_encode(&self.kernels, &mut r, slot);
@@ -342,20 +400,11 @@ impl Engine {
             for i in 0..5 {
                 plan.record_block(&self.kernels, &mut r, &pair, i);
                 if let Some(trace) = &trace {
-                    // Copies cannot sit inside a compute pass: close it, copy, open the next.
-                    dispatches += r.dispatches;
-                    drop(r);
-                    plan.record_trace_copy(&mut encoder, trace, i);
-                    r = Recorder {
-                        pass: encoder
-                            .begin_compute_pass(&Default::default())
-                            .forget_lifetime(),
-                        dispatches: 0,
-                    };
+                    plan.record_trace_copy(r.encoder(), trace, i);
                 }
             }
-            dispatches += r.dispatches;
-        }
+            r.dispatches
+        };
         self.queue.submit([encoder.finish()]);
         self.dispatches.fetch_add(dispatches, Ordering::Relaxed);
         self.submissions.fetch_add(1, Ordering::Relaxed);
@@ -375,12 +424,7 @@ impl Engine {
         if Plan::take_pending(&frame.slot) {
             let mut encoder = self.device.create_command_encoder(&Default::default());
             let dispatches = {
-                let mut r = Recorder {
-                    pass: encoder
-                        .begin_compute_pass(&Default::default())
-                        .forget_lifetime(),
-                    dispatches: 0,
-                };
+                let mut r = Recorder::new(&mut encoder, None);
                 frame.plan.record_encode(&self.kernels, &mut r, &frame.slot);
                 r.dispatches
             };

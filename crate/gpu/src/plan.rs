@@ -129,18 +129,72 @@ pub(crate) struct Plan {
 /// The 5 block_input bind groups and the merge's, for one ordered pair of frame slots.
 type PairGroups = Arc<Vec<wgpu::BindGroup>>;
 
-/// Counts the dispatches it records: the figure the dispatch-count test checks.
-pub(crate) struct Recorder<'p> {
-    pub pass: wgpu::ComputePass<'p>,
+/// Per-dispatch GPU timestamps, for `Engine::profile` (each dispatch then gets its own pass).
+pub(crate) struct Profile {
+    pub queries: wgpu::QuerySet,
+    pub labels: Vec<String>,
+}
+
+/// Records dispatches into one compute pass, and counts them: the figure the dispatch-count test
+/// checks. With a profile, each dispatch gets its own pass with timestamps instead.
+pub(crate) struct Recorder<'e> {
+    encoder: &'e mut wgpu::CommandEncoder,
+    pass: Option<wgpu::ComputePass<'static>>,
+    profile: Option<&'e mut Profile>,
     pub dispatches: u64,
 }
 
-impl Recorder<'_> {
-    fn dispatch(&mut self, pipeline: &wgpu::ComputePipeline, group: &wgpu::BindGroup, n: [u32; 3]) {
-        self.pass.set_pipeline(pipeline);
-        self.pass.set_bind_group(0, group, &[]);
-        self.pass.dispatch_workgroups(n[0], n[1], n[2]);
+impl<'e> Recorder<'e> {
+    pub fn new(encoder: &'e mut wgpu::CommandEncoder, profile: Option<&'e mut Profile>) -> Self {
+        Self {
+            encoder,
+            pass: None,
+            profile,
+            dispatches: 0,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        label: impl FnOnce() -> String,
+        pipeline: &wgpu::ComputePipeline,
+        group: &wgpu::BindGroup,
+        n: [u32; 3],
+    ) {
+        let mut timed;
+        let pass = match self.profile.as_mut() {
+            Some(p) => {
+                let i = 2 * p.labels.len() as u32;
+                p.labels.push(label());
+                timed = self
+                    .encoder
+                    .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: None,
+                        timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                            query_set: &p.queries,
+                            beginning_of_pass_write_index: Some(i),
+                            end_of_pass_write_index: Some(i + 1),
+                        }),
+                    })
+                    .forget_lifetime();
+                &mut timed
+            }
+            None => self.pass.get_or_insert_with(|| {
+                self.encoder
+                    .begin_compute_pass(&Default::default())
+                    .forget_lifetime()
+            }),
+        };
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(n[0], n[1], n[2]);
         self.dispatches += 1;
+    }
+
+    /// The encoder, with the pass closed (copies cannot sit inside a compute pass).
+    pub fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        self.pass = None;
+        self.encoder
     }
 }
 
@@ -637,21 +691,25 @@ impl Plan {
     pub fn record_encode(&self, k: &Kernels, r: &mut Recorder<'_>, slot: &Slot) {
         let (hw, hh) = (self.pw / 2, self.ph / 2);
         r.dispatch(
+            || "encode.cnn0+upload".into(),
             &k.head_conv0,
             &slot.conv0_group,
             [groups(hw), groups(hh), 1],
         );
         r.dispatch(
+            || "encode.cnn1".into(),
             &k.conv3x3,
             &self.head_conv[0],
             [conv_groups_x(hw), groups(hh), 2],
         );
         r.dispatch(
+            || "encode.cnn2".into(),
             &k.conv3x3,
             &self.head_conv[1],
             [conv_groups_x(hw), groups(hh), 2],
         );
         r.dispatch(
+            || "encode.cnn3".into(),
             &k.deconv_head,
             &slot.deconv_group,
             [deconv_groups_x(self.pw), groups(self.ph), 1],
@@ -669,32 +727,51 @@ impl Plan {
         let b = &self.blocks[i];
         let g = &self.block_groups[i];
         r.dispatch(
+            || format!("block{i}.input"),
             &k.block_input,
             &pair[i],
             [groups(b.in_w), groups(b.in_h), 1],
         );
         let (half, full) = ((b.c / 2 / 8) as u32, (b.c / 8) as u32);
         r.dispatch(
+            || format!("block{i}.conv0a"),
             &k.conv3x3_s2,
             &g.conv0a,
             [conv_groups_x(b.a_w), groups(b.a_h), half],
         );
         r.dispatch(
+            || format!("block{i}.conv0b"),
             &k.conv3x3_s2,
             &g.conv0b,
             [conv_groups_x(b.b_w), groups(b.b_h), full],
         );
-        for rg in &g.resconv {
-            r.dispatch(&k.conv3x3, rg, [conv_groups_x(b.b_w), groups(b.b_h), full]);
+        for (j, rg) in g.resconv.iter().enumerate() {
+            r.dispatch(
+                || format!("block{i}.resconv{j}"),
+                &k.conv3x3,
+                rg,
+                [conv_groups_x(b.b_w), groups(b.b_h), full],
+            );
         }
         r.dispatch(
+            || format!("block{i}.lastconv"),
             &k.deconv,
             &g.lastconv,
             [deconv_groups_x(2 * b.b_w), groups(2 * b.b_h), g.out_groups],
         );
         match &g.upsample {
-            Some(up) => r.dispatch(&k.block_upsample, up, [groups(self.pw), groups(self.ph), 1]),
-            None => r.dispatch(&k.merge, &pair[5], [groups(self.pw), groups(self.ph), 1]),
+            Some(up) => r.dispatch(
+                || format!("block{i}.upsample"),
+                &k.block_upsample,
+                up,
+                [groups(self.pw), groups(self.ph), 1],
+            ),
+            None => r.dispatch(
+                || "block4.upsample+merge".into(),
+                &k.merge,
+                &pair[5],
+                [groups(self.pw), groups(self.ph), 1],
+            ),
         }
     }
 
