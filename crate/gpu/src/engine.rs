@@ -175,7 +175,11 @@ impl Engine {
         // (PH, PW): height first, as the core returns it.
         let (ph, pw) = padded_size(width, height, scale);
         let padded = (pw, ph);
-        let need = Plan::largest_buffer(pw, ph, scale);
+        let act_bytes = match self.precision {
+            Precision::F32 => 4,
+            Precision::F16 => 2,
+        };
+        let need = Plan::largest_buffer(pw, ph, scale, act_bytes);
         let limit = self.device.limits().max_storage_buffer_binding_size;
         if need > limit {
             return Err(Error::TooLarge {
@@ -194,6 +198,7 @@ impl Engine {
             height,
             scale,
             padded,
+            act_bytes,
         ));
         plans.insert(key, plan.clone());
         Ok(plan)
@@ -443,7 +448,7 @@ impl Engine {
 
     /// Reads one of the size's internal buffers whole (for debugging kernels against the burn
     /// port): "side" (the frame's), "head_a", "head_b", "x", "act_a", "act_b", "tbuf", "flow",
-    /// "mask", "feat".
+    /// "mask", "feat". As f32: in the f16 mode the activation buffers hold f16 pairs.
     #[doc(hidden)]
     pub async fn debug_buffer(&self, frame: &GpuFrame, name: &str) -> Result<Vec<f32>> {
         self.flush(frame);

@@ -202,6 +202,11 @@ fn buf(b: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
     b.as_entire_binding()
 }
 
+/// A buffer of `n` activations of `act_bytes` each (f16 in the fast mode: half the memory).
+fn activations(device: &wgpu::Device, label: &str, n: usize, act_bytes: usize) -> wgpu::Buffer {
+    storage(device, label, (n * act_bytes).div_ceil(4))
+}
+
 fn storage(device: &wgpu::Device, label: &str, floats: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -306,7 +311,8 @@ impl Plan {
     }
 
     /// Largest buffer this size needs, in bytes (checked against the device's binding limit).
-    pub fn largest_buffer(pw: usize, ph: usize, scale: f32) -> u64 {
+    /// `act_bytes`: 4 (f32) or 2 (f16) per stored activation.
+    pub fn largest_buffer(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
         let dims = Self::block_dims(pw, ph, scale);
         let x = dims
             .iter()
@@ -318,7 +324,7 @@ impl Plan {
             .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
             .max()
             .unwrap_or(0);
-        4 * x.max(act).max(8 * pw * ph) as u64
+        (act_bytes * x.max(act)).max(4 * 8 * pw * ph) as u64
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -331,6 +337,7 @@ impl Plan {
         height: usize,
         scale: f32,
         (pw, ph): (usize, usize),
+        act_bytes: usize,
     ) -> Self {
         let blocks = Self::block_dims(pw, ph, scale);
         let plane = pw * ph;
@@ -350,12 +357,12 @@ impl Plan {
             .map(|b| BLOCK_OUT * b.t_w * b.t_h)
             .max()
             .unwrap();
-        let head_a = storage(device, "head_a", 16 * head_plane);
-        let head_b = storage(device, "head_b", 16 * head_plane);
-        let x = storage(device, "block_input", x_len);
-        let act_a = storage(device, "act_a", act_len);
-        let act_b = storage(device, "act_b", act_len);
-        let tbuf = storage(device, "block_out", t_len);
+        let head_a = activations(device, "head_a", 16 * head_plane, act_bytes);
+        let head_b = activations(device, "head_b", 16 * head_plane, act_bytes);
+        let x = activations(device, "block_input", x_len, act_bytes);
+        let act_a = activations(device, "act_a", act_len, act_bytes);
+        let act_b = activations(device, "act_b", act_len, act_bytes);
+        let tbuf = activations(device, "block_out", t_len, act_bytes);
         let flow = storage(device, "flow", 4 * plane);
         let mask = storage(device, "mask", plane);
         let feat = storage(device, "feat", 8 * plane);
