@@ -69,3 +69,44 @@ fn f16_storage_psnr_against_f32() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The fast mode at 1920x1080 (the golden pair upscaled, so not real 1080p detail) against the
+/// burn port on flex (f32; the f32 WGSL engine needs a 248 MB binding here, over lavapipe's
+/// 128 MiB): PSNR and finiteness. About 12 s on lavapipe and 2 cores (measured 86.1 dB).
+#[test]
+fn f16_storage_psnr_at_1080p() {
+    let bytes = std::fs::read(common::model_path()).unwrap();
+    let weights = Weights::from_bytes(bytes).unwrap();
+    let Ok(f16_engine) = block_on(Engine::request_with(&weights, Precision::F16)) else {
+        eprintln!("SKIPPED: no adapter with shader-f16");
+        return;
+    };
+    let cpu = common::interpolator(inbetween::BackendKind::Cpu);
+    let root = common::repo_root().join("tests/golden/images");
+    let (w, h) = (1920u32, 1080u32);
+    let load = |name: &str| {
+        let img = image::open(root.join(name)).unwrap().to_rgb8();
+        image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom).into_raw()
+    };
+    let (a, b) = (load("I0_0.png"), load("I0_1.png"));
+    let (w, h) = (w as usize, h as usize);
+    let t = inbetween_gpu::Timestep::Uniform(0.5);
+    let fa = f16_engine.prepare(&a, w, h, 3, 1.0).unwrap();
+    let fb = f16_engine.prepare(&b, w, h, 3, 1.0).unwrap();
+    let got =
+        block_on(f16_engine.read_rgb(&f16_engine.interpolate(&fa, &fb, &t).unwrap())).unwrap();
+    let ca = cpu
+        .prepare(inbetween::ImageRef::new(&a, w, h, 3).unwrap(), 1.0)
+        .unwrap();
+    let cb = cpu
+        .prepare(inbetween::ImageRef::new(&b, w, h, 3).unwrap(), 1.0)
+        .unwrap();
+    let want = inbetween::read_f32(cpu.interpolate(&ca, &cb, &t).unwrap().frame).unwrap();
+    let db = psnr(&got, &want);
+    println!(
+        "f16 1920x1080: PSNR vs f32 (flex) {db:.1} dB, max |diff| {:.2e}",
+        max_abs_diff(&got, &want)
+    );
+    assert!(got.iter().all(|v| v.is_finite()), "NaN or inf at 1080p");
+    assert!(db >= MIN_PSNR_DB, "PSNR {db:.1} dB < {MIN_PSNR_DB}");
+}
