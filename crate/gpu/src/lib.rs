@@ -20,8 +20,8 @@
 //!
 //! Per (width, height, scale) the engine builds a plan once: buffers, uniform parameters and
 //! bind groups. A new in-between frame of a video is then one command buffer, submitted once,
-//! with 69 compute dispatches: 4 to encode the new frame, 12 per block (13 for the last,
-//! which merges).
+//! with 69 compute dispatches: 4 to encode the new frame and 13 per block (the last block's
+//! 13th is the merge).
 
 mod engine;
 mod kernels;

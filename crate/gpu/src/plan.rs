@@ -723,7 +723,7 @@ impl Plan {
         );
     }
 
-    /// Block `i` of the flow estimation: 12 dispatches (13 for the last, with the merge).
+    /// Block `i` of the flow estimation: 13 dispatches (the last block's 13th is the merge).
     pub fn record_block(
         &self,
         k: &Kernels,
