@@ -19,7 +19,10 @@
 //
 // Layout: side0/side1 are the frames' 7-plane buffers [img 3 | feat 4][PH][PW]; flow [4][PH][PW],
 // mask [1][PH][PW], feat [8][PH][PW]; tmap [img_h][img_w]; dst [C][out_h][out_w]. Planar f32.
-// Bindings: 0 params, 1 side0, 2 side1, 3 flow, 4 mask, 5 feat, 6 tmap (all read), 7 dst.
+// Bindings: 0 params, 1 side0, 2 side1, 3 flow, 4 mask, 5 feat, 6 tmap (all read), 7 dst
+//           (channels 0..14, the warped ones), 8 dst_hi (channels 14.., from its own start):
+//           two ranges of one buffer, so that the 28-channel full-resolution input of the last
+//           block at 1080p fits two bindings of WebGPU's default 128 MiB (conv3x3 `split`).
 // Dispatch: (ceil(out_w / 8), ceil(out_h / 8), 1); one invocation = one output pixel, all channels.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
@@ -54,6 +57,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> feat: array<f32>;
 @group(0) @binding(6) var<storage, read> tmap: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dst: array<Act>;
+@group(0) @binding(8) var<storage, read_write> dst_hi: array<Act>;
 
 // One bilinear tap along an axis: indices i0, i1 and the weight of i1 (cpu_kernels.rs `Tap`).
 struct Tap {
@@ -208,7 +212,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let v01 = time_at(tx.i1, ty.i0);
         let v10 = time_at(tx.i0, ty.i1);
         let v11 = time_at(tx.i1, ty.i1);
-        dst[14u * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
+        dst_hi[o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
     }
     if (p.first != 0u) {
         return;
@@ -219,16 +223,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let q01 = ty.i0 * p.full_w + tx.i1;
     let q10 = ty.i1 * p.full_w + tx.i0;
     let q11 = ty.i1 * p.full_w + tx.i1;
-    dst[15u * out_plane + o] = Act(lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy));
+    dst_hi[out_plane + o] = Act(lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy));
     for (var k = 0u; k < 8u; k++) {
         let b = k * plane;
-        dst[(16u + k) * out_plane + o] =
+        dst_hi[(2u + k) * out_plane + o] =
             Act(lerp2(feat[b + q00], feat[b + q01], feat[b + q10], feat[b + q11], wx, wy));
     }
     for (var k = 0u; k < 4u; k++) {
         let b = k * plane;
         let f = lerp2(flow[b + q00] * p.inv_s, flow[b + q01] * p.inv_s, flow[b + q10] * p.inv_s,
                       flow[b + q11] * p.inv_s, wx, wy);
-        dst[(24u + k) * out_plane + o] = Act(f);
+        dst_hi[(10u + k) * out_plane + o] = Act(f);
     }
 }

@@ -179,8 +179,15 @@ impl Engine {
             Precision::F32 => 4,
             Precision::F16 => 2,
         };
-        let need = Plan::largest_buffer(pw, ph, scale, act_bytes);
-        let limit = self.device.limits().max_storage_buffer_binding_size;
+        let limits = self.device.limits();
+        let need = Plan::largest_binding(pw, ph, scale, act_bytes);
+        let limit = limits.max_storage_buffer_binding_size;
+        let buffer = Plan::largest_buffer(pw, ph, scale, act_bytes);
+        let (need, limit) = if buffer > limits.max_buffer_size {
+            (buffer, limits.max_buffer_size)
+        } else {
+            (need, limit)
+        };
         if need > limit {
             return Err(Error::TooLarge {
                 width,

@@ -53,7 +53,7 @@ pub enum Error {
     #[error("this output was made without tracing (use interpolate_traced)")]
     NoTrace,
     #[error(
-        "a {width}x{height} frame needs a {need}-byte buffer, over this device's storage binding limit of {limit}"
+        "a {width}x{height} frame needs a {need}-byte buffer or binding, over this device's limit of {limit}"
     )]
     TooLarge {
         width: usize,

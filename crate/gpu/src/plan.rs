@@ -17,6 +17,44 @@ use crate::weights::{ConvWeights, DeconvWeights, Layout};
 /// mask, features and flow); model/ifnet.rs BLOCK0_IN / BLOCKN_IN.
 const BLOCK0_IN: usize = 15;
 const BLOCKN_IN: usize = 28;
+/// The block input is bound as two ranges of one buffer: channels 0..14 (the warped frames and
+/// features) and 14.. (t, mask, feat, flow), so that at 1080p and scale 1 (28 channels at full
+/// resolution, 248 MB in f32) each binding stays under WebGPU's default 128 MiB.
+pub(crate) const X_SPLIT: usize = 14;
+
+/// Where block i's input lies in the shared block-input buffer, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct XRanges {
+    pub lo_bytes: u64,
+    pub hi_off: u64,
+    pub hi_bytes: u64,
+}
+
+impl XRanges {
+    fn new(b: &BlockDims, act_bytes: usize, align: u64) -> Self {
+        let plane = (b.in_w * b.in_h * act_bytes) as u64;
+        let lo_bytes = (X_SPLIT as u64 * plane).div_ceil(4) * 4;
+        let hi_bytes = ((b.cin - X_SPLIT) as u64 * plane).div_ceil(4) * 4;
+        Self {
+            lo_bytes,
+            hi_off: lo_bytes.div_ceil(align) * align,
+            hi_bytes,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.hi_off + self.hi_bytes
+    }
+}
+
+fn range(b: &wgpu::Buffer, offset: u64, bytes: u64) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: b,
+        offset,
+        size: wgpu::BufferSize::new(bytes),
+    })
+}
+
 /// Channels of a block's output after PixelShuffle (model/ifblock.rs OUT_CHANNELS).
 const BLOCK_OUT: usize = 13;
 
@@ -99,6 +137,7 @@ pub(crate) struct Plan {
     pub pw: usize,
     pub ph: usize,
     pub blocks: Vec<BlockDims>,
+    x_ranges: Vec<XRanges>,
     head_a: wgpu::Buffer,
     head_b: wgpu::Buffer,
     x: wgpu::Buffer,
@@ -266,6 +305,7 @@ fn conv_params(w: &ConvWeights, in_w: usize, in_h: usize, stride: usize, residua
         .u(7, w.b_off)
         .u(8, residual as u32)
         .u(9, 1)
+        .u(10, w.cin) // split = cin: every input channel from `src`
 }
 
 fn deconv_params(
@@ -310,13 +350,14 @@ impl Plan {
             .collect()
     }
 
-    /// Largest buffer this size needs, in bytes (checked against the device's binding limit).
-    /// `act_bytes`: 4 (f32) or 2 (f16) per stored activation.
-    pub fn largest_buffer(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
+    /// Largest binding this size needs, in bytes (checked against the device's binding limit).
+    /// `act_bytes`: 4 (f32) or 2 (f16) per stored activation. The block input counts as its two
+    /// ranges (`X_SPLIT`).
+    pub fn largest_binding(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
         let dims = Self::block_dims(pw, ph, scale);
         let x = dims
             .iter()
-            .map(|b| b.cin * b.in_w * b.in_h)
+            .map(|b| X_SPLIT.max(b.cin - X_SPLIT) * b.in_w * b.in_h)
             .max()
             .unwrap_or(0);
         let act = dims
@@ -325,6 +366,18 @@ impl Plan {
             .max()
             .unwrap_or(0);
         (act_bytes * x.max(act)).max(4 * 8 * pw * ph) as u64
+    }
+
+    /// Largest buffer, in bytes (checked against the device's buffer size limit): the block
+    /// input with both its ranges.
+    pub fn largest_buffer(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
+        let dims = Self::block_dims(pw, ph, scale);
+        let x = dims
+            .iter()
+            .map(|b| XRanges::new(b, act_bytes, 256).end())
+            .max()
+            .unwrap_or(0);
+        x.max(Self::largest_binding(pw, ph, scale, act_bytes))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -342,11 +395,12 @@ impl Plan {
         let blocks = Self::block_dims(pw, ph, scale);
         let plane = pw * ph;
         let head_plane = (pw / 2) * (ph / 2);
-        let x_len = blocks
+        let storage_align = device.limits().min_storage_buffer_offset_alignment as u64;
+        let x_ranges: Vec<XRanges> = blocks
             .iter()
-            .map(|b| b.cin * b.in_w * b.in_h)
-            .max()
-            .unwrap();
+            .map(|b| XRanges::new(b, act_bytes, storage_align))
+            .collect();
+        let x_bytes = x_ranges.iter().map(|r| r.end()).max().unwrap();
         let act_len = blocks
             .iter()
             .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
@@ -359,7 +413,7 @@ impl Plan {
             .unwrap();
         let head_a = activations(device, "head_a", 16 * head_plane, act_bytes);
         let head_b = activations(device, "head_b", 16 * head_plane, act_bytes);
-        let x = activations(device, "block_input", x_len, act_bytes);
+        let x = storage(device, "block_input", (x_bytes / 4) as usize);
         let act_a = activations(device, "act_a", act_len, act_bytes);
         let act_b = activations(device, "act_b", act_len, act_bytes);
         let tbuf = activations(device, "block_out", t_len, act_bytes);
@@ -429,7 +483,8 @@ impl Plan {
                 merge_param
             };
             block_params.push(BlockParams {
-                conv0a: pw_.push(conv_params(&w.conv0a, b.in_w, b.in_h, 2, false)),
+                conv0a: pw_
+                    .push(conv_params(&w.conv0a, b.in_w, b.in_h, 2, false).u(10, X_SPLIT as u32)),
                 conv0b: pw_.push(conv_params(&w.conv0b, b.a_w, b.a_h, 2, false)),
                 resconv: w
                     .resconv
@@ -458,12 +513,24 @@ impl Plan {
             group(
                 device,
                 &kernels.conv3x3,
-                &[param(head1), wts.clone(), buf(&head_a), buf(&head_b)],
+                &[
+                    param(head1),
+                    wts.clone(),
+                    buf(&head_a),
+                    buf(&head_b),
+                    buf(&head_a),
+                ],
             ),
             group(
                 device,
                 &kernels.conv3x3,
-                &[param(head2), wts.clone(), buf(&head_b), buf(&head_a)],
+                &[
+                    param(head2),
+                    wts.clone(),
+                    buf(&head_b),
+                    buf(&head_a),
+                    buf(&head_b),
+                ],
             ),
         ];
         let block_groups = block_params
@@ -484,7 +551,7 @@ impl Plan {
                         group(
                             device,
                             &kernels.conv3x3,
-                            &[param(slot), wts.clone(), buf(src), buf(dst)],
+                            &[param(slot), wts.clone(), buf(src), buf(dst), buf(src)],
                         )
                     })
                     .collect::<Vec<_>>();
@@ -497,12 +564,24 @@ impl Plan {
                     conv0a: group(
                         device,
                         &kernels.conv3x3_s2,
-                        &[param(bp.conv0a), wts.clone(), buf(&x), buf(&act_a)],
+                        &[
+                            param(bp.conv0a),
+                            wts.clone(),
+                            range(&x, 0, x_ranges[i].lo_bytes),
+                            buf(&act_a),
+                            range(&x, x_ranges[i].hi_off, x_ranges[i].hi_bytes),
+                        ],
                     ),
                     conv0b: group(
                         device,
                         &kernels.conv3x3_s2,
-                        &[param(bp.conv0b), wts.clone(), buf(&act_a), buf(&act_b)],
+                        &[
+                            param(bp.conv0b),
+                            wts.clone(),
+                            buf(&act_a),
+                            buf(&act_b),
+                            buf(&act_a),
+                        ],
                     ),
                     resconv,
                     out_groups: layout.blocks[i].lastconv.groups,
@@ -535,6 +614,7 @@ impl Plan {
             pw,
             ph,
             blocks,
+            x_ranges,
             head_a,
             head_b,
             x,
@@ -658,7 +738,8 @@ impl Plan {
                 let mut groups: Vec<_> = self
                     .input_param
                     .iter()
-                    .map(|&slot| {
+                    .zip(&self.x_ranges)
+                    .map(|(&slot, r)| {
                         group(
                             device,
                             &kernels.block_input,
@@ -670,7 +751,8 @@ impl Plan {
                                 buf(&self.mask),
                                 buf(&self.feat),
                                 buf(&self.tmap),
-                                buf(&self.x),
+                                range(&self.x, 0, r.lo_bytes),
+                                range(&self.x, r.hi_off, r.hi_bytes),
                             ],
                         )
                     })
