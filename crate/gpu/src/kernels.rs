@@ -1,0 +1,163 @@
+//! The compute pipelines, one per file in `shaders/`, created once per engine.
+
+/// The WGSL sources, by file name (also what the naga validation test walks).
+pub const SHADERS: [(&str, &str); 6] = [
+    (
+        "conv3x3.wgsl",
+        include_str!("../../../shaders/conv3x3.wgsl"),
+    ),
+    (
+        "head_conv0_unpack.wgsl",
+        include_str!("../../../shaders/head_conv0_unpack.wgsl"),
+    ),
+    (
+        "deconv4x4s2.wgsl",
+        include_str!("../../../shaders/deconv4x4s2.wgsl"),
+    ),
+    (
+        "block_input.wgsl",
+        include_str!("../../../shaders/block_input.wgsl"),
+    ),
+    (
+        "block_upsample.wgsl",
+        include_str!("../../../shaders/block_upsample.wgsl"),
+    ),
+    ("merge.wgsl", include_str!("../../../shaders/merge.wgsl")),
+];
+
+/// Every kernel's `@workgroup_size` is (8, 8, 1).
+pub const WORKGROUP: u32 = 8;
+
+/// Every kernel's parameters are one uniform struct of 16 four-byte fields.
+pub const PARAMS_BYTES: u64 = 64;
+
+/// Output pixels along x per conv3x3.wgsl invocation (its `PX`).
+pub const CONV_PX: u32 = 4;
+
+/// How activations are stored between kernels. Arithmetic is f32 in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// The reference mode: everything f32 (parity with PyTorch within the goldens' bounds).
+    F32,
+    /// Fast mode: the conv activations (block inputs, conv and deconv outputs, encoder
+    /// intermediates) stored as f16 through WGSL `shader-f16`; weights, the frames, the flow,
+    /// mask and features at full resolution, and all accumulation stay f32.
+    F16,
+}
+
+/// A shader's source for `precision`: in F16 mode, `enable f16;` first and `Act` (and, with
+/// `out_act`, the deconv's `Out`) become f16.
+pub fn shader_source(name: &str, precision: Precision, out_act: bool) -> String {
+    let source = SHADERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .expect("a shader of that name");
+    match precision {
+        Precision::F32 => source.to_string(),
+        Precision::F16 => {
+            let mut s = String::from("enable f16;\n");
+            let body = source.replace("alias Act = f32;", "alias Act = f16;");
+            let body = if out_act {
+                body.replace("alias Out = f32;", "alias Out = f16;")
+            } else {
+                body
+            };
+            s.push_str(&body);
+            s
+        }
+    }
+}
+
+pub(crate) struct Kernels {
+    /// conv3x3.wgsl with STRIDE = 1 (and the ResConv residual) and with STRIDE = 2.
+    pub conv3x3: wgpu::ComputePipeline,
+    pub conv3x3_s2: wgpu::ComputePipeline,
+    pub head_conv0: wgpu::ComputePipeline,
+    /// deconv4x4s2.wgsl for the blocks (output: activations) and for the encoder (output: the
+    /// frame's f32 feature planes).
+    pub deconv: wgpu::ComputePipeline,
+    pub deconv_head: wgpu::ComputePipeline,
+    pub block_input: wgpu::ComputePipeline,
+    pub block_upsample: wgpu::ComputePipeline,
+    pub merge: wgpu::ComputePipeline,
+}
+
+impl Kernels {
+    pub fn new(device: &wgpu::Device, precision: Precision) -> Self {
+        let make_full = |name: &str, constants: &[(&str, f64)], out_act: bool| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(shader_source(name, precision, out_act).into()),
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                // The layout is derived from the shader: each kernel has its own bind group.
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        };
+        let make_with = |name: &str, constants: &[(&str, f64)]| make_full(name, constants, false);
+        let make = |name: &str| make_with(name, &[]);
+        Self {
+            conv3x3: make_with("conv3x3.wgsl", &[("STRIDE", 1.0)]),
+            conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
+            head_conv0: make("head_conv0_unpack.wgsl"),
+            deconv: make_full("deconv4x4s2.wgsl", &[], true),
+            deconv_head: make("deconv4x4s2.wgsl"),
+            block_input: make("block_input.wgsl"),
+            block_upsample: make("block_upsample.wgsl"),
+            merge: make("merge.wgsl"),
+        }
+    }
+}
+
+/// One kernel's uniform parameters: 16 words, each a u32 or an f32 as the kernel declares.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Params([u32; 16]);
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets word `i` to an unsigned value.
+    pub fn u(mut self, i: usize, v: u32) -> Self {
+        self.0[i] = v;
+        self
+    }
+
+    /// Sets word `i` to a float.
+    pub fn f(mut self, i: usize, v: f32) -> Self {
+        self.0[i] = v.to_bits();
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0)
+    }
+}
+
+/// Workgroups of a conv3x3.wgsl dispatch along x, for `out_w` output pixels.
+pub(crate) fn conv_groups_x(out_w: usize) -> u32 {
+    (out_w as u32).div_ceil(WORKGROUP * CONV_PX)
+}
+
+/// Deconv output pixels along x per deconv4x4s2.wgsl invocation.
+pub const DECONV_PX: u32 = 8;
+
+/// Workgroups of a deconv4x4s2.wgsl dispatch along x, for `out_w` deconv output pixels.
+pub(crate) fn deconv_groups_x(out_w: usize) -> u32 {
+    (out_w as u32).div_ceil(WORKGROUP * DECONV_PX)
+}
+
+/// Workgroups to cover `n` invocations along one axis.
+pub(crate) fn groups(n: usize) -> u32 {
+    (n as u32).div_ceil(WORKGROUP)
+}

@@ -1,0 +1,66 @@
+//! inbetween-gpu: RIFE 4.25 on the GPU as hand-written, fused WGSL kernels (`shaders/` at the
+//! top of the repo), run through wgpu directly.
+//!
+//! burn stays for the CPU path, the weight conversion and the parity reference; this crate only
+//! borrows its loader (the converted burnpack, read on the CPU) and packs the weights once into
+//! the layouts the kernels read.
+//!
+//! ```no_run
+//! # fn main() -> inbetween_gpu::Result<()> {
+//! use inbetween_gpu::{Engine, Timestep, Weights, block_on};
+//! let weights = Weights::from_bytes(std::fs::read("models/rife-4.25.bpk").unwrap())?;
+//! let engine = block_on(Engine::request(&weights))?;
+//! # let (a, b) = (vec![0u8; 64 * 64 * 3], vec![0u8; 64 * 64 * 3]);
+//! let f0 = engine.prepare(&a, 64, 64, 3, 1.0)?; // a handle: uploaded now, encoded once
+//! let f1 = engine.prepare(&b, 64, 64, 3, 1.0)?;
+//! let mid = engine.interpolate(&f0, &f1, &Timestep::Uniform(0.5))?; // one command buffer
+//! let rgba = block_on(engine.read_rgba8(&mid))?; // readback only when asked
+//! # Ok(()) }
+//! ```
+//!
+//! Per (width, height, scale) the engine builds a plan once: buffers, uniform parameters and
+//! bind groups. A new in-between frame of a video is then one command buffer, submitted once,
+//! with 69 compute dispatches: 4 to encode the new frame and 13 per block (the last block's
+//! 13th is the merge).
+
+mod engine;
+mod kernels;
+mod plan;
+mod readback;
+mod weights;
+
+pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput};
+pub use inbetween::Timestep;
+pub use kernels::{Precision, SHADERS, shader_source};
+#[cfg(not(target_arch = "wasm32"))]
+pub use readback::block_on;
+pub use weights::Weights;
+
+/// What can go wrong in the GPU engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Invalid input (sizes, timestep, scale) or a model file that does not fit, as in the core.
+    #[error(transparent)]
+    Core(#[from] inbetween::Error),
+    #[error("GPU: {0}")]
+    Gpu(String),
+    #[error("model weights do not fit the GPU kernels: {0}")]
+    Weights(String),
+    #[error("the frame was prepared by another engine")]
+    ForeignFrame,
+    #[error("this output was overwritten by a later interpolation of the same size")]
+    Stale,
+    #[error("this output was made without tracing (use interpolate_traced)")]
+    NoTrace,
+    #[error(
+        "a {width}x{height} frame needs a {need}-byte buffer or binding, over this device's limit of {limit}"
+    )]
+    TooLarge {
+        width: usize,
+        height: usize,
+        need: u64,
+        limit: u64,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

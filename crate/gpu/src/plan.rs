@@ -1,0 +1,892 @@
+//! Everything that depends on the frame size: the sizes of each stage, the buffers, the uniform
+//! parameters and the bind groups, created once per (width, height, scale) and then reused for
+//! every frame of that size. Recording a frame is then only `set_pipeline`/`set_bind_group`/
+//! `dispatch_workgroups` calls into one compute pass.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use inbetween::model::{BLOCK_SCALES, BLOCK_WIDTHS};
+use wgpu::util::DeviceExt;
+
+use crate::kernels::{Kernels, PARAMS_BYTES, Params, conv_groups_x, deconv_groups_x, groups};
+use crate::weights::{ConvWeights, DeconvWeights, Layout};
+
+/// Input channels of block0 (img0, img1, f0, f1, t) and of blocks 1-4 (with the warped inputs,
+/// mask, features and flow); model/ifnet.rs BLOCK0_IN / BLOCKN_IN.
+const BLOCK0_IN: usize = 15;
+const BLOCKN_IN: usize = 28;
+/// The block input is bound as two ranges of one buffer: channels 0..14 (the warped frames and
+/// features) and 14.. (t, mask, feat, flow), so that at 1080p and scale 1 (28 channels at full
+/// resolution, 248 MB in f32) each binding stays under WebGPU's default 128 MiB.
+pub(crate) const X_SPLIT: usize = 14;
+
+/// Where block i's input lies in the shared block-input buffer, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct XRanges {
+    pub lo_bytes: u64,
+    pub hi_off: u64,
+    pub hi_bytes: u64,
+}
+
+impl XRanges {
+    fn new(b: &BlockDims, act_bytes: usize, align: u64) -> Self {
+        let plane = (b.in_w * b.in_h * act_bytes) as u64;
+        let lo_bytes = (X_SPLIT as u64 * plane).div_ceil(4) * 4;
+        let hi_bytes = ((b.cin - X_SPLIT) as u64 * plane).div_ceil(4) * 4;
+        Self {
+            lo_bytes,
+            hi_off: lo_bytes.div_ceil(align) * align,
+            hi_bytes,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.hi_off + self.hi_bytes
+    }
+}
+
+fn range(b: &wgpu::Buffer, offset: u64, bytes: u64) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: b,
+        offset,
+        size: wgpu::BufferSize::new(bytes),
+    })
+}
+
+/// Channels of a block's output after PixelShuffle (model/ifblock.rs OUT_CHANNELS).
+const BLOCK_OUT: usize = 13;
+
+/// Size of a side after downscaling by `s`: model/ifblock.rs `scaled`, so the shapes match the
+/// burn port (and PyTorch's `floor(size / s)` for the reference padding).
+fn scaled(size: usize, s: f64) -> usize {
+    ((size as f64 / s).round() as usize).max(1)
+}
+
+/// The shapes of one IFBlock at one frame size.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockDims {
+    /// This block's downscale factor, `BLOCK_SCALES[i] / scale`.
+    pub s: f64,
+    /// Input channels (15 or 28) and width c.
+    pub cin: usize,
+    pub c: usize,
+    /// Block input, `[cin, in_h, in_w]` = the padded frame / s.
+    pub in_w: usize,
+    pub in_h: usize,
+    /// conv0a output `[c/2, a_h, a_w]` (stride 2).
+    pub a_w: usize,
+    pub a_h: usize,
+    /// conv0b and ResConv output `[c, b_h, b_w]` (stride 2).
+    pub b_w: usize,
+    pub b_h: usize,
+    /// lastconv + PixelShuffle output `[13, 4 b_h, 4 b_w]`.
+    pub t_w: usize,
+    pub t_h: usize,
+}
+
+/// The buffers of one prepared frame, reused by later frames once its handle is dropped.
+pub(crate) struct Slot {
+    pub index: usize,
+    /// `[7][PH][PW]`: the padded RGB image (planes 0..3) and its encoder features (3..7).
+    pub side: wgpu::Buffer,
+    /// The uploaded 8-bit pixels, 4 bytes to a word.
+    pub pixels: wgpu::Buffer,
+    /// head_conv0_unpack.wgsl's parameters (the channel count changes per frame).
+    pub params: wgpu::Buffer,
+    pub conv0_group: wgpu::BindGroup,
+    pub deconv_group: wgpu::BindGroup,
+    /// Set by `prepare`: the pixels are uploaded, the encoder has not run yet. The encoder is
+    /// recorded into the next interpolation's command buffer (or run alone for a readback).
+    pub pending: AtomicBool,
+}
+
+/// Per-block flow and mask logit copies, for parity tests and visualisation.
+pub(crate) struct Trace {
+    /// `[5][4][PH][PW]`.
+    pub flow: wgpu::Buffer,
+    /// `[5][1][PH][PW]`.
+    pub mask: wgpu::Buffer,
+}
+
+struct BlockGroups {
+    conv0a: wgpu::BindGroup,
+    conv0b: wgpu::BindGroup,
+    resconv: Vec<wgpu::BindGroup>,
+    lastconv: wgpu::BindGroup,
+    /// lastconv's output channels / 4 (52 / 4 = 13, the channels after PixelShuffle).
+    out_groups: u32,
+    /// Blocks 0-3 only: the last block's upscale is part of the merge.
+    upsample: Option<wgpu::BindGroup>,
+}
+
+pub(crate) struct State {
+    /// Bumped by every interpolation; an output handle remembers the one that made it.
+    pub generation: u64,
+    pub trace: Option<Arc<Trace>>,
+}
+
+// Buffers only the bind groups use are still kept here: on the WebGPU backend dropping a
+// `wgpu::Buffer` destroys it, bind groups or not.
+#[allow(dead_code)]
+pub(crate) struct Plan {
+    pub width: usize,
+    pub height: usize,
+    pub scale: f32,
+    pub pw: usize,
+    pub ph: usize,
+    pub blocks: Vec<BlockDims>,
+    x_ranges: Vec<XRanges>,
+    head_a: wgpu::Buffer,
+    head_b: wgpu::Buffer,
+    x: wgpu::Buffer,
+    act_a: wgpu::Buffer,
+    act_b: wgpu::Buffer,
+    tbuf: wgpu::Buffer,
+    pub flow: wgpu::Buffer,
+    pub mask: wgpu::Buffer,
+    feat: wgpu::Buffer,
+    pub tmap: wgpu::Buffer,
+    pub out_rgb: wgpu::Buffer,
+    pub out_rgba: wgpu::Buffer,
+    /// All static uniform parameters, one aligned slot each.
+    pub params: wgpu::Buffer,
+    pub param_stride: u64,
+    /// Slot index of block i's block_input parameters (rewritten with t per interpolation).
+    pub input_param: Vec<u64>,
+    merge_param: u64,
+    head_deconv_param: u64,
+    head_conv: [wgpu::BindGroup; 2],
+    block_groups: Vec<BlockGroups>,
+    pub slots: Mutex<Vec<Arc<Slot>>>,
+    /// Bind groups that read two frames (5 block inputs + the merge), per ordered slot pair.
+    pairs: Mutex<HashMap<(usize, usize), PairGroups>>,
+    pub state: Mutex<State>,
+}
+
+/// The 5 block_input bind groups and the merge's, for one ordered pair of frame slots.
+type PairGroups = Arc<Vec<wgpu::BindGroup>>;
+
+/// Per-dispatch GPU timestamps, for `Engine::profile` (each dispatch then gets its own pass).
+pub(crate) struct Profile {
+    pub queries: wgpu::QuerySet,
+    pub labels: Vec<String>,
+}
+
+/// Records dispatches into one compute pass, and counts them: the figure the dispatch-count test
+/// checks. With a profile, each dispatch gets its own pass with timestamps instead.
+pub(crate) struct Recorder<'e> {
+    encoder: &'e mut wgpu::CommandEncoder,
+    pass: Option<wgpu::ComputePass<'static>>,
+    profile: Option<&'e mut Profile>,
+    pub dispatches: u64,
+}
+
+impl<'e> Recorder<'e> {
+    pub fn new(encoder: &'e mut wgpu::CommandEncoder, profile: Option<&'e mut Profile>) -> Self {
+        Self {
+            encoder,
+            pass: None,
+            profile,
+            dispatches: 0,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        label: impl FnOnce() -> String,
+        pipeline: &wgpu::ComputePipeline,
+        group: &wgpu::BindGroup,
+        n: [u32; 3],
+    ) {
+        let mut timed;
+        let pass = match self.profile.as_mut() {
+            Some(p) => {
+                let i = 2 * p.labels.len() as u32;
+                p.labels.push(label());
+                timed = self
+                    .encoder
+                    .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: None,
+                        timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                            query_set: &p.queries,
+                            beginning_of_pass_write_index: Some(i),
+                            end_of_pass_write_index: Some(i + 1),
+                        }),
+                    })
+                    .forget_lifetime();
+                &mut timed
+            }
+            None => self.pass.get_or_insert_with(|| {
+                self.encoder
+                    .begin_compute_pass(&Default::default())
+                    .forget_lifetime()
+            }),
+        };
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(n[0], n[1], n[2]);
+        self.dispatches += 1;
+    }
+
+    /// The encoder, with the pass closed (copies cannot sit inside a compute pass).
+    pub fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        self.pass = None;
+        self.encoder
+    }
+}
+
+fn buf(b: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
+    b.as_entire_binding()
+}
+
+/// A buffer of `n` activations of `act_bytes` each (f16 in the fast mode: half the memory).
+fn activations(device: &wgpu::Device, label: &str, n: usize, act_bytes: usize) -> wgpu::Buffer {
+    storage(device, label, (n * act_bytes).div_ceil(4))
+}
+
+fn storage(device: &wgpu::Device, label: &str, floats: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: (4 * floats.max(1)) as u64,
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+fn group(
+    device: &wgpu::Device,
+    pipeline: &wgpu::ComputePipeline,
+    entries: &[wgpu::BindingResource<'_>],
+) -> wgpu::BindGroup {
+    let entries: Vec<_> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, r)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: r.clone(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
+/// Collects the static parameter slots while the plan is built.
+struct ParamWriter {
+    bytes: Vec<u8>,
+    stride: u64,
+}
+
+impl ParamWriter {
+    fn push(&mut self, p: Params) -> u64 {
+        let index = self.bytes.len() as u64 / self.stride;
+        let mut slot = vec![0u8; self.stride as usize];
+        slot[..PARAMS_BYTES as usize].copy_from_slice(p.bytes());
+        self.bytes.extend_from_slice(&slot);
+        index
+    }
+}
+
+fn conv_params(w: &ConvWeights, in_w: usize, in_h: usize, stride: usize, residual: bool) -> Params {
+    Params::new()
+        .u(0, w.cin)
+        .u(1, in_h as u32)
+        .u(2, in_w as u32)
+        .u(3, stride as u32)
+        .u(4, in_h.div_ceil(stride) as u32)
+        .u(5, in_w.div_ceil(stride) as u32)
+        .u(6, w.w_off)
+        .u(7, w.b_off)
+        .u(8, residual as u32)
+        .u(9, 1)
+        .u(10, w.cin) // split = cin: every input channel from `src`
+}
+
+fn deconv_params(
+    w: &DeconvWeights,
+    in_w: usize,
+    in_h: usize,
+    shuffle: bool,
+    dst_off: usize,
+) -> Params {
+    Params::new()
+        .u(0, w.cin)
+        .u(1, in_h as u32)
+        .u(2, in_w as u32)
+        .u(3, shuffle as u32)
+        .u(4, w.w_off)
+        .u(5, w.b_off)
+        .u(6, dst_off as u32)
+}
+
+impl Plan {
+    pub fn block_dims(pw: usize, ph: usize, scale: f32) -> Vec<BlockDims> {
+        (0..5)
+            .map(|i| {
+                let s = BLOCK_SCALES[i] / scale as f64;
+                let (in_w, in_h) = (scaled(pw, s), scaled(ph, s));
+                let (a_w, a_h) = (in_w.div_ceil(2), in_h.div_ceil(2));
+                let (b_w, b_h) = (a_w.div_ceil(2), a_h.div_ceil(2));
+                BlockDims {
+                    s,
+                    cin: if i == 0 { BLOCK0_IN } else { BLOCKN_IN },
+                    c: BLOCK_WIDTHS[i],
+                    in_w,
+                    in_h,
+                    a_w,
+                    a_h,
+                    b_w,
+                    b_h,
+                    t_w: 4 * b_w,
+                    t_h: 4 * b_h,
+                }
+            })
+            .collect()
+    }
+
+    /// Largest binding this size needs, in bytes (checked against the device's binding limit).
+    /// `act_bytes`: 4 (f32) or 2 (f16) per stored activation. The block input counts as its two
+    /// ranges (`X_SPLIT`).
+    pub fn largest_binding(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
+        let dims = Self::block_dims(pw, ph, scale);
+        let x = dims
+            .iter()
+            .map(|b| X_SPLIT.max(b.cin - X_SPLIT) * b.in_w * b.in_h)
+            .max()
+            .unwrap_or(0);
+        let act = dims
+            .iter()
+            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
+            .max()
+            .unwrap_or(0);
+        (act_bytes * x.max(act)).max(4 * 8 * pw * ph) as u64
+    }
+
+    /// Largest buffer, in bytes (checked against the device's buffer size limit): the block
+    /// input with both its ranges.
+    pub fn largest_buffer(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
+        let dims = Self::block_dims(pw, ph, scale);
+        let x = dims
+            .iter()
+            .map(|b| XRanges::new(b, act_bytes, 256).end())
+            .max()
+            .unwrap_or(0);
+        x.max(Self::largest_binding(pw, ph, scale, act_bytes))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        device: &wgpu::Device,
+        kernels: &Kernels,
+        weights: &wgpu::Buffer,
+        layout: &Layout,
+        width: usize,
+        height: usize,
+        scale: f32,
+        (pw, ph): (usize, usize),
+        act_bytes: usize,
+    ) -> Self {
+        let blocks = Self::block_dims(pw, ph, scale);
+        let plane = pw * ph;
+        let head_plane = (pw / 2) * (ph / 2);
+        let storage_align = device.limits().min_storage_buffer_offset_alignment as u64;
+        let x_ranges: Vec<XRanges> = blocks
+            .iter()
+            .map(|b| XRanges::new(b, act_bytes, storage_align))
+            .collect();
+        let x_bytes = x_ranges.iter().map(|r| r.end()).max().unwrap();
+        let act_len = blocks
+            .iter()
+            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
+            .max()
+            .unwrap();
+        let t_len = blocks
+            .iter()
+            .map(|b| BLOCK_OUT * b.t_w * b.t_h)
+            .max()
+            .unwrap();
+        let head_a = activations(device, "head_a", 16 * head_plane, act_bytes);
+        let head_b = activations(device, "head_b", 16 * head_plane, act_bytes);
+        let x = storage(device, "block_input", (x_bytes / 4) as usize);
+        let act_a = activations(device, "act_a", act_len, act_bytes);
+        let act_b = activations(device, "act_b", act_len, act_bytes);
+        let tbuf = activations(device, "block_out", t_len, act_bytes);
+        let flow = storage(device, "flow", 4 * plane);
+        let mask = storage(device, "mask", plane);
+        let feat = storage(device, "feat", 8 * plane);
+        let tmap = storage(device, "time_map", width * height);
+        let out_rgb = storage(device, "out_rgb", 3 * width * height);
+        let out_rgba = storage(device, "out_rgba", width * height);
+
+        let align = device.limits().min_uniform_buffer_offset_alignment as u64;
+        let stride = PARAMS_BYTES.div_ceil(align) * align;
+        let mut pw_ = ParamWriter {
+            bytes: Vec::new(),
+            stride,
+        };
+
+        // Static parameters of every dispatch.
+        let h = &layout.head;
+        let head1 = pw_.push(conv_params(&h[1], pw / 2, ph / 2, 1, false));
+        let head2 = pw_.push(conv_params(&h[2], pw / 2, ph / 2, 1, false));
+        let head_deconv_param = pw_.push(deconv_params(
+            &layout.head_deconv,
+            pw / 2,
+            ph / 2,
+            false,
+            3 * plane,
+        ));
+        struct BlockParams {
+            conv0a: u64,
+            conv0b: u64,
+            resconv: Vec<u64>,
+            lastconv: u64,
+            upsample: u64,
+        }
+        let mut input_param = Vec::new();
+        let mut block_params = Vec::new();
+        let mut merge_param = 0;
+        for (i, (b, w)) in blocks.iter().zip(&layout.blocks).enumerate() {
+            input_param.push(
+                pw_.push(
+                    Params::new()
+                        .u(0, pw as u32)
+                        .u(1, ph as u32)
+                        .u(2, b.in_w as u32)
+                        .u(3, b.in_h as u32)
+                        .f(4, (pw as f64 / b.in_w as f64) as f32)
+                        .f(5, (ph as f64 / b.in_h as f64) as f32)
+                        .f(6, (1.0 / b.s) as f32)
+                        .u(7, (i == 0) as u32)
+                        .u(10, width as u32)
+                        .u(11, height as u32),
+                ),
+            );
+            let up = Params::new()
+                .u(0, b.t_w as u32)
+                .u(1, b.t_h as u32)
+                .u(2, pw as u32)
+                .u(3, ph as u32)
+                .f(4, (b.t_w as f64 / pw as f64) as f32)
+                .f(5, (b.t_h as f64 / ph as f64) as f32)
+                .f(6, b.s as f32);
+            let upsample = if i < 4 {
+                pw_.push(up.u(7, (i == 0) as u32))
+            } else {
+                merge_param = pw_.push(up.u(7, width as u32).u(8, height as u32));
+                merge_param
+            };
+            block_params.push(BlockParams {
+                conv0a: pw_
+                    .push(conv_params(&w.conv0a, b.in_w, b.in_h, 2, false).u(10, X_SPLIT as u32)),
+                conv0b: pw_.push(conv_params(&w.conv0b, b.a_w, b.a_h, 2, false)),
+                resconv: w
+                    .resconv
+                    .iter()
+                    .map(|r| pw_.push(conv_params(r, b.b_w, b.b_h, 1, true)))
+                    .collect(),
+                lastconv: pw_.push(deconv_params(&w.lastconv, b.b_w, b.b_h, true, 0)),
+                upsample,
+            });
+        }
+        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: &pw_.bytes,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        });
+        let param = |slot: u64| {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &params,
+                offset: slot * stride,
+                size: wgpu::BufferSize::new(PARAMS_BYTES),
+            })
+        };
+        let wts = weights.as_entire_binding();
+
+        let head_conv = [
+            group(
+                device,
+                &kernels.conv3x3,
+                &[
+                    param(head1),
+                    wts.clone(),
+                    buf(&head_a),
+                    buf(&head_b),
+                    buf(&head_a),
+                ],
+            ),
+            group(
+                device,
+                &kernels.conv3x3,
+                &[
+                    param(head2),
+                    wts.clone(),
+                    buf(&head_b),
+                    buf(&head_a),
+                    buf(&head_b),
+                ],
+            ),
+        ];
+        let block_groups = block_params
+            .iter()
+            .enumerate()
+            .map(|(i, bp)| {
+                // Ping-pong: x → A (conv0a) → B (conv0b) → A → B … (8 ResConvs end in B) → T.
+                let resconv = bp
+                    .resconv
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &slot)| {
+                        let (src, dst) = if k % 2 == 0 {
+                            (&act_b, &act_a)
+                        } else {
+                            (&act_a, &act_b)
+                        };
+                        group(
+                            device,
+                            &kernels.conv3x3,
+                            &[param(slot), wts.clone(), buf(src), buf(dst), buf(src)],
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                let last_src = if bp.resconv.len() % 2 == 0 {
+                    &act_b
+                } else {
+                    &act_a
+                };
+                BlockGroups {
+                    conv0a: group(
+                        device,
+                        &kernels.conv3x3_s2,
+                        &[
+                            param(bp.conv0a),
+                            wts.clone(),
+                            range(&x, 0, x_ranges[i].lo_bytes),
+                            buf(&act_a),
+                            range(&x, x_ranges[i].hi_off, x_ranges[i].hi_bytes),
+                        ],
+                    ),
+                    conv0b: group(
+                        device,
+                        &kernels.conv3x3_s2,
+                        &[
+                            param(bp.conv0b),
+                            wts.clone(),
+                            buf(&act_a),
+                            buf(&act_b),
+                            buf(&act_a),
+                        ],
+                    ),
+                    resconv,
+                    out_groups: layout.blocks[i].lastconv.groups,
+                    lastconv: group(
+                        device,
+                        &kernels.deconv,
+                        &[param(bp.lastconv), wts.clone(), buf(last_src), buf(&tbuf)],
+                    ),
+                    upsample: (i < 4).then(|| {
+                        group(
+                            device,
+                            &kernels.block_upsample,
+                            &[
+                                param(bp.upsample),
+                                buf(&tbuf),
+                                buf(&flow),
+                                buf(&mask),
+                                buf(&feat),
+                            ],
+                        )
+                    }),
+                }
+            })
+            .collect();
+
+        Self {
+            width,
+            height,
+            scale,
+            pw,
+            ph,
+            blocks,
+            x_ranges,
+            head_a,
+            head_b,
+            x,
+            act_a,
+            act_b,
+            tbuf,
+            flow,
+            mask,
+            feat,
+            tmap,
+            out_rgb,
+            out_rgba,
+            params,
+            param_stride: stride,
+            input_param,
+            merge_param,
+            head_deconv_param,
+            head_conv,
+            block_groups,
+            slots: Mutex::new(Vec::new()),
+            pairs: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                generation: 0,
+                trace: None,
+            }),
+        }
+    }
+
+    pub fn debug_buffer(&self, name: &str) -> Option<&wgpu::Buffer> {
+        Some(match name {
+            "head_a" => &self.head_a,
+            "head_b" => &self.head_b,
+            "x" => &self.x,
+            "act_a" => &self.act_a,
+            "act_b" => &self.act_b,
+            "tbuf" => &self.tbuf,
+            "flow" => &self.flow,
+            "mask" => &self.mask,
+            "feat" => &self.feat,
+            _ => return None,
+        })
+    }
+
+    /// A slot no live frame handle holds, or a new one.
+    pub fn free_slot(
+        &self,
+        device: &wgpu::Device,
+        kernels: &Kernels,
+        weights: &wgpu::Buffer,
+    ) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap();
+        // The plan's own reference is the only one left once every handle is dropped.
+        if let Some(s) = slots.iter().find(|s| Arc::strong_count(s) == 1) {
+            return s.clone();
+        }
+        let index = slots.len();
+        let plane = self.pw * self.ph;
+        let side = storage(device, "frame", 7 * plane);
+        // Up to 4 bytes a pixel (RGBA), 4 bytes a word.
+        let pixels = storage(device, "pixels", self.width * self.height);
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("head_conv0 params"),
+            size: PARAMS_BYTES,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let conv0_group = group(
+            device,
+            &kernels.head_conv0,
+            &[
+                params.as_entire_binding(),
+                weights.as_entire_binding(),
+                pixels.as_entire_binding(),
+                side.as_entire_binding(),
+                self.head_a.as_entire_binding(),
+            ],
+        );
+        let deconv_group = group(
+            device,
+            &kernels.deconv_head,
+            &[
+                self.param_binding(self.head_deconv_param),
+                weights.as_entire_binding(),
+                self.head_a.as_entire_binding(),
+                side.as_entire_binding(),
+            ],
+        );
+        let slot = Arc::new(Slot {
+            index,
+            side,
+            pixels,
+            params,
+            conv0_group,
+            deconv_group,
+            pending: AtomicBool::new(false),
+        });
+        slots.push(slot.clone());
+        slot
+    }
+
+    fn param_binding(&self, slot: u64) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.params,
+            offset: slot * self.param_stride,
+            size: wgpu::BufferSize::new(PARAMS_BYTES),
+        })
+    }
+
+    /// The bind groups that read frames `a` and `b`, made once per ordered slot pair.
+    pub fn pair_groups(
+        &self,
+        device: &wgpu::Device,
+        kernels: &Kernels,
+        a: &Slot,
+        b: &Slot,
+    ) -> Arc<Vec<wgpu::BindGroup>> {
+        let mut pairs = self.pairs.lock().unwrap();
+        pairs
+            .entry((a.index, b.index))
+            .or_insert_with(|| {
+                let mut groups: Vec<_> = self
+                    .input_param
+                    .iter()
+                    .zip(&self.x_ranges)
+                    .map(|(&slot, r)| {
+                        group(
+                            device,
+                            &kernels.block_input,
+                            &[
+                                self.param_binding(slot),
+                                buf(&a.side),
+                                buf(&b.side),
+                                buf(&self.flow),
+                                buf(&self.mask),
+                                buf(&self.feat),
+                                buf(&self.tmap),
+                                range(&self.x, 0, r.lo_bytes),
+                                range(&self.x, r.hi_off, r.hi_bytes),
+                            ],
+                        )
+                    })
+                    .collect();
+                groups.push(group(
+                    device,
+                    &kernels.merge,
+                    &[
+                        self.param_binding(self.merge_param),
+                        buf(&self.tbuf),
+                        buf(&self.flow),
+                        buf(&self.mask),
+                        buf(&a.side),
+                        buf(&b.side),
+                        buf(&self.out_rgb),
+                        buf(&self.out_rgba),
+                    ],
+                ));
+                Arc::new(groups)
+            })
+            .clone()
+    }
+
+    /// The encoder (Head) of one frame: 4 dispatches.
+    pub fn record_encode(&self, k: &Kernels, r: &mut Recorder<'_>, slot: &Slot) {
+        let (hw, hh) = (self.pw / 2, self.ph / 2);
+        r.dispatch(
+            || "encode.cnn0+upload".into(),
+            &k.head_conv0,
+            &slot.conv0_group,
+            [groups(hw), groups(hh), 1],
+        );
+        r.dispatch(
+            || "encode.cnn1".into(),
+            &k.conv3x3,
+            &self.head_conv[0],
+            [conv_groups_x(hw), groups(hh), 2],
+        );
+        r.dispatch(
+            || "encode.cnn2".into(),
+            &k.conv3x3,
+            &self.head_conv[1],
+            [conv_groups_x(hw), groups(hh), 2],
+        );
+        r.dispatch(
+            || "encode.cnn3".into(),
+            &k.deconv_head,
+            &slot.deconv_group,
+            [deconv_groups_x(self.pw), groups(self.ph), 1],
+        );
+    }
+
+    /// Block `i` of the flow estimation: 13 dispatches (the last block's 13th is the merge).
+    pub fn record_block(
+        &self,
+        k: &Kernels,
+        r: &mut Recorder<'_>,
+        pair: &[wgpu::BindGroup],
+        i: usize,
+    ) {
+        let b = &self.blocks[i];
+        let g = &self.block_groups[i];
+        r.dispatch(
+            || format!("block{i}.input"),
+            &k.block_input,
+            &pair[i],
+            [groups(b.in_w), groups(b.in_h), 1],
+        );
+        let (half, full) = ((b.c / 2 / 8) as u32, (b.c / 8) as u32);
+        r.dispatch(
+            || format!("block{i}.conv0a"),
+            &k.conv3x3_s2,
+            &g.conv0a,
+            [conv_groups_x(b.a_w), groups(b.a_h), half],
+        );
+        r.dispatch(
+            || format!("block{i}.conv0b"),
+            &k.conv3x3_s2,
+            &g.conv0b,
+            [conv_groups_x(b.b_w), groups(b.b_h), full],
+        );
+        for (j, rg) in g.resconv.iter().enumerate() {
+            r.dispatch(
+                || format!("block{i}.resconv{j}"),
+                &k.conv3x3,
+                rg,
+                [conv_groups_x(b.b_w), groups(b.b_h), full],
+            );
+        }
+        r.dispatch(
+            || format!("block{i}.lastconv"),
+            &k.deconv,
+            &g.lastconv,
+            [deconv_groups_x(2 * b.b_w), groups(2 * b.b_h), g.out_groups],
+        );
+        match &g.upsample {
+            Some(up) => r.dispatch(
+                || format!("block{i}.upsample"),
+                &k.block_upsample,
+                up,
+                [groups(self.pw), groups(self.ph), 1],
+            ),
+            None => r.dispatch(
+                || "block4.upsample+merge".into(),
+                &k.merge,
+                &pair[5],
+                [groups(self.pw), groups(self.ph), 1],
+            ),
+        }
+    }
+
+    /// The trace buffers, made on first use.
+    pub fn trace(&self, device: &wgpu::Device) -> Arc<Trace> {
+        let mut state = self.state.lock().unwrap();
+        state
+            .trace
+            .get_or_insert_with(|| {
+                let plane = self.pw * self.ph;
+                Arc::new(Trace {
+                    flow: storage(device, "trace_flow", 5 * 4 * plane),
+                    mask: storage(device, "trace_mask", 5 * plane),
+                })
+            })
+            .clone()
+    }
+
+    /// Copies the current flow and mask into block `i`'s trace entry.
+    pub fn record_trace_copy(&self, encoder: &mut wgpu::CommandEncoder, trace: &Trace, i: usize) {
+        let plane = (self.pw * self.ph * 4) as u64;
+        encoder.copy_buffer_to_buffer(&self.flow, 0, &trace.flow, i as u64 * 4 * plane, 4 * plane);
+        encoder.copy_buffer_to_buffer(&self.mask, 0, &trace.mask, i as u64 * plane, plane);
+    }
+
+    pub fn take_pending(slot: &Slot) -> bool {
+        slot.pending.swap(false, Ordering::AcqRel)
+    }
+}

@@ -1,0 +1,128 @@
+//! The fast mode (f16 activation storage, f32 arithmetic) against the f32 reference mode on the
+//! golden cases: PSNR >= 48 dB (issue 9's bound), and no NaN or inf. Runs where the adapter has
+//! `shader-f16` (lavapipe does); elsewhere it says so and passes.
+
+mod support;
+
+use inbetween_gpu::{Engine, Precision, Weights, block_on};
+use support::common::golden_cases;
+use support::*;
+
+const MIN_PSNR_DB: f64 = 48.0;
+
+fn psnr(a: &[f32], b: &[f32]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| ((x - y) as f64).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    10.0 * (1.0 / mse).log10()
+}
+
+#[test]
+fn f16_storage_psnr_against_f32() {
+    let bytes = std::fs::read(common::model_path()).unwrap();
+    let weights = Weights::from_bytes(bytes).unwrap();
+    let Some(f32_engine) = engine_with(&weights) else {
+        return;
+    };
+    let f16_engine = match block_on(Engine::request_with(&weights, Precision::F16)) {
+        Ok(e) => e,
+        Err(inbetween_gpu::Error::Gpu(m)) if m.contains("shader-f16") => {
+            eprintln!("SKIPPED: {m}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let mut failures = Vec::new();
+    for case in golden_cases() {
+        let (a, b, w, h) = rgb_inputs(&case);
+        let t = case.timestep(w, h);
+        let run = |e: &Engine| {
+            let fa = e.prepare(&a, w, h, 3, case.scale()).unwrap();
+            let fb = e.prepare(&b, w, h, 3, case.scale()).unwrap();
+            let out = e.interpolate(&fa, &fb, &t).unwrap();
+            (
+                block_on(e.read_rgb(&out)).unwrap(),
+                block_on(e.read_flow(&out)).unwrap(),
+            )
+        };
+        let (ref_rgb, ref_flow) = run(&f32_engine);
+        let (rgb, flow) = run(&f16_engine);
+        let finite = rgb.iter().chain(&flow).all(|v| v.is_finite());
+        let db = psnr(&rgb, &ref_rgb);
+        let golden = case.tensor("output");
+        println!(
+            "f16 {:>14}: PSNR vs f32 {db:.1} dB, max |diff| vs f32 {:.2e}, vs PyTorch {:.2e}; flow max |diff| vs f32 {:.2e} px",
+            case.name,
+            max_abs_diff(&rgb, &ref_rgb),
+            max_abs_diff(&rgb, &golden.data),
+            max_abs_diff(&flow, &ref_flow),
+        );
+        if !finite {
+            failures.push(format!("{}: NaN or inf in the f16 output", case.name));
+        }
+        if db.is_nan() || db < MIN_PSNR_DB {
+            failures.push(format!("{}: PSNR {db:.1} dB < {MIN_PSNR_DB}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// 1920x1080 (the golden pair upscaled, so not real 1080p detail) against the burn port on flex:
+/// the f32 engine within the goldens' output bound (its 248 MB block input bound as two ranges,
+/// under lavapipe's 128 MiB binding limit), and the fast mode at >= 48 dB with no NaN or inf.
+/// About 40 s on lavapipe and 2 cores.
+#[test]
+fn f32_and_f16_at_1080p() {
+    let bytes = std::fs::read(common::model_path()).unwrap();
+    let weights = Weights::from_bytes(bytes).unwrap();
+    let Some(f32_engine) = engine_with(&weights) else {
+        return;
+    };
+    let cpu = common::interpolator(inbetween::BackendKind::Cpu);
+    let root = common::repo_root().join("tests/golden/images");
+    let (w, h) = (1920u32, 1080u32);
+    let load = |name: &str| {
+        let img = image::open(root.join(name)).unwrap().to_rgb8();
+        image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom).into_raw()
+    };
+    let (a, b) = (load("I0_0.png"), load("I0_1.png"));
+    let (w, h) = (w as usize, h as usize);
+    let t = inbetween_gpu::Timestep::Uniform(0.5);
+    let run = |e: &Engine| {
+        let fa = e.prepare(&a, w, h, 3, 1.0).unwrap();
+        let fb = e.prepare(&b, w, h, 3, 1.0).unwrap();
+        block_on(e.read_rgb(&e.interpolate(&fa, &fb, &t).unwrap())).unwrap()
+    };
+    let ca = cpu
+        .prepare(inbetween::ImageRef::new(&a, w, h, 3).unwrap(), 1.0)
+        .unwrap();
+    let cb = cpu
+        .prepare(inbetween::ImageRef::new(&b, w, h, 3).unwrap(), 1.0)
+        .unwrap();
+    let want = inbetween::read_f32(cpu.interpolate(&ca, &cb, &t).unwrap().frame).unwrap();
+
+    let got = run(&f32_engine);
+    let d = max_abs_diff(&got, &want);
+    println!("f32 1920x1080: max |diff| vs flex {d:.2e}");
+    assert!(
+        d <= 1e-3,
+        "f32 at 1080p: max |diff| {d:.3e} (NaN fails too)"
+    );
+    drop(f32_engine);
+
+    let Ok(f16_engine) = block_on(Engine::request_with(&weights, Precision::F16)) else {
+        eprintln!("SKIPPED the f16 half: no adapter with shader-f16");
+        return;
+    };
+    let got = run(&f16_engine);
+    let db = psnr(&got, &want);
+    println!(
+        "f16 1920x1080: PSNR vs f32 (flex) {db:.1} dB, max |diff| {:.2e}",
+        max_abs_diff(&got, &want)
+    );
+    assert!(got.iter().all(|v| v.is_finite()), "NaN or inf at 1080p");
+    assert!(db >= MIN_PSNR_DB, "PSNR {db:.1} dB < {MIN_PSNR_DB}");
+}

@@ -1,0 +1,96 @@
+//! Every kernel in `shaders/` parses and validates with naga (the WGSL front end wgpu uses), is
+//! one the engine loads, and starts with a header saying its layout, bindings and what it fuses.
+
+use wgpu::naga;
+
+#[test]
+fn every_shader_parses_and_validates() {
+    let mut failures = Vec::new();
+    for (name, source) in inbetween_gpu::SHADERS {
+        match naga::front::wgsl::parse_str(source) {
+            Ok(module) => {
+                let mut v = naga::valid::Validator::new(
+                    naga::valid::ValidationFlags::all(),
+                    naga::valid::Capabilities::empty(),
+                );
+                if let Err(e) = v.validate(&module) {
+                    failures.push(format!("{name}: {}", e.emit_to_string(source)));
+                }
+                let entry: Vec<_> = module
+                    .entry_points
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect();
+                if entry != ["main"] {
+                    failures.push(format!(
+                        "{name}: entry points {entry:?}, expected [\"main\"]"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {}", e.emit_to_string(source))),
+        }
+        let header: String = source
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for word in ["Layout", "Bindings", "Dispatch"] {
+            if !header.contains(word) {
+                failures.push(format!("{name}: header comment does not say its {word}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn f16_variants_parse_and_validate() {
+    // The fast mode's rewrite of each kernel (f16 activation storage) must stay valid WGSL too.
+    let mut failures = Vec::new();
+    for (name, _) in inbetween_gpu::SHADERS {
+        for out_act in [false, true] {
+            let source = inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F16, out_act);
+            assert!(
+                source.contains("alias Act = f16;"),
+                "{name}: no Act alias to rewrite"
+            );
+            match naga::front::wgsl::parse_str(&source) {
+                Ok(module) => {
+                    let mut v = naga::valid::Validator::new(
+                        naga::valid::ValidationFlags::all(),
+                        naga::valid::Capabilities::SHADER_FLOAT16,
+                    );
+                    if let Err(e) = v.validate(&module) {
+                        failures.push(format!("{name} (f16): {}", e.emit_to_string(&source)));
+                    }
+                }
+                Err(e) => failures.push(format!("{name} (f16): {}", e.emit_to_string(&source))),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_file_in_shaders_is_loaded() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shaders");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".wgsl"))
+        .collect();
+    files.sort();
+    let mut loaded: Vec<String> = inbetween_gpu::SHADERS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    loaded.sort();
+    assert_eq!(files, loaded);
+    for (name, source) in inbetween_gpu::SHADERS {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            source,
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+// block_upsample.wgsl: an IFBlock's output brought back to full resolution and folded into the
+// running state: bilinear upscale by s (align_corners = false), then
+//   flow  = flow + up[0:4] * s   (block0: flow = up[0:4] * s)   ifnet.rs: flow summed across blocks
+//   mask  = up[4]                 (replaced)                      ifblock.rs `mask = tmp[:, 4:5]`
+//   feat  = up[5:13]              (replaced)                      ifblock.rs `feat = tmp[:, 5:]`
+// (ifblock.rs `forward`: `resize(tmp, h, w)`, `flow = tmp[:, :4] * s`; ifnet.rs `prev + out.flow`.)
+// The last block's upscale is fused into merge.wgsl instead.
+//
+// Layout: src [13][src_h][src_w] (deconv4x4s2.wgsl with shuffle), flow [4][H][W], mask [1][H][W],
+// feat [8][H][W], planar f32. Each invocation reads and writes only its own pixel of flow, so the
+// in-place accumulation is race-free.
+// Bindings: 0 params, 1 src (read), 2 flow, 3 mask, 4 feat (read_write).
+// Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+
+struct Params {
+    src_w: u32,
+    src_h: u32,
+    full_w: u32,
+    full_h: u32,
+    ratio_x: f32,
+    ratio_y: f32,
+    s: f32,
+    first: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
+    _pad5: u32,
+    _pad6: u32,
+    _pad7: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<Act>;
+@group(0) @binding(2) var<storage, read_write> flow: array<f32>;
+@group(0) @binding(3) var<storage, read_write> mask: array<f32>;
+@group(0) @binding(4) var<storage, read_write> feat: array<f32>;
+
+struct Tap {
+    i0: u32,
+    i1: u32,
+    w1: f32,
+}
+
+// cpu_kernels.rs `resize_taps`: src = max((dst + 0.5) * in/out - 0.5, 0), clamped to the plane.
+fn resize_tap(o: u32, ratio: f32, size: u32) -> Tap {
+    let pos = min(max((f32(o) + 0.5) * ratio - 0.5, 0.0), f32(size - 1u));
+    let i0 = min(u32(floor(pos)), size - 1u);
+    let i1 = min(i0 + 1u, size - 1u);
+    return Tap(i0, i1, pos - f32(i0));
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let x = gid.x;
+    let y = gid.y;
+    if (x >= p.full_w || y >= p.full_h) {
+        return;
+    }
+    let tx = resize_tap(x, p.ratio_x, p.src_w);
+    let ty = resize_tap(y, p.ratio_y, p.src_h);
+    let sp = p.src_w * p.src_h;
+    let r0 = ty.i0 * p.src_w;
+    let r1 = ty.i1 * p.src_w;
+    let plane = p.full_w * p.full_h;
+    let q = y * p.full_w + x;
+    for (var c = 0u; c < 13u; c++) {
+        let b = c * sp;
+        let top = f32(src[b + r0 + tx.i0]) + (f32(src[b + r0 + tx.i1]) - f32(src[b + r0 + tx.i0])) * tx.w1;
+        let bottom = f32(src[b + r1 + tx.i0]) + (f32(src[b + r1 + tx.i1]) - f32(src[b + r1 + tx.i0])) * tx.w1;
+        let v = top + (bottom - top) * ty.w1;
+        if (c < 4u) {
+            let f = v * p.s;
+            if (p.first != 0u) {
+                flow[c * plane + q] = f;
+            } else {
+                flow[c * plane + q] = flow[c * plane + q] + f;
+            }
+        } else if (c == 4u) {
+            mask[q] = v;
+        } else {
+            feat[(c - 5u) * plane + q] = v;
+        }
+    }
+}

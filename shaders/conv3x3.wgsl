@@ -1,0 +1,249 @@
+// conv3x3.wgsl: 3x3 convolution, zero padding 1, stride 1 or 2, + bias + LeakyReLU(0.2), with
+// the ResConv residual fused in.
+//
+// Mirrors, with `residual = 0`:  ifnet.py `conv()` = Conv2d(3, stride, pad 1) + LeakyReLU(0.2)
+// (crate/core/src/model/ifblock.rs conv0a/conv0b, head.rs cnn1/cnn2);
+// with `residual = 1`: ifnet.py `ResConv.forward` = lrelu(conv(x) * beta + x), beta already
+// folded into the weights and bias by the converter (crate/core/src/model/resconv.rs), so
+// here y = lrelu(conv(x) + x). The residual needs stride 1 and cin == cout.
+//
+// The stride is a pipeline-overridable constant (`STRIDE`): one pipeline per stride, so the
+// column choice below is fixed once the pipeline is made. Written without private arrays or
+// inner loops over pixels: on lavapipe a version with those measured 1.6x slower than one pixel
+// per invocation, and this form 1.6x faster than one pixel per invocation.
+//
+// Layout: activations are planar f32 [C][H][W] (batch 1), flattened.
+// Weights (packed once at load by crate/gpu/src/weights.rs), in vec4 units:
+//   weights[w_off + ((ob * cin + ci) * 9 + ky * 3 + kx) * 2 + j]
+//     = W[8 ob + 4 j .. 8 ob + 4 j + 3, ci, ky, kx]   (ob: block of 8 output channels)
+//   bias: weights[b_off + 2 ob + j] = b[8 ob + 4 j .. 8 ob + 4 j + 3]
+// All invocations of a workgroup read the same two weight vec4s at each step (a broadcast), and
+// each pair of weight loads feeds 4 pixels x 8 channels of FMAs.
+//
+// Bindings: 0 params (uniform), 1 weights (storage read), 2 src [cin][in_h][in_w] (read),
+//           3 dst [cout][out_h][out_w] (read_write), 4 src_hi (read): input channels from
+//           `split` on, so a 28-channel full-resolution block input can sit in two bindings
+//           (each under the 128 MiB default limit at 1080p); split = cin when unused.
+// Dispatch: (ceil(out_w / 32), ceil(out_h / 8), cout / 8); one invocation = 4 horizontally
+// adjacent output pixels x 8 output channels, accumulated in f32.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+
+struct Params {
+    cin: u32,
+    in_h: u32,
+    in_w: u32,
+    // Informational: the kernel uses the pipeline constant STRIDE.
+    stride: u32,
+    out_h: u32,
+    out_w: u32,
+    w_off: u32,
+    b_off: u32,
+    residual: u32,
+    lrelu: u32,
+    // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
+    split: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
+    _pad5: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> src: array<Act>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Act>;
+@group(0) @binding(4) var<storage, read> src_hi: array<Act>;
+
+override STRIDE: u32 = 1u;
+const SLOPE: f32 = 0.2;
+
+fn lrelu(v: vec4<f32>) -> vec4<f32> {
+    // burn/PyTorch leaky_relu: x if x >= 0 else x * slope.
+    return select(v * SLOPE, v, v >= vec4<f32>(0.0));
+}
+
+// The 4 output pixels' accumulators (8 channels each, as two vec4) and the clamped input
+// columns with their validity, per invocation.
+var<private> a0: vec4<f32>;
+var<private> a1: vec4<f32>;
+var<private> c0: vec4<f32>;
+var<private> c1: vec4<f32>;
+var<private> d0: vec4<f32>;
+var<private> d1: vec4<f32>;
+var<private> e0: vec4<f32>;
+var<private> e1: vec4<f32>;
+var<private> x0: u32;
+var<private> x1: u32;
+var<private> x2: u32;
+var<private> x3: u32;
+var<private> x4: u32;
+var<private> x5: u32;
+var<private> x6: u32;
+var<private> x7: u32;
+var<private> x8: u32;
+var<private> v0: bool;
+var<private> v1: bool;
+var<private> v2: bool;
+var<private> v3: bool;
+var<private> v4: bool;
+var<private> v5: bool;
+var<private> v6: bool;
+var<private> v7: bool;
+var<private> v8: bool;
+
+fn fma8(a: ptr<private, vec4<f32>>, b: ptr<private, vec4<f32>>, v: f32, w0: vec4<f32>, w1: vec4<f32>) {
+    *a = fma(vec4<f32>(v), w0, *a);
+    *b = fma(vec4<f32>(v), w1, *b);
+}
+
+// One kernel row (ky) of one input channel: the 9 (stride 2) or 6 (stride 1) input values s*
+// of that row, times the row's 3 taps (weights at wk), into the 4 pixels.
+fn row_fma(s0: f32, s1: f32, s2_: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32, s8: f32, wk: u32) {
+    let s2 = STRIDE == 2u;
+    // The three taps (kx = 0, 1, 2) of each pixel: columns j * STRIDE + kx.
+    let q0 = vec3<f32>(s0, s1, s2_);
+    let q1 = select(vec3<f32>(s1, s2_, s3), vec3<f32>(s2_, s3, s4), s2);
+    let q2 = select(vec3<f32>(s2_, s3, s4), vec3<f32>(s4, s5, s6), s2);
+    let q3 = select(vec3<f32>(s3, s4, s5), vec3<f32>(s6, s7, s8), s2);
+    var w0 = weights[wk];
+    var w1 = weights[wk + 1u];
+    fma8(&a0, &a1, q0.x, w0, w1);
+    fma8(&c0, &c1, q1.x, w0, w1);
+    fma8(&d0, &d1, q2.x, w0, w1);
+    fma8(&e0, &e1, q3.x, w0, w1);
+    w0 = weights[wk + 2u];
+    w1 = weights[wk + 3u];
+    fma8(&a0, &a1, q0.y, w0, w1);
+    fma8(&c0, &c1, q1.y, w0, w1);
+    fma8(&d0, &d1, q2.y, w0, w1);
+    fma8(&e0, &e1, q3.y, w0, w1);
+    w0 = weights[wk + 4u];
+    w1 = weights[wk + 5u];
+    fma8(&a0, &a1, q0.z, w0, w1);
+    fma8(&c0, &c1, q1.z, w0, w1);
+    fma8(&d0, &d1, q2.z, w0, w1);
+    fma8(&e0, &e1, q3.z, w0, w1);
+}
+
+// A row starting at r of `src` (the same code for `src_hi` below: WGSL cannot pass a storage
+// buffer to a function).
+fn row_lo(r: u32, ok: bool, wk: u32) {
+    var s6 = 0.0;
+    var s7 = 0.0;
+    var s8 = 0.0;
+    if (STRIDE == 2u) {
+        s6 = select(0.0, f32(src[r + x6]), ok && v6);
+        s7 = select(0.0, f32(src[r + x7]), ok && v7);
+        s8 = select(0.0, f32(src[r + x8]), ok && v8);
+    }
+    row_fma(select(0.0, f32(src[r + x0]), ok && v0), select(0.0, f32(src[r + x1]), ok && v1),
+            select(0.0, f32(src[r + x2]), ok && v2), select(0.0, f32(src[r + x3]), ok && v3),
+            select(0.0, f32(src[r + x4]), ok && v4), select(0.0, f32(src[r + x5]), ok && v5),
+            s6, s7, s8, wk);
+}
+
+fn row_hi(r: u32, ok: bool, wk: u32) {
+    var s6 = 0.0;
+    var s7 = 0.0;
+    var s8 = 0.0;
+    if (STRIDE == 2u) {
+        s6 = select(0.0, f32(src_hi[r + x6]), ok && v6);
+        s7 = select(0.0, f32(src_hi[r + x7]), ok && v7);
+        s8 = select(0.0, f32(src_hi[r + x8]), ok && v8);
+    }
+    row_fma(select(0.0, f32(src_hi[r + x0]), ok && v0), select(0.0, f32(src_hi[r + x1]), ok && v1),
+            select(0.0, f32(src_hi[r + x2]), ok && v2), select(0.0, f32(src_hi[r + x3]), ok && v3),
+            select(0.0, f32(src_hi[r + x4]), ok && v4), select(0.0, f32(src_hi[r + x5]), ok && v5),
+            s6, s7, s8, wk);
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let x_out = gid.x * 4u;
+    let y = gid.y;
+    let ob = gid.z;
+    if (x_out >= p.out_w || y >= p.out_h) {
+        return;
+    }
+    // Input columns x_in .. x_in + 3 STRIDE + 2 feed the 4 output pixels; i32 so that -1 (the
+    // zero padding) is representable. Clamped offsets and validity (padding taps read as 0).
+    let x_in = i32(x_out * STRIDE) - 1;
+    let y_in = i32(y * STRIDE) - 1;
+    let iw = i32(p.in_w);
+    let ih = i32(p.in_h);
+    x0 = u32(clamp(x_in, 0, iw - 1)); v0 = x_in >= 0 && x_in < iw;
+    x1 = u32(clamp(x_in + 1, 0, iw - 1)); v1 = x_in + 1 >= 0 && x_in + 1 < iw;
+    x2 = u32(clamp(x_in + 2, 0, iw - 1)); v2 = x_in + 2 >= 0 && x_in + 2 < iw;
+    x3 = u32(clamp(x_in + 3, 0, iw - 1)); v3 = x_in + 3 >= 0 && x_in + 3 < iw;
+    x4 = u32(clamp(x_in + 4, 0, iw - 1)); v4 = x_in + 4 >= 0 && x_in + 4 < iw;
+    x5 = u32(clamp(x_in + 5, 0, iw - 1)); v5 = x_in + 5 >= 0 && x_in + 5 < iw;
+    x6 = u32(clamp(x_in + 6, 0, iw - 1)); v6 = x_in + 6 >= 0 && x_in + 6 < iw;
+    x7 = u32(clamp(x_in + 7, 0, iw - 1)); v7 = x_in + 7 >= 0 && x_in + 7 < iw;
+    x8 = u32(clamp(x_in + 8, 0, iw - 1)); v8 = x_in + 8 >= 0 && x_in + 8 < iw;
+    let plane = p.in_h * p.in_w;
+
+    let b0 = weights[p.b_off + 2u * ob];
+    let b1 = weights[p.b_off + 2u * ob + 1u];
+    a0 = b0; a1 = b1; // pixel 0
+    c0 = b0; c1 = b1; // pixel 1
+    d0 = b0; d1 = b1; // pixel 2
+    e0 = b0; e1 = b1; // pixel 3
+    var wi = p.w_off + ob * p.cin * 18u;
+    var base = 0u;
+    let split = min(p.split, p.cin);
+    for (var ci = 0u; ci < split; ci++) {
+        for (var ky = 0u; ky < 3u; ky++) {
+            let yy = y_in + i32(ky);
+            row_lo(base + u32(clamp(yy, 0, ih - 1)) * p.in_w, yy >= 0 && yy < ih, wi + ky * 6u);
+        }
+        wi += 18u;
+        base += plane;
+    }
+    base = 0u;
+    for (var ci = split; ci < p.cin; ci++) {
+        for (var ky = 0u; ky < 3u; ky++) {
+            let yy = y_in + i32(ky);
+            row_hi(base + u32(clamp(yy, 0, ih - 1)) * p.in_w, yy >= 0 && yy < ih, wi + ky * 6u);
+        }
+        wi += 18u;
+        base += plane;
+    }
+    store(x_out, y, ob, a0, a1);
+    store(x_out + 1u, y, ob, c0, c1);
+    store(x_out + 2u, y, ob, d0, d1);
+    store(x_out + 3u, y, ob, e0, e1);
+}
+
+// Residual, activation and the write of one output pixel's 8 channels.
+fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
+    if (x >= p.out_w) {
+        return;
+    }
+    let out_plane = p.out_h * p.out_w;
+    let o = 8u * ob * out_plane + y * p.out_w + x;
+    var a0 = acc0;
+    var a1 = acc1;
+    if (p.residual != 0u) {
+        // ResConv: conv(x) + x, read at the same pixel (stride 1: src has dst's shape).
+        a0 += vec4<f32>(f32(src[o]), f32(src[o + out_plane]), f32(src[o + 2u * out_plane]), f32(src[o + 3u * out_plane]));
+        let o4 = o + 4u * out_plane;
+        a1 += vec4<f32>(f32(src[o4]), f32(src[o4 + out_plane]), f32(src[o4 + 2u * out_plane]), f32(src[o4 + 3u * out_plane]));
+    }
+    if (p.lrelu != 0u) {
+        a0 = lrelu(a0);
+        a1 = lrelu(a1);
+    }
+    dst[o] = Act(a0.x);
+    dst[o + out_plane] = Act(a0.y);
+    dst[o + 2u * out_plane] = Act(a0.z);
+    dst[o + 3u * out_plane] = Act(a0.w);
+    dst[o + 4u * out_plane] = Act(a1.x);
+    dst[o + 5u * out_plane] = Act(a1.y);
+    dst[o + 6u * out_plane] = Act(a1.z);
+    dst[o + 7u * out_plane] = Act(a1.w);
+}

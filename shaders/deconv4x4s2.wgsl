@@ -1,0 +1,161 @@
+// deconv4x4s2.wgsl: ConvTranspose2d(cin, cout, kernel 4, stride 2, padding 1) + bias, optionally
+// fused with PixelShuffle(2).
+//
+// Mirrors model/conv.rs `deconv4x4s2`, used twice:
+// - Head.cnn3, ConvTranspose2d(16, 4) with no activation (head.rs): `shuffle = 0`, writing the 4
+//   feature planes straight into the frame's 7-plane buffer at `dst_off`.
+// - IFBlock.lastconv, ConvTranspose2d(c, 52) then PixelShuffle(2) (ifblock.rs): `shuffle = 1`.
+//   Group g computes deconv channels 4g..4g+3, which PixelShuffle(2) sends to channel g at the
+//   2x2 sub-pixels: out[g, 2Y+i, 2X+j] = deconv[4g + 2i + j, Y, X] (NOTES.md). So the 13-channel
+//   result is written directly, and the 52-channel tensor never exists.
+//
+// Transposed conv, per output pixel Y (same for X): out[o, Y] = b[o] + sum over ky with
+// Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
+// ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
+//
+// Layout: src [cin][in_h][in_w]; deconv output [cout][2 in_h][2 in_w] (shuffle = 0) or
+// [cout / 4][4 in_h][4 in_w] (shuffle = 1), planar f32, from element dst_off.
+// Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
+// (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
+//
+// One invocation computes 8 consecutive deconv pixels of one row (X = 8q .. 8q + 7) for one group:
+// pixels of the same column parity share their kernel taps, so each weight vec4 loaded feeds 4
+// pixels, and the 8 pixels read only 6 input columns x 2 rows. Written out without private
+// arrays (see conv3x3.wgsl).
+//
+// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write).
+// Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
+// channels, accumulated in f32.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+// The destination type: f32 for the encoder (it writes the frame's f32 feature planes), Act for
+// the blocks.
+alias Out = f32;
+
+struct Params {
+    cin: u32,
+    in_h: u32,
+    in_w: u32,
+    shuffle: u32,
+    w_off: u32,
+    b_off: u32,
+    dst_off: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
+    _pad5: u32,
+    _pad6: u32,
+    _pad7: u32,
+    _pad8: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> src: array<Act>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Out>;
+
+// The value at column c of a row starting at r, 0 outside the plane.
+fn at(r: u32, row_ok: bool, c: i32) -> f32 {
+    let ok = row_ok && c >= 0 && c < i32(p.in_w);
+    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
+}
+
+fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
+    let ow = 2u * p.in_w;
+    let oh = 2u * p.in_h;
+    if (X >= ow) {
+        return;
+    }
+    if (p.shuffle != 0u) {
+        let sw = 2u * ow;
+        let o = p.dst_off + g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
+        dst[o] = Out(acc.x);
+        dst[o + 1u] = Out(acc.y);
+        dst[o + sw] = Out(acc.z);
+        dst[o + sw + 1u] = Out(acc.w);
+    } else {
+        let op = oh * ow;
+        let o = p.dst_off + (4u * g) * op + Y * ow + X;
+        dst[o] = Out(acc.x);
+        dst[o + op] = Out(acc.y);
+        dst[o + 2u * op] = Out(acc.z);
+        dst[o + 3u * op] = Out(acc.w);
+    }
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let X0 = gid.x * 8u;
+    let Y = gid.y;
+    let g = gid.z;
+    if (X0 >= 2u * p.in_w || Y >= 2u * p.in_h) {
+        return;
+    }
+    // Rows: kernel row py at input row iy ("a"), row py + 2 at iy - 1 ("b").
+    let py = (Y + 1u) & 1u;
+    let iy = (Y + 1u - py) / 2u;
+    let ok_a = iy < p.in_h;
+    let ok_b = iy >= 1u;
+    let ra = min(iy, p.in_h - 1u) * p.in_w;
+    let rb = (max(iy, 1u) - 1u) * p.in_w;
+    // Columns m0 - 1 .. m0 + 4 with m0 = X0 / 2. Deconv pixel X = X0 + 2j + e reads, for e = 0
+    // (kx parity 1): kx = 1 at column m0 + j, kx = 3 at m0 + j - 1; for e = 1 (kx parity 0):
+    // kx = 0 at m0 + j + 1, kx = 2 at m0 + j.
+    let c0 = i32(X0 / 2u) - 1;
+
+    let bias = weights[p.b_off + g];
+    var p0 = bias; var p1 = bias; var p2 = bias; var p3 = bias;
+    var p4 = bias; var p5 = bias; var p6 = bias; var p7 = bias;
+    let plane = p.in_h * p.in_w;
+    var wi = p.w_off + g * p.cin * 16u;
+    var base = 0u;
+    for (var ci = 0u; ci < p.cin; ci++) {
+        let a0 = at(base + ra, ok_a, c0);
+        let a1 = at(base + ra, ok_a, c0 + 1);
+        let a2 = at(base + ra, ok_a, c0 + 2);
+        let a3 = at(base + ra, ok_a, c0 + 3);
+        let a4 = at(base + ra, ok_a, c0 + 4);
+        let a5 = at(base + ra, ok_a, c0 + 5);
+        let b0 = at(base + rb, ok_b, c0);
+        let b1 = at(base + rb, ok_b, c0 + 1);
+        let b2 = at(base + rb, ok_b, c0 + 2);
+        let b3 = at(base + rb, ok_b, c0 + 3);
+        let b4 = at(base + rb, ok_b, c0 + 4);
+        let b5 = at(base + rb, ok_b, c0 + 5);
+        let ka = wi + py * 4u;
+        let kb = wi + (py + 2u) * 4u;
+        let wa0 = weights[ka];
+        let wa1 = weights[ka + 1u];
+        let wa2 = weights[ka + 2u];
+        let wa3 = weights[ka + 3u];
+        let wb0 = weights[kb];
+        let wb1 = weights[kb + 1u];
+        let wb2 = weights[kb + 2u];
+        let wb3 = weights[kb + 3u];
+        // e = 0: a[j+1] wa1 + a[j] wa3 + b[j+1] wb1 + b[j] wb3
+        p0 = fma(vec4(a1), wa1, fma(vec4(a0), wa3, fma(vec4(b1), wb1, fma(vec4(b0), wb3, p0))));
+        p2 = fma(vec4(a2), wa1, fma(vec4(a1), wa3, fma(vec4(b2), wb1, fma(vec4(b1), wb3, p2))));
+        p4 = fma(vec4(a3), wa1, fma(vec4(a2), wa3, fma(vec4(b3), wb1, fma(vec4(b2), wb3, p4))));
+        p6 = fma(vec4(a4), wa1, fma(vec4(a3), wa3, fma(vec4(b4), wb1, fma(vec4(b3), wb3, p6))));
+        // e = 1: a[j+2] wa0 + a[j+1] wa2 + b[j+2] wb0 + b[j+1] wb2
+        p1 = fma(vec4(a2), wa0, fma(vec4(a1), wa2, fma(vec4(b2), wb0, fma(vec4(b1), wb2, p1))));
+        p3 = fma(vec4(a3), wa0, fma(vec4(a2), wa2, fma(vec4(b3), wb0, fma(vec4(b2), wb2, p3))));
+        p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
+        p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
+        wi += 16u;
+        base += plane;
+    }
+    put(X0, Y, g, p0);
+    put(X0 + 1u, Y, g, p1);
+    put(X0 + 2u, Y, g, p2);
+    put(X0 + 3u, Y, g, p3);
+    put(X0 + 4u, Y, g, p4);
+    put(X0 + 5u, Y, g, p5);
+    put(X0 + 6u, Y, g, p6);
+    put(X0 + 7u, Y, g, p7);
+}

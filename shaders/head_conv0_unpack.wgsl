@@ -1,0 +1,106 @@
+// head_conv0_unpack.wgsl: the encoder's first layer, fused with the upload of the frame.
+//
+// Fuses (crate/core/src/lib.rs `prepare_planar` + model/head.rs `cnn0`):
+//   1. 8-bit RGB/RGBA interleaved -> planar RGB f32 / 255 (image.rs `to_planar_rgb`),
+//   2. zero padding on the right and bottom to the padded size (engine.py `F.pad`),
+//   3. Head.cnn0: Conv2d(3, 16, 3, stride 2, pad 1) + LeakyReLU(0.2).
+// Each invocation also writes the 2x2 padded input pixels its output pixel sits on, so the padded
+// image planes (needed later by every warp) are produced by this same dispatch.
+//
+// Layout: `pixels` holds the frame bytes (row-major, `channels` bytes a pixel, alpha ignored),
+// packed 4 to a u32, little-endian. `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
+// writes planes 0..3 (RGB), head.rs `cnn3` (deconv4x4s2.wgsl) writes planes 3..7 (features).
+// Weights as conv3x3.wgsl (blocks of 8 output channels, two of them here).
+//
+// Bindings: 0 params, 1 weights, 2 pixels (read), 3 side (read_write), 4 dst [16][PH/2][PW/2].
+// Dispatch: (ceil(PW/2 / 8), ceil(PH/2 / 8), 1); one invocation = one output pixel x 16 channels.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+
+struct Params {
+    img_w: u32,
+    img_h: u32,
+    channels: u32,
+    pad_w: u32,
+    pad_h: u32,
+    out_w: u32,
+    out_h: u32,
+    w_off: u32,
+    b_off: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
+    _pad5: u32,
+    _pad6: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> pixels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> side: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<Act>;
+
+const SLOPE: f32 = 0.2;
+
+// Channel c of the padded image at (x, y): 0 in the padding and outside the frame.
+fn pixel(c: u32, x: i32, y: i32) -> f32 {
+    if (x < 0 || y < 0 || x >= i32(p.img_w) || y >= i32(p.img_h)) {
+        return 0.0;
+    }
+    let i = (u32(y) * p.img_w + u32(x)) * p.channels + c;
+    let byte = (pixels[i >> 2u] >> ((i & 3u) * 8u)) & 255u;
+    return f32(byte) / 255.0;
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let x = gid.x;
+    let y = gid.y;
+    if (x >= p.out_w || y >= p.out_h) {
+        return;
+    }
+    let plane = p.pad_w * p.pad_h;
+    // The padded image: output pixel (x, y) of a stride-2 conv covers input (2x..2x+1, 2y..2y+1).
+    for (var c = 0u; c < 3u; c++) {
+        for (var dy = 0u; dy < 2u; dy++) {
+            for (var dx = 0u; dx < 2u; dx++) {
+                let px = 2u * x + dx;
+                let py = 2u * y + dy;
+                side[c * plane + py * p.pad_w + px] = pixel(c, i32(px), i32(py));
+            }
+        }
+    }
+
+    var acc: array<vec4<f32>, 4>;
+    for (var j = 0u; j < 4u; j++) {
+        acc[j] = weights[p.b_off + j];
+    }
+    let x0 = i32(2u * x) - 1;
+    let y0 = i32(2u * y) - 1;
+    for (var ci = 0u; ci < 3u; ci++) {
+        for (var k = 0u; k < 9u; k++) {
+            let v = vec4<f32>(pixel(ci, x0 + i32(k % 3u), y0 + i32(k / 3u)));
+            // Two blocks of 8 output channels: ob = 0 (acc 0, 1) and ob = 1 (acc 2, 3).
+            let w0 = p.w_off + (ci * 9u + k) * 2u;
+            let w1 = p.w_off + ((3u + ci) * 9u + k) * 2u;
+            acc[0] = fma(v, weights[w0], acc[0]);
+            acc[1] = fma(v, weights[w0 + 1u], acc[1]);
+            acc[2] = fma(v, weights[w1], acc[2]);
+            acc[3] = fma(v, weights[w1 + 1u], acc[3]);
+        }
+    }
+    let out_plane = p.out_w * p.out_h;
+    let o = y * p.out_w + x;
+    for (var j = 0u; j < 4u; j++) {
+        let a = select(acc[j] * SLOPE, acc[j], acc[j] >= vec4<f32>(0.0));
+        dst[(4u * j) * out_plane + o] = Act(a.x);
+        dst[(4u * j + 1u) * out_plane + o] = Act(a.y);
+        dst[(4u * j + 2u) * out_plane + o] = Act(a.z);
+        dst[(4u * j + 3u) * out_plane + o] = Act(a.w);
+    }
+}

@@ -1,0 +1,133 @@
+// merge.wgsl: the last block's upscale + flow accumulation, fused with the final blend.
+//
+// Per full-resolution pixel (ifnet.rs `forward`, after the loop; ifnet.py lines 567-568):
+//   flow  = flow + up(block4)[0:4] * s;  logit = up(block4)[4]      (as block_upsample.wgsl)
+//   m     = sigmoid(logit)
+//   out   = warp(img0, flow[0:2]) * m + warp(img1, flow[2:4]) * (1 - m)
+// with the warp of block_input.wgsl (bilinear at (x + fx, y + fy), clamped to the frame).
+// The flow and mask logit are written back over the whole padded frame (they are the outputs'
+// flow/mask and the last block's trace); the image only inside the unpadded frame, cropped.
+//
+// Layout: src [13][src_h][src_w]; flow [4][H][W], mask [1][H][W]; side0/side1 [7][H][W] (img
+// planes 0..3); out_rgb [3][img_h][img_w] f32 (not clamped, as the reference); out_rgba
+// [img_h][img_w] u32 = RGBA8 (clamped to 0..1, rounded, alpha 255: image.rs `planar_to_u8`).
+// Bindings: 0 params, 1 src (read), 2 flow, 3 mask (read_write), 4 side0, 5 side1 (read),
+//           6 out_rgb, 7 out_rgba (read_write).
+// Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
+//
+// `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
+// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+
+alias Act = f32;
+
+struct Params {
+    src_w: u32,
+    src_h: u32,
+    full_w: u32,
+    full_h: u32,
+    ratio_x: f32,
+    ratio_y: f32,
+    s: f32,
+    img_w: u32,
+    img_h: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
+    _pad5: u32,
+    _pad6: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<Act>;
+@group(0) @binding(2) var<storage, read_write> flow: array<f32>;
+@group(0) @binding(3) var<storage, read_write> mask: array<f32>;
+@group(0) @binding(4) var<storage, read> side0: array<f32>;
+@group(0) @binding(5) var<storage, read> side1: array<f32>;
+@group(0) @binding(6) var<storage, read_write> out_rgb: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out_rgba: array<u32>;
+
+struct Tap {
+    i0: u32,
+    i1: u32,
+    w1: f32,
+}
+
+fn tap_at(pos: f32, size: u32) -> Tap {
+    let i0 = min(u32(floor(pos)), size - 1u);
+    let i1 = min(i0 + 1u, size - 1u);
+    return Tap(i0, i1, pos - f32(i0));
+}
+
+fn resize_tap(o: u32, ratio: f32, size: u32) -> Tap {
+    let pos = max((f32(o) + 0.5) * ratio - 0.5, 0.0);
+    return tap_at(min(pos, f32(size - 1u)), size);
+}
+
+fn warp_pos(pos: f32, size: u32) -> f32 {
+    let q = select(pos, 0.0, !(pos >= 0.0));
+    return min(q, f32(size - 1u));
+}
+
+fn lerp2(a: f32, b: f32, c: f32, d: f32, wx: f32, wy: f32) -> f32 {
+    let top = a + (b - a) * wx;
+    let bottom = c + (d - c) * wx;
+    return top + (bottom - top) * wy;
+}
+
+fn to_byte(v: f32) -> u32 {
+    // Rust's f32::round rounds half away from zero; WGSL round() rounds half to even. For the
+    // clamped, non-negative values here floor(v + 0.5) is the former.
+    return u32(floor(clamp(v, 0.0, 1.0) * 255.0 + 0.5));
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let x = gid.x;
+    let y = gid.y;
+    if (x >= p.full_w || y >= p.full_h) {
+        return;
+    }
+    let tx = resize_tap(x, p.ratio_x, p.src_w);
+    let ty = resize_tap(y, p.ratio_y, p.src_h);
+    let sp = p.src_w * p.src_h;
+    let r0 = ty.i0 * p.src_w;
+    let r1 = ty.i1 * p.src_w;
+    let plane = p.full_w * p.full_h;
+    let q = y * p.full_w + x;
+    var f: array<f32, 4>;
+    for (var c = 0u; c < 4u; c++) {
+        let b = c * sp;
+        let up = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
+        f[c] = flow[c * plane + q] + up * p.s;
+        flow[c * plane + q] = f[c];
+    }
+    let b = 4u * sp;
+    let logit = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
+    mask[q] = logit;
+    if (x >= p.img_w || y >= p.img_h) {
+        return;
+    }
+    let m = 1.0 / (1.0 + exp(-logit));
+    let ax = tap_at(warp_pos(f32(x) + f[0], p.full_w), p.full_w);
+    let ay = tap_at(warp_pos(f32(y) + f[1], p.full_h), p.full_h);
+    let bx = tap_at(warp_pos(f32(x) + f[2], p.full_w), p.full_w);
+    let by = tap_at(warp_pos(f32(y) + f[3], p.full_h), p.full_h);
+    let img_plane = p.img_w * p.img_h;
+    let o = y * p.img_w + x;
+    var rgba = 255u << 24u;
+    for (var c = 0u; c < 3u; c++) {
+        let pb = c * plane;
+        let a0 = ay.i0 * p.full_w;
+        let a1 = ay.i1 * p.full_w;
+        let w0 = lerp2(side0[pb + a0 + ax.i0], side0[pb + a0 + ax.i1], side0[pb + a1 + ax.i0], side0[pb + a1 + ax.i1], ax.w1, ay.w1);
+        let b0 = by.i0 * p.full_w;
+        let b1 = by.i1 * p.full_w;
+        let w1 = lerp2(side1[pb + b0 + bx.i0], side1[pb + b0 + bx.i1], side1[pb + b1 + bx.i0], side1[pb + b1 + bx.i1], bx.w1, by.w1);
+        let v = w0 * m + w1 * (1.0 - m);
+        out_rgb[c * img_plane + o] = v;
+        rgba = rgba | (to_byte(v) << (8u * c));
+    }
+    out_rgba[o] = rgba;
+}
