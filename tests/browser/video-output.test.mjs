@@ -125,12 +125,25 @@ describe('interpolateVideo: streaming output', () => {
         { signal: c2.signal, onProgress: (p) => { if (p.stage === 'interpolating' && p.framesDone >= 4) c2.abort(); } }));
       const t1 = performance.now();
       while (performance.now() - t1 < 10_000 && !rec.state.aborted && !rec.state.closed) await new Promise((r) => setTimeout(r, 100));
-      return { e, text, state: rec.state };
+      // And with the job's own interpolator, which a cancel disposes at once (its worker never
+      // gets to abort the stream itself): the page side must abort it.
+      const own = window.recorder();
+      const c3 = new AbortController();
+      const e3 = await window.harness.errorOf(() => window.harness.lib.interpolateVideo(blob,
+        { factor: 2, backend: 'cpu', output: own.stream },
+        { signal: c3.signal, onProgress: (p) => { if (p.stage === 'interpolating' && p.framesDone >= 4) c3.abort(); } }));
+      const t2 = performance.now();
+      while (performance.now() - t2 < 10_000 && !own.state.aborted && !own.state.closed) await new Promise((r) => setTimeout(r, 100));
+      return { e, text, state: rec.state, own: { e: e3, state: own.state, locked: own.stream.locked } };
     });
     assert.equal(r.e?.name, 'AbortError');
     assert.equal(r.text, 'earlier', 'the aborted file stream must not commit a partial file');
     assert.equal(r.state.closed, false);
     assert.match(r.state.aborted ?? '', /cancelled/);
+    assert.equal(r.own.e?.name, 'AbortError');
+    assert.equal(r.own.state.closed, false);
+    assert.ok(r.own.state.aborted, 'own interpolator: the stream is aborted');
+    assert.equal(r.own.locked, false, 'own interpolator: the stream is released');
   });
 
   test('a file that fails aborts the stream with the error; bad output values are TypeErrors', { timeout: MINUTE }, async () => {

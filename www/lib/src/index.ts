@@ -346,10 +346,15 @@ export class Interpolator {
     // into the caller's stream. The pipe carries backpressure, closes the caller's stream after
     // the worker closes its end, and aborts it when the worker aborts (failure or cancel).
     const relay = new TransformStream<unknown, unknown>();
-    const piped = relay.readable.pipeTo(output);
+    // On any failure this side aborts the pipe too, which aborts the caller's stream: a worker
+    // that was terminated (a cancelled job's own interpolator is disposed at once) never gets to
+    // abort its end, and the caller's stream would stay locked and open.
+    const stop = new AbortController();
+    const piped = relay.readable.pipeTo(output, { signal: stop.signal });
     try {
       await this.#client.call<VideoResult>({ type: 'video', input, options, output: relay.writable }, [relay.writable], call);
     } catch (e) {
+      stop.abort(e);
       piped.catch(() => {}); // the job's own error is the one to report
       throw e;
     }
