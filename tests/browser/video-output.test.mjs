@@ -139,7 +139,7 @@ describe('interpolateVideo: streaming output', () => {
     assert.equal(r.e?.name, 'AbortError');
     assert.equal(r.text, 'earlier', 'the aborted file stream must not commit a partial file');
     assert.equal(r.state.closed, false);
-    assert.match(r.state.aborted ?? '', /cancelled/);
+    assert.ok(r.state.aborted, 'the stream is aborted, not closed');
     assert.equal(r.own.e?.name, 'AbortError');
     assert.equal(r.own.state.closed, false);
     assert.ok(r.own.state.aborted, 'own interpolator: the stream is aborted');
