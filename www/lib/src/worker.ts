@@ -145,7 +145,7 @@ async function handle(request: Request): Promise<Handled> {
       return [memoryNow(), []];
     case 'watch':
     case 'liveMemoryForTesting':
-      throw new Error('internal error: live memory requests are served in onmessage, never queued');
+      throw new Error(`internal error: '${request.type}' requests are served in onmessage, never queued`);
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
