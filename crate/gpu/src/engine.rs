@@ -27,6 +27,17 @@ pub struct Engine {
     plans: Mutex<HashMap<(usize, usize, u32), Arc<Plan>>>,
     dispatches: AtomicU64,
     submissions: AtomicU64,
+    health: Arc<Health>,
+}
+
+/// What the device reported behind our back. wgpu's default handler panics on any validation
+/// error, and a lost device turns every later call into one, so a driver reset would crash the
+/// process (or trap the wasm). Both are recorded here instead and returned as errors by the
+/// next call.
+#[derive(Default)]
+struct Health {
+    lost: Mutex<Option<String>>,
+    error: Mutex<Option<String>>,
 }
 
 /// A prepared frame: its padded image and (once encoded) its features, on the GPU. Keep the
@@ -123,6 +134,17 @@ impl Engine {
                 "f16 storage needs the shader-f16 feature, which this device lacks".into(),
             ));
         }
+        let health = Arc::new(Health::default());
+        {
+            let h = health.clone();
+            device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                h.error.lock().unwrap().get_or_insert_with(|| e.to_string());
+            }));
+            let h = health.clone();
+            device.set_device_lost_callback(move |reason, message| {
+                *h.lost.lock().unwrap() = Some(format!("{reason:?}: {message}"));
+            });
+        }
         let kernels = Kernels::new(&device, precision);
         let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("weights"),
@@ -140,6 +162,7 @@ impl Engine {
             plans: Mutex::new(HashMap::new()),
             dispatches: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
+            health,
         })
     }
 
@@ -221,6 +244,7 @@ impl Engine {
         channels: usize,
         scale: f32,
     ) -> Result<GpuFrame> {
+        self.check_health()?;
         inbetween::ImageRef::new(pixels, width, height, channels)?;
         if !(scale.is_finite() && (SCALE_RANGE.0..=SCALE_RANGE.1).contains(&scale)) {
             return Err(inbetween::Error::Scale(scale).into());
@@ -396,6 +420,7 @@ impl Engine {
         traced: bool,
         profile: Option<&mut Profile>,
     ) -> Result<GpuOutput> {
+        self.check_health()?;
         self.check_pair(a, b)?;
         let plan = &a.plan;
         self.write_time(plan, t)?;
@@ -420,6 +445,8 @@ impl Engine {
         self.queue.submit([encoder.finish()]);
         self.dispatches.fetch_add(dispatches, Ordering::Relaxed);
         self.submissions.fetch_add(1, Ordering::Relaxed);
+        // A validation error or loss during this recording surfaces here, not as a panic.
+        self.check_health()?;
         let mut state = plan.state.lock().unwrap();
         state.generation += 1;
         Ok(GpuOutput {
@@ -446,7 +473,23 @@ impl Engine {
         }
     }
 
+    /// `Err` once the device is lost, or with the first error the device reported since the
+    /// last check (the engine's kernels and buffers are valid by construction, so such an error
+    /// means the device itself went wrong).
+    fn check_health(&self) -> Result<()> {
+        // A non-blocking poll runs any pending device callbacks (the loss among them).
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        if let Some(reason) = self.health.lost.lock().unwrap().clone() {
+            return Err(Error::DeviceLost(reason));
+        }
+        if let Some(e) = self.health.error.lock().unwrap().take() {
+            return Err(Error::Gpu(e));
+        }
+        Ok(())
+    }
+
     fn check_fresh(&self, out: &GpuOutput) -> Result<()> {
+        self.check_health()?;
         if out.plan.state.lock().unwrap().generation != out.generation {
             return Err(Error::Stale);
         }
@@ -465,6 +508,7 @@ impl Engine {
 
     /// The frame's encoder features, `[4][PH][PW]` (padded size).
     pub async fn read_features(&self, frame: &GpuFrame) -> Result<Vec<f32>> {
+        self.check_health()?;
         if frame.engine != self.id {
             return Err(Error::ForeignFrame);
         }

@@ -44,6 +44,10 @@ pub enum Error {
     Core(#[from] inbetween::Error),
     #[error("GPU: {0}")]
     Gpu(String),
+    /// The device is gone (driver reset, GPU removed, `destroy`): this engine cannot continue;
+    /// a new engine requests a new device.
+    #[error("the GPU device was lost ({0}); create a new engine to continue")]
+    DeviceLost(String),
     #[error("model weights do not fit the GPU kernels: {0}")]
     Weights(String),
     #[error("the frame was prepared by another engine")]
