@@ -27,6 +27,8 @@
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
+// puts in front of this file.
 
 alias Act = f32;
 
@@ -59,32 +61,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> dst: array<Act>;
 @group(0) @binding(8) var<storage, read_write> dst_hi: array<Act>;
 
-// One bilinear tap along an axis: indices i0, i1 and the weight of i1 (cpu_kernels.rs `Tap`).
-struct Tap {
-    i0: u32,
-    i1: u32,
-    w1: f32,
-}
-
-// `p` already clamped to [0, size - 1].
-fn tap_at(pos: f32, size: u32) -> Tap {
-    let i0 = min(u32(floor(pos)), size - 1u);
-    let i1 = min(i0 + 1u, size - 1u);
-    return Tap(i0, i1, pos - f32(i0));
-}
-
-fn resize_tap(o: u32, ratio: f32, size: u32) -> Tap {
-    let pos = max((f32(o) + 0.5) * ratio - 0.5, 0.0);
-    return tap_at(min(pos, f32(size - 1u)), size);
-}
-
-// The warp's sampling position along one axis, clamped to the frame (border padding).
-// NaN would clamp to NaN; sample pixel 0 then, as cpu_kernels.rs does.
-fn warp_pos(pos: f32, size: u32) -> f32 {
-    let q = select(pos, 0.0, !(pos >= 0.0));
-    return min(q, f32(size - 1u));
-}
-
 // The 2x2 source pixels (flat offsets in a plane) and weights of one warp sample.
 struct WarpTap {
     o00: u32,
@@ -101,13 +77,6 @@ fn warp_tap(qx: u32, qy: u32, fx: f32, fy: f32) -> WarpTap {
     let r0 = ty.i0 * p.full_w;
     let r1 = ty.i1 * p.full_w;
     return WarpTap(r0 + tx.i0, r0 + tx.i1, r1 + tx.i0, r1 + tx.i1, tx.w1, ty.w1);
-}
-
-fn lerp2(a: f32, b: f32, c: f32, d: f32, wx: f32, wy: f32) -> f32 {
-    // Same operation order as cpu_kernels.rs: top, bottom, then between them.
-    let top = a + (b - a) * wx;
-    let bottom = c + (d - c) * wx;
-    return top + (bottom - top) * wy;
 }
 
 fn warp0(plane: u32, t: WarpTap) -> f32 {

@@ -14,6 +14,8 @@
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
+// puts in front of this file.
 
 alias Act = f32;
 
@@ -41,20 +43,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> flow: array<f32>;
 @group(0) @binding(3) var<storage, read_write> mask: array<f32>;
 @group(0) @binding(4) var<storage, read_write> feat: array<f32>;
-
-struct Tap {
-    i0: u32,
-    i1: u32,
-    w1: f32,
-}
-
-// cpu_kernels.rs `resize_taps`: src = max((dst + 0.5) * in/out - 0.5, 0), clamped to the plane.
-fn resize_tap(o: u32, ratio: f32, size: u32) -> Tap {
-    let pos = min(max((f32(o) + 0.5) * ratio - 0.5, 0.0), f32(size - 1u));
-    let i0 = min(u32(floor(pos)), size - 1u);
-    let i1 = min(i0 + 1u, size - 1u);
-    return Tap(i0, i1, pos - f32(i0));
-}
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

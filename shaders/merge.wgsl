@@ -17,6 +17,8 @@
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
+// puts in front of this file.
 
 alias Act = f32;
 
@@ -47,34 +49,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read> side1: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out_rgb: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out_rgba: array<u32>;
-
-struct Tap {
-    i0: u32,
-    i1: u32,
-    w1: f32,
-}
-
-fn tap_at(pos: f32, size: u32) -> Tap {
-    let i0 = min(u32(floor(pos)), size - 1u);
-    let i1 = min(i0 + 1u, size - 1u);
-    return Tap(i0, i1, pos - f32(i0));
-}
-
-fn resize_tap(o: u32, ratio: f32, size: u32) -> Tap {
-    let pos = max((f32(o) + 0.5) * ratio - 0.5, 0.0);
-    return tap_at(min(pos, f32(size - 1u)), size);
-}
-
-fn warp_pos(pos: f32, size: u32) -> f32 {
-    let q = select(pos, 0.0, !(pos >= 0.0));
-    return min(q, f32(size - 1u));
-}
-
-fn lerp2(a: f32, b: f32, c: f32, d: f32, wx: f32, wy: f32) -> f32 {
-    let top = a + (b - a) * wx;
-    let bottom = c + (d - c) * wx;
-    return top + (bottom - top) * wy;
-}
 
 fn to_byte(v: f32) -> u32 {
     // Rust's f32::round rounds half away from zero; WGSL round() rounds half to even. For the

@@ -25,6 +25,14 @@ pub const SHADERS: [(&str, &str); 6] = [
     ("merge.wgsl", include_str!("../../../shaders/merge.wgsl")),
 ];
 
+/// The sampling helpers the resize and warp kernels share (`Tap`, `resize_tap`, `warp_pos`,
+/// `lerp2`). WGSL has no includes, so `shader_source` puts this file in front of every kernel;
+/// the kernels that do not sample ignore it.
+pub const PRELUDE: (&str, &str) = (
+    "sampling.wgsl",
+    include_str!("../../../shaders/sampling.wgsl"),
+);
+
 /// Every kernel's `@workgroup_size` is (8, 8, 1).
 pub const WORKGROUP: u32 = 8;
 
@@ -45,26 +53,26 @@ pub enum Precision {
     F16,
 }
 
-/// A shader's source for `precision`: in F16 mode, `enable f16;` first and `Act` (and, with
-/// `out_act`, the deconv's `Out`) become f16.
+/// A shader's source as the engine compiles it: the sampling prelude, then the kernel. In F16
+/// mode `enable f16;` comes first (WGSL wants directives before everything) and `Act` (and,
+/// with `out_act`, the deconv's `Out`) become f16.
 pub fn shader_source(name: &str, precision: Precision, out_act: bool) -> String {
     let source = SHADERS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, s)| *s)
         .expect("a shader of that name");
+    let source = format!("{}\n{source}", PRELUDE.1);
     match precision {
-        Precision::F32 => source.to_string(),
+        Precision::F32 => source,
         Precision::F16 => {
-            let mut s = String::from("enable f16;\n");
             let body = source.replace("alias Act = f32;", "alias Act = f16;");
             let body = if out_act {
                 body.replace("alias Out = f32;", "alias Out = f16;")
             } else {
                 body
             };
-            s.push_str(&body);
-            s
+            format!("enable f16;\n{body}")
         }
     }
 }

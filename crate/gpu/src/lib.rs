@@ -31,7 +31,7 @@ mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput};
 pub use inbetween::Timestep;
-pub use kernels::{Precision, SHADERS, shader_source};
+pub use kernels::{PRELUDE, Precision, SHADERS, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
 pub use weights::Weights;

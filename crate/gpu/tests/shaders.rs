@@ -6,7 +6,10 @@ use wgpu::naga;
 #[test]
 fn every_shader_parses_and_validates() {
     let mut failures = Vec::new();
-    for (name, source) in inbetween_gpu::SHADERS {
+    for (name, file) in inbetween_gpu::SHADERS {
+        // As the engine compiles it: the sampling prelude in front.
+        let compiled = inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F32, false);
+        let source = compiled.as_str();
         match naga::front::wgsl::parse_str(source) {
             Ok(module) => {
                 let mut v = naga::valid::Validator::new(
@@ -29,7 +32,7 @@ fn every_shader_parses_and_validates() {
             }
             Err(e) => failures.push(format!("{name}: {}", e.emit_to_string(source))),
         }
-        let header: String = source
+        let header: String = file
             .lines()
             .take_while(|l| l.starts_with("//"))
             .collect::<Vec<_>>()
@@ -82,14 +85,18 @@ fn every_file_in_shaders_is_loaded() {
     files.sort();
     let mut loaded: Vec<String> = inbetween_gpu::SHADERS
         .iter()
+        .chain([&inbetween_gpu::PRELUDE])
         .map(|(n, _)| n.to_string())
         .collect();
     loaded.sort();
     assert_eq!(files, loaded);
-    for (name, source) in inbetween_gpu::SHADERS {
+    for (name, source) in inbetween_gpu::SHADERS
+        .iter()
+        .chain([&inbetween_gpu::PRELUDE])
+    {
         assert_eq!(
             std::fs::read_to_string(dir.join(name)).unwrap(),
-            source,
+            *source,
             "{name}"
         );
     }
