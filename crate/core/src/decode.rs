@@ -9,7 +9,7 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
-use crate::image::MAX_SIDE;
+use crate::image::check_size;
 
 /// Why an image could not be read; the message names the file (or "the image").
 pub type DecodeError = String;
@@ -23,13 +23,9 @@ fn reader_from_path(
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// The core's own size rule (`image::check_size`: 1 to MAX_SIDE a side), naming the file.
 fn check_side(what: &str, w: u32, h: u32) -> Result<(), DecodeError> {
-    if w == 0 || h == 0 || w as usize > MAX_SIDE || h as usize > MAX_SIDE {
-        return Err(format!(
-            "{what} is {w}x{h}: frames must be 1 to {MAX_SIDE} pixels on a side"
-        ));
-    }
-    Ok(())
+    check_size(w as usize, h as usize).map_err(|e| format!("{what}: {e}"))
 }
 
 fn decode<R: BufRead + Seek>(reader: ImageReader<R>, what: &str) -> Result<RgbImage, DecodeError> {

@@ -202,3 +202,21 @@ impl GoldenTensor {
         out
     }
 }
+
+/// Every file directly in `dir` with its bytes, sorted by name: taken before and after a run, it
+/// proves the run changed or deleted none of them.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}

@@ -85,12 +85,9 @@ export class PagedSink {
       const end = Math.min(PAGE_BYTES, this.#size - i * PAGE_BYTES);
       parts.push(end === PAGE_BYTES ? page : page.slice(0, end));
     }
-    this.#pages.length = 0;
-    this.#hold(-this.#live);
-    this.#size = 0;
-    this.#frozenTo = 1;
-    this.#thawed.clear();
-    return new Blob(parts, { type });
+    const blob = new Blob(parts, { type });
+    this.discard();
+    return blob;
   }
 
   /** Drops everything written (a failed or cancelled job). */

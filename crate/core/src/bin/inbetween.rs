@@ -508,8 +508,9 @@ fn run_multi(
     );
     let mut index = 0usize;
     let frame_path = |i: usize| out.dir.join(format!("{i:06}.png"));
-    let write_source = |img: &image::RgbImage, index: &mut usize| -> AnyResult<()> {
-        write_image(&DynamicImage::ImageRgb8(img.clone()), &frame_path(*index))?;
+    // Takes the frame: by then it is prepared (encoded), and only the file needs its pixels.
+    let write_source = |img: image::RgbImage, index: &mut usize| -> AnyResult<()> {
+        write_image(&DynamicImage::ImageRgb8(img), &frame_path(*index))?;
         *index += 1;
         Ok(())
     };
@@ -530,8 +531,8 @@ fn run_multi(
         Ok(img)
     };
     let first = load_sized(&frames[0])?;
-    write_source(&first, &mut index)?;
     let mut prev = prepare(interp, &first, args.scale)?;
+    write_source(first, &mut index)?;
     for path in &frames[1..] {
         let img = load_sized(path)?;
         let next = prepare(interp, &img, args.scale)?;
@@ -540,7 +541,7 @@ fn run_multi(
             save(&interp.interpolate(&prev, &next, &t)?, &frame_path(index))?;
             index += 1;
         }
-        write_source(&img, &mut index)?;
+        write_source(img, &mut index)?;
         prev = next;
         bar.inc(1);
     }
