@@ -6,7 +6,11 @@
 // allows no remote code. Run `npm run build:ts` (or `npm run build`) first; this script only copies.
 // The icons are drawn here, so no binary files live in git.
 //
-//   node scripts/build-extension.mjs [--no-zip] [--out DIR]
+// Test hooks (the engine frame's `loseDeviceForTesting` and `echo` requests, content.js's `debug`
+// object) sit between `// <test-hooks>` and `// </test-hooks>` lines. The shipped build leaves them
+// out; `--test-hooks` keeps them, for tests/browser/extension*.test.mjs and the bench.
+//
+//   node scripts/build-extension.mjs [--no-zip] [--out DIR] [--test-hooks]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +19,7 @@ import { deflateSync } from 'node:zlib';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
 const zip = !args.includes('--no-zip');
+const testHooks = args.includes('--test-hooks');
 const outIndex = args.indexOf('--out');
 const DIST = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(ROOT, 'dist');
 const OUT = path.join(DIST, 'extension');
@@ -34,10 +39,13 @@ if (missing.length) {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
-// The extension's own files (its README fragment stays out).
+// The extension's own files (its README fragment stays out), test hooks cut out of the scripts
+// unless asked for.
 for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
   if (name.endsWith('.md')) continue;
-  cpSync(path.join(ROOT, 'www/extension', name), path.join(OUT, name), { recursive: true });
+  const src = path.join(ROOT, 'www/extension', name);
+  if (name.endsWith('.js')) writeFileSync(path.join(OUT, name), testHooks ? readFileSync(src, 'utf8') : withoutTestHooks(name, readFileSync(src, 'utf8')));
+  else cpSync(src, path.join(OUT, name), { recursive: true });
 }
 
 // The package, laid out as in the npm package so its relative URLs (../pkg, ../model) hold.
@@ -91,6 +99,28 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
             z.write(p, os.path.relpath(p, root))
 `, OUT, zipPath], { stdio: 'inherit' });
   console.log(`build-extension: ${path.relative(ROOT, zipPath) || zipPath} (${(statSync(zipPath).size / 1e6).toFixed(1)} MB)`);
+}
+
+/** `source` without its `// <test-hooks>` … `// </test-hooks>` blocks, checked to still parse. */
+function withoutTestHooks(name, source) {
+  const lines = source.split('\n');
+  const out = [];
+  let open = 0;
+  for (const [i, line] of lines.entries()) {
+    if (/^\s*\/\/ <test-hooks>/.test(line)) open++;
+    else if (/^\s*\/\/ <\/test-hooks>/.test(line)) {
+      if (--open < 0) throw new Error(`build-extension: ${name}:${i + 1}: </test-hooks> without <test-hooks>`);
+    } else if (open === 0) out.push(line);
+  }
+  if (open !== 0) throw new Error(`build-extension: ${name}: a <test-hooks> block is not closed`);
+  const stripped = out.join('\n');
+  if (/ForTesting|<\/?test-hooks>/.test(stripped.replace(/^\s*\/\/.*$/gm, ''))) {
+    throw new Error(`build-extension: ${name}: a test hook is left outside the <test-hooks> blocks`);
+  }
+  // engine.js is a module, content.js and background.js are classic scripts (module syntax is a
+  // superset for what they use): a cut in the wrong place shows up here, not in a user's browser.
+  execFileSync(process.execPath, ['--input-type=module', '--check'], { input: stripped, stdio: ['pipe', 'inherit', 'inherit'] });
+  return stripped;
 }
 
 /**

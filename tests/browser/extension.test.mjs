@@ -30,7 +30,7 @@ describe('browser extension', () => {
   let b;
 
   before(async () => {
-    execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--out', tmp], { stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--test-hooks', '--out', tmp], { stdio: 'inherit' });
     const clips = path.join(tmp, 'clips');
     execFileSync('mkdir', ['-p', clips]);
     makeClip(clips, { name: 'fast.webm', fps: 5, seconds: 120 });
@@ -221,6 +221,177 @@ describe('browser extension', () => {
     assert.deepEqual(where(flags.twos).filter((i) => i >= 9), [9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29]);
     await b.clickAction();
     await waitFor((s) => !s.active, MINUTE, 'the stop');
+  });
+
+  test('a hostile page frames the engine, offers it ports, floods it and sends its test hooks: all refused; the extension works for content.js', { timeout: 3 * MINUTE }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.page.goto(`${site.origin}/tests/browser/extension/hostile.html?src=/clips/fast.webm&ext=${b.extensionId}`);
+    await b.page.evaluate(() => window.videoReady);
+    // The page's own frame of engine.html: 302 ports offered (no token, a malformed one, 300 made
+    // up), each with the engine's requests behind it. Every one is refused, none answered.
+    const own = await b.page.evaluate(() => window.ownAttackDone);
+    t.diagnostic(`own frame: ${JSON.stringify(own)}`);
+    assert.equal(own.offered, 302);
+    assert.deepEqual({ ready: own.ready, answers: own.answers, refused: own.refused }, { ready: 0, answers: 0, refused: 302 });
+
+    // Meanwhile the page looks for content.js's frame every 20 ms, to offer it ports too. content.js
+    // connects, and the engine works for it (a real interpolation through its port).
+    await b.clickAction();
+    const d = await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(d.sessions[0].mode, 'running');
+    const pair = await b.inTab(async () => {
+      const frame = (seq, shade) => {
+        const pixels = new Uint8Array(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : shade + (i % 7)));
+        return globalThis.__inbetween.debug.engineCall({
+          type: 'frame', stream: 'hostile-check', seq, prevSeq: seq - 1, image: { pixels: pixels.buffer, width: 16, height: 16 }, ts: [0.5], scale: 1,
+        });
+      };
+      await frame(1, 40);
+      const r = await frame(2, 80);
+      await globalThis.__inbetween.debug.engineCall({ type: 'forget', stream: 'hostile-check' });
+      return { count: r.count, bytes: r.frames?.byteLength ?? 0 };
+    });
+    assert.deepEqual(pair, { count: 1, bytes: 16 * 16 * 4 });
+    // content.js's frame sits in a closed shadow root, which also keeps it out of `window.frames`:
+    // the page cannot even address it (the token is what would stop it if it could, as above).
+    const theirs = await b.page.evaluate(() => ({ ...window.attacks.theirs, reachable: window.frames.length }));
+    t.diagnostic(`content.js's frame: ${JSON.stringify(theirs)}`);
+    assert.equal(b.page.frames().length, 3, 'the page, its own engine frame and content.js\'s');
+    assert.deepEqual({ frames: theirs.frames, reachable: theirs.reachable, ready: theirs.ready, answers: theirs.answers },
+      { frames: 0, reachable: 1, ready: 0, answers: 0 });
+    assert.equal((await debug()).sessions[0].mode, 'running', 'the session ran on through the flood');
+    await b.clickAction();
+    await waitFor((s) => !s.active, MINUTE, 'the stop');
+  });
+
+  test('the engine frame\'s bad-input corpus: each bad request gets a clear error at once, caps hold, and the engine works after', { timeout: 3 * MINUTE }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await open('/clips/fast.webm');
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    // Paused, the video's own session sends nothing, so the queue and stream counts below are
+    // this test's alone.
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    // JSON carries the requests into the isolated world: '$NaN' and the like stand for the numbers
+    // JSON has not; `bytes` makes image.pixels (a length: an ArrayBuffer of it; 'text'; null).
+    const frame = (image, extra = {}) => ({ type: 'frame', stream: 7001, seq: 1, prevSeq: 0, image, ts: [0.5], scale: 1, ...extra });
+    const BAD = [
+      ['unknown request type', { type: 'nope' }],
+      ['no request type', {}],
+      ['width 0', frame({ width: 0, height: 8 }), 0],
+      ['negative width', frame({ width: -5, height: 8 }), 0],
+      ['NaN width', frame({ width: '$NaN', height: 8 }), 0],
+      ['fractional width', frame({ width: 1.5, height: 8 }), 24],
+      ['width as a string', frame({ width: '64', height: 8 }), 64 * 8 * 4],
+      ['4097 pixels tall', frame({ width: 1, height: 4097 }), 4097 * 4],
+      ['4096x4096: over the area cap', frame({ width: 4096, height: 4096 }), 16],
+      ['pixels null', frame({ width: 8, height: 8 }), null],
+      ['pixels a string', frame({ width: 8, height: 8 }), 'text'],
+      ['pixels one byte short', frame({ width: 8, height: 8 }), 8 * 8 * 4 - 1],
+      ['pixels 4 bytes long', frame({ width: 8, height: 8 }), 8 * 8 * 4 + 4],
+      ['no image', { type: 'frame', stream: 7001, seq: 1, prevSeq: 0, ts: [0.5], scale: 1 }],
+      ['ts not a list', frame({ width: 8, height: 8 }, { ts: 0.5 }), 256],
+      ['ts NaN', frame({ width: 8, height: 8 }, { ts: ['$NaN'] }), 256],
+      ['ts inf', frame({ width: 8, height: 8 }, { ts: ['$Inf'] }), 256],
+      ['ts 0 (the first frame itself)', frame({ width: 8, height: 8 }, { ts: [0] }), 256],
+      ['ts -0', frame({ width: 8, height: 8 }, { ts: ['$-0'] }), 256],
+      ['ts 1', frame({ width: 8, height: 8 }, { ts: [1] }), 256],
+      ['ts 1.5', frame({ width: 8, height: 8 }, { ts: [1.5] }), 256],
+      ['ts as strings', frame({ width: 8, height: 8 }, { ts: ['0.5'] }), 256],
+      ['33 in-betweens', frame({ width: 8, height: 8 }, { ts: Array.from({ length: 33 }, (_, i) => (i + 1) / 34) }), 256],
+      ['scale NaN', frame({ width: 8, height: 8 }, { scale: '$NaN' }), 256],
+      ['scale inf', frame({ width: 8, height: 8 }, { scale: '$Inf' }), 256],
+      ['scale as a string', frame({ width: 8, height: 8 }, { scale: '1' }), 256],
+      ['stream an object', frame({ width: 8, height: 8 }, { stream: { a: 1 } }), 256],
+      ['stream a 100-character string', frame({ width: 8, height: 8 }, { stream: 'x'.repeat(100) }), 256],
+      ['fractional seq', frame({ width: 8, height: 8 }, { seq: 1.5 }), 256],
+      ['no prevSeq', frame({ width: 8, height: 8 }, { prevSeq: undefined }), 256],
+    ].map(([name, req, bytes]) => ({ name, req, ...(bytes === undefined ? {} : { bytes }) }));
+    const results = await b.inTab(async (cases) => {
+      const num = (v) => ({ $NaN: NaN, $Inf: Infinity, '$-0': -0 })[v] ?? v;
+      const revive = (x) => (Array.isArray(x) ? x.map(revive)
+        : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, revive(v)])) : num(x));
+      const call = (req, ms = 10_000) => Promise.race([
+        globalThis.__inbetween.debug.engineCall(req),
+        new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${ms} ms`), { code: 'timeout' })), ms)),
+      ]);
+      const outcome = async (req, ms) => {
+        const t0 = performance.now();
+        try {
+          const r = await call(req, ms);
+          return { ok: true, count: r.count, bytes: r.frames?.byteLength ?? null, ms: performance.now() - t0 };
+        } catch (e) {
+          return { ok: false, code: e.code, message: e.message, ms: performance.now() - t0 };
+        }
+      };
+      const bad = [];
+      for (const c of cases) {
+        const req = revive(c.req);
+        if ('bytes' in c) req.image.pixels = c.bytes === 'text' ? 'pixels' : c.bytes === null ? null : new ArrayBuffer(c.bytes);
+        bad.push({ name: c.name, ...(await outcome(req)) });
+      }
+      const rgba = (w, h, shade) => new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (shade + i) % 251)).buffer;
+      const send = (stream, seq, w, h, extra = {}, ms) => outcome({
+        type: 'frame', stream, seq, prevSeq: seq - 1, image: { pixels: rgba(w, h, seq * 30), width: w, height: h }, ts: [0.5], scale: 1, ...extra,
+      }, ms);
+      const good = {};
+      // A stream whose size changes mid-stream: no in-between across the change, no error.
+      good.first = await send(7002, 1, 32, 32);
+      good.resized = await send(7002, 2, 48, 32, {}, 60_000);
+      // A scale out of the package's range: the package's own error, passed on.
+      good.scale16 = await send(7002, 3, 48, 32, { scale: 16 }, 60_000);
+      good.pair = await send(7002, 4, 48, 32, {}, 60_000);
+      // More streams than held: the least recently used one is forgotten, the newest kept.
+      for (let s = 0; s < 17; s++) await send(7100 + s, 1, 8, 8, { ts: [] });
+      good.evicted = await send(7100, 2, 8, 8, {}, 60_000);
+      good.kept = await send(7116, 2, 8, 8, {}, 60_000);
+      // A slow request (an interpolation) with 20 more behind it: 7 wait, 13 are told 'busy' at once.
+      await send(7003, 1, 16, 16, { ts: [] });
+      const slow = send(7003, 2, 16, 16, {}, 60_000);
+      const rest = await Promise.all(Array.from({ length: 20 }, () => outcome({ type: 'forget', stream: 'none' })));
+      good.slow = await slow;
+      good.busy = rest.filter((r) => !r.ok && r.code === 'busy').length;
+      good.forgotten = rest.filter((r) => r.ok).length;
+      for (const s of [7002, 7003, ...Array.from({ length: 17 }, (_, i) => 7100 + i)]) await call({ type: 'forget', stream: s });
+      return { bad, good };
+    }, BAD);
+    for (const r of results.bad) {
+      t.diagnostic(`${r.name}: ${r.ok ? 'accepted' : `${r.code}: ${r.message}`} (${r.ms.toFixed(0)} ms)`);
+      assert.equal(r.ok, false, `${r.name}: refused`);
+      assert.equal(r.code, 'bad-request', `${r.name}: ${r.message}`);
+      assert.ok(r.ms < 5000, `${r.name}: answered at once`);
+    }
+    assert.equal(results.bad.length, 30);
+    const g = results.good;
+    t.diagnostic(JSON.stringify(g));
+    assert.deepEqual([g.first.ok, g.first.bytes], [true, null]);
+    assert.deepEqual([g.resized.ok, g.resized.bytes], [true, null], 'no in-between across a size change');
+    assert.equal(g.scale16.ok, false);
+    assert.match(g.scale16.message, /scale must be a number in/);
+    assert.deepEqual([g.pair.ok, g.pair.count, g.pair.bytes], [true, 1, 48 * 32 * 4], 'the stream goes on after the bad scale');
+    assert.deepEqual([g.evicted.ok, g.evicted.bytes], [true, null], 'the least recently used stream was forgotten');
+    assert.deepEqual([g.kept.ok, g.kept.count], [true, 1], 'the newest streams are kept');
+    assert.deepEqual([g.slow.ok, g.slow.count, g.busy, g.forgotten], [true, 1, 13, 7]);
+    assert.equal((await debug()).active, true, 'the extension ran on through all of it');
+    await b.clickAction();
+    await waitFor((s) => !s.active, MINUTE, 'the stop');
+  });
+
+  test('the shipped build leaves the test hooks out, and still parses', () => {
+    const shipped = mkdtempSync(path.join(os.tmpdir(), 'inbetween-ext-shipped-'));
+    try {
+      execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--out', shipped], { stdio: 'pipe' });
+      const code = (dir, f) => readFileSync(path.join(dir, 'extension', f), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+      for (const f of ['engine.js', 'content.js', 'background.js']) {
+        assert.doesNotMatch(code(shipped, f), /ForTesting|'echo'|debug:|engineCall|test-hooks/, `${f} in the shipped build`);
+      }
+      // The test build (this suite's) is the same code with the hooks.
+      assert.match(code(tmp, 'engine.js'), /loseDeviceForTesting/);
+      assert.match(code(tmp, 'content.js'), /engineCall/);
+      assert.equal(code(shipped, 'background.js'), code(tmp, 'background.js'));
+    } finally {
+      rmSync(shipped, { recursive: true, force: true });
+    }
   });
 
   test('the overlay shows RIFE in-betweens of the video\'s own frames, in place; pause hides it; a second click removes everything',
@@ -458,7 +629,7 @@ describe('browser extension, in a browser without WebGPU', () => {
   let b;
 
   before(async () => {
-    execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--out', tmp], { stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--test-hooks', '--out', tmp], { stdio: 'inherit' });
     makeClip(tmp, { name: 'clip.webm', fps: 5, seconds: 30 });
     site = await startServer({ mounts: { '/clips/': tmp, '/': REPO } });
     // No --enable-unsafe-webgpu: Chromium on Linux then gives no adapter at all.

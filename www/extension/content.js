@@ -238,21 +238,39 @@
 
     async connect() {
       const loaded = new Promise((resolve) => this.frame.addEventListener('load', resolve, { once: true }));
-      this.frame.src = this.url;
+      // The nonce names this frame to the service worker, which answers with the frame's token.
+      const nonce = crypto.randomUUID();
+      this.token = new Promise((resolve) => {
+        this.onToken = (message, sender) => {
+          if (sender.id === chrome.runtime.id && message?.type === 'engine-token' && message.nonce === nonce
+            && typeof message.token === 'string') {
+            chrome.runtime.onMessage.removeListener(this.onToken);
+            resolve(message.token);
+          }
+        };
+        chrome.runtime.onMessage.addListener(this.onToken);
+      });
+      this.frame.src = `${this.url}#${nonce}`;
       document.documentElement.append(this.host);
       await withTimeout(loaded, 20_000, 'the engine frame did not load');
+      // The frame accepts a port only with the one-time token the service worker made for it
+      // (background.js, engine.js): the page's scripts can post to the frame too, and must not
+      // get in. The token comes here through the extension's messaging, for this frame's nonce.
+      const token = await withTimeout(this.token, 20_000, 'the engine frame was not introduced');
       const channel = new MessageChannel();
       this.port = channel.port1;
-      const ready = new Promise((resolve) => {
+      const ready = new Promise((resolve, reject) => {
         this.port.onmessage = (e) => {
           if (e.data?.type === 'ready') {
             this.port.onmessage = (m) => this.settle(m.data);
             resolve();
+          } else if (e.data?.type === 'refused') {
+            reject(new Error('the engine frame refused the connection'));
           }
         };
       });
       // Addressed to the extension's origin only.
-      this.frame.contentWindow.postMessage({ type: 'inbetween-connect' }, new URL(this.url).origin, [channel.port2]);
+      this.frame.contentWindow.postMessage({ type: 'inbetween-connect', token }, new URL(this.url).origin, [channel.port2]);
       await withTimeout(ready, 20_000, 'the engine frame did not answer (the page may block extension frames)');
     }
 
@@ -275,6 +293,7 @@
 
     /** Removing the frame ends its worker and frees its GPU device and model. */
     dispose() {
+      if (this.onToken) chrome.runtime.onMessage.removeListener(this.onToken);
       this.dead = new Error('inbetween was stopped');
       for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
@@ -465,6 +484,12 @@
         if (!result.frames || rec.generation !== this.generation) return;
         this.received(rec, ts, result, performance.now() - sent);
       }, (e) => {
+        // The engine's queue is full (LIMITS in engine.js; only with many videos at once): this
+        // pair is lost, as when the engine is busy here.
+        if (e?.code === 'busy') {
+          if (!this.closed && rec.prev) this.outcome(false, 'dropped');
+          return;
+        }
         // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
         // everything, so the page is as it was, and say so; a click starts afresh.
         if (!this.closed && state.active) {
@@ -1160,7 +1185,8 @@
 
   globalThis.__inbetween = {
     click,
-    // Test hooks: this object lives in the extension's isolated world, out of the page's reach.
+    // <test-hooks> (left out of the shipped build by scripts/build-extension.mjs)
+    // This object lives in the extension's isolated world, out of the page's reach.
     debug: {
       active: () => state.active,
       clicks: () => state.clicks,
@@ -1198,6 +1224,7 @@
         }
       },
     },
+    // </test-hooks>
   };
   click();
 })();

@@ -12,7 +12,21 @@
 //   buffers (one per source frame; each is held here as the next pair's first frame) and gets
 //   RGBA buffers back.
 //
-// Protocol (MessagePort from content.js; every request has an `id` and gets exactly one answer):
+// Who may connect (the engine's security). engine.html is web-accessible, because content.js
+// frames it on the page, so any page can frame it too, and the scripts of the page content.js runs
+// on can post to content.js's frame through `window.frames`. Nothing arriving through the window
+// is trusted:
+// - a MessagePort is accepted only together with the one-time token that the service worker made
+//   for this frame when it said hello (background.js), and sent, over the extension's own
+//   messaging, to the content.js that named this frame. A page can neither read that token (it
+//   lives here, in the service worker and in content.js's isolated world) nor mint one.
+// - Attempts without the right token are refused ({ type: 'refused' } on their port) and change
+//   nothing: they do not lock content.js out, however many arrive or however early.
+// - Once content.js's port is accepted, every other offer is refused.
+// - Requests on the accepted port are checked and capped (LIMITS): frame size, in-betweens per
+//   frame, streams held, requests queued.
+//
+// Protocol (on that port; every request has an `id` and gets exactly one answer):
 //   { id, type: 'init', allowSoftwareAdapter }            → { adapter }
 //   { id, type: 'frame', stream, seq, prevSeq, image: { pixels, width, height }, ts, scale }
 //        → { frames: ArrayBuffer | null, count, ms, repeat }   (frames between prevSeq's image and
@@ -22,36 +36,92 @@
 //          interpolated to; the picture before it stays this stream's pair start, so the next
 //          frame's in-betweens span the repeat's slot as well.)
 //   { id, type: 'forget', stream }                        → {}
+// and, in test builds only (scripts/build-extension.mjs --test-hooks; the shipped build has
+// neither):
 //   { id, type: 'echo', pixels }                          → { pixels }   (for measuring the hand-over)
 //   { id, type: 'loseDeviceForTesting' }                  → { lost }     (tests: a driver reset)
 // Failures answer { id, ok: false, error: { code, message } }, code one of 'no-webgpu',
-// 'software-webgpu', 'error'.
+// 'software-webgpu', 'bad-request', 'busy', 'error'.
 
 import { createInterpolator } from './lib/dist/index.js';
 import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/duplicates.js';
 
-/** @type {MessagePort | null} */
+/** The caps on what content.js (or anything holding its port) may ask. content.js works at up to
+ * 720 lines and ×8 (with a threes cadence, up to 23 in-betweens per frame), well inside these. */
+const LIMITS = Object.freeze({
+  /** Either side of a frame, in pixels. */
+  maxSide: 4096,
+  /** A frame's area: 3840x2160. */
+  maxPixels: 3840 * 2160,
+  /** In-betweens asked of one frame. */
+  maxTs: 32,
+  /** Streams (videos) whose last frame is held; the least recently used one is forgotten. */
+  maxStreams: 16,
+  /** Requests waiting or running; more are answered 'busy' at once. */
+  maxQueued: 8,
+});
+
+/** @type {MessagePort | null} content.js's port, once its token was checked. */
 let port = null;
 /** @type {import('./lib/dist/index.js').Interpolator | null} */
 let interp = null;
-/** The last frame of each stream (one stream per video): the first frame of its next pair. */
+/** The last frame of each stream (one stream per video): the first frame of its next pair. In
+ * least-recently-used order (a use moves a stream to the end). */
 const held = new Map();
 /** Per stream: the repeat detector's state, { width, height, meter, guard }. */
 const cadence = new Map();
 // One request at a time: the interpolator is serial anyway, and answering in order keeps
 // content.js's bookkeeping simple.
 let queue = Promise.resolve();
+let queued = 0;
 
-window.addEventListener('message', (event) => {
-  // The first connect wins. The page's own scripts share the window with content.js, so they
-  // could race to connect; all they would get is a RIFE engine for pixels they already own.
-  if (port || event.data?.type !== 'inbetween-connect' || !event.ports[0]) return;
-  port = event.ports[0];
+/** The token the service worker made for this frame, asked for once at load. content.js's nonce
+ * (the URL's fragment) tells the service worker which content.js named this frame. */
+const expected = chrome.runtime.sendMessage({ type: 'engine-hello', nonce: location.hash.slice(1) })
+  .then((r) => (typeof r?.token === 'string' ? r.token : null), () => null);
+
+/** Equal strings, compared in time that does not depend on where they differ. */
+function sameToken(a, b) {
+  if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return d === 0;
+}
+
+window.addEventListener('message', async (event) => {
+  const offered = event.ports?.[0];
+  if (event.data?.type !== 'inbetween-connect' || !offered) return;
+  if (port) return refuse(offered);
+  const token = event.data.token;
+  // A token is a UUID: anything else is refused before any look-up.
+  if (typeof token !== 'string' || token.length !== 36) return refuse(offered);
+  const mine = await expected;
+  if (port || mine === null || !sameToken(token, mine)) return refuse(offered);
+  port = offered;
   port.onmessage = (m) => {
-    queue = queue.then(() => serve(m.data));
+    if (queued >= LIMITS.maxQueued) {
+      reply(m.data, { ok: false, error: { code: 'busy', message: `more than ${LIMITS.maxQueued} requests are waiting` } });
+      return;
+    }
+    queued++;
+    queue = queue.then(() => serve(m.data)).finally(() => { queued--; });
   };
   port.postMessage({ type: 'ready' });
 });
+
+function refuse(offered) {
+  try {
+    offered.postMessage({ type: 'refused' });
+    offered.close();
+  } catch {
+    // A port that cannot be answered is simply dropped.
+  }
+}
+
+function reply(request, answer, transfer = []) {
+  const id = request !== null && typeof request === 'object' ? request.id : undefined;
+  port.postMessage({ id, ...answer }, transfer);
+}
 
 class EngineError extends Error {
   constructor(code, message) {
@@ -63,30 +133,39 @@ class EngineError extends Error {
 async function serve(request) {
   try {
     const [result, transfer] = await handle(request);
-    port.postMessage({ id: request.id, ok: true, result }, transfer);
+    reply(request, { ok: true, result }, transfer);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    port.postMessage({ id: request.id, ok: false, error: { code: e?.code ?? 'error', message } });
+    reply(request, { ok: false, error: { code: e?.code ?? 'error', message } });
   }
 }
 
+const bad = (message) => new EngineError('bad-request', message);
+
 async function handle(request) {
+  if (request === null || typeof request !== 'object') throw bad('a request is an object');
   switch (request.type) {
     case 'init':
       return [await init(request.allowSoftwareAdapter === true), []];
     case 'frame':
       return frame(request);
+    // <test-hooks> (left out of the shipped build by scripts/build-extension.mjs)
     case 'loseDeviceForTesting':
+      if (!interp) throw new Error('the engine is not initialised');
       return [{ lost: await interp._loseDeviceForTesting() }, []];
     case 'echo':
       // The cost of the frame hand-over alone (measured by the bench): the buffer goes back.
+      if (!(request.pixels instanceof ArrayBuffer) || request.pixels.byteLength > LIMITS.maxPixels * 4) {
+        throw bad('echo takes an ArrayBuffer of at most one frame');
+      }
       return [{ pixels: request.pixels }, [request.pixels]];
+    // </test-hooks>
     case 'forget':
       held.delete(request.stream);
       cadence.delete(request.stream);
       return [{}, []];
     default:
-      throw new Error(`unknown request ${String(request.type)}`);
+      throw bad(`unknown request ${String(request.type).slice(0, 40)}`);
   }
 }
 
@@ -144,16 +223,53 @@ function imageCanvas(image) {
   return scratch;
 }
 
-async function frame({ stream, seq, prevSeq, image, ts, scale }) {
+/** The frame request's fields, checked against the protocol and LIMITS (clear errors, before any
+ * work; the package checks `ts` and `scale` values again). */
+function checkFrame({ stream, seq, prevSeq, image, ts, scale }) {
+  if (!((typeof stream === 'string' && stream.length <= 64) || Number.isSafeInteger(stream))) {
+    throw bad('stream is a number or a short string');
+  }
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(prevSeq)) throw bad('seq and prevSeq are integers');
+  if (image === null || typeof image !== 'object') throw bad('image is { pixels, width, height }');
+  const { pixels, width, height } = image;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1
+    || width > LIMITS.maxSide || height > LIMITS.maxSide || width * height > LIMITS.maxPixels) {
+    throw bad(`a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels `
+      + `(got ${String(width).slice(0, 12)}x${String(height).slice(0, 12)})`);
+  }
+  if (!(pixels instanceof ArrayBuffer) || pixels.byteLength !== width * height * 4) {
+    throw bad(`image.pixels is an ArrayBuffer of width x height x 4 = ${width * height * 4} bytes`);
+  }
+  if (!Array.isArray(ts) || ts.length > LIMITS.maxTs || !ts.every((t) => typeof t === 'number' && t > 0 && t < 1)) {
+    throw bad(`ts is a list of at most ${LIMITS.maxTs} times strictly between 0 and 1`);
+  }
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw bad('scale is a finite number');
+}
+
+/** Holds `value` as `stream`'s last frame, most recently used; forgets the least recently used
+ * stream beyond LIMITS.maxStreams. */
+function hold(stream, value) {
+  held.delete(stream);
+  held.set(stream, value);
+  while (held.size > LIMITS.maxStreams) {
+    const oldest = held.keys().next().value;
+    held.delete(oldest);
+    cadence.delete(oldest);
+  }
+}
+
+async function frame(request) {
+  checkFrame(request);
+  const { stream, prevSeq, seq, image, ts, scale } = request;
   const current = new ImageData(new Uint8ClampedArray(image.pixels), image.width, image.height);
   const previous = held.get(stream);
   const repeat = isRepeat(stream, current);
   if (repeat && previous && previous.seq === prevSeq && previous.image.width === image.width && previous.image.height === image.height) {
     // Keep the picture before the repeat as the next pair's first frame, under this frame's seq.
-    held.set(stream, { seq, image: previous.image });
+    hold(stream, { seq, image: previous.image });
     return [{ frames: null, count: 0, ms: 0, repeat: true }, []];
   }
-  held.set(stream, { seq, image: current });
+  hold(stream, { seq, image: current });
   if (!interp) throw new Error('the engine is not initialised');
   if (!previous || previous.seq !== prevSeq || ts.length === 0
     || previous.image.width !== image.width || previous.image.height !== image.height) {

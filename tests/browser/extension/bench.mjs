@@ -3,7 +3,7 @@
 // frames per second in and out) for `--seconds` each. Not a test: run by hand, and the numbers go
 // into the README.
 //
-//   node scripts/build-extension.mjs --no-zip && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720]
+//   node scripts/build-extension.mjs --no-zip --test-hooks && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
