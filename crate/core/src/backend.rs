@@ -52,7 +52,7 @@ pub async fn device_async(kind: BackendKind) -> Result<Device> {
                 .await
                 .map_err(|e| Error::Gpu(e.to_string()))?;
             GPU.with(|g| *g.borrow_mut() = Some(device.clone()));
-            keep_wgpu_device(setup.device);
+            keep_wgpu_device(setup.into());
             Ok(device)
         }
         #[cfg(not(all(feature = "wgpu", target_family = "wasm")))]
@@ -70,23 +70,107 @@ pub fn device(kind: BackendKind) -> Result<Device> {
 
 #[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
 fn gpu_device() -> Result<Device> {
-    // burn registers the wgpu runtime once per process (a second `init` fails with "Service
-    // already initialized"), so the first outcome is kept and cloned.
-    static GPU: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
-    GPU.get_or_init(|| {
-        // wgpu's adapter request can panic deep inside when no driver is present; keep that
-        // from reaching the caller as a crash.
-        match std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup()) {
-            Ok(Ok((device, setup))) => {
-                keep_wgpu_device(setup.device);
-                Ok(device)
-            }
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("no usable GPU adapter (wgpu initialisation panicked)".into()),
+    use std::sync::Mutex;
+    // burn registers its default wgpu runtime once per process (a second `init` fails with
+    // "Service already initialized"), so the device is kept here and cloned. A device that was
+    // lost since (a driver reset, a GPU that went away) is not handed out again: it is replaced by
+    // a new wgpu device registered as a new runtime, so that "create a new interpolator" after a
+    // loss gets a working device, as in the browser. No adapter at all is kept as the answer.
+    static GPU: Mutex<Option<Result<Device, String>>> = Mutex::new(None);
+    let mut gpu = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let first = match gpu.as_ref() {
+        Some(Ok(device)) if !is_lost(device) => return Ok(device.clone()),
+        Some(Err(e)) => return Err(Error::Gpu(e.clone())),
+        Some(Ok(_)) => false,
+        None => true,
+    };
+    // wgpu's adapter request can panic deep inside when no driver is present; keep that from
+    // reaching the caller as a crash.
+    let made = std::panic::catch_unwind(|| {
+        if first {
+            Device::wgpu_options()
+                .init_with_setup()
+                .map(|(d, setup)| (d, setup.device))
+                .map_err(|e| e.to_string())
+        } else {
+            replacement_setup().and_then(|setup| {
+                let device = setup.device.clone();
+                Device::wgpu_options()
+                    .setup(setup)
+                    .init()
+                    .map(|d| (d, device))
+                    .map_err(|e| e.to_string())
+            })
         }
+    });
+    let made = match made {
+        Ok(Ok((device, wgpu_device))) => {
+            keep_wgpu_device(wgpu_device.into());
+            Ok(device)
+        }
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err("no usable GPU adapter (wgpu initialisation panicked)".into()),
+    };
+    // A failed replacement is not kept: the next call tries again (the GPU may be back).
+    if first || made.is_ok() {
+        *gpu = Some(made.clone());
+    }
+    made.map_err(Error::Gpu)
+}
+
+/// Whether `device` can no longer run anything: a one-element readback, which fails with the
+/// poison cubecl records when wgpu reports the device lost.
+#[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
+fn is_lost(device: &Device) -> bool {
+    let probe = burn::tensor::Tensor::<1>::zeros([1], device);
+    matches!(crate::read_f32(probe), Err(Error::DeviceLost(_)))
+}
+
+/// A new adapter and device for a replacement runtime, asked for as burn's own default device
+/// is (cubecl-wgpu 0.11 `request_adapter` and its WGSL `try_request_device`): the
+/// high-performance adapter, with all its features but mappable primary buffers, and its limits.
+#[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
+fn replacement_setup() -> Result<burn::tensor::wgpu::WgpuSetup, String> {
+    use burn::tensor::wgpu::wgpu;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    let adapter = block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        ..Default::default()
+    }))
+    .map_err(|e| format!("no GPU adapter for a new device: {e}"))?;
+    let (device, queue) = block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("inbetween (after a lost device)"),
+        required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        required_limits: adapter.limits(),
+        memory_hints: wgpu::MemoryHints::MemoryUsage,
+        trace: wgpu::Trace::Off,
+        // As cubecl asks for its own device: its kernels may use passthrough shaders.
+        // SAFETY: the same experimental features burn's default device is created with.
+        experimental_features: unsafe { wgpu::ExperimentalFeatures::enabled() },
+    }))
+    .map_err(|e| format!("a new GPU device could not be created: {e}"))?;
+    let backend = adapter.get_info().backend;
+    Ok(burn::tensor::wgpu::WgpuSetup {
+        instance,
+        adapter,
+        device,
+        queue,
+        backend,
     })
-    .clone()
-    .map_err(Error::Gpu)
+}
+
+/// Drives a native wgpu future to completion. Native wgpu resolves adapter and device requests
+/// without waiting on anything, so polling with a no-op waker is enough.
+#[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
 }
 
 #[cfg(not(all(feature = "wgpu", not(target_family = "wasm"))))]
@@ -94,16 +178,37 @@ fn gpu_device() -> Result<Device> {
     Err(Error::Gpu("this build has no wgpu backend".into()))
 }
 
+/// The wgpu device behind the current burn GPU device, kept only so tests can lose it on purpose.
+/// Natively process-wide (any thread may create the interpolator); in the browser the worker has
+/// one thread.
 #[cfg(feature = "wgpu")]
-thread_local! {
-    /// The wgpu device behind the burn device, kept only so tests can lose it on purpose.
-    static WGPU_DEVICE: std::cell::RefCell<Option<burn::tensor::wgpu::wgpu::Device>> =
-        const { std::cell::RefCell::new(None) };
+static WGPU_DEVICE: std::sync::Mutex<Option<WgpuDeviceHandle>> = std::sync::Mutex::new(None);
+
+/// wgpu's device handle is `Send + Sync` natively but not on wasm (WebGPU objects are bound to
+/// their JS thread); the browser's worker is single-threaded, so sharing it there is sound.
+#[cfg(feature = "wgpu")]
+struct WgpuDeviceHandle(burn::tensor::wgpu::wgpu::Device);
+#[cfg(all(feature = "wgpu", target_family = "wasm"))]
+// SAFETY: wasm32 without threads (the build has no atomics): there is only one thread.
+unsafe impl Send for WgpuDeviceHandle {}
+
+#[cfg(feature = "wgpu")]
+impl From<burn::tensor::wgpu::WgpuSetup> for WgpuDeviceHandle {
+    fn from(setup: burn::tensor::wgpu::WgpuSetup) -> Self {
+        Self(setup.device)
+    }
 }
 
 #[cfg(feature = "wgpu")]
-fn keep_wgpu_device(device: burn::tensor::wgpu::wgpu::Device) {
-    WGPU_DEVICE.with(|d| *d.borrow_mut() = Some(device));
+impl From<burn::tensor::wgpu::wgpu::Device> for WgpuDeviceHandle {
+    fn from(device: burn::tensor::wgpu::wgpu::Device) -> Self {
+        Self(device)
+    }
+}
+
+#[cfg(feature = "wgpu")]
+fn keep_wgpu_device(device: WgpuDeviceHandle) {
+    *WGPU_DEVICE.lock().unwrap_or_else(|p| p.into_inner()) = Some(device);
 }
 
 /// Destroys the GPU device, as a driver reset would, so tests can check that a lost device
@@ -112,13 +217,13 @@ fn keep_wgpu_device(device: burn::tensor::wgpu::wgpu::Device) {
 pub fn lose_gpu_device_for_testing() -> bool {
     #[cfg(feature = "wgpu")]
     {
-        WGPU_DEVICE.with(|d| match d.borrow().as_ref() {
-            Some(device) => {
+        match WGPU_DEVICE.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(WgpuDeviceHandle(device)) => {
                 device.destroy();
                 true
             }
             None => false,
-        })
+        }
     }
     #[cfg(not(feature = "wgpu"))]
     false
