@@ -174,6 +174,29 @@ describe('the bad-input corpus in the browser', () => {
     assert.match(later.value?.message ?? '', /stopped unexpectedly/);
   });
 
+  test('a wasm trap (out of memory): the call rejects with what happened, the interpolator closes, a new one works', { timeout: 2 * MINUTE }, async () => {
+    const r = await within(60_000, 'faults', async () => {
+      const interp = await window.harness.lib.createInterpolator({ backend: 'cpu' });
+      const a = window.pic(32, 32);
+      const b = window.pic(32, 32, 9);
+      const before = await interp.interpolate(a, b, 0.5);
+      const trap = await window.harness.errorOf(() => interp._trapForTesting());
+      // The worker is retired: the interpolator says so, and later calls fail at once, clearly.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const later = await window.harness.errorOf(() => interp.interpolate(a, b, 0.5));
+      const fresh = await window.harness.lib.createInterpolator({ backend: 'cpu' });
+      const after = await fresh.interpolate(a, b, 0.5);
+      fresh.dispose();
+      return { trap: trap?.message, closed: interp.closed, later: later?.message, same: window.harness.maxAbsDiff(after.data, before.data) };
+    });
+    const v = r.value;
+    assert.ok(v, JSON.stringify(r));
+    assert.match(v.trap ?? '', /crashed \(WebAssembly unreachable\).*create a new one/, JSON.stringify(v));
+    assert.equal(v.closed, true, 'the interpolator closed');
+    assert.match(v.later ?? '', /crashed|stopped|closed/, JSON.stringify(v));
+    assert.equal(v.same, 0, 'a new interpolator computes the same frame');
+  });
+
   test('models: corrupt, truncated, not a model, missing; a full Cache API quota', { timeout: 3 * MINUTE }, async () => {
     const model = readFileSync(path.join(REPO, 'www/lib/model/rife-4.25-f16.bpk'));
     writeFileSync(f('truncated.bpk'), model.subarray(0, model.length >> 1));

@@ -315,6 +315,17 @@ export class Interpolator {
   }
 
   /**
+   * Test hook, not part of the API: makes the worker's wasm instance trap for real (an
+   * allocation wasm32 cannot make, the path a real out-of-memory takes), so tests can check that
+   * the call rejects with a clear Error, the interpolator closes, and a new one works. Rejects.
+   */
+  async _trapForTesting(): Promise<never> {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    await this.#client.call({ type: 'trapForTesting' });
+    throw new Error('internal error: the trap did not happen');
+  }
+
+  /**
    * Test hook, not part of the API: the size of the worker's wasm memory in bytes (it only ever
    * grows, so a leak of frames or tensors shows up as growth across jobs).
    */

@@ -38,6 +38,7 @@ export type Request =
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
+  | { id: number; type: 'trapForTesting' }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }

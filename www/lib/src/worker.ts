@@ -45,6 +45,8 @@ function holdLifeLock(lock: string): void {
 let engine: Engine | null = null;
 /** The wasm module's memory, for the memory test hook. */
 let wasmMemory: WebAssembly.Memory | null = null;
+/** The instance's raw exports (for `trapForTesting`). */
+let wasmExports: { __wbindgen_malloc: (size: number, align: number) => number } | null = null;
 let backendName: BackendName = 'cpu';
 let queue: Promise<void> = Promise.resolve();
 /** Ids of 'video' requests the page gave up on; their jobs stop at the next frame. */
@@ -146,6 +148,13 @@ async function handle(request: Request): Promise<Handled> {
     case 'watch':
     case 'liveMemoryForTesting':
       throw new Error(`internal error: '${request.type}' requests are served in onmessage, never queued`);
+    case 'trapForTesting': {
+      // A real trap of this instance, on the path a real out-of-memory takes: the allocator is
+      // asked for 4 GiB - 16 bytes, more than wasm32 can address, and Rust aborts (`unreachable`).
+      if (!wasmExports) throw new Error('the inbetween engine is not initialised');
+      wasmExports.__wbindgen_malloc(0xffff_fff0, 1);
+      throw new Error('internal error: the allocator returned 4 GiB');
+    }
     case 'loseDeviceForTesting': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       return [{ lost: engine.loseDeviceForTesting() }, []];
@@ -248,7 +257,9 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl:
   // the app to pass `wasmUrl`.
   const url = wasmUrl ?? new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url);
   try {
-    wasmMemory = (await init({ module_or_path: url })).memory;
+    const exports = await init({ module_or_path: url });
+    wasmMemory = exports.memory;
+    wasmExports = exports;
   } catch (e) {
     throw new Error(`could not load the WebAssembly module from ${String(url)}: ${messageOf(e)}`);
   }
