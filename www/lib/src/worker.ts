@@ -67,6 +67,13 @@ scope.onmessage = (event) => {
     scope.postMessage({ id: request.id, ok: true, result: memoryNow() });
     return;
   }
+  if (request.type === 'loseDeviceForTesting') {
+    // Out of the queue too: a driver reset does not wait for the job in progress, so tests can
+    // lose the device in the middle of a video. (Destroying the device is synchronous and safe
+    // between the job's awaits.)
+    void serve(request);
+    return;
+  }
   queue = queue.then(() => serve(request)).finally(() => cancelled.delete(request.id));
 };
 
