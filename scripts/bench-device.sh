@@ -20,7 +20,7 @@ prepare() {
   grep -qx "/$D/" .git/info/exclude 2>/dev/null || { mkdir -p .git/info; echo "/$D/" >>.git/info/exclude; }
   rm -rf "$D" && mkdir -p "$D/gl" "$D/vk" "$D/sb"
   # The scripts' profile (dev, opt-level 3 everywhere) rather than a cold release build.
-  cargo build -p inbetween-core --bin inbetween-bench --locked
+  cargo build -p inbetween-cli --bin inbetween-bench --locked
   strip -o "$D/inbetween-bench" "$CARGO_TARGET_DIR/debug/inbetween-bench"
   xz -T0 -6 "$D/inbetween-bench"
   xz -T0 -1 -c models/rife-4.25.bpk >"$D/rife-4.25.bpk.xz"

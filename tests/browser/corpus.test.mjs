@@ -2,7 +2,7 @@
 // its worker), interpolateVideo and model loading, in headless Chromium on the CPU path. Each
 // must end within its stated time with a clear error (or correct output), never a hang, a trap
 // that breaks later calls, or a changed input. The native side (CLI, Rust API) is
-// crate/core/tests/corpus.rs; the README's reliability section lists both by category.
+// crate/core/tests/corpus.rs and crate/cli/tests/corpus.rs; the README's reliability section lists them by category.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

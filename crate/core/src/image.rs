@@ -53,7 +53,8 @@ impl<'a> ImageRef<'a> {
     }
 }
 
-pub(crate) fn check_size(width: usize, height: usize) -> Result<()> {
+/// Checks a frame size against the limits every entry point shares (the CLI's decoder too).
+pub fn check_size(width: usize, height: usize) -> Result<()> {
     if width == 0 || height == 0 {
         return Err(Error::EmptyImage { width, height });
     }

@@ -12,15 +12,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers: `model` (burn modules only), `weights` (loading), `convert` (PyTorch → burnpack,
-//! native only), and this file's `Interpolator`, the pipeline that pads, encodes once per frame,
-//! runs the flow blocks and crops.
+//! Layers: `model` (burn modules only), `weights` (loading), and this file's `Interpolator`, the
+//! pipeline that pads, encodes once per frame, runs the flow blocks and crops. The converter
+//! (PyTorch → burnpack), image-file decoding, the CLI and the bench are in crate/cli.
 
 pub mod backend;
-#[cfg(feature = "cli")]
-pub mod convert;
-#[cfg(feature = "cli")]
-pub mod decode;
 pub mod error;
 pub mod image;
 pub mod model;

@@ -220,3 +220,18 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// A valid burnpack of a different model (one linear layer): the loader must name what is
+/// missing instead of running with default weights.
+pub fn other_model_bytes() -> Vec<u8> {
+    use burn::nn::LinearConfig;
+    use burn::store::{BurnpackStore, ModuleSnapshot};
+    let device = burn::tensor::Device::flex();
+    let linear = LinearConfig::new(4, 3).init(&device);
+    let path = std::env::temp_dir().join(format!("inbetween-other-{}.bpk", std::process::id()));
+    let mut store = BurnpackStore::from_file(&path).overwrite(true);
+    linear.save_into(&mut store).expect("save a small module");
+    let bytes = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    bytes
+}

@@ -1,171 +1,24 @@
-//! Fuzzing on stable Rust with proptest: image decoding, the model loader and the
-//! `Interpolator` API with random sizes, scales and time maps. Each target runs for a fixed time
-//! (`INBETWEEN_FUZZ_SECONDS`, default 20 s a target: CI's share) and then passes the remaining
-//! cases through at once; longer runs are for a bench machine (`INBETWEEN_FUZZ_SECONDS=600`).
-//! A failure is shrunk by proptest and saved under `proptest-regressions/fuzz.txt`, which is
-//! committed and replayed first on every later run.
+//! Fuzzing on stable Rust with proptest: the model loader and the `Interpolator` API with random
+//! sizes, scales and time maps (image decoding is fuzzed with the CLI, in crate/cli/tests/fuzz.rs).
+//! Each target runs for a fixed time (`INBETWEEN_FUZZ_SECONDS`, default 20 s a target: CI's share)
+//! and then passes the remaining cases through at once; longer runs are for a bench machine
+//! (`INBETWEEN_FUZZ_SECONDS=600`). A failure is shrunk by proptest and saved in
+//! `fuzz.proptest-regressions`, which is committed and replayed first on every later run.
 //!
 //! The property everywhere: a clear `Err` or a correct `Ok`, never a panic.
 
 mod common;
+mod support {
+    pub mod mutate;
+}
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::*;
 use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
 use proptest::prelude::*;
-
-fn budget() -> Duration {
-    let s = std::env::var("INBETWEEN_FUZZ_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20.0);
-    Duration::from_secs_f64(s)
-}
-
-/// True once this target has used its time; later cases return at once.
-fn spent(start: &OnceLock<Instant>) -> bool {
-    start.get_or_init(Instant::now).elapsed() > budget()
-}
-
-/// Seed images for the decoder: small PNGs and JPEGs of a few layouts.
-fn seeds() -> &'static [Vec<u8>] {
-    static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    SEEDS.get_or_init(|| {
-        let rgb =
-            image::RgbImage::from_fn(19, 11, |x, y| image::Rgb([x as u8 * 13, y as u8 * 23, 77]));
-        let dynimg = image::DynamicImage::ImageRgb8(rgb);
-        let mut out = Vec::new();
-        for (img, fmt) in [
-            (dynimg.clone(), image::ImageFormat::Png),
-            (dynimg.clone(), image::ImageFormat::Jpeg),
-            (
-                image::DynamicImage::ImageRgba16(dynimg.to_rgba16()),
-                image::ImageFormat::Png,
-            ),
-            (
-                image::DynamicImage::ImageLumaA8(dynimg.to_luma_alpha8()),
-                image::ImageFormat::Png,
-            ),
-            (
-                image::DynamicImage::ImageLuma8(dynimg.to_luma8()),
-                image::ImageFormat::Jpeg,
-            ),
-        ] {
-            let mut bytes = Vec::new();
-            img.write_to(&mut std::io::Cursor::new(&mut bytes), fmt)
-                .unwrap();
-            out.push(bytes);
-        }
-        out
-    })
-}
-
-/// One mutation of a byte string.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip {
-        at: usize,
-        mask: u8,
-    },
-    Set {
-        at: usize,
-        value: u8,
-    },
-    Truncate {
-        keep: usize,
-    },
-    Insert {
-        at: usize,
-        bytes: Vec<u8>,
-    },
-    /// A 32-bit big-endian number written at `at` (sizes in PNG and JPEG headers).
-    Number {
-        at: usize,
-        value: u32,
-    },
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), 1u8..=255).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
-        (any::<usize>(), any::<u8>()).prop_map(|(at, value)| Mutation::Set { at, value }),
-        any::<usize>().prop_map(|keep| Mutation::Truncate { keep }),
-        (
-            any::<usize>(),
-            proptest::collection::vec(any::<u8>(), 1..16)
-        )
-            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
-        (
-            any::<usize>(),
-            prop_oneof![
-                Just(0u32),
-                Just(1),
-                Just(8192),
-                Just(8193),
-                Just(65535),
-                Just(u32::MAX),
-                any::<u32>()
-            ]
-        )
-            .prop_map(|(at, value)| Mutation::Number { at, value }),
-    ]
-}
-
-fn apply(mut bytes: Vec<u8>, mutations: &[Mutation], header: usize) -> Vec<u8> {
-    for m in mutations {
-        if bytes.is_empty() {
-            break;
-        }
-        // Most interesting structure is near the start: aim there half the time.
-        let pick = |at: usize, len: usize| {
-            if at % 2 == 0 {
-                (at / 2) % len.min(header).max(1)
-            } else {
-                (at / 2) % len
-            }
-        };
-        match m {
-            Mutation::Flip { at, mask } => {
-                let i = pick(*at, bytes.len());
-                bytes[i] ^= mask;
-            }
-            Mutation::Set { at, value } => {
-                let i = pick(*at, bytes.len());
-                bytes[i] = *value;
-            }
-            Mutation::Truncate { keep } => bytes.truncate(keep % bytes.len()),
-            Mutation::Insert { at, bytes: extra } => {
-                let i = pick(*at, bytes.len());
-                bytes.splice(i..i, extra.iter().copied());
-            }
-            Mutation::Number { at, value } => {
-                if bytes.len() >= 4 {
-                    let i = pick(*at, bytes.len() - 3);
-                    bytes[i..i + 4].copy_from_slice(&value.to_be_bytes());
-                }
-            }
-        }
-    }
-    bytes
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 100_000, max_shrink_iters: 2_000, ..ProptestConfig::default() })]
-
-    #[test]
-    fn fuzz_image_decoding(seed in 0usize..5, mutations in proptest::collection::vec(mutation(), 0..6)) {
-        static START: OnceLock<Instant> = OnceLock::new();
-        if spent(&START) { return Ok(()); }
-        let bytes = apply(seeds()[seed].clone(), &mutations, 64);
-        if let Ok(img) = inbetween::decode::load_bytes(&bytes) {
-            let (w, h) = img.dimensions();
-            prop_assert!(w >= 1 && h >= 1 && w as usize <= inbetween::MAX_SIDE && h as usize <= inbetween::MAX_SIDE);
-            prop_assert_eq!(img.as_raw().len(), (w * h * 3) as usize);
-        }
-    }
-}
+use support::mutate::{apply, mutation, spent};
 
 fn f16_model() -> &'static [u8] {
     static MODEL: OnceLock<Vec<u8>> = OnceLock::new();

@@ -2,7 +2,7 @@
 //!
 //! The weights come from the converted burnpack, loaded with the core's strict loader onto the
 //! CPU (flex) device, so a file that does not fit the model fails here exactly as it does there.
-//! ResConv's `beta` is already folded into its conv by the converter (crate/core/src/convert.rs,
+//! ResConv's `beta` is already folded into its conv by the converter (crate/cli/src/convert.rs,
 //! model/resconv.rs), which is what lets conv3x3.wgsl fuse the residual as `lrelu(conv(x) + x)`.
 
 use burn::module::Param;

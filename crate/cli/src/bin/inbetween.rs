@@ -318,11 +318,11 @@ fn our_frame_index(path: &Path) -> Option<usize> {
 }
 
 fn load(path: &Path) -> AnyResult<image::RgbImage> {
-    Ok(inbetween::decode::load(path)?)
+    Ok(inbetween_cli::decode::load(path)?)
 }
 
 fn upright_size(path: &Path) -> AnyResult<(u32, u32)> {
-    Ok(inbetween::decode::upright_size(path)?)
+    Ok(inbetween_cli::decode::upright_size(path)?)
 }
 
 /// Reads every frame's header before the model loads, so a frame of another size or an

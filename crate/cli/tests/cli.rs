@@ -1,6 +1,7 @@
 //! The `inbetween` command end to end: a real image pair in, a PNG out that matches the PyTorch
 //! golden; bad inputs give a message and a non-zero exit code.
 
+#[path = "../../core/tests/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

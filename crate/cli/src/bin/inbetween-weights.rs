@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use inbetween::convert;
+use inbetween_cli::convert;
 
 #[derive(Parser)]
 #[command(

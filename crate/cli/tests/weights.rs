@@ -1,13 +1,14 @@
 //! The converted model files: strict loading, clear errors for bad files, half precision, and
 //! the converter's strict key mapping on the real checkpoint.
 
+#[path = "../../core/tests/common.rs"]
 mod common;
 
 use std::path::PathBuf;
 
 use burn::tensor::Device;
 use common::*;
-use inbetween::convert::{self, Checkpoint};
+use inbetween_cli::convert::{self, Checkpoint};
 use inbetween::weights::load_model_bytes;
 use inbetween::{BackendKind, Interpolator, read_f32};
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
-use crate::image::check_size;
+use inbetween::image::check_size;
 
 /// Why an image could not be read; the message names the file (or "the image").
 pub type DecodeError = String;
