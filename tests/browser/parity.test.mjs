@@ -38,6 +38,67 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assertParity(r, BOUND_F32, 'webgpu/f32');
   });
 
+  test('WebGPU (SwiftShader), WGSL engine: float output within 1e-3 of the PyTorch golden', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate((o) => window.harness.floatParity(o), { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(`float output max |diff| ${r.maxDiff} in ${(r.ms / 1000).toFixed(2)} s; ${JSON.stringify(r.stats)}`);
+    assert.equal(r.backend, 'webgpu');
+    assert.equal(r.stats.engine, 'wgsl', 'WebGPU runs our WGSL engine, not burn');
+    assert.equal(r.stats.precision, 'f32');
+    // crate/core/tests/parity.rs's bound for the output (measured natively on lavapipe: 2.7e-5).
+    assert.ok(r.maxDiff <= 1e-3, `max |diff| ${r.maxDiff} > 1e-3`);
+    // One pair, both frames new: 4 encoder dispatches each plus 5 blocks of 13, one command buffer.
+    assert.equal(r.stats.submissions, 1);
+    assert.equal(r.stats.dispatches, 73);
+  });
+
+  test('WebGPU, WGSL engine: each new in-between frame of a sequence takes at most 70 dispatches in one command buffer', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib } = window.harness;
+      const interp = await lib.createInterpolator(o);
+      try {
+        // Three different frames, stepped through as a player would: (f0, f1), then (f1, f2).
+        const frame = (v) => {
+          const img = new ImageData(48, 32);
+          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+          return img;
+        };
+        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+        const s0 = await interp._statsForTesting();
+        await interp.interpolate(f0, f1, 0.5);
+        const s1 = await interp._statsForTesting();
+        await interp.interpolate(f1, f2, 0.5);
+        const s2 = await interp._statsForTesting();
+        await interp.interpolateMany(f2, f0, [0.25, 0.75]);
+        const s3 = await interp._statsForTesting();
+        const d = (x, y) => ({ dispatches: y.dispatches - x.dispatches, submissions: y.submissions - x.submissions, prepares: y.prepares - x.prepares });
+        return { first: d(s0, s1), next: d(s1, s2), many: d(s2, s3), engine: s3.engine };
+      } finally {
+        interp.dispose();
+      }
+    }, { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(JSON.stringify(r));
+    assert.equal(r.engine, 'wgsl');
+    // The first pair encodes both frames.
+    assert.deepEqual(r.first, { dispatches: 73, submissions: 1, prepares: 2 });
+    // The next pair reuses f1 as prepared (only f2 is new): the issue's bound of 70.
+    assert.equal(r.next.submissions, 1);
+    assert.equal(r.next.prepares, 1);
+    assert.ok(r.next.dispatches <= 70, `${r.next.dispatches} dispatches for one new in-between frame`);
+    assert.equal(r.next.dispatches, 69);
+    // Two timesteps of the next pair (f2 reused, f0 new): the new frame's encoder (4) once, then
+    // 5 blocks of 13 per timestep, one command buffer each.
+    assert.deepEqual(r.many, { dispatches: 4 + 2 * 65, submissions: 2, prepares: 1 });
+  });
+
+  test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', { timeout: 5 * MINUTE }, async () => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib, errorOf } = window.harness;
+      return errorOf(() => lib.createInterpolator(o));
+    }, { backend: 'webgpu', precision: 'f16', ...F32_MODEL });
+    assert.equal(r?.name, 'Error', JSON.stringify(r));
+    assert.match(r.message, /shader-f16/);
+  });
+
   test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", { timeout: 5 * MINUTE }, async () => {
     const r = await fx.browser.page.evaluate(async (o) => {
       const interp = await window.harness.lib.createInterpolator(o);

@@ -21,6 +21,7 @@ import type {
   AdapterInfo,
   BackendChoice,
   BackendName,
+  FloatResult,
   FlowResult,
   InitResult,
   LostResult,
@@ -43,6 +44,12 @@ export const SCALE_RANGE: readonly [number, number] = [0.25, 4];
 export interface CreateInterpolatorOptions {
   /** 'auto' (default): WebGPU when an adapter is available, else the CPU (WebAssembly). */
   backend?: BackendChoice | undefined;
+  /**
+   * How WebGPU stores activations: 'f32' (default, the reference mode) or 'f16' (half the
+   * memory traffic, arithmetic still f32; needs the adapter's `shader-f16`, else creation
+   * fails). Ignored on the CPU.
+   */
+  precision?: 'f32' | 'f16' | undefined;
   /** Model file (burnpack, as made by scripts/setup.sh). Default: the model in this package. */
   modelUrl?: string | URL | undefined;
   /**
@@ -103,6 +110,10 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   const backend = options.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
     throw new TypeError(`backend must be 'auto', 'webgpu' or 'cpu', got ${describe(backend)}`);
+  }
+  const precision = options.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'f16') {
+    throw new TypeError(`precision must be 'f32' or 'f16', got ${describe(precision)}`);
   }
   const { modelUrl, modelSha256, onProgress } = options;
   if (modelUrl !== undefined && typeof modelUrl !== 'string' && !(modelUrl instanceof URL)) {
@@ -165,7 +176,7 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   const onAbort = () => client.terminate(new Error('createInterpolator was aborted'));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    init = await client.call<InitResult>({ type: 'init', model, backend, wasmUrl: wasm }, [model]);
+    init = await client.call<InitResult>({ type: 'init', model, backend, precision, wasmUrl: wasm }, [model]);
   } catch (e) {
     client.terminate(new Error('the interpolator failed to start'));
     if (signal?.aborted) throw signal.reason;
@@ -304,6 +315,19 @@ export class Interpolator {
   }
 
   /**
+   * Test hook, not part of the API: the frame at `t` as planar f32 RGB [3][h][w], neither
+   * clamped nor rounded, so parity tests can hold the engine to 1e-3 of the PyTorch goldens.
+   */
+  async _interpolateRgbForTesting(a: ImageData, b: ImageData, t: number, options?: InterpolateOptions): Promise<Float32Array> {
+    const { scale } = this.#checkPair(a, b, options);
+    checkTime(t, 't');
+    const [ra, rb] = await readPair(a, b);
+    const { rgb } = await this.#client.call<FloatResult>(
+      { type: 'rgbForTesting', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+    return new Float32Array(rgb);
+  }
+
+  /**
    * Test hook, not part of the API: destroys the WebGPU device as a driver reset would, so
    * tests can check that a lost device rejects later calls with a clear Error. Resolves to
    * whether there was a GPU device to lose.
@@ -322,7 +346,8 @@ export class Interpolator {
     return (await this._statsForTesting()).wasmBytes;
   }
 
-  /** Test hook, not part of the API: wasm memory size and the number of frames prepared. */
+  /** Test hook, not part of the API: wasm memory size, the number of frames prepared, and the
+   * engine's counters (GPU dispatches and command buffers so far). */
   async _statsForTesting(): Promise<MemoryResult> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
     return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });

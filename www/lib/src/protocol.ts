@@ -32,12 +32,14 @@ export interface RawImage {
 
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
-  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; wasmUrl: string | null }
+  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; precision: 'f32' | 'f16'; wasmUrl: string | null }
   | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
+  /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
+  | { id: number; type: 'rgbForTesting'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }
@@ -81,6 +83,12 @@ export interface ErrorPayload {
   fatal?: boolean | undefined;
 }
 
+/** Answer to 'rgbForTesting'. */
+export interface FloatResult {
+  /** Float32, planar [3][height][width]. */
+  rgb: ArrayBuffer;
+}
+
 /** Answer to `loseDeviceForTesting`. */
 export interface LostResult {
   lost: boolean;
@@ -93,6 +101,15 @@ export interface MemoryResult {
   prepares: number;
   /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
   outputBytes: number;
+  /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */
+  engine: 'wgsl' | 'cpu' | null;
+  /** GPU activation storage: 'f32' or 'f16' ('f32' on the CPU, null before init). */
+  precision: 'f32' | 'f16' | null;
+  /** GPU compute dispatches recorded so far (0 on the CPU): at most 70 per new in-between
+   * frame of a video. */
+  dispatches: number;
+  /** Compute command buffers submitted so far (0 on the CPU): one per interpolated frame. */
+  submissions: number;
 }
 
 /** Answer to 'video'. */
@@ -102,7 +119,7 @@ export interface VideoResult {
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
   | { alive: true }

@@ -1,6 +1,6 @@
 // The worker that owns the wasm module and the model. It runs off the page's main thread
-// because a CPU-fallback interpolation takes seconds of blocking compute, and because WebGPU's
-// readback in burn is awaited from here without janking the page.
+// because a CPU-fallback interpolation takes seconds of blocking compute, and because the WebGPU
+// engine's readback (mapAsync) is awaited from here without janking the page.
 //
 // Requests are served one at a time (see `queue`): the wasm `Engine` is a single RefCell-backed
 // handle, and running two forwards at once would only compete for the same device and double the
@@ -14,6 +14,7 @@ import type {
   BackendName,
   BackendChoice,
   ErrorPayload,
+  FloatResult,
   FlowResult,
   InitResult,
   LostResult,
@@ -82,7 +83,7 @@ async function serve(request: Request): Promise<void> {
       // every later one, and let the page retire the worker (which frees its memory).
       crashed = crashMessage(e, request);
     }
-    // A lost GPU device stays lost for this engine (burn keeps one device per instance): the
+    // A lost GPU device stays lost for this engine (it holds one device for its life): the
     // page retires the worker, so its next interpolator gets a fresh device.
     const lost = messageOf(e).startsWith('the GPU device was lost');
     response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : { ...toPayload(e), fatal: lost } };
@@ -95,7 +96,7 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
 /** Set once the wasm instance trapped: the message every later request fails with. */
 let crashed: string | null = null;
@@ -110,7 +111,7 @@ async function handle(request: Request): Promise<Handled> {
   if (crashed) throw new Error(crashed);
   switch (request.type) {
     case 'init': {
-      const result = await createEngine(request.model, request.backend, request.wasmUrl);
+      const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
       backendName = result.backend;
       return [result, []];
     }
@@ -143,6 +144,11 @@ async function handle(request: Request): Promise<Handled> {
       );
     case 'memoryForTesting':
       return [memoryNow(), []];
+    case 'rgbForTesting':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
+        const result: FloatResult = { rgb: ownBuffer(await e.interpolateRgb(a, b, request.t)) };
+        return [result, [result.rgb]];
+      });
     case 'watch':
     case 'liveMemoryForTesting':
       throw new Error(`internal error: '${request.type}' requests are served in onmessage, never queued`);
@@ -171,7 +177,23 @@ async function handle(request: Request): Promise<Handled> {
 }
 
 function memoryNow(): MemoryResult {
-  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes };
+  let counters: Pick<MemoryResult, 'engine' | 'precision' | 'dispatches' | 'submissions'> = {
+    engine: null, precision: null, dispatches: 0, submissions: 0,
+  };
+  if (engine) {
+    const stats = engine.stats();
+    try {
+      counters = {
+        engine: stats.engine as 'wgsl' | 'cpu',
+        precision: stats.precision as 'f32' | 'f16',
+        dispatches: stats.dispatches,
+        submissions: stats.submissions,
+      };
+    } finally {
+      stats.free();
+    }
+  }
+  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes, ...counters };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
@@ -239,7 +261,7 @@ async function withFrames(
   }
 }
 
-async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl: string | null): Promise<InitResult> {
+async function createEngine(model: ArrayBuffer, backend: BackendChoice, precision: 'f32' | 'f16', wasmUrl: string | null): Promise<InitResult> {
   if (engine) throw new Error('the inbetween engine is already initialised');
   // The .wasm sits next to the glue. Resolved from this module, it works from any URL the
   // package is served at, and this literal `new URL(…, import.meta.url)` is what Vite and webpack
@@ -283,7 +305,8 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl:
   }
 
   try {
-    engine = await Engine.create(bytes, 'webgpu');
+    // Our WGSL engine (crate/gpu) on wgpu's WebGPU backend; it requests its own adapter.
+    engine = await Engine.create(bytes, 'webgpu', precision);
     return { backend: 'webgpu', adapterInfo: probe.adapter, fallbackReason: null };
   } catch (e) {
     // A bad model fails the same way on every backend: report it instead of retrying.
