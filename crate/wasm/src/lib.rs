@@ -75,8 +75,8 @@ pub struct Engine {
 }
 
 enum Inner {
-    // Boxed: the two differ in size by a kilobyte (clippy's large_enum_variant).
-    Gpu(inbetween_gpu::Engine),
+    // Both boxed: they differ in size by a kilobyte (clippy's large_enum_variant).
+    Gpu(Box<inbetween_gpu::Engine>),
     Cpu(Box<Interpolator>),
 }
 
@@ -226,7 +226,7 @@ impl Engine {
                     let weights =
                         inbetween_gpu::Weights::from_bytes(model.clone()).map_err(gpu_err)?;
                     match inbetween_gpu::Engine::request_with(&weights, precision).await {
-                        Ok(e) => Inner::Gpu(e),
+                        Ok(e) => Inner::Gpu(Box::new(e)),
                         Err(e) => {
                             last = Some(gpu_err(e));
                             continue;
