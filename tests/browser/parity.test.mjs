@@ -90,6 +90,58 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assert.deepEqual(r.many, { dispatches: 4 + 2 * 65, submissions: 2, prepares: 1 });
   });
 
+  test('WebGPU, sequence handle: each pushed frame is prepared once and kept by handle; the in-betweens equal interpolate()', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib, maxAbsDiff, errorOf } = window.harness;
+      const interp = await lib.createInterpolator(o);
+      try {
+        const frame = (v) => {
+          const img = new ImageData(48, 32);
+          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+          return img;
+        };
+        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+        const seq = interp.sequence();
+        const counts = [];
+        const outs = [];
+        for (const [f, ts] of [[f0, [0.5]], [f1, [0.5]], [f2, [0.25, 0.75]]]) {
+          const s0 = await interp._statsForTesting();
+          outs.push(await seq.push(f, ts));
+          const s1 = await interp._statsForTesting();
+          counts.push({ dispatches: s1.dispatches - s0.dispatches, submissions: s1.submissions - s0.submissions });
+        }
+        const wrongSize = await errorOf(() => seq.push(new ImageData(16, 16)));
+        seq.close();
+        const afterClose = await errorOf(() => seq.push(f0));
+        // The same pairs through interpolate / interpolateMany.
+        const mid01 = await interp.interpolate(f0, f1, 0.5);
+        const [q12, r12] = await interp.interpolateMany(f1, f2, [0.25, 0.75]);
+        return {
+          counts,
+          lengths: outs.map((o) => o.length),
+          diffs: [maxAbsDiff(outs[1][0].data, mid01.data), maxAbsDiff(outs[2][0].data, q12.data), maxAbsDiff(outs[2][1].data, r12.data)],
+          wrongSize,
+          afterClose,
+        };
+      } finally {
+        interp.dispose();
+      }
+    }, { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(JSON.stringify(r));
+    assert.deepEqual(r.lengths, [0, 1, 2]);
+    // The first push only uploads (the encoder is recorded with the first pair); the second
+    // encodes both frames (73); the third encodes only the new frame (4) and runs two timesteps.
+    assert.deepEqual(r.counts, [
+      { dispatches: 0, submissions: 0 },
+      { dispatches: 73, submissions: 1 },
+      { dispatches: 4 + 2 * 65, submissions: 2 },
+    ]);
+    assert.deepEqual(r.diffs, [0, 0, 0], 'the sequence gives the same pixels as the pair calls');
+    assert.equal(r.wrongSize?.isTypeError, true, JSON.stringify(r.wrongSize));
+    assert.match(r.wrongSize.message, /frames are 48x32, got 16x16/);
+    assert.match(r.afterClose?.message ?? '', /FrameSequence was closed/);
+  });
+
   test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', { timeout: 5 * MINUTE }, async () => {
     const r = await fx.browser.page.evaluate(async (o) => {
       const { lib, errorOf } = window.harness;

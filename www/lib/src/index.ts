@@ -21,6 +21,7 @@ import type {
   AdapterInfo,
   BackendChoice,
   BackendName,
+  ClosedResult,
   FloatResult,
   FlowResult,
   InitResult,
@@ -315,6 +316,29 @@ export class Interpolator {
   }
 
   /**
+   * A sequence of frames (a video as it plays, a photo burst): `push` each frame in order and
+   * get the in-betweens of it and the frame before. Each frame is prepared (encoded) once and
+   * kept by handle for the next pair, on the GPU engine as a GPU frame, with no byte
+   * comparison. All frames must have the size of the first. `close()` frees the kept frame.
+   */
+  sequence(options?: InterpolateOptions): FrameSequence {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    const scale = options?.scale ?? 1;
+    if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
+      throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
+    }
+    constructingSequence = true;
+    try {
+      return new FrameSequence(this.#client, scale, () => this.#disposed);
+    } finally {
+      constructingSequence = false;
+    }
+  }
+
+  /**
    * Test hook, not part of the API: the frame at `t` as planar f32 RGB [3][h][w], neither
    * clamped nor rounded, so parity tests can hold the engine to 1e-3 of the PyTorch goldens.
    */
@@ -412,6 +436,74 @@ export class Interpolator {
       throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
     }
     return { size: sa, scale };
+  }
+}
+
+let constructingSequence = false;
+let nextSequenceId = 1;
+
+/** Frames pushed one after another; made by `Interpolator.sequence()`. */
+export class FrameSequence {
+  readonly #client: WorkerClient;
+  readonly #scale: number;
+  readonly #disposed: () => boolean;
+  readonly #id = nextSequenceId++;
+  #size: Size | null = null;
+  /** The previous frame's timestamp when it was a VideoFrame (the caller may close it). */
+  #prevTimestamp: number | null = null;
+  #closed = false;
+  /** Pushes run in call order: each pairs with the frame pushed before it. */
+  #last: Promise<unknown> = Promise.resolve();
+
+  /** @internal Use `Interpolator.sequence()`. */
+  constructor(client: WorkerClient, scale: number, disposed: () => boolean) {
+    if (!constructingSequence) throw new TypeError('use Interpolator.sequence() to make a FrameSequence');
+    this.#client = client;
+    this.#scale = scale;
+    this.#disposed = disposed;
+  }
+
+  /**
+   * Adds the next frame and resolves to the in-betweens of the previous frame and this one at
+   * each of `ts` (default [0.5]); the first frame gives none. VideoFrames in give VideoFrames out
+   * (timestamps interpolated; close them), else ImageData. `frame` is not modified or closed.
+   */
+  push(frame: FrameSource, ts: ArrayLike<number> = [0.5]): Promise<(ImageData | VideoFrame)[]> {
+    if (this.#closed) throw new Error('the FrameSequence was closed');
+    if (this.#disposed()) throw new Error('the Interpolator was disposed');
+    const size = sourceSize(frame, 'frame');
+    if (size.width === 0 || size.height === 0) throw new TypeError(`the frame is empty (${size.width}x${size.height})`);
+    if (this.#size && (this.#size.width !== size.width || this.#size.height !== size.height)) {
+      throw new TypeError(`this sequence's frames are ${this.#size.width}x${this.#size.height}, got ${size.width}x${size.height}: start a new sequence`);
+    }
+    if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
+    const times = Array.from(ts);
+    times.forEach((t, i) => checkTime(t, `ts[${i}]`));
+    this.#size = size;
+    const run = this.#last.catch(() => {}).then(async () => {
+      const raw = await readPixels(frame);
+      const { pixels } = await this.#client.call<PixelsResult>(
+        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, ts: new Float32Array(times) }, [raw.pixels]);
+      const prev = this.#prevTimestamp;
+      const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
+      this.#prevTimestamp = timestamp;
+      if (pixels.byteLength === 0) return [];
+      const frameBytes = size.width * size.height * 4;
+      return times.map((t, i) => (prev !== null && timestamp !== null
+        ? toVideoFrame(pixels, size.width, size.height, Math.round(prev + (timestamp - prev) * t), i * frameBytes)
+        : toImageData(pixels, size.width, size.height, i * frameBytes)));
+    });
+    this.#last = run;
+    return run;
+  }
+
+  /** Frees the kept frame. Later pushes throw; pushes already made still resolve. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#disposed()) return;
+    // After the pending pushes; a dead worker has freed everything already.
+    void this.#last.catch(() => {}).then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id })).catch(() => {});
   }
 }
 

@@ -38,6 +38,11 @@ export type Request =
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
+  /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
+   * of `ts` (nothing for the first frame), then kept, by handle, as the next pair's first frame. */
+  | { id: number; type: 'sequencePush'; seq: number; image: RawImage; scale: number; ts: Float32Array }
+  /** Frees sequence `seq`'s kept frame. */
+  | { id: number; type: 'sequenceClose'; seq: number }
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
   | { id: number; type: 'rgbForTesting'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'memoryForTesting' }
@@ -83,6 +88,11 @@ export interface ErrorPayload {
   fatal?: boolean | undefined;
 }
 
+/** Answer to 'sequenceClose'. */
+export interface ClosedResult {
+  closed: boolean;
+}
+
 /** Answer to 'rgbForTesting'. */
 export interface FloatResult {
   /** Float32, planar [3][height][width]. */
@@ -119,7 +129,7 @@ export interface VideoResult {
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | LostResult | VideoResult | MemoryResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
   | { alive: true }

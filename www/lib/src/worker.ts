@@ -13,6 +13,7 @@ import type {
   AdapterInfo,
   BackendName,
   BackendChoice,
+  ClosedResult,
   ErrorPayload,
   FloatResult,
   FlowResult,
@@ -96,7 +97,7 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | LostResult | VideoResult | MemoryResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
 /** Set once the wasm instance trapped: the message every later request fails with. */
 let crashed: string | null = null;
@@ -144,6 +145,15 @@ async function handle(request: Request): Promise<Handled> {
       );
     case 'memoryForTesting':
       return [memoryNow(), []];
+    case 'sequencePush':
+      return sequencePush(request.seq, request.image, request.scale, request.ts);
+    case 'sequenceClose': {
+      const kept = sequences.get(request.seq);
+      kept?.frame.free();
+      sequences.delete(request.seq);
+      const result: ClosedResult = { closed: kept !== undefined };
+      return [result, []];
+    }
     case 'rgbForTesting':
       return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
         const result: FloatResult = { rgb: ownBuffer(await e.interpolateRgb(a, b, request.t)) };
@@ -258,6 +268,32 @@ async function withFrames(
     // Keep b for the next call only after a success (a failure may mean a lost device).
     if (ok && fb) lastB = { pixels: b.pixels, width: b.width, height: b.height, scale, frame: fb };
     else fb?.free();
+  }
+}
+
+/** Each open sequence's last frame, prepared: the handle the next push pairs with. */
+const sequences = new Map<number, { frame: Frame; width: number; height: number; scale: number }>();
+
+/** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
+ * keeps it (by handle, no byte comparison) in place of the previous one. On a failure the new
+ * frame is freed and the previous one stays, so the caller may push again. */
+async function sequencePush(seq: number, image: RawImage, scale: number, ts: Float32Array): Promise<Handled> {
+  if (!engine) throw new Error('the inbetween engine is not initialised');
+  const prev = sequences.get(seq);
+  if (prev && (prev.width !== image.width || prev.height !== image.height || prev.scale !== scale)) {
+    // The page checks this first; a second check here keeps a bad request from pairing frames
+    // the engine would refuse anyway.
+    throw new Error(`internal error: sequence ${seq} holds ${prev.width}x${prev.height} frames at scale ${prev.scale}`);
+  }
+  const frame = prepare(engine, image, scale);
+  try {
+    const pixels = prev && ts.length > 0 ? await engine.interpolateMany(prev.frame, frame, ts) : new Uint8Array(0);
+    prev?.frame.free();
+    sequences.set(seq, { frame, width: image.width, height: image.height, scale });
+    return pixelsResult(pixels);
+  } catch (e) {
+    frame.free();
+    throw e;
   }
 }
 
