@@ -5,8 +5,15 @@
 // package (npm run build) and playwright-core (npm ci).
 //
 //   node scripts/bench-browser.mjs [--backend auto|webgpu|cpu] [--sizes 640x360,1280x720]
-//     [--iters 5] [--scale 1] [--timeout-s 1800]
-//     [--browser PATH] [--no-swiftshader] [--headed]
+//     [--iters 5] [--scale 1[,0.5]] [--precision f32[,f16]] [--timeout-s 1800]
+//     [--compare DIR] [--browser PATH] [--no-swiftshader] [--headed]
+//
+// --compare DIR also times another build of the package in the same browser, right after this
+// one, and prints the ratios: DIR is a folder holding www/lib/{dist,pkg,model} of that build
+// (served at /compare/), e.g. the last burn-wgpu package: `npm run build` in a checkout of
+// commit aecd586, or its www/lib/pkg (wasm-bindgen + wasm-opt of its cargo output) with that
+// commit's www/lib/src compiled by tsc. Each result has `pair` (both frames new) and `newFrame`
+// (one new frame per call, as in a video) timings, and the engine's dispatches per new frame.
 //
 // By default the browser is Debian's /usr/bin/chromium with the tests' SwiftShader flags (software
 // WebGPU: correct but very slow, ~10 s per 301x173 frame). On a machine with a real GPU pass
@@ -23,6 +30,8 @@ const { values: opts } = parseArgs({
     sizes: { type: 'string', default: '640x360,1280x720' },
     iters: { type: 'string', default: '5' },
     scale: { type: 'string', default: '1' },
+    precision: { type: 'string', default: 'f32' },
+    compare: { type: 'string' },
     // Generous: on SwiftShader the default sizes take many minutes; on a real GPU, seconds.
     'timeout-s': { type: 'string', default: '1800' },
     browser: { type: 'string' },
@@ -42,7 +51,7 @@ let server;
 let browser;
 let exitCode = 0;
 try {
-  server = await startServer({ mounts: { '/': REPO } });
+  server = await startServer({ mounts: { '/': REPO, ...(opts.compare ? { '/compare/': opts.compare } : {}) } });
   browser = await launch({
     webgpu: true, // also for backend=cpu: harmless, and 'auto' needs it to find an adapter
     swiftshader: !opts['no-swiftshader'],
@@ -53,22 +62,46 @@ try {
   // The page's progress lines ([bench] …); the launcher already relays errors and warnings.
   browser.page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(m.text()); });
 
-  const query = new URLSearchParams({ backend: opts.backend, sizes: opts.sizes, iters: opts.iters, scale: opts.scale });
-  await browser.page.goto(`${server.origin}/www/bench/index.html?${query}`);
-  // Parameter errors also come back as benchError, so one wait covers both outcomes.
-  await browser.page.waitForFunction(
-    () => window.benchResult !== undefined || window.benchError !== undefined,
-    null,
-    { timeout: timeoutS * 1000, polling: 500 },
-  ).catch(async (e) => {
-    // A timeout: say where the page was.
-    const where = await browser.page.textContent('#status').catch(() => '?');
-    throw new Error(`${e.message} (page status: ${where})`);
-  });
-  const { result, error } = await browser.page.evaluate(() => ({ result: window.benchResult, error: window.benchError }));
-  if (error !== undefined) throw new Error(error);
-  if (result.adapterInfo?.isFallbackAdapter) {
-    log('warning: the WebGPU adapter is a software one (isFallbackAdapter); these are not GPU timings');
+  const builds = [{ name: 'this build', lib: '../lib/dist/index.js' }];
+  if (opts.compare) builds.push({ name: 'compare', lib: '/compare/www/lib/dist/index.js' });
+  const out = {};
+  for (const build of builds) {
+    log(`== ${build.name} (${build.lib})`);
+    const query = new URLSearchParams({
+      backend: opts.backend, sizes: opts.sizes, iters: opts.iters, scale: opts.scale, precision: opts.precision, lib: build.lib,
+    });
+    await browser.page.goto(`${server.origin}/www/bench/index.html?${query}`);
+    // Parameter errors also come back as benchError, so one wait covers both outcomes.
+    await browser.page.waitForFunction(
+      () => window.benchResult !== undefined || window.benchError !== undefined,
+      null,
+      { timeout: timeoutS * 1000, polling: 500 },
+    ).catch(async (e) => {
+      // A timeout: say where the page was.
+      const where = await browser.page.textContent('#status').catch(() => '?');
+      throw new Error(`${e.message} (page status: ${where})`);
+    });
+    const { result, error } = await browser.page.evaluate(() => ({ result: window.benchResult, error: window.benchError }));
+    if (error !== undefined) throw new Error(`${build.name}: ${error}`);
+    if (result.runs.some((r) => r.adapterInfo?.isFallbackAdapter)) {
+      log('warning: the WebGPU adapter is a software one (isFallbackAdapter); these are not GPU timings');
+    }
+    out[build.name] = result;
+  }
+  const result = out['this build'];
+  if (opts.compare) {
+    // This build's time over the other's, per size, scale and precision (f32 of the other build
+    // when it has no such precision): below 1 means this build is faster.
+    const other = out.compare.runs.find((r) => r.results) ?? { results: [] };
+    result.compare = out.compare;
+    result.ratios = result.runs.filter((r) => r.results).flatMap((r) => r.results.map((x) => {
+      const y = other.results.find((o) => o.size === x.size && o.scale === x.scale);
+      return {
+        size: x.size, scale: x.scale, precision: r.precision,
+        pair: y ? Math.round((x.pair.medianMs / y.pair.medianMs) * 1000) / 1000 : null,
+        newFrame: y ? Math.round((x.newFrame.medianMs / y.newFrame.medianMs) * 1000) / 1000 : null,
+      };
+    }));
   }
   console.log(JSON.stringify(result, null, 2));
 } catch (e) {

@@ -4,9 +4,16 @@
 // progress goes to stderr.
 //
 //   deno run --allow-read --allow-env scripts/bench-wasm-webgpu.mjs \
-//     [--pkg www/lib/pkg] [--model www/lib/model/rife-4.25-f16.bpk] \
-//     [--sizes 640x360,1280x720,1920x1088] [--cpu-sizes 640x360] [--iters 5] [--cpu-iters 3] \
-//     [--video-frames 6] [--scale 1] [--backends webgpu,cpu]
+//     [--pkg www/lib/pkg] [--old-pkg DIR] [--model www/lib/model/rife-4.25-f16.bpk] \
+//     [--sizes 640x360,1280x720,1920x1080] [--cpu-sizes 640x360] [--iters 5] [--cpu-iters 3] \
+//     [--video-frames 6] [--scale 1,0.5] [--precision f32,f16] [--backends webgpu,cpu]
+//
+// --pkg is this build: WebGPU runs our WGSL engine (crate/gpu), in each --precision (f16 needs
+// the adapter's shader-f16; without it the error is recorded and the run goes on). --old-pkg,
+// when given, is a build of the old burn-wgpu package (e.g. commit aecd586's www/lib/pkg), run
+// on WebGPU in the same process right after, in f32 (it has no precision option), so the two
+// engines are timed under the same load; `old_over_new` gives the ratios of `video` (s per new
+// in-between frame).
 //
 // Per size and backend: `pair` = prepare(A) + prepare(B) + await interpolate(A, B, 0.5) (the
 // RGBA readback included), median of --iters after one warm-up; `video` = the steady per-frame
@@ -19,13 +26,15 @@ const { values: opts } = parseArgs({
   options: {
     pkg: { type: 'string', default: 'www/lib/pkg' },
     model: { type: 'string', default: 'www/lib/model/rife-4.25-f16.bpk' },
-    sizes: { type: 'string', default: '640x360,1280x720,1920x1088' },
+    sizes: { type: 'string', default: '640x360,1280x720,1920x1080' },
+    'old-pkg': { type: 'string' },
+    precision: { type: 'string', default: 'f32,f16' },
     'cpu-sizes': { type: 'string', default: '640x360' },
     iters: { type: 'string', default: '5' },
     'cpu-iters': { type: 'string', default: '3' },
     'video-frames': { type: 'string', default: '6' },
     'cpu-video-frames': { type: 'string', default: '3' },
-    scale: { type: 'string', default: '1' },
+    scale: { type: 'string', default: '1,0.5' },
     backends: { type: 'string', default: 'webgpu,cpu' },
   },
 });
@@ -101,6 +110,7 @@ async function benchSize(engine, w, h, scale, iters, videoFrames) {
   }
   // Steady stream: each new frame is prepared once and paired with the previous one.
   const video = [];
+  const d0 = engine.stats ? engine.stats().dispatches : null;
   if (videoFrames > 0) {
     const vf = [];
     for (let k = 0; k <= videoFrames; k++) vf.push(k < 2 ? frames[k] : frame(w, h, k));
@@ -119,9 +129,12 @@ async function benchSize(engine, w, h, scale, iters, videoFrames) {
     log(`  ${w}x${h} video per frame: ${video.map((x) => x.toFixed(4)).join(' ')}`);
   }
   return {
-    size: `${w}x${h}`, iters,
+    size: `${w}x${h}`, scale, iters,
     pair_s: r4(median(pair)), pair_min_s: r4(Math.min(...pair)), prepare2_s: r4(median(prep)),
     video_s: video.length ? r4(median(video)) : null, video_frames: video.length,
+    // The WGSL engine's compute dispatches per new frame of the stream (69; null on the old
+    // build, which has no counter). The first stream frame's encode is included, hence + 4/n.
+    dispatches_per_video_frame: d0 === null || !video.length ? null : r4((engine.stats().dispatches - d0) / video.length),
   };
 }
 
@@ -129,49 +142,75 @@ const result = { deno: Deno.version, adapter: await adapterInfo(), runs: [], err
 console.log(`adapter: ${JSON.stringify(result.adapter)}`);
 
 const t0 = performance.now();
-const { default: init, Engine } = await import(new URL(`file://${Deno.realPathSync(opts.pkg)}/inbetween_wasm.js`).href);
-await init({ module_or_path: await Deno.readFile(`${opts.pkg}/inbetween_wasm_bg.wasm`) });
 const model = await Deno.readFile(opts.model);
+async function load(dir) {
+  const glue = await import(new URL(`file://${Deno.realPathSync(dir)}/inbetween_wasm.js`).href);
+  await glue.default({ module_or_path: await Deno.readFile(`${dir}/inbetween_wasm_bg.wasm`) });
+  return glue.Engine;
+}
+const builds = [{ name: 'wgsl', Engine: await load(opts.pkg) }];
+if (opts['old-pkg']) builds.push({ name: 'burn-wgpu', Engine: await load(opts['old-pkg']) });
 result.init_s = r4((performance.now() - t0) / 1e3);
 log(`wasm init + model read: ${result.init_s} s (model ${model.length} bytes)`);
 
-const scale = Number(opts.scale);
-for (const backend of opts.backends.split(',').filter(Boolean)) {
-  const cpu = backend === 'cpu';
-  const sizes = parseSizes(cpu ? opts['cpu-sizes'] : opts.sizes);
-  const iters = Number(cpu ? opts['cpu-iters'] : opts.iters);
-  const vframes = Number(cpu ? opts['cpu-video-frames'] : opts['video-frames']);
-  let engine;
-  try {
-    const c0 = performance.now();
-    engine = await Engine.create(model, backend);
-    const createS = r4((performance.now() - c0) / 1e3);
-    log(`${backend}: Engine.create ${createS} s (engine.backend=${engine.backend})`);
-    result.runs.push({ backend, engine_backend: engine.backend, create_s: createS, sizes: [] });
-  } catch (e) {
-    log(`${backend}: Engine.create failed: ${e?.stack ?? e}`);
-    result.errors.push({ backend, stage: 'create', error: String(e?.message ?? e) });
-    continue;
-  }
-  const run = result.runs[result.runs.length - 1];
-  for (const [w, h] of sizes) {
-    try {
-      const r = await benchSize(engine, w, h, scale, iters, vframes);
-      log(`${backend} ${r.size}: pair ${r.pair_s} s, video ${r.video_s} s/frame`);
-      run.sizes.push(r);
-    } catch (e) {
-      log(`${backend} ${w}x${h} failed: ${e?.stack ?? e}`);
-      result.errors.push({ backend, size: `${w}x${h}`, error: String(e?.message ?? e) });
+const scales = opts.scale.split(',').filter(Boolean).map(Number);
+const precisions = opts.precision.split(',').filter(Boolean);
+for (const build of builds) {
+  for (const backend of opts.backends.split(',').filter(Boolean)) {
+    const cpu = backend === 'cpu';
+    // The old build is here for its WebGPU path; its CPU path is the same burn flex as ours.
+    if (cpu && build.name !== 'wgsl') continue;
+    const sizes = parseSizes(cpu ? opts['cpu-sizes'] : opts.sizes);
+    const iters = Number(cpu ? opts['cpu-iters'] : opts.iters);
+    const vframes = Number(cpu ? opts['cpu-video-frames'] : opts['video-frames']);
+    for (const precision of cpu || build.name !== 'wgsl' ? ['f32'] : precisions) {
+      let engine;
+      const label = `${build.name} ${backend} ${precision}`;
+      try {
+        const c0 = performance.now();
+        engine = build.name === 'wgsl' ? await build.Engine.create(model, backend, precision) : await build.Engine.create(model, backend);
+        const createS = r4((performance.now() - c0) / 1e3);
+        log(`${label}: Engine.create ${createS} s (engine.backend=${engine.backend})`);
+        result.runs.push({ build: build.name, backend, precision, engine_backend: engine.backend, create_s: createS, sizes: [] });
+      } catch (e) {
+        log(`${label}: Engine.create failed: ${e?.stack ?? e}`);
+        result.errors.push({ build: build.name, backend, precision, stage: 'create', error: String(e?.message ?? e) });
+        continue;
+      }
+      const run = result.runs[result.runs.length - 1];
+      for (const scale of scales) {
+        for (const [w, h] of sizes) {
+          try {
+            const r = await benchSize(engine, w, h, scale, iters, vframes);
+            log(`${label} ${r.size} scale ${scale}: pair ${r.pair_s} s, video ${r.video_s} s/frame`);
+            run.sizes.push(r);
+          } catch (e) {
+            log(`${label} ${w}x${h} scale ${scale} failed: ${e?.stack ?? e}`);
+            result.errors.push({ build: build.name, backend, precision, size: `${w}x${h}`, scale, error: String(e?.message ?? e) });
+          }
+        }
+      }
+      engine.free();
     }
   }
-  engine.free();
 }
 
+// Same-run ratios: the old burn-wgpu path's time per new frame over the WGSL engine's (f32).
+const key = (s) => `${s.size}@${s.scale}`;
+const find = (b, backend, p) => result.runs.find((r) => r.build === b && r.backend === backend && r.precision === p);
+const newF32 = find('wgsl', 'webgpu', 'f32');
+const old = find('burn-wgpu', 'webgpu', 'f32');
+if (newF32 && old) {
+  const o = Object.fromEntries(old.sizes.map((s) => [key(s), s]));
+  result.old_over_new = Object.fromEntries(newF32.sizes.filter((s) => o[key(s)] && s.video_s)
+    .map((s) => [key(s), r4(o[key(s)].video_s / s.video_s)]));
+}
 // Same-run ratio where both backends measured a size.
-const by = Object.fromEntries(result.runs.map((r) => [r.backend, Object.fromEntries(r.sizes.map((s) => [s.size, s]))]));
-if (by.webgpu && by.cpu) {
-  result.cpu_over_webgpu = Object.fromEntries(Object.keys(by.cpu).filter((s) => by.webgpu[s])
-    .map((s) => [s, r4(by.cpu[s].pair_s / by.webgpu[s].pair_s)]));
+const cpuRun = find('wgsl', 'cpu', 'f32');
+if (newF32 && cpuRun) {
+  const g = Object.fromEntries(newF32.sizes.map((s) => [key(s), s]));
+  result.cpu_over_webgpu = Object.fromEntries(cpuRun.sizes.filter((s) => g[key(s)])
+    .map((s) => [key(s), r4(s.pair_s / g[key(s)].pair_s)]));
 }
 console.log(JSON.stringify(result, null, 2));
 Deno.exit(result.errors.length ? 1 : 0);

@@ -160,6 +160,32 @@ async function parity({ caseName = 'i2_crop_s0.5', input = 'imagedata', runs = 1
   }
 }
 
+/**
+ * The golden case through the engine's float output (planar RGB, neither clamped nor rounded),
+ * against the golden float output: max |diff| in 0..1 units, NaN kept (a NaN anywhere makes
+ * `maxDiff` NaN, which fails every bound). Also returns the engine's counters afterwards.
+ */
+async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
+  const golden = await goldenCase(caseName);
+  const interp = await lib.createInterpolator(options);
+  try {
+    const t0 = performance.now();
+    const rgb = await interp._interpolateRgbForTesting(golden.a, golden.b, golden.t, { scale: golden.scale });
+    const ms = performance.now() - t0;
+    if (rgb.length !== golden.output.length) throw new Error(`got ${rgb.length} floats, golden has ${golden.output.length}`);
+    let max = 0;
+    let nan = false;
+    for (let i = 0; i < rgb.length; i++) {
+      const d = Math.abs(rgb[i] - golden.output[i]);
+      if (Number.isNaN(d)) nan = true;
+      else if (d > max) max = d;
+    }
+    return { backend: interp.backend, ms, maxDiff: nan ? NaN : max, stats: await interp._statsForTesting() };
+  } finally {
+    interp.dispose();
+  }
+}
+
 /** The same pixels as ImageData, ImageBitmap or VideoFrame (caller closes the latter two). */
 async function toInput(image, kind, timestamp) {
   if (kind === 'imagedata') return image;
@@ -221,6 +247,7 @@ async function runVideo(url, options = {}, { abortAt = null, previews = false } 
   const seen = [];
   const opts = { ...options };
   if (opts.interpolator === 'page') opts.interpolator = window.videoInterp;
+  if (opts.interpolator === 'gpu') opts.interpolator = window.gpuInterp;
   const t0 = performance.now();
   let blob;
   try {
@@ -249,7 +276,7 @@ async function runVideo(url, options = {}, { abortAt = null, previews = false } 
 }
 
 window.harness = {
-  lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, toInput, toImageData,
+  lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, floatParity, toInput, toImageData,
   closeIfFrame, errorOf, maxAbsDiff, runVideo,
 };
 window.harnessReady = true;

@@ -38,6 +38,119 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assertParity(r, BOUND_F32, 'webgpu/f32');
   });
 
+  test('WebGPU (SwiftShader), WGSL engine: float output within 1e-3 of the PyTorch golden', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate((o) => window.harness.floatParity(o), { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(`float output max |diff| ${r.maxDiff} in ${(r.ms / 1000).toFixed(2)} s; ${JSON.stringify(r.stats)}`);
+    assert.equal(r.backend, 'webgpu');
+    assert.equal(r.stats.engine, 'wgsl', 'WebGPU runs our WGSL engine, not burn');
+    assert.equal(r.stats.precision, 'f32');
+    // crate/core/tests/parity.rs's bound for the output (measured natively on lavapipe: 2.7e-5).
+    assert.ok(r.maxDiff <= 1e-3, `max |diff| ${r.maxDiff} > 1e-3`);
+    // One pair, both frames new: 4 encoder dispatches each plus 5 blocks of 13, one command buffer.
+    assert.equal(r.stats.submissions, 1);
+    assert.equal(r.stats.dispatches, 73);
+  });
+
+  test('WebGPU, WGSL engine: each new in-between frame of a sequence takes at most 70 dispatches in one command buffer', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib } = window.harness;
+      const interp = await lib.createInterpolator(o);
+      try {
+        // Three different frames, stepped through as a player would: (f0, f1), then (f1, f2).
+        const frame = (v) => {
+          const img = new ImageData(48, 32);
+          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+          return img;
+        };
+        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+        const s0 = await interp._statsForTesting();
+        await interp.interpolate(f0, f1, 0.5);
+        const s1 = await interp._statsForTesting();
+        await interp.interpolate(f1, f2, 0.5);
+        const s2 = await interp._statsForTesting();
+        await interp.interpolateMany(f2, f0, [0.25, 0.75]);
+        const s3 = await interp._statsForTesting();
+        const d = (x, y) => ({ dispatches: y.dispatches - x.dispatches, submissions: y.submissions - x.submissions, prepares: y.prepares - x.prepares });
+        return { first: d(s0, s1), next: d(s1, s2), many: d(s2, s3), engine: s3.engine };
+      } finally {
+        interp.dispose();
+      }
+    }, { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(JSON.stringify(r));
+    assert.equal(r.engine, 'wgsl');
+    // The first pair encodes both frames.
+    assert.deepEqual(r.first, { dispatches: 73, submissions: 1, prepares: 2 });
+    // The next pair reuses f1 as prepared (only f2 is new): the issue's bound of 70.
+    assert.equal(r.next.submissions, 1);
+    assert.equal(r.next.prepares, 1);
+    assert.ok(r.next.dispatches <= 70, `${r.next.dispatches} dispatches for one new in-between frame`);
+    assert.equal(r.next.dispatches, 69);
+    // Two timesteps of the next pair (f2 reused, f0 new): the new frame's encoder (4) once, then
+    // 5 blocks of 13 per timestep, one command buffer each.
+    assert.deepEqual(r.many, { dispatches: 4 + 2 * 65, submissions: 2, prepares: 1 });
+  });
+
+  test('WebGPU, sequence handle: each pushed frame is prepared once and kept by handle; the in-betweens equal interpolate()', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib, maxAbsDiff, errorOf } = window.harness;
+      const interp = await lib.createInterpolator(o);
+      try {
+        const frame = (v) => {
+          const img = new ImageData(48, 32);
+          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+          return img;
+        };
+        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+        const seq = interp.sequence();
+        const counts = [];
+        const outs = [];
+        for (const [f, ts] of [[f0, [0.5]], [f1, [0.5]], [f2, [0.25, 0.75]]]) {
+          const s0 = await interp._statsForTesting();
+          outs.push(await seq.push(f, ts));
+          const s1 = await interp._statsForTesting();
+          counts.push({ dispatches: s1.dispatches - s0.dispatches, submissions: s1.submissions - s0.submissions });
+        }
+        const wrongSize = await errorOf(() => seq.push(new ImageData(16, 16)));
+        seq.close();
+        const afterClose = await errorOf(() => seq.push(f0));
+        // The same pairs through interpolate / interpolateMany.
+        const mid01 = await interp.interpolate(f0, f1, 0.5);
+        const [q12, r12] = await interp.interpolateMany(f1, f2, [0.25, 0.75]);
+        return {
+          counts,
+          lengths: outs.map((o) => o.length),
+          diffs: [maxAbsDiff(outs[1][0].data, mid01.data), maxAbsDiff(outs[2][0].data, q12.data), maxAbsDiff(outs[2][1].data, r12.data)],
+          wrongSize,
+          afterClose,
+        };
+      } finally {
+        interp.dispose();
+      }
+    }, { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(JSON.stringify(r));
+    assert.deepEqual(r.lengths, [0, 1, 2]);
+    // The first push only uploads (the encoder is recorded with the first pair); the second
+    // encodes both frames (73); the third encodes only the new frame (4) and runs two timesteps.
+    assert.deepEqual(r.counts, [
+      { dispatches: 0, submissions: 0 },
+      { dispatches: 73, submissions: 1 },
+      { dispatches: 4 + 2 * 65, submissions: 2 },
+    ]);
+    assert.deepEqual(r.diffs, [0, 0, 0], 'the sequence gives the same pixels as the pair calls');
+    assert.equal(r.wrongSize?.isTypeError, true, JSON.stringify(r.wrongSize));
+    assert.match(r.wrongSize.message, /frames are 48x32, got 16x16/);
+    assert.match(r.afterClose?.message ?? '', /FrameSequence was closed/);
+  });
+
+  test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', { timeout: 5 * MINUTE }, async () => {
+    const r = await fx.browser.page.evaluate(async (o) => {
+      const { lib, errorOf } = window.harness;
+      return errorOf(() => lib.createInterpolator(o));
+    }, { backend: 'webgpu', precision: 'f16', ...F32_MODEL });
+    assert.equal(r?.name, 'Error', JSON.stringify(r));
+    assert.match(r.message, /shader-f16/);
+  });
+
   test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", { timeout: 5 * MINUTE }, async () => {
     const r = await fx.browser.page.evaluate(async (o) => {
       const interp = await window.harness.lib.createInterpolator(o);

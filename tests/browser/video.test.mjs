@@ -196,6 +196,29 @@ describe('interpolateVideo', () => {
     assert.ok(mad(mid, blend(src[2], src[3])) < 20, 'and lies between them');
   });
 
+  test('on WebGPU, the WGSL engine reuses each prepared frame by handle: at most 70 dispatches per new in-between frame', { timeout: 5 * MINUTE }, async (t) => {
+    await fx.browser.page.evaluate(async () => {
+      window.gpuInterp = await window.harness.lib.createInterpolator({ backend: 'webgpu' });
+    });
+    try {
+      const r = await run('tiny.mp4', { factor: 2, interpolator: 'gpu' });
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+      const stats = await fx.browser.page.evaluate(() => window.gpuInterp._statsForTesting());
+      t.diagnostic(JSON.stringify(stats));
+      assert.equal(probe(r.file).frames.length, 12);
+      assert.equal(stats.engine, 'wgsl');
+      // One command buffer per in-between frame: the 6 source frames make 5 consecutive pairs.
+      assert.equal(stats.submissions, 5);
+      // 73 for the first pair (both frames encoded), 69 for each later one: each source frame's
+      // encoder (4 dispatches) runs once, and each pair's 5 blocks take 65. Without reuse by
+      // handle every pair would encode both of its frames, 73 each, over the bound.
+      assert.ok(stats.dispatches <= 70 * stats.submissions, `${stats.dispatches} dispatches for ${stats.submissions} frames`);
+      assert.equal(stats.dispatches, 4 * (stats.submissions + 1) + 65 * stats.submissions);
+    } finally {
+      await fx.browser.page.evaluate(() => window.gpuInterp.dispose());
+    }
+  });
+
   test('rotated (phone) video: the output is upright, as players show the source', { timeout: 5 * MINUTE }, async () => {
     const r = await run('rotated.mp4', { factor: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));

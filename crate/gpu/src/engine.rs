@@ -188,6 +188,32 @@ impl Engine {
         self.submissions.load(Ordering::Relaxed)
     }
 
+    /// Destroys the device, as a driver reset would, so callers can check that a lost device
+    /// gives `Error::DeviceLost` and not a panic. The loss is recorded at once: on the web the
+    /// device's `lost` promise resolves only on a later turn of the event loop. (In Chromium 156
+    /// it had resolved by the time the next call's readback failed, which `read_error` then
+    /// reports as the loss, so the browser test also passes without this; it is kept so that the
+    /// next call does not depend on that timing.)
+    pub fn lose_device_for_testing(&self) {
+        self.health
+            .lost
+            .lock()
+            .unwrap()
+            .get_or_insert_with(|| "Destroyed: destroyed for testing".into());
+        self.device.destroy();
+    }
+
+    /// A readback's error, as `DeviceLost` when the device went away meanwhile: a map of a
+    /// destroyed device's buffer fails with a generic error, and callers retire the engine only
+    /// on a loss.
+    fn read_error(&self, e: Error) -> Error {
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        match self.health.lost.lock().unwrap().clone() {
+            Some(reason) => Error::DeviceLost(reason),
+            None => e,
+        }
+    }
+
     /// The plan for this size, built on first use.
     fn plan(&self, width: usize, height: usize, scale: f32) -> Result<Arc<Plan>> {
         let key = (width, height, scale.to_bits());
@@ -528,21 +554,27 @@ impl Engine {
     pub async fn read_rgb(&self, out: &GpuOutput) -> Result<Vec<f32>> {
         self.check_fresh(out)?;
         let n = 3 * out.width * out.height;
-        read_f32(&self.device, &self.queue, &out.plan.out_rgb, 0, n).await
+        read_f32(&self.device, &self.queue, &out.plan.out_rgb, 0, n)
+            .await
+            .map_err(|e| self.read_error(e))
     }
 
     /// The interpolated frame as interleaved RGBA8 (alpha 255), cropped.
     pub async fn read_rgba8(&self, out: &GpuOutput) -> Result<Vec<u8>> {
         self.check_fresh(out)?;
         let n = 4 * (out.width * out.height) as u64;
-        crate::readback::read_bytes(&self.device, &self.queue, &out.plan.out_rgba, 0, n).await
+        crate::readback::read_bytes(&self.device, &self.queue, &out.plan.out_rgba, 0, n)
+            .await
+            .map_err(|e| self.read_error(e))
     }
 
     /// Flow `[4][h][w]` in pixels from the new frame to frame 0 (ch 0, 1) and frame 1 (2, 3).
     pub async fn read_flow(&self, out: &GpuOutput) -> Result<Vec<f32>> {
         self.check_fresh(out)?;
         let p = &out.plan;
-        let full = read_f32(&self.device, &self.queue, &p.flow, 0, 4 * p.pw * p.ph).await?;
+        let full = read_f32(&self.device, &self.queue, &p.flow, 0, 4 * p.pw * p.ph)
+            .await
+            .map_err(|e| self.read_error(e))?;
         Ok(crop(&full, 4, p.pw, p.ph, out.width, out.height))
     }
 
@@ -550,7 +582,9 @@ impl Engine {
     pub async fn read_mask(&self, out: &GpuOutput) -> Result<Vec<f32>> {
         self.check_fresh(out)?;
         let p = &out.plan;
-        let full = read_f32(&self.device, &self.queue, &p.mask, 0, p.pw * p.ph).await?;
+        let full = read_f32(&self.device, &self.queue, &p.mask, 0, p.pw * p.ph)
+            .await
+            .map_err(|e| self.read_error(e))?;
         Ok(crop(&full, 1, p.pw, p.ph, out.width, out.height)
             .into_iter()
             .map(|v| 1.0 / (1.0 + (-v).exp()))

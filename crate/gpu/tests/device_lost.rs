@@ -45,3 +45,30 @@ fn lost_device_is_an_error_and_a_new_engine_recovers() {
     let rgba = block_on(fresh.read_rgba8(&out)).unwrap();
     assert_eq!(rgba.len(), w * h * 4);
 }
+
+/// `lose_device_for_testing` (what the browser's recovery test calls) reports the loss as
+/// `DeviceLost`, with the message the worker looks for, on a readback of an output made before
+/// it and on the next call. Natively wgpu runs the lost callback at once, so this holds even
+/// without the loss recorded by hand; the web's timing is covered by tests/browser/parity.test.mjs.
+#[test]
+fn lose_device_for_testing_is_device_lost_at_once() {
+    let Some(engine) = engine() else { return };
+    let (w, h) = (64, 48);
+    let img = vec![90u8; w * h * 3];
+    let t = Timestep::Uniform(0.5);
+    let a = engine.prepare(&img, w, h, 3, 1.0).unwrap();
+    let out = engine.interpolate(&a, &a, &t).unwrap();
+    engine.lose_device_for_testing();
+    let read = block_on(engine.read_rgba8(&out));
+    assert!(
+        matches!(read, Err(inbetween_gpu::Error::DeviceLost(_))),
+        "{:?}",
+        read.err()
+    );
+    let again = engine.interpolate(&a, &a, &t);
+    let Err(e) = again else {
+        panic!("a destroyed device still interpolated")
+    };
+    assert!(matches!(e, inbetween_gpu::Error::DeviceLost(_)), "{e}");
+    assert!(e.to_string().starts_with("the GPU device was lost"), "{e}");
+}

@@ -1,32 +1,27 @@
 //! The wasm boundary: one `Engine` handle (the model on one device) and `Frame` handles
-//! (prepared frames), with async methods. Everything else lives in `inbetween-core`.
+//! (prepared frames), with async methods.
 //!
-//! Every error reaches JS as an `Error` with the core's message. Inputs are validated by the
-//! core before any tensor op, so no JS input can reach a panic; the panic hook is still set,
-//! so that a bug shows a Rust message in the console instead of "unreachable".
+//! On WebGPU the model runs in `inbetween-gpu` (our WGSL kernels through wgpu's `webgpu`
+//! backend: one command buffer and 69 dispatches per new in-between frame). On the CPU it runs in
+//! `inbetween-core` on burn's flex backend. burn's own wgpu backend is not in this build.
+//!
+//! Every error reaches JS as an `Error` with the engine's message. Inputs are validated before
+//! any GPU or tensor work, and the GPU engine records device errors and losses instead of
+//! panicking, so no JS input can reach a panic; the panic hook is still set, so that a bug shows
+//! a Rust message in the console instead of "unreachable".
 
 use inbetween::{BackendKind, ImageRef, Interpolated, Interpolator, Timestep};
+use inbetween_gpu::{GpuFrame, Precision};
 use wasm_bindgen::prelude::*;
 
-// Static constructors, run once. A dependency of cubecl (pliron, through the `inventory` crate)
-// registers things with linker constructors. When a module never calls `__wasm_call_ctors`
-// itself, wasm-ld treats it as a one-shot "command" and wraps *every* export in a call to it, so
-// each call across the boundary, down to wasm-bindgen's externref table bookkeeping for every
-// WebGPU object, re-ran all of them: a CPU profile of one 64x64 WebGPU interpolation in Deno
-// spent most of its time in `__wasm_call_ctors` and `inventory::Registry::submit`. Calling it
-// explicitly here (once, when wasm-bindgen starts the module) makes wasm-ld leave the exports
-// alone. See the inventory crate's docs on wasm and lld's `--no-entry` command/reactor heuristic.
-#[cfg(target_arch = "wasm32")]
-unsafe extern "C" {
-    fn __wasm_call_ctors();
-}
-
+// No `__wasm_call_ctors` call here any more. It was needed while burn's wgpu backend was in this
+// build: a dependency of cubecl (pliron, through `inventory`) registered things with linker
+// constructors, and wasm-ld then wrapped every export in a call to all of them. Without cubecl's
+// wgpu stack the module has no constructors (its `__wasm_call_ctors` is empty; checked with
+// binaryen's wasm-dis on the cargo output, 2026-12-01), so there is nothing to run.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen(start)]
 fn start() {
-    // SAFETY: wasm-bindgen runs the start function exactly once, right after instantiation and
-    // before any other export can be called; the constructors only register static data.
-    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
 }
 
@@ -73,32 +68,53 @@ fn budget_check(
     Ok(())
 }
 
-/// The RIFE model loaded on WebGPU or on the CPU.
+/// The RIFE model on one device: the WGSL engine on WebGPU, or the burn port on the CPU.
 #[wasm_bindgen]
 pub struct Engine {
-    inner: Interpolator,
-    backend: BackendKind,
+    inner: Inner,
 }
 
-/// A frame padded and encoded once, reusable for every pair and timestep it takes part in.
+enum Inner {
+    // Both boxed: they differ in size by a kilobyte (clippy's large_enum_variant).
+    Gpu(Box<inbetween_gpu::Engine>),
+    Cpu(Box<Interpolator>),
+}
+
+/// A frame prepared once (padded, and encoded on first use), reusable for every pair and
+/// timestep it takes part in. On WebGPU it is a handle to GPU buffers: freeing it (or dropping
+/// it) releases them for a later frame of the same size.
 #[wasm_bindgen]
 pub struct Frame {
-    inner: inbetween::Frame,
+    inner: FrameInner,
+}
+
+enum FrameInner {
+    Gpu(GpuFrame),
+    Cpu(Box<inbetween::Frame>),
+}
+
+impl Frame {
+    fn size(&self) -> (usize, usize, f32) {
+        match &self.inner {
+            FrameInner::Gpu(f) => (f.width, f.height, f.scale),
+            FrameInner::Cpu(f) => (f.width, f.height, f.scale),
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl Frame {
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> usize {
-        self.inner.width
+        self.size().0
     }
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> usize {
-        self.inner.height
+        self.size().1
     }
     #[wasm_bindgen(getter)]
     pub fn scale(&self) -> f32 {
-        self.inner.scale
+        self.size().2
     }
 }
 
@@ -115,12 +131,83 @@ pub struct Interpolation {
     pub height: usize,
 }
 
+/// What the engine has done so far (`Engine.stats`).
+#[wasm_bindgen]
+pub struct Stats {
+    /// `"wgsl"` (the WGSL engine on WebGPU) or `"cpu"`.
+    #[wasm_bindgen(getter_with_clone)]
+    pub engine: String,
+    /// `"f32"` or `"f16"` (activation storage on the GPU); `"f32"` on the CPU.
+    #[wasm_bindgen(getter_with_clone)]
+    pub precision: String,
+    /// GPU compute dispatches recorded so far (0 on the CPU).
+    pub dispatches: f64,
+    /// Compute command buffers submitted so far (0 on the CPU).
+    pub submissions: f64,
+}
+
+fn gpu_err(e: inbetween_gpu::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The pair's GPU handles, or an error when a frame comes from the other backend (a caller bug,
+/// but one JS can make).
+fn gpu_pair<'a>(a: &'a Frame, b: &'a Frame) -> Result<(&'a GpuFrame, &'a GpuFrame), JsError> {
+    match (&a.inner, &b.inner) {
+        (FrameInner::Gpu(a), FrameInner::Gpu(b)) => Ok((a, b)),
+        _ => Err(JsError::new("the frame was prepared by another engine")),
+    }
+}
+
+fn cpu_pair<'a>(
+    a: &'a Frame,
+    b: &'a Frame,
+) -> Result<(&'a inbetween::Frame, &'a inbetween::Frame), JsError> {
+    match (&a.inner, &b.inner) {
+        (FrameInner::Cpu(a), FrameInner::Cpu(b)) => Ok((a, b)),
+        _ => Err(JsError::new("the frame was prepared by another engine")),
+    }
+}
+
+impl Engine {
+    /// The frame of `a` and `b` at `t` (uniform or a map), as RGBA bytes.
+    async fn run(&self, a: &Frame, b: &Frame, t: &Timestep) -> Result<Vec<u8>, JsError> {
+        match &self.inner {
+            Inner::Gpu(e) => {
+                let (a, b) = gpu_pair(a, b)?;
+                let out = e.interpolate(a, b, t).map_err(gpu_err)?;
+                e.read_rgba8(&out).await.map_err(gpu_err)
+            }
+            Inner::Cpu(e) => {
+                let (a, b) = cpu_pair(a, b)?;
+                let out = e.interpolate(a, b, t).map_err(js_err)?;
+                out.frame_rgba8_async().await.map_err(js_err)
+            }
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Loads converted model bytes (burnpack, f32 or f16). `backend` is `"auto"` (WebGPU when an
-    /// adapter exists, else the CPU), `"webgpu"` or `"cpu"`.
-    pub async fn create(model: Vec<u8>, backend: String) -> Result<Engine, JsError> {
+    /// adapter exists, else the CPU), `"webgpu"` or `"cpu"`. `precision` (WebGPU only) is
+    /// `"f32"` (the default, the reference mode) or `"f16"` (activations stored as f16, needs the
+    /// adapter's `shader-f16`).
+    pub async fn create(
+        model: Vec<u8>,
+        backend: String,
+        precision: Option<String>,
+    ) -> Result<Engine, JsError> {
         console_error_panic_hook::set_once();
+        let precision = match precision.as_deref() {
+            None | Some("f32") => Precision::F32,
+            Some("f16") => Precision::F16,
+            Some(other) => {
+                return Err(JsError::new(&format!(
+                    "unknown precision '{other}': expected f32 or f16"
+                )));
+            }
+        };
         let kinds: &[BackendKind] = match backend.as_str() {
             "auto" => &[BackendKind::Gpu, BackendKind::Cpu],
             "webgpu" | "gpu" => &[BackendKind::Gpu],
@@ -133,30 +220,66 @@ impl Engine {
         };
         let mut last = None;
         for &kind in kinds {
-            match inbetween::device_async(kind).await {
-                Ok(device) => {
-                    let inner = Interpolator::from_bytes(model, device).map_err(js_err)?;
-                    return Ok(Engine {
-                        inner,
-                        backend: kind,
-                    });
+            let inner = match kind {
+                BackendKind::Gpu => {
+                    // The burnpack is read on the CPU (flex) and packed once for the kernels.
+                    let weights =
+                        inbetween_gpu::Weights::from_bytes(model.clone()).map_err(gpu_err)?;
+                    match inbetween_gpu::Engine::request_with(&weights, precision).await {
+                        Ok(e) => Inner::Gpu(Box::new(e)),
+                        Err(e) => {
+                            last = Some(gpu_err(e));
+                            continue;
+                        }
+                    }
                 }
-                Err(e) => last = Some(e),
-            }
+                BackendKind::Cpu => {
+                    let device = inbetween::device_async(BackendKind::Cpu)
+                        .await
+                        .map_err(js_err)?;
+                    Inner::Cpu(Box::new(
+                        Interpolator::from_bytes(model.clone(), device).map_err(js_err)?,
+                    ))
+                }
+            };
+            return Ok(Engine { inner });
         }
-        Err(js_err(last.expect("at least one backend was tried")))
+        Err(last.unwrap_or_else(|| JsError::new("no backend was tried")))
     }
 
     /// `"webgpu"` or `"cpu"`.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
-        match self.backend {
-            BackendKind::Gpu => "webgpu".into(),
-            BackendKind::Cpu => "cpu".into(),
+        match self.inner {
+            Inner::Gpu(_) => "webgpu".into(),
+            Inner::Cpu(_) => "cpu".into(),
         }
     }
 
-    /// Pads and encodes an RGBA (or RGB, by length) frame for interpolation at `scale`.
+    /// The engine's counters: on WebGPU, dispatches and submissions so far, for checking that a
+    /// new in-between frame of a video takes at most 70 dispatches in one command buffer.
+    pub fn stats(&self) -> Stats {
+        match &self.inner {
+            Inner::Gpu(e) => Stats {
+                engine: "wgsl".into(),
+                precision: match e.precision() {
+                    Precision::F32 => "f32".into(),
+                    Precision::F16 => "f16".into(),
+                },
+                dispatches: e.dispatch_count() as f64,
+                submissions: e.submission_count() as f64,
+            },
+            Inner::Cpu(_) => Stats {
+                engine: "cpu".into(),
+                precision: "f32".into(),
+                dispatches: 0.0,
+                submissions: 0.0,
+            },
+        }
+    }
+
+    /// Pads an RGBA (or RGB, by length) frame for interpolation at `scale`. On WebGPU the
+    /// pixels are uploaded now and the encoder runs in the next interpolation's command buffer.
     pub fn prepare(
         &self,
         pixels: &[u8],
@@ -169,23 +292,27 @@ impl Engine {
         } else {
             4
         };
-        let image = ImageRef::new(pixels, width, height, channels).map_err(js_err)?;
-        // The scale is checked first so that a NaN or out-of-range scale gets its own message.
-        if (inbetween::SCALE_RANGE.0..=inbetween::SCALE_RANGE.1).contains(&scale) {
-            budget_check(self.backend, width, height, scale)?;
-        }
-        Ok(Frame {
-            inner: self.inner.prepare(image, scale).map_err(js_err)?,
-        })
+        let inner = match &self.inner {
+            Inner::Gpu(e) => FrameInner::Gpu(
+                e.prepare(pixels, width, height, channels, scale)
+                    .map_err(gpu_err)?,
+            ),
+            Inner::Cpu(e) => {
+                let image = ImageRef::new(pixels, width, height, channels).map_err(js_err)?;
+                // The scale is checked first so that a NaN or out-of-range scale gets its own
+                // message.
+                if (inbetween::SCALE_RANGE.0..=inbetween::SCALE_RANGE.1).contains(&scale) {
+                    budget_check(BackendKind::Cpu, width, height, scale)?;
+                }
+                FrameInner::Cpu(Box::new(e.prepare(image, scale).map_err(js_err)?))
+            }
+        };
+        Ok(Frame { inner })
     }
 
     /// The frame at time `t` in [0, 1] between `a` and `b`, as RGBA bytes.
     pub async fn interpolate(&self, a: &Frame, b: &Frame, t: f32) -> Result<Vec<u8>, JsError> {
-        let out = self
-            .inner
-            .interpolate(&a.inner, &b.inner, &Timestep::Uniform(t))
-            .map_err(js_err)?;
-        out.frame_rgba8_async().await.map_err(js_err)
+        self.run(a, b, &Timestep::Uniform(t)).await
     }
 
     /// Several timesteps of one pair, concatenated RGBA frames; each frame was encoded once.
@@ -203,18 +330,19 @@ impl Engine {
         {
             return Err(js_err(inbetween::Error::Timestep(t)));
         }
-        let frame_bytes = a.inner.width * a.inner.height * 4;
+        let (w, h, _) = a.size();
+        let frame_bytes = w * h * 4;
         let need = ts.len().saturating_mul(frame_bytes);
         if need > MANY_OUTPUT_BUDGET {
             return Err(js_err(inbetween::Error::TooManyTimesteps {
                 count: ts.len(),
-                width: a.inner.width,
-                height: a.inner.height,
+                width: w,
+                height: h,
                 need_mib: need >> 20,
                 budget_mib: MANY_OUTPUT_BUDGET >> 20,
             }));
         }
-        let mut all = Vec::with_capacity(ts.len() * a.inner.width * a.inner.height * 4);
+        let mut all = Vec::with_capacity(need);
         for t in ts {
             all.extend(self.interpolate(a, b, t).await?);
         }
@@ -229,18 +357,39 @@ impl Engine {
         b: &Frame,
         map: Vec<f32>,
     ) -> Result<Vec<u8>, JsError> {
-        let out = self
-            .inner
-            .interpolate(&a.inner, &b.inner, &Timestep::Map(map))
-            .map_err(js_err)?;
-        out.frame_rgba8_async().await.map_err(js_err)
+        self.run(a, b, &Timestep::Map(map)).await
+    }
+
+    /// The frame at time `t` as planar f32 RGB `[3][height][width]`, not clamped or rounded:
+    /// what parity tests compare with the PyTorch goldens to 1e-3 (8-bit output hides that).
+    #[wasm_bindgen(js_name = interpolateRgb)]
+    pub async fn interpolate_rgb(&self, a: &Frame, b: &Frame, t: f32) -> Result<Vec<f32>, JsError> {
+        let t = Timestep::Uniform(t);
+        match &self.inner {
+            Inner::Gpu(e) => {
+                let (a, b) = gpu_pair(a, b)?;
+                let out = e.interpolate(a, b, &t).map_err(gpu_err)?;
+                e.read_rgb(&out).await.map_err(gpu_err)
+            }
+            Inner::Cpu(e) => {
+                let (a, b) = cpu_pair(a, b)?;
+                let out = e.interpolate(a, b, &t).map_err(js_err)?;
+                inbetween::read_f32_async(out.frame).await.map_err(js_err)
+            }
+        }
     }
 
     /// Destroys the GPU device, as a driver reset would, so tests can check that a lost device
     /// gives an Error. Every later call of this engine fails. Returns whether a GPU was lost.
     #[wasm_bindgen(js_name = loseDeviceForTesting)]
     pub fn lose_device_for_testing(&self) -> bool {
-        self.backend == BackendKind::Gpu && inbetween::lose_gpu_device_for_testing()
+        match &self.inner {
+            Inner::Gpu(e) => {
+                e.lose_device_for_testing();
+                true
+            }
+            Inner::Cpu(_) => false,
+        }
     }
 
     /// The frame at time `t` with the flow and blend mask that made it.
@@ -251,23 +400,45 @@ impl Engine {
         b: &Frame,
         t: f32,
     ) -> Result<Interpolation, JsError> {
-        let out: Interpolated = self
-            .inner
-            .interpolate(&a.inner, &b.inner, &Timestep::Uniform(t))
-            .map_err(js_err)?;
-        let frame = out.frame_rgba8_async().await.map_err(js_err)?;
-        let flow = inbetween::read_f32_async(out.flow.clone())
-            .await
-            .map_err(js_err)?;
-        let mask = inbetween::read_f32_async(out.mask.clone())
-            .await
-            .map_err(js_err)?;
-        Ok(Interpolation {
-            frame,
-            flow,
-            mask,
-            width: out.width,
-            height: out.height,
-        })
+        match &self.inner {
+            Inner::Gpu(e) => {
+                let (fa, fb) = gpu_pair(a, b)?;
+                let out = e
+                    .interpolate(fa, fb, &Timestep::Uniform(t))
+                    .map_err(gpu_err)?;
+                // Each read checks that `out` is still the size's latest output; nothing else
+                // runs on this engine in between (the worker serves one request at a time).
+                let frame = e.read_rgba8(&out).await.map_err(gpu_err)?;
+                let flow = e.read_flow(&out).await.map_err(gpu_err)?;
+                let mask = e.read_mask(&out).await.map_err(gpu_err)?;
+                Ok(Interpolation {
+                    frame,
+                    flow,
+                    mask,
+                    width: out.width,
+                    height: out.height,
+                })
+            }
+            Inner::Cpu(e) => {
+                let (fa, fb) = cpu_pair(a, b)?;
+                let out: Interpolated = e
+                    .interpolate(fa, fb, &Timestep::Uniform(t))
+                    .map_err(js_err)?;
+                let frame = out.frame_rgba8_async().await.map_err(js_err)?;
+                let flow = inbetween::read_f32_async(out.flow.clone())
+                    .await
+                    .map_err(js_err)?;
+                let mask = inbetween::read_f32_async(out.mask.clone())
+                    .await
+                    .map_err(js_err)?;
+                Ok(Interpolation {
+                    frame,
+                    flow,
+                    mask,
+                    width: out.width,
+                    height: out.height,
+                })
+            }
+        }
     }
 }

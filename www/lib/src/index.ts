@@ -21,6 +21,8 @@ import type {
   AdapterInfo,
   BackendChoice,
   BackendName,
+  ClosedResult,
+  FloatResult,
   FlowResult,
   InitResult,
   LostResult,
@@ -43,6 +45,12 @@ export const SCALE_RANGE: readonly [number, number] = [0.25, 4];
 export interface CreateInterpolatorOptions {
   /** 'auto' (default): WebGPU when an adapter is available, else the CPU (WebAssembly). */
   backend?: BackendChoice | undefined;
+  /**
+   * How WebGPU stores activations: 'f32' (default, the reference mode) or 'f16' (half the
+   * memory traffic, arithmetic still f32; needs the adapter's `shader-f16`, else creation
+   * fails). Ignored on the CPU.
+   */
+  precision?: 'f32' | 'f16' | undefined;
   /** Model file (burnpack, as made by scripts/setup.sh). Default: the model in this package. */
   modelUrl?: string | URL | undefined;
   /**
@@ -103,6 +111,10 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   const backend = options.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
     throw new TypeError(`backend must be 'auto', 'webgpu' or 'cpu', got ${describe(backend)}`);
+  }
+  const precision = options.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'f16') {
+    throw new TypeError(`precision must be 'f32' or 'f16', got ${describe(precision)}`);
   }
   const { modelUrl, modelSha256, onProgress } = options;
   if (modelUrl !== undefined && typeof modelUrl !== 'string' && !(modelUrl instanceof URL)) {
@@ -165,7 +177,7 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   const onAbort = () => client.terminate(new Error('createInterpolator was aborted'));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    init = await client.call<InitResult>({ type: 'init', model, backend, wasmUrl: wasm }, [model]);
+    init = await client.call<InitResult>({ type: 'init', model, backend, precision, wasmUrl: wasm }, [model]);
   } catch (e) {
     client.terminate(new Error('the interpolator failed to start'));
     if (signal?.aborted) throw signal.reason;
@@ -304,6 +316,42 @@ export class Interpolator {
   }
 
   /**
+   * A sequence of frames (a video as it plays, a photo burst): `push` each frame in order and
+   * get the in-betweens of it and the frame before. Each frame is prepared (encoded) once and
+   * kept by handle for the next pair, on the GPU engine as a GPU frame, with no byte
+   * comparison. All frames must have the size of the first. `close()` frees the kept frame.
+   */
+  sequence(options?: InterpolateOptions): FrameSequence {
+    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    const scale = options?.scale ?? 1;
+    if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
+      throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
+    }
+    constructingSequence = true;
+    try {
+      return new FrameSequence(this.#client, scale, () => this.#disposed);
+    } finally {
+      constructingSequence = false;
+    }
+  }
+
+  /**
+   * Test hook, not part of the API: the frame at `t` as planar f32 RGB [3][h][w], neither
+   * clamped nor rounded, so parity tests can hold the engine to 1e-3 of the PyTorch goldens.
+   */
+  async _interpolateRgbForTesting(a: ImageData, b: ImageData, t: number, options?: InterpolateOptions): Promise<Float32Array> {
+    const { scale } = this.#checkPair(a, b, options);
+    checkTime(t, 't');
+    const [ra, rb] = await readPair(a, b);
+    const { rgb } = await this.#client.call<FloatResult>(
+      { type: 'rgbForTesting', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+    return new Float32Array(rgb);
+  }
+
+  /**
    * Test hook, not part of the API: destroys the WebGPU device as a driver reset would, so
    * tests can check that a lost device rejects later calls with a clear Error. Resolves to
    * whether there was a GPU device to lose.
@@ -333,7 +381,8 @@ export class Interpolator {
     return (await this._statsForTesting()).wasmBytes;
   }
 
-  /** Test hook, not part of the API: wasm memory size and the number of frames prepared. */
+  /** Test hook, not part of the API: wasm memory size, the number of frames prepared, and the
+   * engine's counters (GPU dispatches and command buffers so far). */
   async _statsForTesting(): Promise<MemoryResult> {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
     return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
@@ -398,6 +447,74 @@ export class Interpolator {
       throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
     }
     return { size: sa, scale };
+  }
+}
+
+let constructingSequence = false;
+let nextSequenceId = 1;
+
+/** Frames pushed one after another; made by `Interpolator.sequence()`. */
+export class FrameSequence {
+  readonly #client: WorkerClient;
+  readonly #scale: number;
+  readonly #disposed: () => boolean;
+  readonly #id = nextSequenceId++;
+  #size: Size | null = null;
+  /** The previous frame's timestamp when it was a VideoFrame (the caller may close it). */
+  #prevTimestamp: number | null = null;
+  #closed = false;
+  /** Pushes run in call order: each pairs with the frame pushed before it. */
+  #last: Promise<unknown> = Promise.resolve();
+
+  /** @internal Use `Interpolator.sequence()`. */
+  constructor(client: WorkerClient, scale: number, disposed: () => boolean) {
+    if (!constructingSequence) throw new TypeError('use Interpolator.sequence() to make a FrameSequence');
+    this.#client = client;
+    this.#scale = scale;
+    this.#disposed = disposed;
+  }
+
+  /**
+   * Adds the next frame and resolves to the in-betweens of the previous frame and this one at
+   * each of `ts` (default [0.5]); the first frame gives none. VideoFrames in give VideoFrames out
+   * (timestamps interpolated; close them), else ImageData. `frame` is not modified or closed.
+   */
+  push(frame: FrameSource, ts: ArrayLike<number> = [0.5]): Promise<(ImageData | VideoFrame)[]> {
+    if (this.#closed) throw new Error('the FrameSequence was closed');
+    if (this.#disposed()) throw new Error('the Interpolator was disposed');
+    const size = sourceSize(frame, 'frame');
+    if (size.width === 0 || size.height === 0) throw new TypeError(`the frame is empty (${size.width}x${size.height})`);
+    if (this.#size && (this.#size.width !== size.width || this.#size.height !== size.height)) {
+      throw new TypeError(`this sequence's frames are ${this.#size.width}x${this.#size.height}, got ${size.width}x${size.height}: start a new sequence`);
+    }
+    if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
+    const times = Array.from(ts);
+    times.forEach((t, i) => checkTime(t, `ts[${i}]`));
+    this.#size = size;
+    const run = this.#last.catch(() => {}).then(async () => {
+      const raw = await readPixels(frame);
+      const { pixels } = await this.#client.call<PixelsResult>(
+        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, ts: new Float32Array(times) }, [raw.pixels]);
+      const prev = this.#prevTimestamp;
+      const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
+      this.#prevTimestamp = timestamp;
+      if (pixels.byteLength === 0) return [];
+      const frameBytes = size.width * size.height * 4;
+      return times.map((t, i) => (prev !== null && timestamp !== null
+        ? toVideoFrame(pixels, size.width, size.height, Math.round(prev + (timestamp - prev) * t), i * frameBytes)
+        : toImageData(pixels, size.width, size.height, i * frameBytes)));
+    });
+    this.#last = run;
+    return run;
+  }
+
+  /** Frees the kept frame. Later pushes throw; pushes already made still resolve. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#disposed()) return;
+    // After the pending pushes; a dead worker has freed everything already.
+    void this.#last.catch(() => {}).then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id })).catch(() => {});
   }
 }
 

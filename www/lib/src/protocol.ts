@@ -32,13 +32,20 @@ export interface RawImage {
 
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
-  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; wasmUrl: string | null }
+  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; precision: 'f32' | 'f16'; wasmUrl: string | null }
   | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
   | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
   | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'trapForTesting' }
+  /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
+   * of `ts` (nothing for the first frame), then kept, by handle, as the next pair's first frame. */
+  | { id: number; type: 'sequencePush'; seq: number; image: RawImage; scale: number; ts: Float32Array }
+  /** Frees sequence `seq`'s kept frame. */
+  | { id: number; type: 'sequenceClose'; seq: number }
+  /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
+  | { id: number; type: 'rgbForTesting'; a: RawImage; b: RawImage; scale: number; t: number }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }
@@ -82,6 +89,17 @@ export interface ErrorPayload {
   fatal?: boolean | undefined;
 }
 
+/** Answer to 'sequenceClose'. */
+export interface ClosedResult {
+  closed: boolean;
+}
+
+/** Answer to 'rgbForTesting'. */
+export interface FloatResult {
+  /** Float32, planar [3][height][width]. */
+  rgb: ArrayBuffer;
+}
+
 /** Answer to `loseDeviceForTesting`. */
 export interface LostResult {
   lost: boolean;
@@ -94,6 +112,15 @@ export interface MemoryResult {
   prepares: number;
   /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
   outputBytes: number;
+  /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */
+  engine: 'wgsl' | 'cpu' | null;
+  /** GPU activation storage: 'f32' or 'f16' ('f32' on the CPU, null before init). */
+  precision: 'f32' | 'f16' | null;
+  /** GPU compute dispatches recorded so far (0 on the CPU): at most 70 per new in-between
+   * frame of a video. */
+  dispatches: number;
+  /** Compute command buffers submitted so far (0 on the CPU): one per interpolated frame. */
+  submissions: number;
 }
 
 /** Answer to 'video'. */
@@ -103,7 +130,7 @@ export interface VideoResult {
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
   | { alive: true }

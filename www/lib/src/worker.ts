@@ -1,6 +1,6 @@
 // The worker that owns the wasm module and the model. It runs off the page's main thread
-// because a CPU-fallback interpolation takes seconds of blocking compute, and because WebGPU's
-// readback in burn is awaited from here without janking the page.
+// because a CPU-fallback interpolation takes seconds of blocking compute, and because the WebGPU
+// engine's readback (mapAsync) is awaited from here without janking the page.
 //
 // Requests are served one at a time (see `queue`): the wasm `Engine` is a single RefCell-backed
 // handle, and running two forwards at once would only compete for the same device and double the
@@ -13,7 +13,9 @@ import type {
   AdapterInfo,
   BackendName,
   BackendChoice,
+  ClosedResult,
   ErrorPayload,
+  FloatResult,
   FlowResult,
   InitResult,
   LostResult,
@@ -91,7 +93,7 @@ async function serve(request: Request): Promise<void> {
       // every later one, and let the page retire the worker (which frees its memory).
       crashed = crashMessage(e, request);
     }
-    // A lost GPU device stays lost for this engine (burn keeps one device per instance): the
+    // A lost GPU device stays lost for this engine (it holds one device for its life): the
     // page retires the worker, so its next interpolator gets a fresh device.
     const lost = messageOf(e).startsWith('the GPU device was lost');
     response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : { ...toPayload(e), fatal: lost } };
@@ -104,7 +106,7 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | LostResult | VideoResult | MemoryResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult, Transferable[]];
 
 /** Set once the wasm instance trapped: the message every later request fails with. */
 let crashed: string | null = null;
@@ -119,7 +121,7 @@ async function handle(request: Request): Promise<Handled> {
   if (crashed) throw new Error(crashed);
   switch (request.type) {
     case 'init': {
-      const result = await createEngine(request.model, request.backend, request.wasmUrl);
+      const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
       backendName = result.backend;
       return [result, []];
     }
@@ -152,6 +154,20 @@ async function handle(request: Request): Promise<Handled> {
       );
     case 'memoryForTesting':
       return [memoryNow(), []];
+    case 'sequencePush':
+      return sequencePush(request.seq, request.image, request.scale, request.ts);
+    case 'sequenceClose': {
+      const kept = sequences.get(request.seq);
+      kept?.frame.free();
+      sequences.delete(request.seq);
+      const result: ClosedResult = { closed: kept !== undefined };
+      return [result, []];
+    }
+    case 'rgbForTesting':
+      return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
+        const result: FloatResult = { rgb: ownBuffer(await e.interpolateRgb(a, b, request.t)) };
+        return [result, [result.rgb]];
+      });
     case 'watch':
     case 'liveMemoryForTesting':
       throw new Error(`internal error: '${request.type}' requests are served in onmessage, never queued`);
@@ -187,7 +203,23 @@ async function handle(request: Request): Promise<Handled> {
 }
 
 function memoryNow(): MemoryResult {
-  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes };
+  let counters: Pick<MemoryResult, 'engine' | 'precision' | 'dispatches' | 'submissions'> = {
+    engine: null, precision: null, dispatches: 0, submissions: 0,
+  };
+  if (engine) {
+    const stats = engine.stats();
+    try {
+      counters = {
+        engine: stats.engine as 'wgsl' | 'cpu',
+        precision: stats.precision as 'f32' | 'f16',
+        dispatches: stats.dispatches,
+        submissions: stats.submissions,
+      };
+    } finally {
+      stats.free();
+    }
+  }
+  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes, ...counters };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
@@ -255,7 +287,33 @@ async function withFrames(
   }
 }
 
-async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl: string | null): Promise<InitResult> {
+/** Each open sequence's last frame, prepared: the handle the next push pairs with. */
+const sequences = new Map<number, { frame: Frame; width: number; height: number; scale: number }>();
+
+/** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
+ * keeps it (by handle, no byte comparison) in place of the previous one. On a failure the new
+ * frame is freed and the previous one stays, so the caller may push again. */
+async function sequencePush(seq: number, image: RawImage, scale: number, ts: Float32Array): Promise<Handled> {
+  if (!engine) throw new Error('the inbetween engine is not initialised');
+  const prev = sequences.get(seq);
+  if (prev && (prev.width !== image.width || prev.height !== image.height || prev.scale !== scale)) {
+    // The page checks this first; a second check here keeps a bad request from pairing frames
+    // the engine would refuse anyway.
+    throw new Error(`internal error: sequence ${seq} holds ${prev.width}x${prev.height} frames at scale ${prev.scale}`);
+  }
+  const frame = prepare(engine, image, scale);
+  try {
+    const pixels = prev && ts.length > 0 ? await engine.interpolateMany(prev.frame, frame, ts) : new Uint8Array(0);
+    prev?.frame.free();
+    sequences.set(seq, { frame, width: image.width, height: image.height, scale });
+    return pixelsResult(pixels);
+  } catch (e) {
+    frame.free();
+    throw e;
+  }
+}
+
+async function createEngine(model: ArrayBuffer, backend: BackendChoice, precision: 'f32' | 'f16', wasmUrl: string | null): Promise<InitResult> {
   if (engine) throw new Error('the inbetween engine is already initialised');
   // The .wasm sits next to the glue. Resolved from this module, it works from any URL the
   // package is served at, and this literal `new URL(…, import.meta.url)` is what Vite and webpack
@@ -289,8 +347,9 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl:
   }
 
   // A software adapter (SwiftShader, WARP, lavapipe) runs RIFE far slower than the wasm CPU
-  // path (about 2.3 s against 0.16 s for a 160x96 frame, measured with www/bench): 'auto' takes the
-  // CPU then, and says why. Forcing 'webgpu' still uses it.
+  // path (for a 160x96 frame, measured with www/bench: about 1.2 s on the WGSL engine, 2.3 s on
+  // burn's wgpu before it, against 0.16 s): 'auto' takes the CPU then, and says why. Forcing
+  // 'webgpu' still uses it.
   if (backend === 'auto' && probe.adapter.isFallbackAdapter) {
     engine = await Engine.create(bytes, 'cpu');
     return {
@@ -301,7 +360,8 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, wasmUrl:
   }
 
   try {
-    engine = await Engine.create(bytes, 'webgpu');
+    // Our WGSL engine (crate/gpu) on wgpu's WebGPU backend; it requests its own adapter.
+    engine = await Engine.create(bytes, 'webgpu', precision);
     return { backend: 'webgpu', adapterInfo: probe.adapter, fallbackReason: null };
   } catch (e) {
     // A bad model fails the same way on every backend: report it instead of retrying.
