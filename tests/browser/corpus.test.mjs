@@ -55,7 +55,7 @@ const before0 = new Map();
 
 describe('the bad-input corpus in the browser', () => {
   const counts = {};
-  const fx = openTestPage({ webgpu: false, server: { mounts: { '/': REPO, '/corpus/': dir } } });
+  const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/corpus/': dir } } });
   before(async () => {
     for (const name of ['size-change.mp4', 'vp9-resize.webm', 'one-frame.mp4', 'truncated-index-intact.mp4', 'ten-hour-header.mp4', 'audio-only.mp4']) {
       before0.set(name, readFileSync(f(name)));
@@ -195,6 +195,34 @@ describe('the bad-input corpus in the browser', () => {
     assert.equal(v.closed, true, 'the interpolator closed');
     assert.match(v.later ?? '', /crashed|stopped|closed/, JSON.stringify(v));
     assert.equal(v.same, 0, 'a new interpolator computes the same frame');
+  });
+
+  test('the GPU device lost in the middle of a video: the job rejects with what happened, a new interpolator finishes it', { timeout: 5 * MINUTE }, async () => {
+    const r = await within(4 * MINUTE, 'faults', async () => {
+      const { lib, errorOf } = window.harness;
+      const blob = await (await fetch('/corpus/faststart.mp4')).blob();
+      const interp = await lib.createInterpolator({ backend: 'webgpu' });
+      let lostAt = -1;
+      const failed = await errorOf(() => lib.interpolateVideo(blob, { factor: 2, interpolator: interp }, {
+        onProgress: (p) => {
+          if (lostAt < 0 && p.stage === 'interpolating' && p.framesDone >= 3) {
+            lostAt = p.framesDone;
+            void interp._loseDeviceForTesting();
+          }
+        },
+      }));
+      const closed = interp.closed;
+      const fresh = await lib.createInterpolator({ backend: 'webgpu' });
+      const again = await lib.interpolateVideo(blob, { factor: 2, interpolator: fresh, container: 'webm' });
+      fresh.dispose();
+      return { lostAt, failed: failed?.message, closed, bytes: again.size, type: again.type };
+    });
+    const v = r.value;
+    assert.ok(v, JSON.stringify(r));
+    assert.ok(v.lostAt >= 3, `the device was lost mid-video: ${JSON.stringify(v)}`);
+    assert.match(v.failed ?? '', /GPU device was lost/, JSON.stringify(v));
+    assert.equal(v.closed, true);
+    assert.ok(v.bytes > 1000 && /webm/.test(v.type), `a new interpolator made the whole video: ${JSON.stringify(v)}`);
   });
 
   test('models: corrupt, truncated, not a model, missing; a full Cache API quota', { timeout: 3 * MINUTE }, async () => {
