@@ -9,8 +9,8 @@
 // - This frame has the extension's origin and CSP (`'wasm-unsafe-eval'`), so the package loads
 //   unchanged, from files inside the extension, on every page.
 // - The price: a VideoFrame cannot be posted to another process, so content.js sends RGBA pixel
-//   buffers (one per source frame; each is held here as the next pair's first frame) and gets
-//   RGBA buffers back.
+//   buffers (one per source frame; each is pushed to the stream's FrameSequence, which keeps it
+//   prepared on the GPU as the next pair's first frame) and gets RGBA buffers back.
 //
 // Who may connect (the engine's security). engine.html is web-accessible, because content.js
 // frames it on the page, so any page can frame it too, and the scripts of the page content.js runs
@@ -65,7 +65,8 @@ const LIMITS = Object.freeze({
 let port = null;
 /** @type {import('./lib/dist/index.js').Interpolator | null} */
 let interp = null;
-/** The last frame of each stream (one stream per video): the first frame of its next pair. In
+/** Per stream (one per video): { seq, width, height, scale, sequence }, the package's FrameSequence
+ * that holds the stream's last frame, prepared, as the first frame of its next pair. In
  * least-recently-used order (a use moves a stream to the end). */
 const held = new Map();
 /** Per stream: the repeat detector's state, { width, height, meter, guard }. */
@@ -161,6 +162,7 @@ async function handle(request) {
       return [{ pixels: request.pixels }, [request.pixels]];
     // </test-hooks>
     case 'forget':
+      held.get(request.stream)?.sequence.close();
       held.delete(request.stream);
       cadence.delete(request.stream);
       return [{}, []];
@@ -253,6 +255,7 @@ function hold(stream, value) {
   held.set(stream, value);
   while (held.size > LIMITS.maxStreams) {
     const oldest = held.keys().next().value;
+    held.get(oldest).sequence.close();
     held.delete(oldest);
     cadence.delete(oldest);
   }
@@ -261,24 +264,39 @@ function hold(stream, value) {
 async function frame(request) {
   checkFrame(request);
   const { stream, prevSeq, seq, image, ts, scale } = request;
-  const current = new ImageData(new Uint8ClampedArray(image.pixels), image.width, image.height);
+  const { width, height } = image;
+  const current = new ImageData(new Uint8ClampedArray(image.pixels), width, height);
   const previous = held.get(stream);
-  const repeat = isRepeat(stream, current);
-  if (repeat && previous && previous.seq === prevSeq && previous.image.width === image.width && previous.image.height === image.height) {
-    // Keep the picture before the repeat as the next pair's first frame, under this frame's seq.
-    hold(stream, { seq, image: previous.image });
+  // This frame follows the stream's last one (content.js dropped none in between) at its size.
+  const follows = previous !== undefined && previous.seq === prevSeq && previous.width === width && previous.height === height;
+  if (isRepeat(stream, current) && follows) {
+    // The picture before the repeat stays the sequence's frame, the next pair's first, under this
+    // frame's seq: the sequence is not pushed.
+    hold(stream, { ...previous, seq });
     return [{ frames: null, count: 0, ms: 0, repeat: true }, []];
   }
-  hold(stream, { seq, image: current });
   if (!interp) throw new Error('the engine is not initialised');
-  if (!previous || previous.seq !== prevSeq || ts.length === 0
-    || previous.image.width !== image.width || previous.image.height !== image.height) {
+  // The stream's frames live in a sequence of the package (one per stream, size and flow scale):
+  // each frame is prepared once, on the GPU, and kept there by handle as the next pair's first.
+  // A frame that does not follow, or a new scale, starts a new sequence with this frame.
+  let state = previous;
+  if (!follows || previous.scale !== scale) {
+    const sequence = interp.sequence({ scale }); // throws on a bad scale, before anything changes
+    previous?.sequence.close();
+    state = { seq, width, height, scale, sequence };
+    hold(stream, state);
+    await sequence.push(current, []);
+    return [{ frames: null, count: 0, ms: 0 }, []];
+  }
+  hold(stream, { ...state, seq });
+  if (ts.length === 0) {
+    await state.sequence.push(current, []);
     return [{ frames: null, count: 0, ms: 0 }, []];
   }
   const start = performance.now();
-  const outs = await interp.interpolateMany(previous.image, current, ts, { scale });
+  const outs = await state.sequence.push(current, ts);
   const ms = performance.now() - start;
-  const bytes = image.width * image.height * 4;
+  const bytes = width * height * 4;
   const frames = new Uint8Array(bytes * outs.length);
   outs.forEach((out, i) => frames.set(out.data, i * bytes));
   return [{ frames: frames.buffer, count: outs.length, ms }, [frames.buffer]];
