@@ -1,5 +1,5 @@
-// A small static file server for the demo: serves a directory (default: the repo root) on
-// 127.0.0.1, which browsers treat as a secure context (WebGPU, WebCodecs in workers and
+// The repo's static file server (the demo, the benches, the browser tests): serves a directory
+// (default: the repo root) or several mounts on 127.0.0.1, which browsers treat as a secure context (WebGPU, WebCodecs in workers and
 // crypto.subtle need one). node:http only. Sends the right types (application/wasm is required by
 // WebAssembly.instantiateStreaming) and honours single byte-range requests, which <video>
 // seeking and resumable downloads use (Python's http.server ignores them).
@@ -30,9 +30,23 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Starts the server; resolves to { origin, close }. Port 0 picks a free one. */
-export async function serve({ dir, port = 8080, host = '127.0.0.1' }) {
-  const root = path.resolve(dir);
+/**
+ * Starts the server; resolves to { origin, count, close }. The one static server of the repo: the
+ * demo (run directly, below), the benches and the browser tests all use it.
+ * - `dir`: the folder to serve at `/`; or `mounts`: URL prefix → folder, the longest prefix wins.
+ * - `routes`: exact path → { body, type } held in memory, or { handler(req, res) } for a response
+ *   made by hand (slow, stalled or broken servers in tests).
+ * - `cacheControl`: 'no-cache' (default: revalidate, so a rebuilt page never runs old scripts) or
+ *   'no-store' (tests: every repeated download reaches the server and its counter, so a test
+ *   sees the Cache API at work rather than the HTTP cache).
+ * - Port 0 (the default) picks a free one. `count(pathname)` is how many requests it received.
+ * @param {{ dir?: string, mounts?: Record<string, string>, routes?: Record<string, { body?: Uint8Array | string, type?: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void }>, port?: number, host?: string, cacheControl?: string }} options
+ */
+export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.0.1', cacheControl = 'no-cache' }) {
+  const roots = mounts ?? { '/': dir };
+  const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
+  /** @type {Map<string, number>} */
+  const requests = new Map();
   const server = createServer(async (req, res) => {
     let pathname;
     try {
@@ -41,10 +55,23 @@ export async function serve({ dir, port = 8080, host = '127.0.0.1' }) {
       res.writeHead(400).end('bad URL');
       return;
     }
-    let file = path.resolve(root, `.${pathname}`);
-    // Refuse anything that resolves outside the served directory (../ tricks).
-    if (file !== root && !file.startsWith(root + path.sep)) {
-      res.writeHead(404).end('not found');
+    requests.set(pathname, (requests.get(pathname) ?? 0) + 1);
+    const route = routes[pathname];
+    if (route?.handler) {
+      route.handler(req, res);
+      return;
+    }
+    if (route) {
+      res.writeHead(200, { 'Cache-Control': cacheControl, 'Content-Type': route.type ?? 'application/octet-stream' });
+      res.end(route.body);
+      return;
+    }
+    const prefix = prefixes.find((p) => pathname.startsWith(p));
+    const root = prefix === undefined ? null : path.resolve(roots[prefix]);
+    let file = root === null ? null : path.resolve(root, `.${pathname.slice(prefix.length - 1)}`);
+    // Refuse anything that resolves outside the served folder (../ tricks).
+    if (file === null || (file !== root && !file.startsWith(root + path.sep))) {
+      res.writeHead(404, { 'Cache-Control': cacheControl, 'Content-Type': 'text/plain' }).end(`404 ${pathname}`);
       return;
     }
     try {
@@ -61,8 +88,7 @@ export async function serve({ dir, port = 8080, host = '127.0.0.1' }) {
       const headers = {
         'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Accept-Ranges': 'bytes',
-        // Revalidate every time: after a rebuild the page must not run yesterday's scripts.
-        'Cache-Control': 'no-cache',
+        'Cache-Control': cacheControl,
       };
       let start = 0;
       let end = info.size - 1;
@@ -82,7 +108,8 @@ export async function serve({ dir, port = 8080, host = '127.0.0.1' }) {
       createReadStream(file, { start, end }).pipe(res);
     } catch (e) {
       const missing = e?.code === 'ENOENT' || e?.code === 'ENOTDIR';
-      res.writeHead(missing ? 404 : 500, { 'Content-Type': 'text/plain' }).end(missing ? 'not found' : 'server error');
+      res.writeHead(missing ? 404 : 500, { 'Cache-Control': cacheControl, 'Content-Type': 'text/plain' })
+        .end(missing ? `404 ${pathname}` : 'server error');
     }
   });
   await new Promise((resolve, reject) => {
@@ -92,6 +119,8 @@ export async function serve({ dir, port = 8080, host = '127.0.0.1' }) {
   const actual = server.address().port;
   return {
     origin: `http://${host}:${actual}`,
+    /** How many requests `pathname` has received. */
+    count: (p) => requests.get(p) ?? 0,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
 }
