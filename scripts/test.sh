@@ -5,6 +5,12 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+echo "== cargo fmt --check, clippy -D warnings (native targets, tests and examples included)"
+for c in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+done
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked -- --test-threads=1
 echo "== browser tests (wasm build, npm package, headless Chromium)"

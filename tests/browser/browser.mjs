@@ -44,7 +44,7 @@ const REAL_GPU_ARGS = [
  * A fresh browser profile (its own --user-data-dir, so no Cache API state leaks between test
  * files) with one page.
  * The defaults are the tests' setup; `swiftshader: false`, `headless: false` and
- * `executablePath` are for benchmarking on a machine with a real GPU (scripts/bench-browser.mjs).
+ * `executablePath` are for benchmarking on a machine with a real GPU (scripts/bench/browser.mjs).
  * @param {{ webgpu?: boolean, swiftshader?: boolean, headless?: boolean, executablePath?: string,
  *   log?: (line: string) => void }} [options]
  */

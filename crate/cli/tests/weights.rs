@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use common::*;
-use inbetween_cli::convert::{self, Checkpoint};
 use inbetween::weights::load_model_bytes;
 use inbetween::{BackendKind, Interpolator, read_f32};
+use inbetween_cli::convert::{self, Checkpoint};
 
 fn model_bytes() -> Vec<u8> {
     std::fs::read(model_path()).unwrap()

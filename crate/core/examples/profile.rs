@@ -83,11 +83,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = block.conv0a.forward(xs.clone());
         });
         let c0 = block.conv0a.forward(xs.clone());
-        time(&format!("  conv0b"), &mut || {
+        time("  conv0b", &mut || {
             let _ = block.conv0b.forward(c0.clone());
         });
         let tmp = block.lastconv.forward(feat.clone());
-        time(&format!("  pixel shuffle"), &mut || {
+        time("  pixel shuffle", &mut || {
             let _ = inbetween::model::pixel_shuffle2(tmp.clone());
         });
         let ps = inbetween::model::pixel_shuffle2(tmp.clone());
@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = resize(ps.clone(), ph, pw);
         });
         let up = resize(ps.clone(), ph, pw);
-        time(&format!("  split + scale"), &mut || {
+        time("  split + scale", &mut || {
             let _ = up.clone().narrow(1, 0, 4).mul_scalar(2.0);
             let _ = up.clone().narrow(1, 4, 1);
             let _ = up.clone().narrow(1, 5, 8);

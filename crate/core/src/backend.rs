@@ -138,16 +138,20 @@ fn replacement_setup() -> Result<burn::tensor::wgpu::WgpuSetup, String> {
         ..Default::default()
     }))
     .map_err(|e| format!("no GPU adapter for a new device: {e}"))?;
-    let (device, queue) = block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        label: Some("inbetween (after a lost device)"),
-        required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-        required_limits: adapter.limits(),
-        memory_hints: wgpu::MemoryHints::MemoryUsage,
-        trace: wgpu::Trace::Off,
-        // As cubecl asks for its own device: its kernels may use passthrough shaders.
-        // SAFETY: the same experimental features burn's default device is created with.
-        experimental_features: unsafe { wgpu::ExperimentalFeatures::enabled() },
-    }))
+    let (device, queue) = block_on(
+        adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("inbetween (after a lost device)"),
+            required_features: adapter
+                .features()
+                .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+            required_limits: adapter.limits(),
+            memory_hints: wgpu::MemoryHints::MemoryUsage,
+            trace: wgpu::Trace::Off,
+            // As cubecl asks for its own device: its kernels may use passthrough shaders.
+            // SAFETY: the same experimental features burn's default device is created with.
+            experimental_features: unsafe { wgpu::ExperimentalFeatures::enabled() },
+        }),
+    )
     .map_err(|e| format!("a new GPU device could not be created: {e}"))?;
     let backend = adapter.get_info().backend;
     Ok(burn::tensor::wgpu::WgpuSetup {
@@ -217,7 +221,11 @@ fn keep_wgpu_device(device: WgpuDeviceHandle) {
 pub fn lose_gpu_device_for_testing() -> bool {
     #[cfg(feature = "wgpu")]
     {
-        match WGPU_DEVICE.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        match WGPU_DEVICE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             Some(WgpuDeviceHandle(device)) => {
                 device.destroy();
                 true

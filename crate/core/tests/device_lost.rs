@@ -18,7 +18,11 @@ fn lost_gpu_device_is_an_error_and_a_new_interpolator_gets_a_new_device() {
     // Healthy first.
     let healthy = interp
         .prepare(img2, 1.0)
-        .and_then(|b| interp.interpolate(&a, &b, &Timestep::Uniform(0.5))?.frame_rgb8())
+        .and_then(|b| {
+            interp
+                .interpolate(&a, &b, &Timestep::Uniform(0.5))?
+                .frame_rgb8()
+        })
         .unwrap();
     assert!(inbetween::lose_gpu_device_for_testing());
     let result = interp.prepare(img, 1.0).and_then(|b| {
@@ -39,7 +43,9 @@ fn lost_gpu_device_is_an_error_and_a_new_interpolator_gets_a_new_device() {
         .prepare(img, 1.0)
         .and_then(|a| {
             let b = fresh.prepare(img2, 1.0)?;
-            fresh.interpolate(&a, &b, &Timestep::Uniform(0.5))?.frame_rgb8()
+            fresh
+                .interpolate(&a, &b, &Timestep::Uniform(0.5))?
+                .frame_rgb8()
         })
         .unwrap_or_else(|e| panic!("a new interpolator after the loss: {e}"));
     let worst = healthy
@@ -48,10 +54,15 @@ fn lost_gpu_device_is_an_error_and_a_new_interpolator_gets_a_new_device() {
         .map(|(x, y)| x.abs_diff(*y))
         .max()
         .unwrap();
-    assert!(worst <= 1, "the new device's frame differs by {worst} steps");
+    assert!(
+        worst <= 1,
+        "the new device's frame differs by {worst} steps"
+    );
     // The old interpolator's device stays lost: it is not silently revived.
     assert!(matches!(
-        interp.interpolate(&a, &a, &Timestep::Uniform(0.5)).and_then(|o| o.frame_rgb8()),
+        interp
+            .interpolate(&a, &a, &Timestep::Uniform(0.5))
+            .and_then(|o| o.frame_rgb8()),
         Err(Error::DeviceLost(_))
     ));
 }

@@ -77,7 +77,7 @@ pub fn apply(mut bytes: Vec<u8>, mutations: &[Mutation], header: usize) -> Vec<u
         }
         // Most interesting structure is near the start: aim there half the time.
         let pick = |at: usize, len: usize| {
-            if at % 2 == 0 {
+            if at.is_multiple_of(2) {
                 (at / 2) % len.min(header).max(1)
             } else {
                 (at / 2) % len
@@ -107,4 +107,3 @@ pub fn apply(mut bytes: Vec<u8>, mutations: &[Mutation], header: usize) -> Vec<u
     }
     bytes
 }
-

@@ -2,15 +2,15 @@
 // (tests/browser/labelled.mjs) and prints false positives and negatives per category, the table
 // in www/lib/DUPLICATES.md. Build the package first (npm run build:ts).
 //
-//   node scripts/measure-duplicates.mjs [--features] [--grid]
+//   node scripts/bench/duplicates.mjs [--features] [--grid]
 //   --features: the raw per-pair numbers; --grid: false positives/negatives over a grid of thresholds;
 //   W=640 H=360: the set at another size; RULE='{"dip":0.25}': another setting of the rule.
 import path from 'node:path';
-import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../www/lib/dist/duplicates.js';
+import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
 import {
   BUNNY_REPEATS, bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
-} from '../tests/browser/labelled.mjs';
-import { realClip } from '../tests/browser/clips.mjs';
+} from '../../tests/browser/labelled.mjs';
+import { realClip } from '../../tests/browser/clips.mjs';
 
 const showFeatures = process.argv.includes('--features');
 const W = Number(process.env.W ?? 320);

@@ -3,7 +3,7 @@
 // No browser needed: Deno exposes navigator.gpu. Prints the adapter and one JSON object on stdout;
 // progress goes to stderr.
 //
-//   deno run --allow-read --allow-env scripts/bench-wasm-webgpu.mjs \
+//   deno run --allow-read --allow-env scripts/bench/wasm-webgpu.mjs \
 //     [--pkg www/lib/pkg] [--old-pkg DIR] [--model www/lib/model/rife-4.25-f16.bpk] \
 //     [--sizes 640x360,1280x720,1920x1080] [--cpu-sizes 640x360] [--iters 5] [--cpu-iters 3] \
 //     [--video-frames 6] [--scale 1,0.5] [--precision f32,f16] [--backends webgpu,cpu]

@@ -3,7 +3,7 @@
 // output, max |diff|), and f16 against f32 (PSNR, peak 1, and any NaN/inf). Exits 1 when f32 is
 // over 1e-3 of a golden or f16 is under 48 dB or not finite (issue 9's bounds).
 //
-//   deno run --allow-read --allow-env scripts/parity-wasm-deno.mjs "$PWD"
+//   deno run --allow-read --allow-env scripts/bench/parity-wasm-deno.mjs "$PWD"
 //
 // Deno 2.9.6 comes from npm (`npm install deno`, see NOTES). The PNGs are decoded here (8-bit
 // RGB/RGBA, not interlaced, as the goldens' are), with no colour conversion, as Pillow read them.

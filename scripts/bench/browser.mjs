@@ -4,7 +4,7 @@
 // Reuses the browser tests' static server and launcher (tests/browser/), so it needs the built
 // package (npm run build) and playwright-core (npm ci).
 //
-//   node scripts/bench-browser.mjs [--backend auto|webgpu|cpu] [--sizes 640x360,1280x720]
+//   node scripts/bench/browser.mjs [--backend auto|webgpu|cpu] [--sizes 640x360,1280x720]
 //     [--iters 5] [--scale 1[,0.5]] [--precision f32[,f16]] [--timeout-s 1800]
 //     [--compare DIR] [--browser PATH] [--no-swiftshader] [--headed]
 //
@@ -21,8 +21,8 @@
 // --browser /path/to/chrome if headless Chromium does not get the hardware adapter there. Check
 // adapterInfo in the output: isFallbackAdapter true means a software GPU.
 import { parseArgs } from 'node:util';
-import { launch, REPO } from '../tests/browser/browser.mjs';
-import { startServer } from '../tests/browser/server.mjs';
+import { launch, REPO } from '../../tests/browser/browser.mjs';
+import { startServer } from '../../tests/browser/server.mjs';
 
 const { values: opts } = parseArgs({
   options: {
