@@ -80,6 +80,8 @@ describe('the bad-input corpus in the browser', () => {
     const r = await Promise.race([
       fx.browser.page.evaluate(async ([source, a]) => {
         try {
+          // biome-ignore lint/complexity/noCommaOperator: indirect eval, so the case runs in the page's global scope
+          // biome-ignore lint/security/noGlobalEval: the test's own case functions, sent as text
           const value = await (0, eval)(source)(a);
           return { value };
         } catch (e) {

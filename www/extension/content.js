@@ -23,6 +23,7 @@
 //    2), and pauses interpolation (overlay hidden, the video shows through) when even the
 //    cheapest is too slow. When everything is comfortably fast it steps back up.
 (() => {
+  // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script (injected by chrome.scripting), not a module
   'use strict';
 
   // A second injection (the action clicked again) reaches the first instance's state, because
@@ -370,7 +371,7 @@
 
     // --- capture and interpolation ---
 
-    onVideoFrame(now, meta) {
+    onVideoFrame(_now, meta) {
       if (this.closed) return;
       this.rvfc = this.video.requestVideoFrameCallback(this.onVideoFrame);
       try {
@@ -1168,7 +1169,7 @@
 
   /** An error's message for a notice: first line, no backtraces, not too long. */
   function brief(e) {
-    const line = messageOf(e).replace(/\s*\([^)]*\n[^]*?\)/g, '').split('\n')[0];
+    const line = messageOf(e).replace(/\s*\([^)]*\n[\s\S]*?\)/g, '').split('\n')[0];
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
   }
 

@@ -105,7 +105,7 @@ async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack;
   if (blob.size === 0) throw new Error('the file is empty (0 bytes)');
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
   try {
-    let format;
+    let format: Awaited<ReturnType<typeof input.getFormat>>;
     try {
       format = await input.getFormat();
     } catch (e) {
