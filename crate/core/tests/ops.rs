@@ -1,5 +1,5 @@
 //! Small, exact checks of the resampling ops, and the cross-backend check for the wgpu
-//! `grid_sample_2d` stride bug described in NOTES.md.
+//! `grid_sample_2d` stride bug of burn 0.22.1 (`known_failure_wgpu_grid_sample_permuted_grid` below shows it).
 
 use burn::tensor::ops::{GridSampleOptions, GridSamplePaddingMode, InterpolateMode};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -121,7 +121,7 @@ fn warp_agrees_across_backends() {
     assert!(d < 1e-5, "warp differs between flex and wgpu by {d}");
 }
 
-/// Known failure in burn 0.22.1 (NOTES.md): wgpu's grid_sample_2d ignores the stride of the
+/// Known failure in burn 0.22.1: wgpu's grid_sample_2d ignores the stride of the
 /// grid's last axis, so a grid made by `cat(..., 1).permute([0, 2, 3, 1])` reads wrong values.
 /// This test asserts the bug is still there. When burn fixes it, this fails: then delete this
 /// test and drop the contiguity note in `warp`.
