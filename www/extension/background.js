@@ -7,9 +7,9 @@
 //    is safe: it keeps one instance per page in its isolated world.
 //
 // 2. It introduces content.js to its engine frame. engine.html must be web-accessible (content.js
-//    frames it on the page), so any page can frame it too, and any script of the page can post
-//    to content.js's frame (`window.frames`). So the frame trusts nothing that arrives through the
-//    page's window without a token that only the extension's own messaging carries:
+//    frames it on the page), so any page can frame it too and post to it. So the frame trusts
+//    nothing that arrives through a window without a token that only the extension's own
+//    messaging carries:
 //    - content.js names its frame with a random nonce (`engine.html#nonce`);
 //    - the frame, once loaded, says hello here with that nonce; this worker makes a one-time
 //      token, answers it to the frame, and sends it with the nonce to content.js (the tab's top

@@ -13,9 +13,9 @@
 //   prepared on the GPU as the next pair's first frame) and gets RGBA buffers back.
 //
 // Who may connect (the engine's security). engine.html is web-accessible, because content.js
-// frames it on the page, so any page can frame it too, and the scripts of the page content.js runs
-// on can post to content.js's frame through `window.frames`. Nothing arriving through the window
-// is trusted:
+// frames it on the page, so any page can frame it too and post to its own copy. (content.js's
+// frame sits in a closed shadow root, which also keeps it out of the page's `window.frames`; the
+// token below does not rely on that.) Nothing arriving through the window is trusted:
 // - a MessagePort is accepted only together with the one-time token that the service worker made
 //   for this frame when it said hello (background.js), and sent, over the extension's own
 //   messaging, to the content.js that named this frame. A page can neither read that token (it
