@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
+use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, PackedConv};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -24,6 +25,18 @@ pub struct IFBlock {
     pub convblock: Vec<ResConv>,
     /// `lastconv[0]`: ConvTranspose2d(c, 4·13, 4, 2, 1); PixelShuffle(2) follows in `forward`.
     pub lastconv: ConvTranspose2d,
+    /// The convs above packed for the CPU kernels (filled on the first forward on flex).
+    #[module(skip)]
+    pub(crate) cpu: CpuPack<PackedBlock>,
+}
+
+/// An IFBlock's weights in the layout of `cpu_conv`, packed once.
+#[derive(Debug)]
+pub(crate) struct PackedBlock {
+    conv0a: PackedConv,
+    conv0b: PackedConv,
+    convblock: Vec<PackedConv>,
+    lastconv: PackedConv,
 }
 
 /// What one block predicts, at the block's full input resolution.
@@ -46,6 +59,7 @@ impl IFBlock {
                 .map(|_| ResConv::new(c, device))
                 .collect(),
             lastconv: deconv4x4s2(c, 4 * OUT_CHANNELS, device),
+            cpu: CpuPack::default(),
         }
     }
 
@@ -62,13 +76,11 @@ impl IFBlock {
         let (hs, ws) = (scaled(h, s), scaled(w, s));
         let x = resize(x, hs, ws); // [N, C', H/s, W/s]
 
-        let mut feat = leaky_relu(self.conv0a.forward(x), LRELU_SLOPE); // [N, c/2, H/2s, W/2s]
-        feat = leaky_relu(self.conv0b.forward(feat), LRELU_SLOPE); // [N, c, H/4s, W/4s]
-        for layer in &self.convblock {
-            feat = layer.forward(feat); // [N, c, H/4s, W/4s]
-        }
-        let tmp = self.lastconv.forward(feat); // [N, 52, H/2s, W/2s]
-        let tmp = pixel_shuffle2(tmp); // [N, 13, H/s, W/s]
+        let tmp = if super::use_cpu_conv(&x) {
+            self.convs_cpu(x)
+        } else {
+            self.convs_burn(x)
+        }; // [N, 13, H/s, W/s]
         let tmp = resize(tmp, h, w); // [N, 13, H, W]
 
         IFBlockOutput {
@@ -76,6 +88,42 @@ impl IFBlock {
             mask: tmp.clone().narrow(1, 4, 1),               // mask = tmp[:, 4:5]
             feat: tmp.narrow(1, 5, 8),                       // feat = tmp[:, 5:]
         }
+    }
+
+    /// conv0, convblock, lastconv and PixelShuffle with the fused CPU kernels, in the blocked
+    /// layout from the first conv to the last (ifnet.py `IFBlock.forward`, the same ops as
+    /// `convs_burn`). `[N, C', h, w]` → `[N, 13, h, w]`.
+    fn convs_cpu(&self, x: Tensor<4>) -> Tensor<4> {
+        let device = x.device();
+        let p = self.cpu.get(|| PackedBlock {
+            conv0a: PackedConv::conv3x3(&self.conv0a, CB),
+            conv0b: PackedConv::conv3x3(&self.conv0b, CB),
+            convblock: self
+                .convblock
+                .iter()
+                .map(|r| PackedConv::conv3x3(&r.conv, CB))
+                .collect(),
+            lastconv: PackedConv::deconv4x4s2(&self.lastconv),
+        });
+        let x = Blocked::from_tensor(x, CB); // [N, C'/16, h+2, w+2, 16]
+        let mut feat = p.conv0a.run(&x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
+        feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
+        for layer in &p.convblock {
+            feat = layer.run(&feat, Epilogue::BiasResidualLrelu); // lrelu(conv(x) + x)
+        }
+        let (data, shape) = p.lastconv.run_deconv(&feat, true); // [N, 13, h, w]
+        Tensor::from_data(burn::tensor::TensorData::new(data, shape), &device)
+    }
+
+    /// The same with burn's ops (the GPU path, and the CPU one when the kernels are off).
+    fn convs_burn(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut feat = leaky_relu(self.conv0a.forward(x), LRELU_SLOPE); // [N, c/2, H/2s, W/2s]
+        feat = leaky_relu(self.conv0b.forward(feat), LRELU_SLOPE); // [N, c, H/4s, W/4s]
+        for layer in &self.convblock {
+            feat = layer.forward(feat); // [N, c, H/4s, W/4s]
+        }
+        let tmp = self.lastconv.forward(feat); // [N, 52, H/2s, W/2s]
+        pixel_shuffle2(tmp) // [N, 13, H/s, W/s]
     }
 }
 
