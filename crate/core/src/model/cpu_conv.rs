@@ -370,24 +370,31 @@ impl PackedConv {
         let wp = w + 2;
         let plane = (h + 2) * wp * CB;
         let mut out = vec![0.0f32; shape.iter().product()];
-        // One output plane per task: gather from the phases (and the shuffle's sub-pixels).
-        for_each_chunk(&mut out, sh * sw, |p, dst| {
+        // One output row per task, gathered from the phases (and the shuffle's sub-pixels).
+        // Without the shuffle, output row 2y+i holds, for each x, phase (i, 0) then (i, 1) of
+        // input pixel x. With it (out[c, 2Y+i', 2X+j'] = deconv[4c+2i'+j', Y, X], Y = 2y+i,
+        // X = 2x+j), output row 4y+2i+i' holds 4 values per input pixel x: (j, j') = (0,0),
+        // (0,1), (1,0), (1,1). Each of those `k` reads a fixed channel of a fixed phase block.
+        let sub = if shuffle { 4 } else { 2 };
+        let rows_per_y = sub; // output rows per input row
+        for_each_chunk(&mut out, sw, |r, dst| {
+            let (p, yy) = (r / sh, r % sh);
             let (b, ch) = (p / shape[1], p % shape[1]);
-            for (yy, row) in dst.chunks_exact_mut(sw).enumerate() {
-                for (xx, v) in row.iter_mut().enumerate() {
-                    // Deconv output channel and position: PixelShuffle(2) maps
-                    // out[c, 2Y+i', 2X+j'] = in[4c + 2i' + j', Y, X].
-                    let (o, oy, ox) = if shuffle {
-                        (4 * ch + 2 * (yy % 2) + xx % 2, yy / 2, xx / 2)
-                    } else {
-                        (ch, yy, xx)
-                    };
-                    let phase = (oy % 2) * 2 + ox % 2;
-                    let ob = phase * per_phase + o / CB;
-                    let (y, x) = (oy / 2, ox / 2);
-                    *v = phased.data[(b * self.out_blocks + ob) * plane
-                        + ((y + 1) * wp + x + 1) * CB
-                        + o % CB];
+            let (y, sub_y) = (yy / rows_per_y, yy % rows_per_y);
+            for k in 0..sub {
+                let (pi, pj, o) = if shuffle {
+                    let (pi, ii) = (sub_y / 2, sub_y % 2);
+                    let (pj, jj) = (k / 2, k % 2);
+                    (pi, pj, 4 * ch + 2 * ii + jj)
+                } else {
+                    (sub_y, k, ch)
+                };
+                let ob = (pi * 2 + pj) * per_phase + o / CB;
+                let src = &phased.data[(b * self.out_blocks + ob) * plane
+                    + ((y + 1) * wp + 1) * CB
+                    + o % CB..];
+                for x in 0..w {
+                    dst[x * sub + k] = src[x * CB];
                 }
             }
         });
@@ -413,57 +420,68 @@ impl WithSimd for RowOp<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        // Vectors per 16-channel block, and pixels per register tile such that the accumulators
-        // (NX·V) plus one block of weights fit the register file: 14+1 of AVX-512's 32, 12+2 of
-        // AVX2's 16, 16+4 of NEON's 32 (wasm's 16 are virtual), 16 scalars otherwise.
+        // Vectors per 16-channel block (V), and the pixels per register tile to choose from:
+        // NX·V accumulators plus one block of weights must fit the register file (AVX-512: up to
+        // 16+1 of 32; AVX2: 12+2 of 16; NEON/simd128: 16+4; scalar: 16 of whatever there is).
         match S::F32_LANES {
-            16 => row::<S, 1, 14, 8, 4>(simd, self),
-            8 => row::<S, 2, 6, 4, 2>(simd, self),
-            4 => row::<S, 4, 4, 2, 1>(simd, self),
-            _ => row::<S, 16, 1, 1, 1>(simd, self),
+            16 => row::<S, 1>(simd, self, &[14, 12, 10, 8, 6, 4, 1]),
+            8 => row::<S, 2>(simd, self, &[6, 5, 4, 3, 2, 1]),
+            4 => row::<S, 4>(simd, self, &[4, 3, 2, 1]),
+            _ => row::<S, 16>(simd, self, &[1]),
         }
     }
 }
 
-/// Splits the row into tiles of NX pixels, then NX2, NX3 and 1 for what is left. A narrow tail
-/// is covered by one tile that overlaps the previous one: it recomputes a few pixels (same
-/// values) instead of running a slower small tile.
+/// Covers the row with tiles of one width, the one of `widths` that computes the fewest
+/// pixels (the largest on ties): RIFE's rows are 8–320 pixels, mostly 2^k or 5·2^k, so some
+/// width divides most of them. A ragged tail is covered by one tile that overlaps the previous
+/// one: it recomputes a few pixels (same values) instead of running a slower small tile.
 #[inline(always)]
-fn row<S: Simd, const V: usize, const NX: usize, const NX2: usize, const NX3: usize>(
-    simd: S,
-    mut op: RowOp<'_>,
-) {
+fn row<S: Simd, const V: usize>(simd: S, mut op: RowOp<'_>, widths: &[usize]) {
     debug_assert_eq!(V * S::F32_LANES, CB);
     let wo = op.wo;
-    let mut x0 = 0;
-    if wo >= NX {
-        while x0 + NX <= wo {
-            tile::<S, V, NX>(simd, &mut op, x0);
-            x0 += NX;
+    let mut best = 1;
+    let mut best_cost = usize::MAX;
+    for &nx in widths {
+        if nx <= wo && wo.div_ceil(nx) * nx < best_cost {
+            (best, best_cost) = (nx, wo.div_ceil(nx) * nx);
         }
-        if x0 < wo {
-            tile::<S, V, NX>(simd, &mut op, wo - NX);
-        }
-    } else if wo >= NX2 {
-        while x0 + NX2 <= wo {
-            tile::<S, V, NX2>(simd, &mut op, x0);
-            x0 += NX2;
-        }
-        if x0 < wo {
-            tile::<S, V, NX2>(simd, &mut op, wo - NX2);
-        }
-    } else if wo >= NX3 {
-        while x0 + NX3 <= wo {
-            tile::<S, V, NX3>(simd, &mut op, x0);
-            x0 += NX3;
-        }
-        if x0 < wo {
-            tile::<S, V, NX3>(simd, &mut op, wo - NX3);
-        }
-    } else {
-        for x in 0..wo {
-            tile::<S, V, 1>(simd, &mut op, x);
-        }
+    }
+    macro_rules! tiles {
+        ($($nx:literal)*) => {
+            match best {
+                $($nx => {
+                    // The common layouts get the pixel stride as a constant, so the tile's
+                    // input addresses are immediates: stride 1 or 2 over 16-channel blocks.
+                    // (A macro, not a closure: a closure would not inherit the target features
+                    // of pulp's dispatch and would run the SIMD code through calls.)
+                    macro_rules! run {
+                        ($x0:expr) => {
+                            match (op.conv.stride, op.x.cb) {
+                                (1, CB) => tile::<S, V, $nx, 1, CB>(simd, &mut op, $x0),
+                                (2, CB) => tile::<S, V, $nx, 2, CB>(simd, &mut op, $x0),
+                                _ => tile::<S, V, $nx, 0, 0>(simd, &mut op, $x0),
+                            }
+                        };
+                    }
+                    let mut x0 = 0;
+                    while x0 + $nx <= wo {
+                        run!(x0);
+                        x0 += $nx;
+                    }
+                    if x0 < wo {
+                        run!(wo - $nx);
+                    }
+                })*
+                _ => unreachable!("tile width {best}"),
+            }
+        };
+    }
+    match V {
+        1 => tiles!(14 12 10 8 6 4 1),
+        2 => tiles!(6 5 4 3 2 1),
+        4 => tiles!(4 3 2 1),
+        _ => tiles!(1),
     }
 }
 
@@ -475,12 +493,22 @@ fn load<S: Simd>(p: *const f32) -> S::f32s {
 
 /// NX output pixels `x0..x0+NX` of row `op.y`, 16 output channels of block `op.ob`.
 #[inline(always)]
-fn tile<S: Simd, const V: usize, const NX: usize>(simd: S, op: &mut RowOp<'_>, x0: usize) {
+///
+/// `ST`, `CI`: the conv's stride and the input's channels per pixel when known at compile time
+/// (0: read them from `op`). The inner loop uses only pointer offsets, no checked arithmetic
+/// (the dev profile keeps overflow checks, and they cost more than the FMAs here).
+fn tile<S: Simd, const V: usize, const NX: usize, const ST: usize, const CI: usize>(
+    simd: S,
+    op: &mut RowOp<'_>,
+    x0: usize,
+) {
     let (c, x) = (op.conv, op.x);
-    let cb = x.cb;
+    let cb = if CI != 0 { CI } else { x.cb };
+    let stride = if ST != 0 { ST } else { c.stride };
+    debug_assert!(cb == x.cb && stride == c.stride);
     let in_blocks = x.blocks();
     let wp = x.w + 2;
-    let (row_stride, pix_stride) = (wp * cb, c.stride * cb);
+    let (row_stride, pix_stride) = (wp * cb, stride * cb);
     let block_stride = (x.h + 2) * row_stride;
     let (oy, ox) = c.origin[op.ob];
     let taps = c.kh * c.kw;
@@ -514,7 +542,9 @@ fn tile<S: Simd, const V: usize, const NX: usize>(simd: S, op: &mut RowOp<'_>, x
                         *w = load::<S>(unsafe { wp_.add(v * S::F32_LANES) });
                     }
                     for (j, a) in acc.iter_mut().enumerate() {
-                        let s = simd.splat_f32s(unsafe { *tap.add(j * pix_stride + ic) });
+                        let s = simd.splat_f32s(unsafe {
+                            *tap.add(ic).add(j.wrapping_mul(pix_stride))
+                        });
                         for v in 0..V {
                             a[v] = simd.mul_add_e_f32s(s, wv[v], a[v]);
                         }
