@@ -306,10 +306,23 @@ impl PackedConv {
 
     /// `run` on a chosen instruction set.
     pub fn run_isa(&self, x: &Blocked, epilogue: Epilogue, isa: Isa) -> Blocked {
+        let (ho, wo) = self.out_size(x.h, x.w);
+        let mut out = Blocked::zeros(x.n, self.cout_blocked, ho, wo, CB);
+        self.run_into(x, epilogue, isa, &mut out);
+        out
+    }
+
+    /// `run_isa` into `out`, reusing its memory when it has the output's shape (a ResConv chain
+    /// ping-pongs two buffers instead of allocating, and page-faulting, one per layer). Only the
+    /// interior is written, so the zero border of a reused buffer stays zero.
+    pub fn run_into(&self, x: &Blocked, epilogue: Epilogue, isa: Isa, out: &mut Blocked) {
         assert_eq!(x.c, self.cin, "input channels");
         assert_eq!(x.cb, self.cin_cb, "input layout");
         let (ho, wo) = self.out_size(x.h, x.w);
-        let mut out = Blocked::zeros(x.n, self.cout_blocked, ho, wo, CB);
+        let fits = out.n == x.n && out.c == self.cout_blocked && out.h == ho && out.w == wo;
+        if !(fits && out.cb == CB) {
+            *out = Blocked::zeros(x.n, self.cout_blocked, ho, wo, CB);
+        }
         if epilogue == Epilogue::BiasResidualLrelu {
             assert!(x.c == out.c && x.h == ho && x.w == wo && x.cb == CB, "residual shape");
         }
@@ -346,7 +359,6 @@ impl PackedConv {
                 Isa::Avx2 => arch.dispatch(op),
             }
         });
-        out
     }
 
     /// ConvTranspose2d(4, 2, 1) on `x`, returned as NCHW `[N, cout, 2H, 2W]`, or with

@@ -40,7 +40,9 @@ struct Tap {
 impl Tap {
     /// Source position `p` (already clamped to `[0, size-1]`).
     fn at(p: f32, size: usize) -> Self {
-        let i0 = (p.floor() as usize).min(size - 1);
+        // `p ≥ 0`, so truncation is floor; `f32::floor` is a libm call on baseline x86-64
+        // (no SSE4.1 `roundss`), which showed in profiles at ~1.5% of a frame.
+        let i0 = (p as usize).min(size - 1);
         let i1 = (i0 + 1).min(size - 1);
         Tap {
             i0: i0 as u32,

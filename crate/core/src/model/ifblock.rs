@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
-use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, PackedConv};
+use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -108,8 +108,11 @@ impl IFBlock {
         let x = Blocked::from_tensor(x, CB); // [N, C'/16, h+2, w+2, 16]
         let mut feat = p.conv0a.run(&x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
         feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
+        let mut spare = feat.clone();
         for layer in &p.convblock {
-            feat = layer.run(&feat, Epilogue::BiasResidualLrelu); // lrelu(conv(x) + x)
+            // lrelu(conv(x) + x), into the other buffer of the pair.
+            layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+            std::mem::swap(&mut feat, &mut spare);
         }
         let (data, shape) = p.lastconv.run_deconv(&feat, true); // [N, 13, h, w]
         Tensor::from_data(burn::tensor::TensorData::new(data, shape), &device)
