@@ -9,6 +9,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use inbetween::model::cpu_conv::{self, Epilogue, Isa};
 use inbetween::model::pixel_shuffle2;
+use inbetween::model::warp::resize_burn;
 use inbetween::read_f32;
 
 const ISAS: [Isa; 3] = [Isa::Best, Isa::Avx2, Isa::Scalar];
@@ -140,5 +141,39 @@ fn deconv_matches_burn() {
             let got = cpu_conv::conv_transpose2d(x.clone(), &layer, shuffle, isa);
             check(&format!("deconv {cin}->{cout} {h}x{w} {isa:?}"), got, want.clone());
         }
+    }
+}
+
+#[test]
+fn block_input_matches_burn() {
+    // IFBlock's input: cat of the parts with the flow scaled by 1/s, resized by 1/s (and at
+    // s = 1 not resized), against burn's cat + mul_scalar + interpolate. Sizes as RIFE's and odd.
+    for (k, &(h, w, oh, ow, f)) in [
+        (64, 96, 4, 6, 1.0 / 16.0),
+        (40, 24, 20, 12, 0.5),
+        (17, 13, 5, 4, 0.3),
+        (12, 10, 12, 10, 1.0),
+        (9, 7, 18, 14, 2.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let seed = 500 + 10 * k as u32;
+        let parts = [(3, 1.0), (4, 1.0), (1, 1.0), (8, 1.0), (4, f)];
+        let tensors: Vec<(Tensor<4>, f32)> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, &(c, f))| (input([2, c, h, w], seed + i as u32), f))
+            .collect();
+        let cat = Tensor::cat(
+            tensors
+                .iter()
+                .map(|(t, f)| t.clone().mul_scalar(*f as f64))
+                .collect(),
+            1,
+        );
+        let want = if (oh, ow) == (h, w) { cat } else { resize_burn(cat, oh, ow) };
+        let got = cpu_conv::resize_cat(tensors, oh, ow);
+        check(&format!("block input {w}x{h} -> {ow}x{oh} f={f}"), got, want);
     }
 }

@@ -52,7 +52,7 @@ impl Blocked {
     fn blocks(&self) -> usize {
         self.c.div_ceil(self.cb)
     }
-    fn zeros(n: usize, c: usize, h: usize, w: usize, cb: usize) -> Self {
+    pub(crate) fn zeros(n: usize, c: usize, h: usize, w: usize, cb: usize) -> Self {
         let blocks = c.div_ceil(cb);
         Blocked {
             data: vec![0.0; n * blocks * (h + 2) * (w + 2) * cb],
@@ -649,4 +649,20 @@ pub fn conv_transpose2d(
     let packed = PackedConv::deconv4x4s2(deconv);
     let (data, shape) = packed.run_deconv_isa(&Blocked::from_tensor(x, CB), shuffle, isa);
     Tensor::from_data(TensorData::new(data, shape), &device)
+}
+
+/// An IFBlock's fused input step: `resize(cat([p·f for (p, f) in parts], 1), h, w)` through
+/// `cpu_kernels::resize_into_blocked` and back to NCHW. `[N, c_i, H, W]` each → `[N, Σc_i, h, w]`.
+pub fn resize_cat(parts: Vec<(Tensor<4>, f32)>, h: usize, w: usize) -> Tensor<4> {
+    let device = parts[0].0.device();
+    let [n, _, ih, iw] = parts[0].0.dims();
+    let parts: Vec<_> = parts
+        .into_iter()
+        .map(|(t, factor)| super::cpu_kernels::Part {
+            channels: t.dims()[1],
+            data: to_vec(t),
+            factor,
+        })
+        .collect();
+    super::cpu_kernels::resize_into_blocked(&parts, n, ih, iw, h, w).into_tensor(&device)
 }

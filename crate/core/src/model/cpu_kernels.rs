@@ -10,24 +10,8 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-/// Runs `f` over `out` in chunks of `chunk` elements, in parallel where rayon is available.
-fn for_each_chunk<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) + Sync + Send) {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, c)| f(i, c));
-    }
-    #[cfg(not(feature = "rayon"))]
-    out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));
-}
-
-fn to_vec(t: Tensor<4>) -> Vec<f32> {
-    t.into_data()
-        .try_into_vec::<f32>()
-        .expect("flex tensors read back as f32")
-}
+use super::cpu_conv::Blocked;
+pub(crate) use super::cpu_conv::{for_each_chunk, to_vec};
 
 /// One bilinear tap: the two source indices along an axis and the weight of the second.
 #[derive(Clone, Copy)]
@@ -134,4 +118,77 @@ pub fn warp(input: Tensor<4>, flow: Tensor<4>) -> Tensor<4> {
         }
     });
     Tensor::from_data(TensorData::new(out, [n, c, h, w]), &device)
+}
+
+/// One input of `resize_into_blocked`: `[N, channels, H, W]` NCHW data and a factor applied to
+/// it before resizing.
+pub struct Part {
+    pub data: Vec<f32>,
+    pub channels: usize,
+    pub factor: f32,
+}
+
+/// An IFBlock's input in one pass: the parts' channels concatenated in order, each multiplied by
+/// its factor, resized bilinearly (`align_corners=False`) from `ih`x`iw` to `h`x`w`, written in
+/// the blocked layout of `cpu_conv`. This is `resize(cat([x, flow * (1/s)], 1))` of
+/// `IFBlock::forward` without the full-resolution concatenation and the NCHW round trip, with
+/// the same samples: the factor scales each tap before the interpolation, as the reference's
+/// `flow * 1/s` does before its resize.
+pub fn resize_into_blocked(
+    parts: &[Part],
+    n: usize,
+    ih: usize,
+    iw: usize,
+    h: usize,
+    w: usize,
+) -> Blocked {
+    use super::cpu_conv::CB;
+    let c: usize = parts.iter().map(|p| p.channels).sum();
+    for p in parts {
+        assert_eq!(p.data.len(), n * p.channels * ih * iw, "part shape");
+    }
+    // Channel ch → (part, channel in part).
+    let owner: Vec<(usize, usize)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| (0..p.channels).map(move |k| (i, k)))
+        .collect();
+    let mut out = Blocked::zeros(n, c, h, w, CB);
+    let (ty, tx) = (resize_taps(ih, h), resize_taps(iw, w));
+    let same = ih == h && iw == w;
+    let blocks = c.div_ceil(CB);
+    let wp = w + 2;
+    // One padded plane (one batch item and channel block) per task.
+    for_each_chunk(&mut out.data, (h + 2) * wp * CB, |plane, dst| {
+        let (b, blk) = (plane / blocks, plane % blocks);
+        for l in 0..CB.min(c - blk * CB) {
+            let (pi, k) = owner[blk * CB + l];
+            let part = &parts[pi];
+            let src = &part.data[(b * part.channels + k) * ih * iw..][..ih * iw];
+            let f = part.factor;
+            for y in 0..h {
+                let row = &mut dst[((y + 1) * wp + 1) * CB..][..w * CB];
+                if same {
+                    // Scale 1: resize is the identity (source = destination pixel centres).
+                    for (x, &v) in src[y * iw..][..iw].iter().enumerate() {
+                        row[x * CB + l] = v * f;
+                    }
+                    continue;
+                }
+                let Tap { i0, i1, w1: wy } = ty[y];
+                let (r0, r1) = (
+                    &src[i0 as usize * iw..][..iw],
+                    &src[i1 as usize * iw..][..iw],
+                );
+                for (x, t) in tx.iter().enumerate() {
+                    let (a, bb) = (t.i0 as usize, t.i1 as usize);
+                    let (a0, b0, a1, b1) = (r0[a] * f, r0[bb] * f, r1[a] * f, r1[bb] * f);
+                    let top = a0 + (b0 - a0) * t.w1;
+                    let bottom = a1 + (b1 - a1) * t.w1;
+                    row[x * CB + l] = top + (bottom - top) * wy;
+                }
+            }
+        }
+    });
+    out
 }

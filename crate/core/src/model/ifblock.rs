@@ -7,7 +7,8 @@ use burn::tensor::{Device, Tensor};
 
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
-use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv};
+use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
+use super::cpu_kernels::{Part, resize_into_blocked};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -66,19 +67,48 @@ impl IFBlock {
     /// `x`: `[N, C, H, W]`; `flow`: the accumulated flow `[N, 4, H, W]` (None for block0);
     /// `s`: this block's downscale factor (`scale_list[i]` in ifnet.py).
     pub fn forward(&self, x: Tensor<4>, flow: Option<Tensor<4>>, s: f64) -> IFBlockOutput {
-        let [_, _, h, w] = x.dims();
+        self.forward_parts(vec![x], flow, s)
+    }
+
+    /// `forward` on `cat(parts, 1)`, without building the concatenation where the CPU kernels
+    /// can read the parts directly.
+    pub(crate) fn forward_parts(
+        &self,
+        parts: Vec<Tensor<4>>,
+        flow: Option<Tensor<4>>,
+        s: f64,
+    ) -> IFBlockOutput {
+        let [n, _, h, w] = parts[0].dims();
+        let (hs, ws) = (scaled(h, s), scaled(w, s));
         // ifnet.py resizes x, and resizes the flow then multiplies it by 1/s. Both are linear per
         // channel, so scaling first and resizing the concatenation once is the same computation.
-        let x = match flow {
-            Some(flow) => Tensor::cat(vec![x, flow.mul_scalar(1.0 / s)], 1), // [N, C+4, H, W]
-            None => x,
-        };
-        let (hs, ws) = (scaled(h, s), scaled(w, s));
-        let x = resize(x, hs, ws); // [N, C', H/s, W/s]
-
-        let tmp = if super::use_cpu_conv(&x) {
-            self.convs_cpu(x)
+        let tmp = if super::use_cpu_conv(&parts[0]) {
+            // The same in one pass, from the parts straight into the blocked layout.
+            let mut list: Vec<Part> = parts
+                .into_iter()
+                .map(|t| Part {
+                    channels: t.dims()[1],
+                    data: to_vec(t),
+                    factor: 1.0,
+                })
+                .collect();
+            if let Some(flow) = flow {
+                list.push(Part {
+                    channels: 4,
+                    data: to_vec(flow),
+                    factor: (1.0 / s) as f32,
+                });
+            }
+            let device = Device::flex();
+            let x = resize_into_blocked(&list, n, h, w, hs, ws); // [N, C'/16, H/s+2, W/s+2, 16]
+            self.convs_cpu(&x, &device)
         } else {
+            let x = Tensor::cat(parts, 1); // [N, C, H, W]
+            let x = match flow {
+                Some(flow) => Tensor::cat(vec![x, flow.mul_scalar(1.0 / s)], 1), // [N, C+4, H, W]
+                None => x,
+            };
+            let x = resize(x, hs, ws); // [N, C', H/s, W/s]
             self.convs_burn(x)
         }; // [N, 13, H/s, W/s]
         let tmp = resize(tmp, h, w); // [N, 13, H, W]
@@ -93,8 +123,7 @@ impl IFBlock {
     /// conv0, convblock, lastconv and PixelShuffle with the fused CPU kernels, in the blocked
     /// layout from the first conv to the last (ifnet.py `IFBlock.forward`, the same ops as
     /// `convs_burn`). `[N, C', h, w]` → `[N, 13, h, w]`.
-    fn convs_cpu(&self, x: Tensor<4>) -> Tensor<4> {
-        let device = x.device();
+    fn convs_cpu(&self, x: &Blocked, device: &Device) -> Tensor<4> {
         let p = self.cpu.get(|| PackedBlock {
             conv0a: PackedConv::conv3x3(&self.conv0a, CB),
             conv0b: PackedConv::conv3x3(&self.conv0b, CB),
@@ -105,8 +134,7 @@ impl IFBlock {
                 .collect(),
             lastconv: PackedConv::deconv4x4s2(&self.lastconv),
         });
-        let x = Blocked::from_tensor(x, CB); // [N, C'/16, h+2, w+2, 16]
-        let mut feat = p.conv0a.run(&x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
+        let mut feat = p.conv0a.run(x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
         feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
         let mut spare = feat.clone();
         for layer in &p.convblock {
@@ -115,7 +143,7 @@ impl IFBlock {
             std::mem::swap(&mut feat, &mut spare);
         }
         let (data, shape) = p.lastconv.run_deconv(&feat, true); // [N, 13, h, w]
-        Tensor::from_data(burn::tensor::TensorData::new(data, shape), &device)
+        Tensor::from_data(burn::tensor::TensorData::new(data, shape), device)
     }
 
     /// The same with burn's ops (the GPU path, and the CPU one when the kernels are off).

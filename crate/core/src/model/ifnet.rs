@@ -96,32 +96,28 @@ impl IFNet {
                 (Some(flow), Some(mask), Some(feat)) => {
                     // Warp image and features of both sides with the flow so far.
                     let (w0, w1) = warp_pair(side0.clone(), side1.clone(), flow.clone()); // [N,7,H,W] x2
-                    let x = Tensor::cat(
-                        vec![
-                            w0.clone().narrow(1, 0, 3), // warped_img0
-                            w1.clone().narrow(1, 0, 3), // warped_img1
-                            w0.narrow(1, 3, 4),         // wf0
-                            w1.narrow(1, 3, 4),         // wf1
-                            t.clone(),
-                            mask.clone(),
-                            feat.clone(),
-                        ],
-                        1,
-                    ); // [N, 24, H, W]
-                    block.forward(x, Some(flow.clone()), s)
+                    // The block concatenates these: [N, 24, H, W] (ifnet.py IFNet.forward).
+                    let x = vec![
+                        w0.clone().narrow(1, 0, 3), // warped_img0
+                        w1.clone().narrow(1, 0, 3), // warped_img1
+                        w0.narrow(1, 3, 4),         // wf0
+                        w1.narrow(1, 3, 4),         // wf1
+                        t.clone(),
+                        mask.clone(),
+                        feat.clone(),
+                    ];
+                    block.forward_parts(x, Some(flow.clone()), s)
                 }
                 _ => {
-                    let x = Tensor::cat(
-                        vec![
-                            img0.clone(),
-                            img1.clone(),
-                            f0.clone(),
-                            f1.clone(),
-                            t.clone(),
-                        ],
-                        1,
-                    ); // [N, 15, H, W]
-                    block.forward(x, None, s)
+                    // [N, 15, H, W] once concatenated by the block.
+                    let x = vec![
+                        img0.clone(),
+                        img1.clone(),
+                        f0.clone(),
+                        f1.clone(),
+                        t.clone(),
+                    ];
+                    block.forward_parts(x, None, s)
                 }
             };
             // Flow accumulates across blocks; mask and features are replaced.
