@@ -9,7 +9,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use inbetween::model::cpu_conv::{self, Epilogue, Isa};
 use inbetween::model::pixel_shuffle2;
-use inbetween::model::warp::resize_burn;
+use inbetween::model::warp::{resize_burn, warp_burn};
 use inbetween::read_f32;
 
 const ISAS: [Isa; 3] = [Isa::Best, Isa::Avx2, Isa::Scalar];
@@ -175,5 +175,44 @@ fn block_input_matches_burn() {
         let want = if (oh, ow) == (h, w) { cat } else { resize_burn(cat, oh, ow) };
         let got = cpu_conv::resize_cat(tensors, oh, ow);
         check(&format!("block input {w}x{h} -> {ow}x{oh} f={f}"), got, want);
+    }
+}
+
+#[test]
+fn warped_block_input_matches_burn() {
+    // Blocks 1-4's input: warp both sides (image + features) with their half of the flow,
+    // concatenate with t, mask, feat and flow/s, downscale by s: against burn's grid_sample,
+    // cat, mul_scalar and interpolate. Flow of several pixels, so that taps clamp at borders.
+    for (k, &(n, h, w, s)) in [(1, 32, 48, 4usize), (2, 16, 24, 2), (1, 12, 20, 1), (1, 64, 32, 16)]
+        .iter()
+        .enumerate()
+    {
+        let seed = 700 + 10 * k as u32;
+        let side0 = input([n, 7, h, w], seed);
+        let side1 = input([n, 7, h, w], seed + 1);
+        let t = input([n, 1, h, w], seed + 2);
+        let mask = input([n, 1, h, w], seed + 3);
+        let feat = input([n, 8, h, w], seed + 4);
+        let flow = input([n, 4, h, w], seed + 5).mul_scalar(6.0);
+        let (oh, ow) = (h / s, w / s);
+        let f = 1.0 / s as f32;
+        let w0 = warp_burn(side0.clone(), flow.clone().narrow(1, 0, 2));
+        let w1 = warp_burn(side1.clone(), flow.clone().narrow(1, 2, 2));
+        let cat = Tensor::cat(
+            vec![
+                w0.clone().narrow(1, 0, 3),
+                w1.clone().narrow(1, 0, 3),
+                w0.narrow(1, 3, 4),
+                w1.narrow(1, 3, 4),
+                t.clone(),
+                mask.clone(),
+                feat.clone(),
+                flow.clone().mul_scalar(f as f64),
+            ],
+            1,
+        );
+        let want = if s == 1 { cat } else { resize_burn(cat, oh, ow) };
+        let got = cpu_conv::warped_block_input(side0, side1, t, mask, feat, flow, oh, ow, f);
+        check(&format!("warped input n={n} {w}x{h} s={s}"), got, want);
     }
 }

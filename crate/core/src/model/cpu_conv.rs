@@ -666,3 +666,39 @@ pub fn resize_cat(parts: Vec<(Tensor<4>, f32)>, h: usize, w: usize) -> Tensor<4>
         .collect();
     super::cpu_kernels::resize_into_blocked(&parts, n, ih, iw, h, w).into_tensor(&device)
 }
+
+/// Blocks 1–4's fused input step (`cpu_kernels::block_input`) back in NCHW: `side0`, `side1`
+/// `[N, 7, H, W]`, `t`, `mask` `[N, 1, H, W]`, `feat` `[N, 8, H, W]`, `flow` `[N, 4, H, W]` →
+/// `[N, 28, h, w]`, for the test against burn's warp + cat + interpolate.
+#[allow(clippy::too_many_arguments)]
+pub fn warped_block_input(
+    side0: Tensor<4>,
+    side1: Tensor<4>,
+    t: Tensor<4>,
+    mask: Tensor<4>,
+    feat: Tensor<4>,
+    flow: Tensor<4>,
+    h: usize,
+    w: usize,
+    flow_factor: f32,
+) -> Tensor<4> {
+    let device = side0.device();
+    let [n, _, ih, iw] = side0.dims();
+    let (s0, s1, t, m, f, fl) = (
+        to_vec(side0),
+        to_vec(side1),
+        to_vec(t),
+        to_vec(mask),
+        to_vec(feat),
+        to_vec(flow),
+    );
+    let inp = super::cpu_kernels::WarpInputs {
+        side0: &s0,
+        side1: &s1,
+        t: &t,
+        mask: &m,
+        feat: &f,
+        flow: &fl,
+    };
+    super::cpu_kernels::block_input(&inp, n, ih, iw, h, w, flow_factor).into_tensor(&device)
+}

@@ -192,3 +192,148 @@ pub fn resize_into_blocked(
     });
     out
 }
+
+/// The inputs of IFBlocks 1–4 at full resolution, NCHW, batch N, H x W each.
+pub struct WarpInputs<'a> {
+    /// `[N, 7, H, W]` each: img (3 channels) then features (4) of each side.
+    pub side0: &'a [f32],
+    pub side1: &'a [f32],
+    /// `[N, 1, H, W]`.
+    pub t: &'a [f32],
+    /// `[N, 1, H, W]`: the previous block's mask logit.
+    pub mask: &'a [f32],
+    /// `[N, 8, H, W]`: the previous block's features.
+    pub feat: &'a [f32],
+    /// `[N, 4, H, W]`: the accumulated flow.
+    pub flow: &'a [f32],
+}
+
+/// Channels of a later block's input: warped img0, img1 (3+3), wf0, wf1 (4+4), t, mask (1+1),
+/// feat (8), flow·(1/s) (4).
+const WARPED_IN: usize = 28;
+
+/// A raw pointer that may be shared by the threads of `block_input`, each writing its own rows.
+#[derive(Clone, Copy)]
+struct RowsPtr(*mut f32);
+// SAFETY: only used by `block_input`, whose tasks write disjoint rows.
+unsafe impl Send for RowsPtr {}
+unsafe impl Sync for RowsPtr {}
+
+impl RowsPtr {
+    /// (A method, so that closures capture the whole wrapper and not its raw field.)
+    fn add(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}
+
+/// The input of IFBlocks 1–4 in one pass (ifnet.py `IFNet.forward` then `IFBlock.forward`):
+/// `resize(cat([warp(img0, flow[:2]), warp(img1, flow[2:]), warp(f0, flow[:2]),
+/// warp(f1, flow[2:]), t, mask, feat, flow·(1/s)]), 1/s)`, written in the blocked layout,
+/// without any full-resolution intermediate. Each output pixel needs the full-resolution
+/// values at its 2x2 resize taps only, so the warps are evaluated at those pixels (for s ≥ 4
+/// a fraction of the image). The arithmetic is the same as `warp` followed by
+/// `resize_into_blocked`, in the same order, so the result is the same.
+/// Output: `[N][2][h+2][w+2][16]` (28 channels).
+pub fn block_input(
+    inp: &WarpInputs<'_>,
+    n: usize,
+    ih: usize,
+    iw: usize,
+    h: usize,
+    w: usize,
+    flow_factor: f32,
+) -> Blocked {
+    use super::cpu_conv::CB;
+    let plane = ih * iw;
+    assert!(inp.side0.len() == n * 7 * plane && inp.side1.len() == n * 7 * plane);
+    assert!(inp.t.len() == n * plane && inp.mask.len() == n * plane);
+    assert!(inp.feat.len() == n * 8 * plane && inp.flow.len() == n * 4 * plane);
+    let mut out = Blocked::zeros(n, WARPED_IN, h, w, CB);
+    let (ty, tx) = (resize_taps(ih, h), resize_taps(iw, w));
+    let same = ih == h && iw == w;
+    let wp = w + 2;
+    let block_plane = (h + 2) * wp * CB;
+    let ptr = RowsPtr(out.data.as_mut_ptr());
+    let len = out.data.len();
+
+    // All 28 channels at full-resolution pixel (yy, xx) of batch item b, in output order.
+    let sample = |b: usize, yy: usize, xx: usize, v: &mut [f32; WARPED_IN]| {
+        let at = yy * iw + xx;
+        for side in 0..2 {
+            let src = if side == 0 { inp.side0 } else { inp.side1 };
+            let fl = &inp.flow[(b * 4 + 2 * side) * plane..];
+            // Same tap as `warp`: grid_sample(align_corners=True, border) clamps the position.
+            let sx = (xx as f32 + fl[at]).clamp(0.0, (iw - 1) as f32);
+            let sy = (yy as f32 + fl[plane + at]).clamp(0.0, (ih - 1) as f32);
+            let (sx, sy) = (
+                if sx.is_nan() { 0.0 } else { sx },
+                if sy.is_nan() { 0.0 } else { sy },
+            );
+            let (tx, ty) = (Tap::at(sx, iw), Tap::at(sy, ih));
+            let (r0, r1) = (ty.i0 as usize * iw, ty.i1 as usize * iw);
+            let (a, bb) = (tx.i0 as usize, tx.i1 as usize);
+            for ch in 0..7 {
+                let s = &src[(b * 7 + ch) * plane..][..plane];
+                let top = s[r0 + a] + (s[r0 + bb] - s[r0 + a]) * tx.w1;
+                let bottom = s[r1 + a] + (s[r1 + bb] - s[r1 + a]) * tx.w1;
+                // img channels go to 0..3 / 3..6, feature channels to 6..10 / 10..14.
+                let dst = if ch < 3 { side * 3 + ch } else { 6 + side * 4 + ch - 3 };
+                v[dst] = top + (bottom - top) * ty.w1;
+            }
+        }
+        v[14] = inp.t[b * plane + at];
+        v[15] = inp.mask[b * plane + at];
+        for k in 0..8 {
+            v[16 + k] = inp.feat[(b * 8 + k) * plane + at];
+        }
+        for k in 0..4 {
+            v[24 + k] = inp.flow[(b * 4 + k) * plane + at] * flow_factor;
+        }
+    };
+
+    // One output row per task; a row lives in both channel-block planes of its batch item.
+    let task = |r: usize| {
+        let (b, y) = (r / h, r % h);
+        let mut row = vec![[0.0f32; WARPED_IN]; w];
+        if same {
+            for (x, v) in row.iter_mut().enumerate() {
+                sample(b, y, x, v);
+            }
+        } else {
+            let Tap { i0, i1, w1: wy } = ty[y];
+            let (mut p00, mut p01, mut p10, mut p11) =
+                ([0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN]);
+            for (x, t) in tx.iter().enumerate() {
+                let (j0, j1) = (t.i0 as usize, t.i1 as usize);
+                sample(b, i0 as usize, j0, &mut p00);
+                sample(b, i0 as usize, j1, &mut p01);
+                sample(b, i1 as usize, j0, &mut p10);
+                sample(b, i1 as usize, j1, &mut p11);
+                for c in 0..WARPED_IN {
+                    // As `resize_into_blocked`: lerp along x on both rows, then along y.
+                    let top = p00[c] + (p01[c] - p00[c]) * t.w1;
+                    let bottom = p10[c] + (p11[c] - p10[c]) * t.w1;
+                    row[x][c] = top + (bottom - top) * wy;
+                }
+            }
+        }
+        for blk in 0..2 {
+            let start = (b * 2 + blk) * block_plane + ((y + 1) * wp + 1) * CB;
+            assert!(start + w * CB <= len);
+            // SAFETY: in bounds (asserted); row y of batch item b is written by this task only.
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr.add(start), w * CB) };
+            for (x, v) in row.iter().enumerate() {
+                let k = (WARPED_IN - blk * CB).min(CB);
+                dst[x * CB..x * CB + k].copy_from_slice(&v[blk * CB..blk * CB + k]);
+            }
+        }
+    };
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        (0..n * h).into_par_iter().for_each(|r| task(r));
+    }
+    #[cfg(not(feature = "rayon"))]
+    (0..n * h).for_each(task);
+    out
+}

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
 use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
-use super::cpu_kernels::{Part, resize_into_blocked};
+use super::cpu_kernels::{Part, WarpInputs, block_input, resize_into_blocked};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -111,6 +111,28 @@ impl IFBlock {
             let x = resize(x, hs, ws); // [N, C', H/s, W/s]
             self.convs_burn(x)
         }; // [N, 13, H/s, W/s]
+        Self::split(tmp, h, w, s)
+    }
+
+    /// `forward` for blocks 1–4 on the CPU, from the unwarped full-resolution inputs: the warps,
+    /// the concatenation and the downscale happen in one pass (`cpu_kernels::block_input`).
+    /// `h`, `w`: the full resolution.
+    pub(crate) fn forward_warped(
+        &self,
+        inp: &WarpInputs<'_>,
+        n: usize,
+        h: usize,
+        w: usize,
+        s: f64,
+    ) -> IFBlockOutput {
+        let (hs, ws) = (scaled(h, s), scaled(w, s));
+        let x = block_input(inp, n, h, w, hs, ws, (1.0 / s) as f32); // [N, 2, H/s+2, W/s+2, 16]
+        let tmp = self.convs_cpu(&x, &Device::flex()); // [N, 13, H/s, W/s]
+        Self::split(tmp, h, w, s)
+    }
+
+    /// `tmp` `[N, 13, H/s, W/s]` → the block's output at `h` x `w` (ifnet.py `IFBlock.forward`).
+    fn split(tmp: Tensor<4>, h: usize, w: usize, s: f64) -> IFBlockOutput {
         let tmp = resize(tmp, h, w); // [N, 13, H, W]
 
         IFBlockOutput {

@@ -5,6 +5,8 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
 use super::head::Head;
+use super::cpu_conv::to_vec;
+use super::cpu_kernels::WarpInputs;
 use super::ifblock::IFBlock;
 use super::warp::warp;
 
@@ -84,6 +86,12 @@ impl IFNet {
         // Image and features of each side, warped together: [N, 7, H, W] each.
         let side0 = Tensor::cat(vec![img0.clone(), f0.clone()], 1);
         let side1 = Tensor::cat(vec![img1.clone(), f1.clone()], 1);
+        // On the CPU, blocks 1–4 warp, concatenate and downscale their input in one pass
+        // (`IFBlock::forward_warped`), from these full-resolution planes read once.
+        let cpu = super::use_cpu_conv(&img0).then(|| {
+            let [_, _, h, w] = img0.dims();
+            (to_vec(side0.clone()), to_vec(side1.clone()), to_vec(t.clone()), h, w)
+        });
 
         let mut flow: Option<Tensor<4>> = None;
         let mut mask: Option<Tensor<4>> = None;
@@ -93,6 +101,23 @@ impl IFNet {
         for (i, block) in self.blocks.iter().enumerate() {
             let s = BLOCK_SCALES[i] / scale;
             let out = match (&flow, &mask, &feat) {
+                (Some(flow), Some(mask), Some(feat)) if cpu.is_some() => {
+                    let (side0, side1, t, h, w) = cpu.as_ref().expect("checked by the guard");
+                    let (mask, feat, flow) = (
+                        to_vec(mask.clone()),
+                        to_vec(feat.clone()),
+                        to_vec(flow.clone()),
+                    );
+                    let inp = WarpInputs {
+                        side0,
+                        side1,
+                        t,
+                        mask: &mask,
+                        feat: &feat,
+                        flow: &flow,
+                    };
+                    block.forward_warped(&inp, n, *h, *w, s)
+                }
                 (Some(flow), Some(mask), Some(feat)) => {
                     // Warp image and features of both sides with the flow so far.
                     let (w0, w1) = warp_pair(side0.clone(), side1.clone(), flow.clone()); // [N,7,H,W] x2
