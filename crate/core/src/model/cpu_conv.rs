@@ -499,8 +499,13 @@ fn row<S: Simd, const V: usize>(simd: S, mut op: RowOp<'_>, widths: &[usize]) {
 
 #[inline(always)]
 fn load<S: Simd>(p: *const f32) -> S::f32s {
+    // pulp's vector types are `repr(C)` arrays of f32 (alignment 4), so a plain read from an
+    // f32 pointer is aligned. Not `read_unaligned`: in the dev profile (debug assertions on for
+    // this crate) its overlap check costs a branch per load in the inner loop, which also kept
+    // the accumulators from staying in registers.
+    debug_assert!(std::mem::align_of::<S::f32s>() <= std::mem::align_of::<f32>());
     // SAFETY: callers pass pointers to at least F32_LANES readable floats (checked bounds below).
-    unsafe { core::ptr::read_unaligned(p as *const S::f32s) }
+    unsafe { *(p as *const S::f32s) }
 }
 
 /// NX output pixels `x0..x0+NX` of row `op.y`, 16 output channels of block `op.ob`.
