@@ -123,9 +123,17 @@ fn narrow_first_layer_matches_burn() {
 
 #[test]
 fn deconv_matches_burn() {
-    // ConvTranspose2d(cin, cout, 4, 2, 1), alone (the encoder's cnn3: 16 -> 4) and followed by
+    // ConvTranspose2d(cin, cout, 4, 2, 1), alone (the encoder's cnn3: 16 -> 4) or followed by
     // PixelShuffle(2) (an IFBlock's lastconv: c -> 52).
-    let cases = [(16, 4, 9, 7, false), (32, 52, 5, 6, true), (20, 8, 3, 11, true), (64, 52, 1, 2, true)];
+    // cout ≤ 4 takes the stacked-phases path (one block for all four phases).
+    let cases = [
+        (16, 4, 9, 7, false),
+        (7, 3, 5, 4, false),
+        (24, 4, 6, 5, true),
+        (32, 52, 5, 6, true),
+        (20, 8, 3, 11, true),
+        (64, 52, 1, 2, true),
+    ];
     for (k, &(cin, cout, h, w, shuffle)) in cases.iter().enumerate() {
         let layer = ConvTranspose2dConfig::new([cin, cout], [4, 4])
             .with_stride([2, 2])
