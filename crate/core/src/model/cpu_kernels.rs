@@ -256,15 +256,38 @@ pub fn block_input(
     let ptr = RowsPtr(out.data.as_mut_ptr());
     let len = out.data.len();
 
-    // All 28 channels at full-resolution pixel (yy, xx) of batch item b, in output order.
-    let sample = |b: usize, yy: usize, xx: usize, v: &mut [f32; WARPED_IN]| {
+    // The full-resolution planes of batch item b, sliced once per row task rather than per
+    // sample: [side][channel] for the warped ones, then t, mask, feat, flow.
+    struct Planes<'p> {
+        side: [[&'p [f32]; 7]; 2],
+        t: &'p [f32],
+        mask: &'p [f32],
+        feat: [&'p [f32]; 8],
+        flow: [&'p [f32]; 4],
+    }
+    /// Channel k of batch item b of a `[N, c, H, W]` buffer.
+    fn chan(data: &[f32], b: usize, c: usize, k: usize, plane: usize) -> &[f32] {
+        &data[(b * c + k) * plane..][..plane]
+    }
+    let planes = |b: usize| {
+        Planes {
+            side: [
+                std::array::from_fn(|k| chan(inp.side0, b, 7, k, plane)),
+                std::array::from_fn(|k| chan(inp.side1, b, 7, k, plane)),
+            ],
+            t: chan(inp.t, b, 1, 0, plane),
+            mask: chan(inp.mask, b, 1, 0, plane),
+            feat: std::array::from_fn(|k| chan(inp.feat, b, 8, k, plane)),
+            flow: std::array::from_fn(|k| chan(inp.flow, b, 4, k, plane)),
+        }
+    };
+    // All 28 channels at full-resolution pixel (yy, xx), in output order.
+    let sample = |p: &Planes<'_>, yy: usize, xx: usize, v: &mut [f32; WARPED_IN]| {
         let at = yy * iw + xx;
         for side in 0..2 {
-            let src = if side == 0 { inp.side0 } else { inp.side1 };
-            let fl = &inp.flow[(b * 4 + 2 * side) * plane..];
             // Same tap as `warp`: grid_sample(align_corners=True, border) clamps the position.
-            let sx = (xx as f32 + fl[at]).clamp(0.0, (iw - 1) as f32);
-            let sy = (yy as f32 + fl[plane + at]).clamp(0.0, (ih - 1) as f32);
+            let sx = (xx as f32 + p.flow[2 * side][at]).clamp(0.0, (iw - 1) as f32);
+            let sy = (yy as f32 + p.flow[2 * side + 1][at]).clamp(0.0, (ih - 1) as f32);
             let (sx, sy) = (
                 if sx.is_nan() { 0.0 } else { sx },
                 if sy.is_nan() { 0.0 } else { sy },
@@ -272,8 +295,7 @@ pub fn block_input(
             let (tx, ty) = (Tap::at(sx, iw), Tap::at(sy, ih));
             let (r0, r1) = (ty.i0 as usize * iw, ty.i1 as usize * iw);
             let (a, bb) = (tx.i0 as usize, tx.i1 as usize);
-            for ch in 0..7 {
-                let s = &src[(b * 7 + ch) * plane..][..plane];
+            for (ch, s) in p.side[side].iter().enumerate() {
                 let top = s[r0 + a] + (s[r0 + bb] - s[r0 + a]) * tx.w1;
                 let bottom = s[r1 + a] + (s[r1 + bb] - s[r1 + a]) * tx.w1;
                 // img channels go to 0..3 / 3..6, feature channels to 6..10 / 10..14.
@@ -281,23 +303,24 @@ pub fn block_input(
                 v[dst] = top + (bottom - top) * ty.w1;
             }
         }
-        v[14] = inp.t[b * plane + at];
-        v[15] = inp.mask[b * plane + at];
+        v[14] = p.t[at];
+        v[15] = p.mask[at];
         for k in 0..8 {
-            v[16 + k] = inp.feat[(b * 8 + k) * plane + at];
+            v[16 + k] = p.feat[k][at];
         }
         for k in 0..4 {
-            v[24 + k] = inp.flow[(b * 4 + k) * plane + at] * flow_factor;
+            v[24 + k] = p.flow[k][at] * flow_factor;
         }
     };
 
     // One output row per task; a row lives in both channel-block planes of its batch item.
     let task = |r: usize| {
         let (b, y) = (r / h, r % h);
+        let p = planes(b);
         let mut row = vec![[0.0f32; WARPED_IN]; w];
         if same {
             for (x, v) in row.iter_mut().enumerate() {
-                sample(b, y, x, v);
+                sample(&p, y, x, v);
             }
         } else {
             let Tap { i0, i1, w1: wy } = ty[y];
@@ -305,10 +328,10 @@ pub fn block_input(
                 ([0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN]);
             for (x, t) in tx.iter().enumerate() {
                 let (j0, j1) = (t.i0 as usize, t.i1 as usize);
-                sample(b, i0 as usize, j0, &mut p00);
-                sample(b, i0 as usize, j1, &mut p01);
-                sample(b, i1 as usize, j0, &mut p10);
-                sample(b, i1 as usize, j1, &mut p11);
+                sample(&p, i0 as usize, j0, &mut p00);
+                sample(&p, i0 as usize, j1, &mut p01);
+                sample(&p, i1 as usize, j0, &mut p10);
+                sample(&p, i1 as usize, j1, &mut p11);
                 for c in 0..WARPED_IN {
                     // As `resize_into_blocked`: lerp along x on both rows, then along y.
                     let top = p00[c] + (p01[c] - p00[c]) * t.w1;
