@@ -22,7 +22,10 @@ fn time(f: &mut dyn FnMut()) -> f64 {
 
 fn main() {
     let device = Device::flex();
-    let init = Initializer::Uniform { min: -0.1, max: 0.1 };
+    let init = Initializer::Uniform {
+        min: -0.1,
+        max: 0.1,
+    };
     // (label, cin, cout, h, w, stride): per-layer shapes of RIFE at 640x384.
     let shapes = [
         ("block0 resconv", 192, 192, 6, 10, 1),
@@ -42,7 +45,10 @@ fn main() {
             .init(&device);
         let n = cin * h * w;
         let x: Tensor<4> = Tensor::from_data(
-            TensorData::new((0..n).map(|i| (i % 7) as f32 * 0.1).collect(), [1, cin, h, w]),
+            TensorData::new(
+                (0..n).map(|i| (i % 7) as f32 * 0.1).collect(),
+                [1, cin, h, w],
+            ),
             &device,
         );
         let packed = PackedConv::conv3x3(&conv, CB);
@@ -63,7 +69,10 @@ fn main() {
             ours / burn
         );
     }
-    for (label, cin, h, w) in [("block4 lastconv", 32, 96, 160), ("block0 lastconv", 192, 6, 10)] {
+    for (label, cin, h, w) in [
+        ("block4 lastconv", 32, 96, 160),
+        ("block0 lastconv", 192, 6, 10),
+    ] {
         let deconv = ConvTranspose2dConfig::new([cin, 52], [4, 4])
             .with_stride([2, 2])
             .with_padding([1, 1])

@@ -96,7 +96,10 @@ fn conv3x3_matches_burn() {
 #[test]
 fn resconv_matches_burn() {
     // ResConv (beta folded): lrelu(conv(x) + x), stride 1, cin = cout.
-    for (k, &(c, h, w)) in [(16, 5, 7), (32, 12, 30), (20, 3, 17), (96, 6, 10)].iter().enumerate() {
+    for (k, &(c, h, w)) in [(16, 5, 7), (32, 12, 30), (20, 3, 17), (96, 6, 10)]
+        .iter()
+        .enumerate()
+    {
         let layer = conv(c, c, 1, 40 + k as u32);
         let x = input([1, c, h, w], 200 + k as u32);
         let want = leaky_relu(layer.forward(x.clone()) + x.clone(), 0.2);
@@ -110,7 +113,10 @@ fn resconv_matches_burn() {
 #[test]
 fn narrow_first_layer_matches_burn() {
     // The encoder's cnn0: 3 channels per pixel read unblocked, stride 2, odd and even sizes.
-    for (k, &(cin, h, w)) in [(3, 16, 24), (3, 15, 9), (7, 5, 5), (16, 6, 4)].iter().enumerate() {
+    for (k, &(cin, h, w)) in [(3, 16, 24), (3, 15, 9), (7, 5, 5), (16, 6, 4)]
+        .iter()
+        .enumerate()
+    {
         let layer = conv(cin, 16, 2, 60 + k as u32);
         let x = input([1, cin, h, w], 300 + k as u32);
         let want = leaky_relu(layer.forward(x.clone()), 0.2);
@@ -147,7 +153,11 @@ fn deconv_matches_burn() {
         }
         for isa in ISAS {
             let got = cpu_conv::conv_transpose2d(x.clone(), &layer, shuffle, isa);
-            check(&format!("deconv {cin}->{cout} {h}x{w} {isa:?}"), got, want.clone());
+            check(
+                &format!("deconv {cin}->{cout} {h}x{w} {isa:?}"),
+                got,
+                want.clone(),
+            );
         }
     }
 }
@@ -180,9 +190,17 @@ fn block_input_matches_burn() {
                 .collect(),
             1,
         );
-        let want = if (oh, ow) == (h, w) { cat } else { resize_burn(cat, oh, ow) };
+        let want = if (oh, ow) == (h, w) {
+            cat
+        } else {
+            resize_burn(cat, oh, ow)
+        };
         let got = cpu_conv::resize_cat(tensors, oh, ow);
-        check(&format!("block input {w}x{h} -> {ow}x{oh} f={f}"), got, want);
+        check(
+            &format!("block input {w}x{h} -> {ow}x{oh} f={f}"),
+            got,
+            want,
+        );
     }
 }
 
@@ -191,9 +209,14 @@ fn warped_block_input_matches_burn() {
     // Blocks 1-4's input: warp both sides (image + features) with their half of the flow,
     // concatenate with t, mask, feat and flow/s, downscale by s: against burn's grid_sample,
     // cat, mul_scalar and interpolate. Flow of several pixels, so that taps clamp at borders.
-    for (k, &(n, h, w, s)) in [(1, 32, 48, 4usize), (2, 16, 24, 2), (1, 12, 20, 1), (1, 64, 32, 16)]
-        .iter()
-        .enumerate()
+    for (k, &(n, h, w, s)) in [
+        (1, 32, 48, 4usize),
+        (2, 16, 24, 2),
+        (1, 12, 20, 1),
+        (1, 64, 32, 16),
+    ]
+    .iter()
+    .enumerate()
     {
         let seed = 700 + 10 * k as u32;
         let side0 = input([n, 7, h, w], seed);
@@ -219,7 +242,11 @@ fn warped_block_input_matches_burn() {
             ],
             1,
         );
-        let want = if s == 1 { cat } else { resize_burn(cat, oh, ow) };
+        let want = if s == 1 {
+            cat
+        } else {
+            resize_burn(cat, oh, ow)
+        };
         let got = cpu_conv::warped_block_input(side0, side1, t, mask, feat, flow, oh, ow, f);
         check(&format!("warped input n={n} {w}x{h} s={s}"), got, want);
     }

@@ -196,7 +196,10 @@ impl PackedConv {
     pub fn conv3x3(conv: &Conv2d, cin_cb: usize) -> Self {
         let [cout, cin, kh, kw] = conv.weight.dims();
         assert!(kh == 3 && kw == 3 && conv.groups == 1 && conv.dilation == [1, 1]);
-        assert!(matches!(conv.padding, PaddingConfig2d::Explicit(1, 1, 1, 1)));
+        assert!(matches!(
+            conv.padding,
+            PaddingConfig2d::Explicit(1, 1, 1, 1)
+        ));
         assert_eq!(conv.stride[0], conv.stride[1]);
         assert!(cin_cb == CB || cin_cb == cin && cin <= CB);
         let wt = param_vec(conv.weight.val()); // [cout, cin, 3, 3]
@@ -269,8 +272,8 @@ impl PackedConv {
                             for tx in 0..2 {
                                 let (ky, kx) = (3 - pi - 2 * ty, 3 - pj - 2 * tx);
                                 let (ib, il) = (i / CB, i % CB);
-                                w[(((ob * in_blocks + ib) * 4 + ty * 2 + tx) * CB + il) * CB + ol] =
-                                    wt[((i * cout + o) * 4 + ky) * 4 + kx];
+                                w[(((ob * in_blocks + ib) * 4 + ty * 2 + tx) * CB + il) * CB
+                                    + ol] = wt[((i * cout + o) * 4 + ky) * 4 + kx];
                             }
                         }
                     }
@@ -375,7 +378,10 @@ impl PackedConv {
             *out = Blocked::zeros(x.n, self.cout_blocked, ho, wo, CB);
         }
         if epilogue == Epilogue::BiasResidualLrelu {
-            assert!(x.c == out.c && x.h == ho && x.w == wo && x.cb == CB, "residual shape");
+            assert!(
+                x.c == out.c && x.h == ho && x.w == wo && x.cb == CB,
+                "residual shape"
+            );
         }
         let (hp_out, wp_out) = (ho + 2, wo + 2);
         let row_len = wp_out * CB;
@@ -458,9 +464,8 @@ impl PackedConv {
                 } else {
                     (phase * per_phase + o / CB, o % CB)
                 };
-                let src = &phased.data[(b * self.out_blocks + ob) * plane
-                    + ((y + 1) * wp + 1) * CB
-                    + lane..];
+                let src = &phased.data
+                    [(b * self.out_blocks + ob) * plane + ((y + 1) * wp + 1) * CB + lane..];
                 for x in 0..w {
                     dst[x * sub + k] = src[x * CB];
                 }
@@ -615,9 +620,8 @@ fn tile<S: Simd, const V: usize, const NX: usize, const ST: usize, const CI: usi
                         *w = load::<S>(unsafe { wp_.add(v * S::F32_LANES) });
                     }
                     for (j, a) in acc.iter_mut().enumerate() {
-                        let s = simd.splat_f32s(unsafe {
-                            *tap.add(ic).add(j.wrapping_mul(pix_stride))
-                        });
+                        let s = simd
+                            .splat_f32s(unsafe { *tap.add(ic).add(j.wrapping_mul(pix_stride)) });
                         for v in 0..V {
                             a[v] = simd.mul_add_e_f32s(s, wv[v], a[v]);
                         }
@@ -669,7 +673,15 @@ impl<T> Clone for CpuPack<T> {
 
 impl<T> std::fmt::Debug for CpuPack<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CpuPack({})", if self.0.get().is_some() { "packed" } else { "empty" })
+        write!(
+            f,
+            "CpuPack({})",
+            if self.0.get().is_some() {
+                "packed"
+            } else {
+                "empty"
+            }
+        )
     }
 }
 

@@ -269,17 +269,15 @@ pub fn block_input(
     fn chan(data: &[f32], b: usize, c: usize, k: usize, plane: usize) -> &[f32] {
         &data[(b * c + k) * plane..][..plane]
     }
-    let planes = |b: usize| {
-        Planes {
-            side: [
-                std::array::from_fn(|k| chan(inp.side0, b, 7, k, plane)),
-                std::array::from_fn(|k| chan(inp.side1, b, 7, k, plane)),
-            ],
-            t: chan(inp.t, b, 1, 0, plane),
-            mask: chan(inp.mask, b, 1, 0, plane),
-            feat: std::array::from_fn(|k| chan(inp.feat, b, 8, k, plane)),
-            flow: std::array::from_fn(|k| chan(inp.flow, b, 4, k, plane)),
-        }
+    let planes = |b: usize| Planes {
+        side: [
+            std::array::from_fn(|k| chan(inp.side0, b, 7, k, plane)),
+            std::array::from_fn(|k| chan(inp.side1, b, 7, k, plane)),
+        ],
+        t: chan(inp.t, b, 1, 0, plane),
+        mask: chan(inp.mask, b, 1, 0, plane),
+        feat: std::array::from_fn(|k| chan(inp.feat, b, 8, k, plane)),
+        flow: std::array::from_fn(|k| chan(inp.flow, b, 4, k, plane)),
     };
     // All 28 channels at full-resolution pixel (yy, xx), in output order.
     let sample = |p: &Planes<'_>, yy: usize, xx: usize, v: &mut [f32; WARPED_IN]| {
@@ -299,7 +297,11 @@ pub fn block_input(
                 let top = s[r0 + a] + (s[r0 + bb] - s[r0 + a]) * tx.w1;
                 let bottom = s[r1 + a] + (s[r1 + bb] - s[r1 + a]) * tx.w1;
                 // img channels go to 0..3 / 3..6, feature channels to 6..10 / 10..14.
-                let dst = if ch < 3 { side * 3 + ch } else { 6 + side * 4 + ch - 3 };
+                let dst = if ch < 3 {
+                    side * 3 + ch
+                } else {
+                    6 + side * 4 + ch - 3
+                };
                 v[dst] = top + (bottom - top) * ty.w1;
             }
         }
@@ -324,8 +326,12 @@ pub fn block_input(
             }
         } else {
             let Tap { i0, i1, w1: wy } = ty[y];
-            let (mut p00, mut p01, mut p10, mut p11) =
-                ([0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN], [0.0; WARPED_IN]);
+            let (mut p00, mut p01, mut p10, mut p11) = (
+                [0.0; WARPED_IN],
+                [0.0; WARPED_IN],
+                [0.0; WARPED_IN],
+                [0.0; WARPED_IN],
+            );
             for (x, t) in tx.iter().enumerate() {
                 let (j0, j1) = (t.i0 as usize, t.i1 as usize);
                 sample(&p, i0 as usize, j0, &mut p00);

@@ -4,9 +4,9 @@ use burn::module::Module;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
-use super::head::Head;
 use super::cpu_conv::to_vec;
 use super::cpu_kernels::WarpInputs;
+use super::head::Head;
 use super::ifblock::IFBlock;
 use super::warp::warp;
 
@@ -90,7 +90,13 @@ impl IFNet {
         // (`IFBlock::forward_warped`), from these full-resolution planes read once.
         let cpu = super::use_cpu_conv(&img0).then(|| {
             let [_, _, h, w] = img0.dims();
-            (to_vec(side0.clone()), to_vec(side1.clone()), to_vec(t.clone()), h, w)
+            (
+                to_vec(side0.clone()),
+                to_vec(side1.clone()),
+                to_vec(t.clone()),
+                h,
+                w,
+            )
         });
 
         let mut flow: Option<Tensor<4>> = None;
