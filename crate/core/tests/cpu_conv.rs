@@ -251,3 +251,36 @@ fn warped_block_input_matches_burn() {
         check(&format!("warped input n={n} {w}x{h} s={s}"), got, want);
     }
 }
+
+#[test]
+fn block_output_matches_burn() {
+    // The end of a block: upsample the 13 channels by s, flow = prev + tmp[:, :4]·s,
+    // mask = tmp[:, 4], feat = tmp[:, 5:], against burn's interpolate, narrow, mul and add.
+    for (k, &(n, hs, ws, s, with_prev)) in [
+        (1, 4, 6, 16usize, false),
+        (2, 6, 5, 2, true),
+        (1, 9, 7, 1, true),
+        (1, 3, 8, 4, true),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (h, w) = (hs * s, ws * s);
+        let tmp = input([n, 13, hs, ws], 900 + k as u32);
+        let prev = with_prev.then(|| input([n, 4, h, w], 950 + k as u32));
+        let up = if s == 1 {
+            tmp.clone()
+        } else {
+            resize_burn(tmp.clone(), h, w)
+        };
+        let mut want_flow = up.clone().narrow(1, 0, 4).mul_scalar(s as f64);
+        if let Some(p) = &prev {
+            want_flow = p.clone() + want_flow;
+        }
+        let (flow, mask, feat) = cpu_conv::upsample_split(tmp, prev, h, w, s as f32);
+        let tag = format!("block output n={n} {ws}x{hs} x{s}");
+        check(&format!("{tag} flow"), flow, want_flow);
+        check(&format!("{tag} mask"), mask, up.clone().narrow(1, 4, 1));
+        check(&format!("{tag} feat"), feat, up.narrow(1, 5, 8));
+    }
+}

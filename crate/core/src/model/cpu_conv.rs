@@ -775,3 +775,21 @@ pub fn warped_block_input(
     };
     super::cpu_kernels::block_input(&inp, n, ih, iw, h, w, flow_factor).into_tensor(&device)
 }
+
+/// An IFBlock's fused output step (`cpu_kernels::upsample_split`) as tensors: `tmp`
+/// `[N, 13, hs, ws]`, `prev` flow `[N, 4, h, w]` → (`prev + up(tmp)[:, :4]·s`, `up(tmp)[:, 4]`,
+/// `up(tmp)[:, 5:]`), for the test against burn's interpolate, narrow, mul and add.
+pub fn upsample_split(
+    tmp: Tensor<4>,
+    prev: Option<Tensor<4>>,
+    h: usize,
+    w: usize,
+    s: f32,
+) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
+    let device = tmp.device();
+    let [n, _, hs, ws] = tmp.dims();
+    let prev = prev.map(to_vec);
+    let st = super::cpu_kernels::upsample_split(&to_vec(tmp), n, hs, ws, h, w, s, prev.as_deref());
+    let t = |d: Vec<f32>, c: usize| Tensor::from_data(TensorData::new(d, [n, c, h, w]), &device);
+    (t(st.flow, 4), t(st.mask, 1), t(st.feat, 8))
+}

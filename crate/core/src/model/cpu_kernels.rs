@@ -366,3 +366,93 @@ pub fn block_input(
     (0..n * h).for_each(task);
     out
 }
+
+/// The state one IFBlock hands the next, as full-resolution NCHW planes.
+pub struct BlockState {
+    /// `[N, 4, H, W]`: the accumulated flow.
+    pub flow: Vec<f32>,
+    /// `[N, 1, H, W]`: the mask logit.
+    pub mask: Vec<f32>,
+    /// `[N, 8, H, W]`: the features.
+    pub feat: Vec<f32>,
+}
+
+/// The end of an IFBlock in one pass (ifnet.py `IFBlock.forward` and `IFNet.forward`):
+/// `tmp = resize(tmp, ×s)`; `flow = prev + tmp[:, :4]·s`, `mask = tmp[:, 4]`,
+/// `feat = tmp[:, 5:]`. `tmp`: `[N, 13, hs, ws]` → planes at `h` x `w`. Same arithmetic as
+/// `resize` followed by burn's `mul_scalar` and `add` (f32), in the same order.
+#[allow(clippy::too_many_arguments)]
+pub fn upsample_split(
+    tmp: &[f32],
+    n: usize,
+    hs: usize,
+    ws: usize,
+    h: usize,
+    w: usize,
+    s: f32,
+    prev_flow: Option<&[f32]>,
+) -> BlockState {
+    const C: usize = 13;
+    assert_eq!(tmp.len(), n * C * hs * ws);
+    if let Some(p) = prev_flow {
+        assert_eq!(p.len(), n * 4 * h * w);
+    }
+    let (ty, tx) = (resize_taps(hs, h), resize_taps(ws, w));
+    let same = hs == h && ws == w;
+    /// One plane `src` ([hs·ws]) upsampled into `dst` ([h·w]), each value through `f`
+    /// (generic, so that `f` inlines into the loop).
+    fn plane<F: Fn(usize, f32) -> f32>(
+        src: &[f32],
+        dst: &mut [f32],
+        taps: (&[Tap], &[Tap]),
+        ws: usize,
+        w: usize,
+        same: bool,
+        f: F,
+    ) {
+        if same {
+            // Scale 1: resize is the identity.
+            for (i, v) in dst.iter_mut().enumerate() {
+                *v = f(i, src[i]);
+            }
+            return;
+        }
+        let (ty, tx) = taps;
+        for (y, row) in dst.chunks_exact_mut(w).enumerate() {
+            let Tap { i0, i1, w1: wy } = ty[y];
+            let (r0, r1) = (
+                &src[i0 as usize * ws..][..ws],
+                &src[i1 as usize * ws..][..ws],
+            );
+            for (x, (v, t)) in row.iter_mut().zip(tx).enumerate() {
+                let (a, bb) = (t.i0 as usize, t.i1 as usize);
+                let top = r0[a] + (r0[bb] - r0[a]) * t.w1;
+                let bottom = r1[a] + (r1[bb] - r1[a]) * t.w1;
+                *v = f(y * w + x, top + (bottom - top) * wy);
+            }
+        }
+    }
+    let src = |b: usize, ch: usize| &tmp[(b * C + ch) * hs * ws..][..hs * ws];
+    let taps = (ty.as_slice(), tx.as_slice());
+    let hw = h * w;
+    let mut flow = vec![0.0f32; n * 4 * hw];
+    for_each_chunk(&mut flow, hw, |p, dst| {
+        let (b, ch) = (p / 4, p % 4);
+        match prev_flow {
+            Some(prev) => {
+                let prev = &prev[p * hw..][..hw];
+                plane(src(b, ch), dst, taps, ws, w, same, |i, v| prev[i] + v * s)
+            }
+            None => plane(src(b, ch), dst, taps, ws, w, same, |_, v| v * s),
+        }
+    });
+    let mut mask = vec![0.0f32; n * hw];
+    for_each_chunk(&mut mask, hw, |b, dst| {
+        plane(src(b, 4), dst, taps, ws, w, same, |_, v| v)
+    });
+    let mut feat = vec![0.0f32; n * 8 * hw];
+    for_each_chunk(&mut feat, hw, |p, dst| {
+        plane(src(p / 8, 5 + p % 8), dst, taps, ws, w, same, |_, v| v)
+    });
+    BlockState { flow, mask, feat }
+}

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
 use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
-use super::cpu_kernels::{Part, WarpInputs, block_input, resize_into_blocked};
+use super::cpu_kernels::{Part, resize_into_blocked};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -114,23 +114,6 @@ impl IFBlock {
         Self::split(tmp, h, w, s)
     }
 
-    /// `forward` for blocks 1–4 on the CPU, from the unwarped full-resolution inputs: the warps,
-    /// the concatenation and the downscale happen in one pass (`cpu_kernels::block_input`).
-    /// `h`, `w`: the full resolution.
-    pub(crate) fn forward_warped(
-        &self,
-        inp: &WarpInputs<'_>,
-        n: usize,
-        h: usize,
-        w: usize,
-        s: f64,
-    ) -> IFBlockOutput {
-        let (hs, ws) = (scaled(h, s), scaled(w, s));
-        let x = block_input(inp, n, h, w, hs, ws, (1.0 / s) as f32); // [N, 2, H/s+2, W/s+2, 16]
-        let tmp = self.convs_cpu(&x, &Device::flex()); // [N, 13, H/s, W/s]
-        Self::split(tmp, h, w, s)
-    }
-
     /// `tmp` `[N, 13, H/s, W/s]` → the block's output at `h` x `w` (ifnet.py `IFBlock.forward`).
     fn split(tmp: Tensor<4>, h: usize, w: usize, s: f64) -> IFBlockOutput {
         let tmp = resize(tmp, h, w); // [N, 13, H, W]
@@ -146,6 +129,12 @@ impl IFBlock {
     /// layout from the first conv to the last (ifnet.py `IFBlock.forward`, the same ops as
     /// `convs_burn`). `[N, C', h, w]` → `[N, 13, h, w]`.
     fn convs_cpu(&self, x: &Blocked, device: &Device) -> Tensor<4> {
+        let (data, shape) = self.convs_cpu_vec(x);
+        Tensor::from_data(burn::tensor::TensorData::new(data, shape), device)
+    }
+
+    /// `convs_cpu` returning the NCHW data `[N, 13, h, w]` and its shape.
+    pub(crate) fn convs_cpu_vec(&self, x: &Blocked) -> (Vec<f32>, [usize; 4]) {
         let p = self.cpu.get(|| PackedBlock {
             conv0a: PackedConv::conv3x3(&self.conv0a, CB),
             conv0b: PackedConv::conv3x3(&self.conv0b, CB),
@@ -164,8 +153,7 @@ impl IFBlock {
             layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
             std::mem::swap(&mut feat, &mut spare);
         }
-        let (data, shape) = p.lastconv.run_deconv(&feat, true); // [N, 13, h, w]
-        Tensor::from_data(burn::tensor::TensorData::new(data, shape), device)
+        p.lastconv.run_deconv(&feat, true) // [N, 13, h, w]
     }
 
     /// The same with burn's ops (the GPU path, and the CPU one when the kernels are off).
@@ -182,7 +170,7 @@ impl IFBlock {
 
 /// Size of a side after downscaling by `s`. Exact for RIFE's padded sizes and power-of-two
 /// scales; rounding keeps other scales within half a pixel of PyTorch's `floor(size / s)`.
-fn scaled(size: usize, s: f64) -> usize {
+pub(crate) fn scaled(size: usize, s: f64) -> usize {
     ((size as f64 / s).round() as usize).max(1)
 }
 
