@@ -213,10 +213,11 @@ impl IFNet {
                     block_input(&inp, n, h, w, hs, ws, (1.0 / s) as f32)
                 }
             };
-            let (tmp, shape) = block.convs_cpu_vec(&x); // [N, 13, H/s, W/s]
-            debug_assert_eq!(shape, [n, 13, hs, ws]);
+            // [N, 13, H/s, W/s], or a pixel more per side when H/s is not a multiple of 4 (odd
+            // scales): the stride-2 convs round up, and the upsample goes back to H x W anyway.
+            let (tmp, [_, _, th, tw]) = block.convs_cpu_vec(&x);
             let prev = state.as_ref().map(|st| st.flow.as_slice());
-            let next = upsample_split(&tmp, n, hs, ws, h, w, s as f32, prev);
+            let next = upsample_split(&tmp, n, th, tw, h, w, s as f32, prev);
             if trace {
                 traces.push(BlockTrace {
                     flow: tensor(next.flow.clone(), 4),
