@@ -34,7 +34,13 @@ pub fn set_cpu_conv_kernels(enabled: bool) {
     CPU_CONV_KERNELS.store(enabled, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether the kernels of `cpu_conv` have a SIMD path here. The wasm build is made without
+/// simd128 (older browsers), where pulp can only run its scalar path (1 lane, 16 accumulators,
+/// a weight load per multiply-add); that has not been measured against flex's gemm there, so
+/// that build keeps burn's ops, as before these kernels (the browser half of issue 11).
+const CPU_CONV_SIMD: bool = !cfg!(all(target_arch = "wasm32", not(target_feature = "simd128")));
+
 /// Whether a forward with `t` on its device should take the fused CPU conv path.
 pub(crate) fn use_cpu_conv(t: &burn::tensor::Tensor<4>) -> bool {
-    CPU_CONV_KERNELS.load(std::sync::atomic::Ordering::Relaxed) && warp::on_cpu(t)
+    CPU_CONV_SIMD && CPU_CONV_KERNELS.load(std::sync::atomic::Ordering::Relaxed) && warp::on_cpu(t)
 }
