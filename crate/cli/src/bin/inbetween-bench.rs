@@ -6,6 +6,9 @@
 //! run the five blocks, and read the result back. In a video each frame is encoded once for two
 //! pairs, so steady-state video work is a little less; that figure is printed too.
 //!
+//! `cpu-burn` is the CPU backend with burn flex's own conv ops instead of the fused kernels of
+//! `model::cpu_conv` (the state before them), timed in the same run for an old-vs-new ratio.
+//!
 //! Speed is reported as a ratio against the baseline measured in the same run, because shared
 //! machines are noisy. Nothing here asserts a speed.
 
@@ -20,7 +23,8 @@ use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
 struct Args {
     #[arg(long, default_value = "448x256,640x360,1280x720")]
     sizes: String,
-    #[arg(long, default_value = "cpu,gpu")]
+    /// Any of cpu, cpu-burn (CPU with burn's conv ops, the old kernels), gpu.
+    #[arg(long, default_value = "cpu,cpu-burn,gpu")]
     backends: String,
     /// Timed iterations per size (after one warm-up).
     #[arg(long, default_value_t = 3)]
@@ -67,10 +71,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Engines first (model loading and device start-up are not timed).
     let mut engines = Vec::new();
     for backend in args.backends.split(',') {
-        let kind: BackendKind = backend.parse()?;
+        // (label, kind, fused CPU conv kernels on)
+        let (kind, fused): (BackendKind, bool) = match backend {
+            "cpu-burn" => (BackendKind::Cpu, false),
+            other => (other.parse()?, true),
+        };
         match Interpolator::from_file(&args.model, kind) {
-            Ok(i) => engines.push((kind, i)),
-            Err(e) => println!("{kind}: unavailable ({e})"),
+            Ok(i) => engines.push((backend.to_string(), fused, i)),
+            Err(e) => println!("{backend}: unavailable ({e})"),
         }
     }
     // Each size is timed on every backend and then with PyTorch right after, so that the ratio
@@ -83,7 +91,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
             ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
         );
-        for (kind, interp) in &engines {
+        for (kind, fused, interp) in &engines {
+            inbetween::model::set_cpu_conv_kernels(*fused);
             let mut full = Vec::new();
             let mut video = Vec::new();
             for i in 0..=args.iters {
@@ -102,10 +111,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let (f, v) = (median(full), median(video));
             println!(
-                "{kind:>5} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
+                "{kind:>8} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
             );
             rows.push((kind.to_string(), format!("{w}x{h}"), f));
         }
+        inbetween::model::set_cpu_conv_kernels(true);
         if !args.no_torch {
             match torch_baseline(&args, &format!("{w}x{h}"), threads) {
                 Ok(s) => {
@@ -117,8 +127,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    println!("\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) |");
-    println!("|---|---|---|---|");
+    println!(
+        "\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) | vs cpu-burn (old kernels) |"
+    );
+    println!("|---|---|---|---|---|");
     for (backend, size, s) in &rows {
         let torch = rows
             .iter()
@@ -128,7 +140,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(t) if backend != "torch" => format!("{:.2}x the time", s / t),
             _ => "-".into(),
         };
-        println!("| {size} | {backend} | {s:.3} | {ratio} |");
+        let old = rows
+            .iter()
+            .find(|r| r.0 == "cpu-burn" && &r.1 == size)
+            .map(|r| r.2);
+        let vs_old = match old {
+            Some(o) if backend == "cpu" => format!("{:.2}x the time", s / o),
+            _ => "-".into(),
+        };
+        println!("| {size} | {backend} | {s:.3} | {ratio} | {vs_old} |");
     }
     Ok(())
 }

@@ -7,6 +7,8 @@ use burn::tensor::{Device, Tensor};
 
 use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
+use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
+use super::cpu_kernels::{Part, resize_into_blocked};
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -24,6 +26,18 @@ pub struct IFBlock {
     pub convblock: Vec<ResConv>,
     /// `lastconv[0]`: ConvTranspose2d(c, 4·13, 4, 2, 1); PixelShuffle(2) follows in `forward`.
     pub lastconv: ConvTranspose2d,
+    /// The convs above packed for the CPU kernels (filled on the first forward on flex).
+    #[module(skip)]
+    pub(crate) cpu: CpuPack<PackedBlock>,
+}
+
+/// An IFBlock's weights in the layout of `cpu_conv`, packed once.
+#[derive(Debug)]
+pub(crate) struct PackedBlock {
+    conv0a: PackedConv,
+    conv0b: PackedConv,
+    convblock: Vec<PackedConv>,
+    lastconv: PackedConv,
 }
 
 /// What one block predicts, at the block's full input resolution.
@@ -46,29 +60,62 @@ impl IFBlock {
                 .map(|_| ResConv::new(c, device))
                 .collect(),
             lastconv: deconv4x4s2(c, 4 * OUT_CHANNELS, device),
+            cpu: CpuPack::default(),
         }
     }
 
     /// `x`: `[N, C, H, W]`; `flow`: the accumulated flow `[N, 4, H, W]` (None for block0);
     /// `s`: this block's downscale factor (`scale_list[i]` in ifnet.py).
     pub fn forward(&self, x: Tensor<4>, flow: Option<Tensor<4>>, s: f64) -> IFBlockOutput {
-        let [_, _, h, w] = x.dims();
+        self.forward_parts(vec![x], flow, s)
+    }
+
+    /// `forward` on `cat(parts, 1)`, without building the concatenation where the CPU kernels
+    /// can read the parts directly.
+    pub(crate) fn forward_parts(
+        &self,
+        parts: Vec<Tensor<4>>,
+        flow: Option<Tensor<4>>,
+        s: f64,
+    ) -> IFBlockOutput {
+        let [n, _, h, w] = parts[0].dims();
+        let (hs, ws) = (scaled(h, s), scaled(w, s));
         // ifnet.py resizes x, and resizes the flow then multiplies it by 1/s. Both are linear per
         // channel, so scaling first and resizing the concatenation once is the same computation.
-        let x = match flow {
-            Some(flow) => Tensor::cat(vec![x, flow.mul_scalar(1.0 / s)], 1), // [N, C+4, H, W]
-            None => x,
-        };
-        let (hs, ws) = (scaled(h, s), scaled(w, s));
-        let x = resize(x, hs, ws); // [N, C', H/s, W/s]
+        let tmp = if super::use_cpu_conv(&parts[0]) {
+            // The same in one pass, from the parts straight into the blocked layout.
+            let mut list: Vec<Part> = parts
+                .into_iter()
+                .map(|t| Part {
+                    channels: t.dims()[1],
+                    data: to_vec(t),
+                    factor: 1.0,
+                })
+                .collect();
+            if let Some(flow) = flow {
+                list.push(Part {
+                    channels: 4,
+                    data: to_vec(flow),
+                    factor: (1.0 / s) as f32,
+                });
+            }
+            let device = Device::flex();
+            let x = resize_into_blocked(&list, n, h, w, hs, ws); // [N, C'/16, H/s+2, W/s+2, 16]
+            self.convs_cpu(&x, &device)
+        } else {
+            let x = Tensor::cat(parts, 1); // [N, C, H, W]
+            let x = match flow {
+                Some(flow) => Tensor::cat(vec![x, flow.mul_scalar(1.0 / s)], 1), // [N, C+4, H, W]
+                None => x,
+            };
+            let x = resize(x, hs, ws); // [N, C', H/s, W/s]
+            self.convs_burn(x)
+        }; // [N, 13, H/s, W/s]
+        Self::split(tmp, h, w, s)
+    }
 
-        let mut feat = leaky_relu(self.conv0a.forward(x), LRELU_SLOPE); // [N, c/2, H/2s, W/2s]
-        feat = leaky_relu(self.conv0b.forward(feat), LRELU_SLOPE); // [N, c, H/4s, W/4s]
-        for layer in &self.convblock {
-            feat = layer.forward(feat); // [N, c, H/4s, W/4s]
-        }
-        let tmp = self.lastconv.forward(feat); // [N, 52, H/2s, W/2s]
-        let tmp = pixel_shuffle2(tmp); // [N, 13, H/s, W/s]
+    /// `tmp` `[N, 13, H/s, W/s]` → the block's output at `h` x `w` (ifnet.py `IFBlock.forward`).
+    fn split(tmp: Tensor<4>, h: usize, w: usize, s: f64) -> IFBlockOutput {
         let tmp = resize(tmp, h, w); // [N, 13, H, W]
 
         IFBlockOutput {
@@ -77,11 +124,53 @@ impl IFBlock {
             feat: tmp.narrow(1, 5, 8),                       // feat = tmp[:, 5:]
         }
     }
+
+    /// conv0, convblock, lastconv and PixelShuffle with the fused CPU kernels, in the blocked
+    /// layout from the first conv to the last (ifnet.py `IFBlock.forward`, the same ops as
+    /// `convs_burn`). `[N, C', h, w]` → `[N, 13, h, w]`.
+    fn convs_cpu(&self, x: &Blocked, device: &Device) -> Tensor<4> {
+        let (data, shape) = self.convs_cpu_vec(x);
+        Tensor::from_data(burn::tensor::TensorData::new(data, shape), device)
+    }
+
+    /// `convs_cpu` returning the NCHW data `[N, 13, h, w]` and its shape.
+    pub(crate) fn convs_cpu_vec(&self, x: &Blocked) -> (Vec<f32>, [usize; 4]) {
+        let p = self.cpu.get(|| PackedBlock {
+            conv0a: PackedConv::conv3x3(&self.conv0a, CB),
+            conv0b: PackedConv::conv3x3(&self.conv0b, CB),
+            convblock: self
+                .convblock
+                .iter()
+                .map(|r| PackedConv::conv3x3(&r.conv, CB))
+                .collect(),
+            lastconv: PackedConv::deconv4x4s2(&self.lastconv),
+        });
+        let mut feat = p.conv0a.run(x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
+        feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
+        let mut spare = feat.clone();
+        for layer in &p.convblock {
+            // lrelu(conv(x) + x), into the other buffer of the pair.
+            layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+            std::mem::swap(&mut feat, &mut spare);
+        }
+        p.lastconv.run_deconv(&feat, true) // [N, 13, h, w]
+    }
+
+    /// The same with burn's ops (the GPU path, and the CPU one when the kernels are off).
+    fn convs_burn(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut feat = leaky_relu(self.conv0a.forward(x), LRELU_SLOPE); // [N, c/2, H/2s, W/2s]
+        feat = leaky_relu(self.conv0b.forward(feat), LRELU_SLOPE); // [N, c, H/4s, W/4s]
+        for layer in &self.convblock {
+            feat = layer.forward(feat); // [N, c, H/4s, W/4s]
+        }
+        let tmp = self.lastconv.forward(feat); // [N, 52, H/2s, W/2s]
+        pixel_shuffle2(tmp) // [N, 13, H/s, W/s]
+    }
 }
 
 /// Size of a side after downscaling by `s`. Exact for RIFE's padded sizes and power-of-two
 /// scales; rounding keeps other scales within half a pixel of PyTorch's `floor(size / s)`.
-fn scaled(size: usize, s: f64) -> usize {
+pub(crate) fn scaled(size: usize, s: f64) -> usize {
     ((size as f64 / s).round() as usize).max(1)
 }
 

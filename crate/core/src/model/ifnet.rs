@@ -2,10 +2,14 @@
 
 use burn::module::Module;
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
+use super::cpu_conv::to_vec;
+use super::cpu_kernels::{
+    BlockState, Part, WarpInputs, block_input, resize_into_blocked, upsample_split,
+};
 use super::head::Head;
-use super::ifblock::IFBlock;
+use super::ifblock::{IFBlock, scaled};
 use super::warp::warp;
 
 /// Width `c` of each block (ifnet.py `IFNet.__init__`: `IFBlock(7+8, c=192)`, then 128/96/64/32).
@@ -80,11 +84,13 @@ impl IFNet {
         scale: f64,
         trace: bool,
     ) -> IFNetOutput {
+        if super::use_cpu_conv(&img0) {
+            return self.forward_cpu(img0, img1, f0, f1, t, scale, trace);
+        }
         let n = img0.dims()[0];
         // Image and features of each side, warped together: [N, 7, H, W] each.
         let side0 = Tensor::cat(vec![img0.clone(), f0.clone()], 1);
         let side1 = Tensor::cat(vec![img1.clone(), f1.clone()], 1);
-
         let mut flow: Option<Tensor<4>> = None;
         let mut mask: Option<Tensor<4>> = None;
         let mut feat: Option<Tensor<4>> = None;
@@ -96,32 +102,28 @@ impl IFNet {
                 (Some(flow), Some(mask), Some(feat)) => {
                     // Warp image and features of both sides with the flow so far.
                     let (w0, w1) = warp_pair(side0.clone(), side1.clone(), flow.clone()); // [N,7,H,W] x2
-                    let x = Tensor::cat(
-                        vec![
-                            w0.clone().narrow(1, 0, 3), // warped_img0
-                            w1.clone().narrow(1, 0, 3), // warped_img1
-                            w0.narrow(1, 3, 4),         // wf0
-                            w1.narrow(1, 3, 4),         // wf1
-                            t.clone(),
-                            mask.clone(),
-                            feat.clone(),
-                        ],
-                        1,
-                    ); // [N, 24, H, W]
-                    block.forward(x, Some(flow.clone()), s)
+                    // The block concatenates these: [N, 24, H, W] (ifnet.py IFNet.forward).
+                    let x = vec![
+                        w0.clone().narrow(1, 0, 3), // warped_img0
+                        w1.clone().narrow(1, 0, 3), // warped_img1
+                        w0.narrow(1, 3, 4),         // wf0
+                        w1.narrow(1, 3, 4),         // wf1
+                        t.clone(),
+                        mask.clone(),
+                        feat.clone(),
+                    ];
+                    block.forward_parts(x, Some(flow.clone()), s)
                 }
                 _ => {
-                    let x = Tensor::cat(
-                        vec![
-                            img0.clone(),
-                            img1.clone(),
-                            f0.clone(),
-                            f1.clone(),
-                            t.clone(),
-                        ],
-                        1,
-                    ); // [N, 15, H, W]
-                    block.forward(x, None, s)
+                    // [N, 15, H, W] once concatenated by the block.
+                    let x = vec![
+                        img0.clone(),
+                        img1.clone(),
+                        f0.clone(),
+                        f1.clone(),
+                        t.clone(),
+                    ];
+                    block.forward_parts(x, None, s)
                 }
             };
             // Flow accumulates across blocks; mask and features are replaced.
@@ -146,6 +148,91 @@ impl IFNet {
         // merged = warped_img0 * mask + warped_img1 * (1 - mask)
         let merged = w0 * mask.clone() + w1 * (mask.clone().neg().add_scalar(1.0));
         debug_assert_eq!(merged.dims()[0], n);
+        IFNetOutput {
+            merged,
+            flow,
+            mask,
+            trace: traces,
+        }
+    }
+}
+
+impl IFNet {
+    /// `forward` with the CPU kernels: the same computation, with the state between blocks
+    /// (flow, mask, feat) kept as plain full-resolution planes. Each block's input is built in
+    /// one pass (block0: the concat and downscale, `resize_into_blocked`; blocks 1–4 also the
+    /// warps, `block_input`), and its output upsampled, split and added to the flow in one pass
+    /// (`upsample_split`), with no burn op in between.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_cpu(
+        &self,
+        img0: Tensor<4>,
+        img1: Tensor<4>,
+        f0: Tensor<4>,
+        f1: Tensor<4>,
+        t: Tensor<4>,
+        scale: f64,
+        trace: bool,
+    ) -> IFNetOutput {
+        let device = img0.device();
+        let [n, _, h, w] = img0.dims();
+        let tensor = |data: Vec<f32>, c: usize| {
+            Tensor::<4>::from_data(TensorData::new(data, [n, c, h, w]), &device)
+        };
+        // Image and features of each side: [N, 7, H, W] each, read by every later block's warps.
+        let side0 = to_vec(Tensor::cat(vec![img0.clone(), f0.clone()], 1));
+        let side1 = to_vec(Tensor::cat(vec![img1.clone(), f1.clone()], 1));
+        let t_v = to_vec(t.clone());
+        let mut state: Option<BlockState> = None;
+        let mut traces = Vec::new();
+
+        for (i, block) in self.blocks.iter().enumerate() {
+            let s = BLOCK_SCALES[i] / scale;
+            let (hs, ws) = (scaled(h, s), scaled(w, s));
+            let x = match &state {
+                // block0: cat(img0, img1, f0, f1, t) downscaled, [N, 15, H/s, W/s].
+                None => {
+                    let part = |t: &Tensor<4>| Part {
+                        channels: t.dims()[1],
+                        data: to_vec(t.clone()),
+                        factor: 1.0,
+                    };
+                    let parts = [part(&img0), part(&img1), part(&f0), part(&f1), part(&t)];
+                    resize_into_blocked(&parts, n, h, w, hs, ws)
+                }
+                // Later blocks: warped img0/img1/f0/f1, t, mask, feat, flow/s: [N, 28, H/s, W/s].
+                Some(st) => {
+                    let inp = WarpInputs {
+                        side0: &side0,
+                        side1: &side1,
+                        t: &t_v,
+                        mask: &st.mask,
+                        feat: &st.feat,
+                        flow: &st.flow,
+                    };
+                    block_input(&inp, n, h, w, hs, ws, (1.0 / s) as f32)
+                }
+            };
+            // [N, 13, H/s, W/s], or a pixel more per side when H/s is not a multiple of 4 (odd
+            // scales): the stride-2 convs round up, and the upsample goes back to H x W anyway.
+            let (tmp, [_, _, th, tw]) = block.convs_cpu_vec(&x);
+            let prev = state.as_ref().map(|st| st.flow.as_slice());
+            let next = upsample_split(&tmp, n, th, tw, h, w, s as f32, prev);
+            if trace {
+                traces.push(BlockTrace {
+                    flow: tensor(next.flow.clone(), 4),
+                    mask: tensor(next.mask.clone(), 1),
+                });
+            }
+            state = Some(next);
+        }
+
+        let st = state.expect("IFNet has five blocks");
+        let flow = tensor(st.flow, 4);
+        let mask = sigmoid(tensor(st.mask, 1));
+        let (w0, w1) = warp_pair(img0, img1, flow.clone()); // [N, 3, H, W] x2
+        // merged = warped_img0 * mask + warped_img1 * (1 - mask)
+        let merged = w0 * mask.clone() + w1 * (mask.clone().neg().add_scalar(1.0));
         IFNetOutput {
             merged,
             flow,

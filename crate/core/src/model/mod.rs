@@ -7,6 +7,8 @@
 //! Shapes below use N = batch, H×W = the padded size (a multiple of 128, see `crate::pad_multiple`).
 
 mod conv;
+#[doc(hidden)]
+pub mod cpu_conv;
 mod cpu_kernels;
 mod head;
 mod ifblock;
@@ -21,3 +23,24 @@ pub use resconv::ResConv;
 
 /// LeakyReLU slope used throughout RIFE (`nn.LeakyReLU(0.2)` in ifnet.py `conv()` and `Head`).
 pub const LRELU_SLOPE: f64 = 0.2;
+
+/// Whether the CPU device uses the fused conv kernels of `cpu_conv` (default) or burn's ops.
+static CPU_CONV_KERNELS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Switches the fused CPU conv kernels off (burn flex's own conv ops) or back on, for the whole
+/// process. For `inbetween-bench`'s old-vs-new comparison; results agree to float rounding.
+#[doc(hidden)]
+pub fn set_cpu_conv_kernels(enabled: bool) {
+    CPU_CONV_KERNELS.store(enabled, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the kernels of `cpu_conv` have a SIMD path here. The wasm build is made without
+/// simd128 (older browsers), where pulp can only run its scalar path (1 lane, 16 accumulators,
+/// a weight load per multiply-add); that has not been measured against flex's gemm there, so
+/// that build keeps burn's ops, as before these kernels (the browser half of issue 11).
+const CPU_CONV_SIMD: bool = !cfg!(all(target_arch = "wasm32", not(target_feature = "simd128")));
+
+/// Whether a forward with `t` on its device should take the fused CPU conv path.
+pub(crate) fn use_cpu_conv(t: &burn::tensor::Tensor<4>) -> bool {
+    CPU_CONV_SIMD && CPU_CONV_KERNELS.load(std::sync::atomic::Ordering::Relaxed) && warp::on_cpu(t)
+}

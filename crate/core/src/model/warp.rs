@@ -26,7 +26,7 @@ pub fn warp(input: Tensor<4>, flow: Tensor<4>) -> Tensor<4> {
 }
 
 /// Whether a tensor lives on the flex CPU device, where the hand-written kernels are faster.
-fn on_cpu(t: &Tensor<4>) -> bool {
+pub(crate) fn on_cpu(t: &Tensor<4>) -> bool {
     t.device() == Device::flex()
 }
 
