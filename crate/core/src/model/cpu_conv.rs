@@ -538,6 +538,8 @@ fn row<S: Simd, const V: usize>(simd: S, mut op: RowOp<'_>, widths: &[usize]) {
                         };
                     }
                     let mut x0 = 0;
+                    // `x0 + NX <= wo` for every tile width, 1 included (clippy reads only that one).
+                    #[allow(clippy::int_plus_one)]
                     while x0 + $nx <= wo {
                         run!(x0);
                         x0 += $nx;
@@ -638,9 +640,9 @@ fn tile<S: Simd, const V: usize, const NX: usize, const ST: usize, const CI: usi
     let res_row = (((op.b * in_blocks + op.ob) * (x.h + 2) + op.y + 1) * wp + 1) * CB;
     for (j, a) in acc.iter().enumerate() {
         let px = (x0 + j + 1) * CB;
-        for v in 0..V {
+        for (v, &av) in a.iter().enumerate() {
             let lanes = v * S::F32_LANES..(v + 1) * S::F32_LANES;
-            let mut val = simd.add_f32s(a[v], simd.partial_load_f32s(&bias[lanes.clone()]));
+            let mut val = simd.add_f32s(av, simd.partial_load_f32s(&bias[lanes.clone()]));
             if op.epilogue == Epilogue::BiasResidualLrelu {
                 let r = &x.data[res_row + (x0 + j) * CB..][lanes.clone()];
                 val = simd.add_f32s(val, simd.partial_load_f32s(r));

@@ -360,7 +360,7 @@ pub fn block_input(
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
-        (0..n * h).into_par_iter().for_each(|r| task(r));
+        (0..n * h).into_par_iter().for_each(task);
     }
     #[cfg(not(feature = "rayon"))]
     (0..n * h).for_each(task);
