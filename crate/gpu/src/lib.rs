@@ -34,9 +34,9 @@ mod plan;
 mod readback;
 mod weights;
 
-pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput};
+pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
 pub use inbetween::Timestep;
-pub use kernels::{PRELUDE, Precision, SHADERS, shader_source};
+pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
 pub use weights::Weights;
