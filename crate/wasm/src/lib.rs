@@ -118,6 +118,12 @@ impl Frame {
     }
 }
 
+/// A WebGPU canvas the engine draws outputs into (`Engine.attachCanvas`).
+#[wasm_bindgen]
+pub struct Canvas {
+    presenter: inbetween_gpu::Presenter,
+}
+
 /// The result of `interpolateWithFlow`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct Interpolation {
@@ -308,6 +314,98 @@ impl Engine {
             }
         };
         Ok(Frame { inner })
+    }
+
+    /// Prepares a browser image on WebGPU without reading its pixels back to the CPU: `kind`
+    /// says what `image` is (`"VideoFrame"`, `"ImageBitmap"`, `"OffscreenCanvas"` or
+    /// `"ImageData"`; the worker knows, and wasm-bindgen cannot check an unknown class
+    /// safely). It is copied with `copyExternalImageToTexture` into the frame slot and unpacked
+    /// by the encoder's first dispatch. The image is not closed: the caller may close a
+    /// VideoFrame as soon as this returns (the copy is queued). Errors on the CPU backend.
+    #[wasm_bindgen(js_name = prepareImage)]
+    pub fn prepare_image(&self, image: JsValue, kind: &str, scale: f32) -> Result<Frame, JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(JsError::new(
+                "prepareImage needs the WebGPU backend (on the CPU, send the pixels)",
+            ));
+        };
+        #[cfg(target_arch = "wasm32")]
+        {
+            use inbetween_gpu::wgpu::{self, ExternalImageSource as S, web_sys};
+            use wasm_bindgen::JsCast;
+            let source = match kind {
+                "VideoFrame" => S::VideoFrame(image.unchecked_into::<web_sys::VideoFrame>()),
+                "ImageBitmap" => S::ImageBitmap(image.unchecked_into::<web_sys::ImageBitmap>()),
+                "OffscreenCanvas" => {
+                    S::OffscreenCanvas(image.unchecked_into::<web_sys::OffscreenCanvas>())
+                }
+                "ImageData" => S::ImageData(image.unchecked_into::<web_sys::ImageData>()),
+                other => {
+                    return Err(JsError::new(&format!(
+                        "prepareImage: unknown image kind '{other}'"
+                    )));
+                }
+            };
+            let info = wgpu::CopyExternalImageSourceInfo {
+                source,
+                origin: wgpu::Origin2d::ZERO,
+                flip_y: false,
+            };
+            Ok(Frame {
+                inner: FrameInner::Gpu(e.prepare_external(info, scale).map_err(gpu_err)?),
+            })
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = (e, image, kind, scale);
+            Err(JsError::new(
+                "prepareImage exists only in the browser build",
+            ))
+        }
+    }
+
+    /// A WebGPU canvas (an `OffscreenCanvas`, e.g. transferred to the worker) that
+    /// `interpolateToCanvas` draws into. Errors on the CPU backend.
+    #[wasm_bindgen(js_name = attachCanvas)]
+    pub fn attach_canvas(&self, canvas: JsValue) -> Result<Canvas, JsError> {
+        if !matches!(self.inner, Inner::Gpu(_)) {
+            return Err(JsError::new("canvas output needs the WebGPU backend"));
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            use wasm_bindgen::JsCast;
+            let canvas = canvas.unchecked_into::<inbetween_gpu::wgpu::web_sys::OffscreenCanvas>();
+            Ok(Canvas {
+                presenter: inbetween_gpu::Presenter::offscreen_canvas(canvas).map_err(gpu_err)?,
+            })
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = canvas;
+            Err(JsError::new(
+                "attachCanvas exists only in the browser build",
+            ))
+        }
+    }
+
+    /// The frame of `a` and `b` at `t`, drawn into `canvas` (resized to the frame) with no
+    /// readback: the canvas shows what `interpolate` would return as bytes.
+    #[wasm_bindgen(js_name = interpolateToCanvas)]
+    pub fn interpolate_to_canvas(
+        &self,
+        a: &Frame,
+        b: &Frame,
+        t: f32,
+        canvas: &mut Canvas,
+    ) -> Result<(), JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(JsError::new("canvas output needs the WebGPU backend"));
+        };
+        let (a, b) = gpu_pair(a, b)?;
+        let out = e
+            .interpolate(a, b, &Timestep::Uniform(t))
+            .map_err(gpu_err)?;
+        e.present(&out, &mut canvas.presenter).map_err(gpu_err)
     }
 
     /// The frame at time `t` in [0, 1] between `a` and `b`, as RGBA bytes.
