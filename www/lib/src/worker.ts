@@ -270,6 +270,14 @@ function sameBytes(x: ArrayBuffer, y: ArrayBuffer): boolean {
   return true;
 }
 
+/** Whether the image is really closed now (its own state, not our bookkeeping): a closed
+ * VideoFrame has no format and a zero size; a closed ImageBitmap has a zero size. */
+function isClosed(image: VideoFrame | ImageBitmap): boolean {
+  return typeof VideoFrame !== 'undefined' && image instanceof VideoFrame
+    ? image.format === null && image.codedWidth === 0
+    : (image as ImageBitmap).width === 0;
+}
+
 function prepare(e: Engine, img: FrameInput, scale: number): Frame {
   let frame: Frame;
   if ('image' in img) {
@@ -281,7 +289,7 @@ function prepare(e: Engine, img: FrameInput, scale: number): Frame {
       frame = e.prepareImage(img.image, img.kind, scale);
     } finally {
       img.image.close();
-      imagesClosed++;
+      if (isClosed(img.image)) imagesClosed++;
     }
   } else {
     // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
@@ -316,7 +324,7 @@ async function withFrames(
       if ('image' in b) {
         imagesIn++;
         b.image.close();
-        imagesClosed++;
+        if (isClosed(b.image)) imagesClosed++;
       }
       throw err;
     }
