@@ -250,6 +250,39 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
     assert.ok(r.diff <= 1, `I420 import: max |diff| ${r.diff} steps against the same pixels sent as bytes`);
   });
 
+  test('the wasm Engine: a bad image or canvas is an Error, not a trap, and the engine works on', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { errorOf } = window.harness;
+      const glue = await import('/www/lib/pkg/inbetween_wasm.js');
+      await glue.default({ module_or_path: '/www/lib/pkg/inbetween_wasm_bg.wasm' });
+      const model = new Uint8Array(await (await fetch('/www/lib/model/rife-4.25-f16.bpk')).arrayBuffer());
+      const engine = await glue.Engine.create(model, 'webgpu');
+      const closed = new VideoFrame(new Uint8Array(16 * 8 * 4), { format: 'RGBA', codedWidth: 16, codedHeight: 8, timestamp: 0 });
+      closed.close();
+      const used = new OffscreenCanvas(16, 8);
+      used.getContext('2d');
+      const out = {
+        closed: await errorOf(() => engine.prepareImage(closed, 'VideoFrame', 1)),
+        // Not an image at all, with a plausible size: the browser's copy throws (a TypeError).
+        notImage: await errorOf(() => engine.prepareImage({ width: 16, height: 8 }, 'ImageData', 1)),
+        kind: await errorOf(() => engine.prepareImage(closed, 'Blob', 1)),
+        canvas2d: await errorOf(() => engine.attachCanvas(used)),
+      };
+      // Still usable: a real bitmap is prepared and interpolated.
+      const bitmap = await createImageBitmap(new ImageData(16, 8));
+      const a = engine.prepareImage(bitmap, 'ImageBitmap', 1);
+      const b = engine.prepareImage(bitmap, 'ImageBitmap', 1);
+      out.after = (await engine.interpolate(a, b, 0.5)).length;
+      return out;
+    });
+    t.diagnostic(JSON.stringify(r));
+    assert.match(r.closed.message, /no usable size/);
+    assert.match(r.notImage.message, /could not copy the ImageData to the GPU/);
+    assert.match(r.kind.message, /unknown image kind 'Blob'/);
+    assert.match(r.canvas2d.message, /WebGPU context/);
+    assert.equal(r.after, 16 * 8 * 4);
+  });
+
   test('sequence({ canvas }).draw(t) shows the in-between on a WebGPU canvas with no readback, equal to push()', { timeout: 10 * MINUTE }, async (t) => {
     const r = await fx.browser.page.evaluate(async (o) => {
       const { lib } = window.harness;

@@ -376,19 +376,16 @@ impl Engine {
         Ok(self.finish_prepare(plan, slot, 4, row_bytes, swap_rb))
     }
 
-    /// Imports a browser image (a `VideoFrame`, `ImageBitmap`, `OffscreenCanvas`, ...) straight
-    /// into a frame slot: `copyExternalImageToTexture` into an rgba8unorm staging texture kept per
-    /// size, then `prepare_texture`. The pixels never visit the CPU. The source is not closed (a
-    /// `VideoFrame` stays the caller's to close, which it may do as soon as this returns: the copy
-    /// is queued).
+    /// The rgba8unorm texture a browser image (a `VideoFrame`, `ImageBitmap`, ...) is imported
+    /// into before `prepare_texture`: one, kept for the last size (a new size replaces and
+    /// destroys it). Its usage is what `copyExternalImageToTexture` needs. The caller does that
+    /// copy itself (crate/wasm, through the JS queue): wgpu's own `copy_external_image_to_texture`
+    /// unwraps the JS call, so a closed VideoFrame or a cross-origin image would panic and trap
+    /// the wasm instead of giving an error. Queue order keeps the reuse safe: the copy into the
+    /// frame slot that `prepare_texture` submits runs before the next import overwrites it.
     #[cfg(target_arch = "wasm32")]
-    pub fn prepare_external(
-        &self,
-        source: wgpu::CopyExternalImageSourceInfo,
-        scale: f32,
-    ) -> Result<GpuFrame> {
+    pub fn import_texture(&self, width: u32, height: u32) -> Result<wgpu::Texture> {
         self.check_health()?;
-        let (width, height) = (source.source.width(), source.source.height());
         if width == 0 || height == 0 {
             return Err(inbetween::Error::EmptyImage {
                 width: width as usize,
@@ -403,47 +400,34 @@ impl Engine {
             )));
         }
         let mut staging = self.import.lock().unwrap();
-        let reuse = staging
+        if let Some(t) = staging
             .as_ref()
-            .is_some_and(|t| (t.width(), t.height()) == (width, height));
-        if !reuse {
-            if let Some(old) = staging.take() {
-                old.destroy();
-            }
-            *staging = Some(self.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("imported frame"),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8Unorm,
-                // copyExternalImageToTexture needs RENDER_ATTACHMENT and COPY_DST.
-                usage: wgpu::TextureUsages::COPY_DST
-                    | wgpu::TextureUsages::COPY_SRC
-                    | wgpu::TextureUsages::RENDER_ATTACHMENT,
-                view_formats: &[],
-            }));
+            .filter(|t| (t.width(), t.height()) == (width, height))
+        {
+            return Ok(t.clone());
         }
-        let texture = staging.as_ref().expect("made above");
-        self.queue.copy_external_image_to_texture(
-            &source,
-            wgpu::CopyExternalImageDestInfo {
-                texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-                color_space: wgpu::PredefinedColorSpace::Srgb,
-                premultiplied_alpha: false,
+        if let Some(old) = staging.take() {
+            old.destroy();
+        }
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("imported frame"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
             },
-            texture.size(),
-        );
-        // Queue order: the copy into the frame slot runs after this import and before the next
-        // import overwrites the staging texture.
-        self.prepare_texture(texture, scale)
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            // copyExternalImageToTexture needs RENDER_ATTACHMENT and COPY_DST.
+            usage: wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        *staging = Some(texture.clone());
+        Ok(texture)
     }
 
     /// A free frame slot of this size (the plan is built on first use).

@@ -331,28 +331,63 @@ impl Engine {
         };
         #[cfg(target_arch = "wasm32")]
         {
-            use inbetween_gpu::wgpu::{self, ExternalImageSource as S, web_sys};
+            use js_sys::{Array, Function, Object, Reflect};
             use wasm_bindgen::JsCast;
-            let source = match kind {
-                "VideoFrame" => S::VideoFrame(image.unchecked_into::<web_sys::VideoFrame>()),
-                "ImageBitmap" => S::ImageBitmap(image.unchecked_into::<web_sys::ImageBitmap>()),
-                "OffscreenCanvas" => {
-                    S::OffscreenCanvas(image.unchecked_into::<web_sys::OffscreenCanvas>())
-                }
-                "ImageData" => S::ImageData(image.unchecked_into::<web_sys::ImageData>()),
+            let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok();
+            let (wk, hk) = match kind {
+                "VideoFrame" => ("displayWidth", "displayHeight"),
+                "ImageBitmap" | "OffscreenCanvas" | "ImageData" => ("width", "height"),
                 other => {
                     return Err(JsError::new(&format!(
                         "prepareImage: unknown image kind '{other}'"
                     )));
                 }
             };
-            let info = wgpu::CopyExternalImageSourceInfo {
-                source,
-                origin: wgpu::Origin2d::ZERO,
-                flip_y: false,
-            };
+            let dim = |k| get(&image, k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let (w, h) = (dim(wk), dim(hk));
+            if !(w >= 1.0 && h >= 1.0 && w <= u32::MAX as f64 && h <= u32::MAX as f64) {
+                return Err(JsError::new(&format!(
+                    "prepareImage: the {kind} has no usable size ({w}x{h}; closed?)"
+                )));
+            }
+            let texture = e.import_texture(w as u32, h as u32).map_err(gpu_err)?;
+            // The JS call itself, so that an exception (a closed frame, a cross-origin image)
+            // is an Error here; wgpu's wrapper of it unwraps (see `import_texture`).
+            let queue: JsValue = e
+                .queue()
+                .as_webgpu()
+                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .clone()
+                .into();
+            let gpu_texture: JsValue = texture
+                .as_webgpu()
+                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .clone()
+                .into();
+            let source = Object::new();
+            let destination = Object::new();
+            let set = |o: &Object, k: &str, v: &JsValue| Reflect::set(o, &JsValue::from_str(k), v);
+            let copy = get(&queue, "copyExternalImageToTexture")
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| {
+                    JsError::new("this browser's WebGPU has no copyExternalImageToTexture")
+                })?;
+            set(&source, "source", &image)
+                .and(set(&destination, "texture", &gpu_texture))
+                .and(set(&destination, "colorSpace", &JsValue::from_str("srgb")))
+                .and(set(&destination, "premultipliedAlpha", &JsValue::FALSE))
+                .map_err(|_| JsError::new("prepareImage: could not build the copy's arguments"))?;
+            let size = Array::of2(&JsValue::from_f64(w), &JsValue::from_f64(h));
+            copy.call3(&queue, &source, &destination, &size)
+                .map_err(|err| {
+                    let message = err
+                        .dyn_ref::<js_sys::Error>()
+                        .map(|x| String::from(x.message()))
+                        .unwrap_or_else(|| format!("{err:?}"));
+                    JsError::new(&format!("could not copy the {kind} to the GPU: {message}"))
+                })?;
             Ok(Frame {
-                inner: FrameInner::Gpu(e.prepare_external(info, scale).map_err(gpu_err)?),
+                inner: FrameInner::Gpu(e.prepare_texture(&texture, scale).map_err(gpu_err)?),
             })
         }
         #[cfg(not(target_arch = "wasm32"))]
