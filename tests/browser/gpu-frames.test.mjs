@@ -273,6 +273,11 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
       const a = engine.prepareImage(bitmap, 'ImageBitmap', 1);
       const b = engine.prepareImage(bitmap, 'ImageBitmap', 1);
       out.after = (await engine.interpolate(a, b, 0.5)).length;
+      // The package: canvas output is refused off WebGPU, and draw needs a canvas.
+      const cpu = await window.harness.lib.createInterpolator({ backend: 'cpu' });
+      out.cpuCanvas = await errorOf(() => cpu.sequence({ canvas: new OffscreenCanvas(4, 4) }));
+      out.noCanvas = await errorOf(() => cpu.sequence().draw(0.5));
+      cpu.dispose();
       return out;
     });
     t.diagnostic(JSON.stringify(r));
@@ -281,6 +286,8 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
     assert.match(r.kind.message, /unknown image kind 'Blob'/);
     assert.match(r.canvas2d.message, /WebGPU context/);
     assert.equal(r.after, 16 * 8 * 4);
+    assert.ok(r.cpuCanvas.isTypeError && /needs the WebGPU backend/.test(r.cpuCanvas.message), JSON.stringify(r.cpuCanvas));
+    assert.match(r.noCanvas.message, /has no canvas/);
   });
 
   test('sequence({ canvas }).draw(t) shows the in-between on a WebGPU canvas with no readback, equal to push()', { timeout: 10 * MINUTE }, async (t) => {
