@@ -8,7 +8,10 @@
 // image planes (needed later by every warp) are produced by this same dispatch.
 //
 // Layout: `pixels` holds the frame bytes (row-major, `channels` bytes a pixel, alpha ignored),
-// packed 4 to a u32, little-endian. `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
+// packed 4 to a u32, little-endian. A row starts every `row_bytes` bytes: `img_w * channels` for
+// an upload from the CPU, and WebGPU's 256-byte-aligned `bytes_per_row` when the engine copied an
+// rgba8/bgra8 texture into this buffer (`Engine::prepare_texture`: a VideoFrame or ImageBitmap
+// imported in the browser never visits the CPU). `swap_rb` = 1 reads B, G, R byte order (bgra8). `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
 // writes planes 0..3 (RGB), head.rs `cnn3` (deconv4x4s2.wgsl) writes planes 3..7 (features).
 // Weights as conv3x3.wgsl (blocks of 8 output channels, two of them here).
 //
@@ -30,8 +33,8 @@ struct Params {
     out_h: u32,
     w_off: u32,
     b_off: u32,
-    _pad0: u32,
-    _pad1: u32,
+    row_bytes: u32,
+    swap_rb: u32,
     _pad2: u32,
     _pad3: u32,
     _pad4: u32,
@@ -52,7 +55,9 @@ fn pixel(c: u32, x: i32, y: i32) -> f32 {
     if (x < 0 || y < 0 || x >= i32(p.img_w) || y >= i32(p.img_h)) {
         return 0.0;
     }
-    let i = (u32(y) * p.img_w + u32(x)) * p.channels + c;
+    // bgra8: channel 0 (R) is byte 2, channel 2 (B) is byte 0.
+    let cc = select(c, 2u - c, p.swap_rb == 1u);
+    let i = u32(y) * p.row_bytes + u32(x) * p.channels + cc;
     let byte = (pixels[i >> 2u] >> ((i & 3u) * 8u)) & 255u;
     return f32(byte) / 255.0;
 }

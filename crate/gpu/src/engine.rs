@@ -28,6 +28,11 @@ pub struct Engine {
     dispatches: AtomicU64,
     submissions: AtomicU64,
     health: Arc<Health>,
+    /// present.wgsl's pipelines, one per target format, made on the first draw into it.
+    present: Mutex<HashMap<wgpu::TextureFormat, wgpu::RenderPipeline>>,
+    /// The staging texture `prepare_external` imports browser images into, kept for its size.
+    #[cfg(target_arch = "wasm32")]
+    import: Mutex<Option<wgpu::Texture>>,
 }
 
 /// What the device reported behind our back. wgpu's default handler panics on any validation
@@ -51,6 +56,36 @@ pub struct GpuFrame {
     pub width: usize,
     pub height: usize,
     pub scale: f32,
+}
+
+/// A surface the engine presents outputs to (`Engine::present`): in the browser, a WebGPU
+/// canvas. Made by `Presenter::new` from a surface of any wgpu instance on the same backend.
+pub struct Presenter {
+    surface: wgpu::Surface<'static>,
+    format: wgpu::TextureFormat,
+    configured: Option<(u32, u32)>,
+}
+
+impl Presenter {
+    /// `rgba8unorm` is a format every WebGPU canvas accepts, whatever the preferred one is.
+    pub fn new(surface: wgpu::Surface<'static>) -> Self {
+        Self {
+            surface,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            configured: None,
+        }
+    }
+
+    /// A WebGPU canvas (an `OffscreenCanvas`, e.g. one transferred to a worker).
+    #[cfg(target_arch = "wasm32")]
+    pub fn offscreen_canvas(canvas: wgpu::web_sys::OffscreenCanvas) -> Result<Self> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let surface = instance
+            .create_surface(wgpu::SurfaceTarget::OffscreenCanvas(canvas))
+            .map_err(|e| Error::Gpu(format!("the canvas has no WebGPU context: {e}")))?;
+        Ok(Self::new(surface))
+    }
 }
 
 /// An interpolated frame, on the GPU. Its buffers belong to the size's plan: the next
@@ -163,6 +198,9 @@ impl Engine {
             dispatches: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
             health,
+            present: Mutex::new(HashMap::new()),
+            #[cfg(target_arch = "wasm32")]
+            import: Mutex::new(None),
         })
     }
 
@@ -272,14 +310,152 @@ impl Engine {
     ) -> Result<GpuFrame> {
         self.check_health()?;
         inbetween::ImageRef::new(pixels, width, height, channels)?;
+        let (plan, slot) = self.frame_slot(width, height, scale)?;
+        let mut bytes = pixels.to_vec();
+        bytes.resize(pixels.len().div_ceil(4) * 4, 0);
+        self.queue.write_buffer(&slot.pixels, 0, &bytes);
+        Ok(self.finish_prepare(plan, slot, channels, width * channels, false))
+    }
+
+    /// Prepares a frame from a 2D texture that is already on this device (`Rgba8Unorm`,
+    /// `Rgba8UnormSrgb`, `Bgra8Unorm` or `Bgra8UnormSrgb`, with `COPY_SRC` usage; alpha is
+    /// ignored), without a CPU readback. The texels are copied as bytes into the frame slot's
+    /// pixel buffer (a copy command, submitted now, so the caller may reuse the texture at once),
+    /// and the same `head_conv0_unpack.wgsl` dispatch as `prepare` unpacks them: no dispatch
+    /// is added. An sRGB format is read as its stored bytes, as `prepare` reads its input.
+    pub fn prepare_texture(&self, texture: &wgpu::Texture, scale: f32) -> Result<GpuFrame> {
+        self.check_health()?;
+        let swap_rb = match texture.format() {
+            wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb => false,
+            wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb => true,
+            other => {
+                return Err(Error::Gpu(format!(
+                    "a frame texture must be rgba8unorm or bgra8unorm, not {other:?}"
+                )));
+            }
+        };
+        if texture.dimension() != wgpu::TextureDimension::D2
+            || texture.depth_or_array_layers() != 1
+            || texture.sample_count() != 1
+        {
+            return Err(Error::Gpu(
+                "a frame texture must be a single 2D image (one layer, one sample)".into(),
+            ));
+        }
+        if !texture.usage().contains(wgpu::TextureUsages::COPY_SRC) {
+            return Err(Error::Gpu(
+                "a frame texture needs COPY_SRC usage (the engine copies it into the frame)".into(),
+            ));
+        }
+        let (width, height) = (texture.width() as usize, texture.height() as usize);
+        if width == 0 || height == 0 {
+            return Err(inbetween::Error::EmptyImage { width, height }.into());
+        }
+        let (plan, slot) = self.frame_slot(width, height, scale)?;
+        let row_bytes = crate::plan::texture_row_bytes(width);
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame texture copy"),
+            });
+        encoder.copy_texture_to_buffer(
+            texture.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &slot.pixels,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(row_bytes as u32),
+                    rows_per_image: None,
+                },
+            },
+            texture.size(),
+        );
+        // A copy, not compute: counted with neither the dispatches nor the submissions (like
+        // `prepare`'s `write_buffer`).
+        self.queue.submit([encoder.finish()]);
+        Ok(self.finish_prepare(plan, slot, 4, row_bytes, swap_rb))
+    }
+
+    /// The rgba8unorm texture a browser image (a `VideoFrame`, `ImageBitmap`, ...) is imported
+    /// into before `prepare_texture`: one, kept for the last size (a new size replaces and
+    /// destroys it). Its usage is what `copyExternalImageToTexture` needs. The caller does that
+    /// copy itself (crate/wasm, through the JS queue): wgpu's own `copy_external_image_to_texture`
+    /// unwraps the JS call, so a closed VideoFrame or a cross-origin image would panic and trap
+    /// the wasm instead of giving an error. Queue order keeps the reuse safe: the copy into the
+    /// frame slot that `prepare_texture` submits runs before the next import overwrites it.
+    #[cfg(target_arch = "wasm32")]
+    pub fn import_texture(&self, width: u32, height: u32) -> Result<wgpu::Texture> {
+        self.check_health()?;
+        if width == 0 || height == 0 {
+            return Err(inbetween::Error::EmptyImage {
+                width: width as usize,
+                height: height as usize,
+            }
+            .into());
+        }
+        let max = self.device.limits().max_texture_dimension_2d;
+        if width > max || height > max {
+            return Err(Error::Gpu(format!(
+                "a {width}x{height} image is larger than this device's textures ({max} px)"
+            )));
+        }
+        let mut staging = self.import.lock().unwrap();
+        if let Some(t) = staging
+            .as_ref()
+            .filter(|t| (t.width(), t.height()) == (width, height))
+        {
+            return Ok(t.clone());
+        }
+        if let Some(old) = staging.take() {
+            old.destroy();
+        }
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("imported frame"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            // copyExternalImageToTexture needs RENDER_ATTACHMENT and COPY_DST.
+            usage: wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        *staging = Some(texture.clone());
+        Ok(texture)
+    }
+
+    /// A free frame slot of this size (the plan is built on first use).
+    fn frame_slot(
+        &self,
+        width: usize,
+        height: usize,
+        scale: f32,
+    ) -> Result<(Arc<Plan>, Arc<Slot>)> {
         if !(scale.is_finite() && (SCALE_RANGE.0..=SCALE_RANGE.1).contains(&scale)) {
             return Err(inbetween::Error::Scale(scale).into());
         }
         let plan = self.plan(width, height, scale)?;
         let slot = plan.free_slot(&self.device, &self.kernels, &self.weights);
-        let mut bytes = pixels.to_vec();
-        bytes.resize(pixels.len().div_ceil(4) * 4, 0);
-        self.queue.write_buffer(&slot.pixels, 0, &bytes);
+        Ok((plan, slot))
+    }
+
+    /// Writes head_conv0_unpack.wgsl's parameters for the pixels now in `slot.pixels` and marks
+    /// the frame for encoding.
+    fn finish_prepare(
+        &self,
+        plan: Arc<Plan>,
+        slot: Arc<Slot>,
+        channels: usize,
+        row_bytes: usize,
+        swap_rb: bool,
+    ) -> GpuFrame {
+        let (width, height, scale) = (plan.width, plan.height, plan.scale);
         let l = &self.layout.head[0];
         let params = crate::kernels::Params::new()
             .u(0, width as u32)
@@ -290,17 +466,19 @@ impl Engine {
             .u(5, (plan.pw / 2) as u32)
             .u(6, (plan.ph / 2) as u32)
             .u(7, l.w_off)
-            .u(8, l.b_off);
+            .u(8, l.b_off)
+            .u(9, row_bytes as u32)
+            .u(10, swap_rb as u32);
         self.queue.write_buffer(&slot.params, 0, params.bytes());
         slot.pending.store(true, Ordering::Release);
-        Ok(GpuFrame {
+        GpuFrame {
             engine: self.id,
             plan,
             slot,
             width,
             height,
             scale,
-        })
+        }
     }
 
     /// One in-between frame of `a` and `b` at time `t`: one command buffer, submitted once
@@ -482,6 +660,160 @@ impl Engine {
             width: a.width,
             height: a.height,
         })
+    }
+
+    /// Draws `out` into `target` (a view of a 2D color texture with `RENDER_ATTACHMENT` usage,
+    /// e.g. a WebGPU canvas's current texture) with one render pass of present.wgsl: the pixels
+    /// `read_rgba8` would return, with no readback. A target of another size gets the nearest
+    /// output pixel. Submitted at once (not counted as a compute submission or dispatch).
+    pub fn draw(
+        &self,
+        out: &GpuOutput,
+        target: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
+        target_width: u32,
+        target_height: u32,
+    ) -> Result<()> {
+        self.check_fresh(out)?;
+        if target_width == 0 || target_height == 0 {
+            return Err(Error::Gpu("the draw target is empty".into()));
+        }
+        let pipeline = self.present_pipeline(format);
+        let params: [u32; 4] = [
+            out.width as u32,
+            out.height as u32,
+            target_width,
+            target_height,
+        ];
+        // Small and made per draw: the output buffer a GpuOutput points at is the plan's, but
+        // the target size is the caller's, and a 16-byte uniform costs less than a cache.
+        let uniform = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("present params"),
+                contents: bytemuck::cast_slice(&params),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+        let group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("present"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: uniform.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: out.plan.out_rgba.as_entire_binding(),
+                },
+            ],
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("present"),
+            });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("present"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: target,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        // Every pixel is drawn: nothing to load.
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                ..Default::default()
+            });
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.queue.submit([encoder.finish()]);
+        self.check_health()
+    }
+
+    fn present_pipeline(&self, format: wgpu::TextureFormat) -> wgpu::RenderPipeline {
+        let mut pipelines = self.present.lock().unwrap();
+        pipelines
+            .entry(format)
+            .or_insert_with(|| {
+                let module = self
+                    .device
+                    .create_shader_module(wgpu::ShaderModuleDescriptor {
+                        label: Some(crate::kernels::PRESENT.0),
+                        source: wgpu::ShaderSource::Wgsl(crate::kernels::PRESENT.1.into()),
+                    });
+                self.device
+                    .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                        label: Some("present"),
+                        layout: None,
+                        vertex: wgpu::VertexState {
+                            module: &module,
+                            entry_point: Some("vs"),
+                            compilation_options: Default::default(),
+                            buffers: &[],
+                        },
+                        fragment: Some(wgpu::FragmentState {
+                            module: &module,
+                            entry_point: Some("fs"),
+                            compilation_options: Default::default(),
+                            targets: &[Some(wgpu::ColorTargetState {
+                                format,
+                                blend: None,
+                                write_mask: wgpu::ColorWrites::ALL,
+                            })],
+                        }),
+                        primitive: Default::default(),
+                        depth_stencil: None,
+                        multisample: Default::default(),
+                        multiview_mask: None,
+                        cache: None,
+                    })
+            })
+            .clone()
+    }
+
+    /// Draws `out` into a surface (in the browser: a WebGPU canvas, `create_surface` of an
+    /// `OffscreenCanvas`) and presents it. The surface is (re)configured for this device when
+    /// its size is not `out`'s yet, so the canvas shows the frame 1:1.
+    pub fn present(&self, out: &GpuOutput, surface: &mut Presenter) -> Result<()> {
+        self.check_fresh(out)?;
+        let (w, h) = (out.width as u32, out.height as u32);
+        if surface.configured != Some((w, h)) {
+            surface.surface.configure(
+                &self.device,
+                &wgpu::SurfaceConfiguration {
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+                    format: surface.format,
+                    width: w,
+                    height: h,
+                    present_mode: wgpu::PresentMode::Fifo,
+                    desired_maximum_frame_latency: 2,
+                    alpha_mode: wgpu::CompositeAlphaMode::Opaque,
+                    view_formats: vec![],
+                    // Our bytes are sRGB-encoded, as the frames they came from.
+                    color_space: wgpu::SurfaceColorSpace::Srgb,
+                },
+            );
+            surface.configured = Some((w, h));
+        }
+        let frame = match surface.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(t)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
+            _ => {
+                // Timeout, occluded, outdated or lost: configure again on the next call.
+                surface.configured = None;
+                return Err(Error::Gpu("the canvas gave no texture to draw into".into()));
+            }
+        };
+        let view = frame.texture.create_view(&Default::default());
+        self.draw(out, &view, surface.format, w, h)?;
+        self.queue.present(frame);
+        Ok(())
     }
 
     /// Runs the encoder of a frame that has not been encoded yet (alone, one command buffer).

@@ -33,6 +33,13 @@ pub const PRELUDE: (&str, &str) = (
     include_str!("../../../shaders/sampling.wgsl"),
 );
 
+/// The render pass that draws an output into a texture or canvas (`Engine::draw`): not a compute
+/// kernel, and without the sampling prelude, so it is kept apart from `SHADERS`.
+pub const PRESENT: (&str, &str) = (
+    "present.wgsl",
+    include_str!("../../../shaders/present.wgsl"),
+);
+
 /// Every kernel's `@workgroup_size` is (8, 8, 1).
 pub const WORKGROUP: u32 = 8;
 

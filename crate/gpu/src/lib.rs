@@ -34,12 +34,15 @@ mod plan;
 mod readback;
 mod weights;
 
-pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput};
+pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
 pub use inbetween::Timestep;
-pub use kernels::{PRELUDE, Precision, SHADERS, shader_source};
+pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
 pub use weights::Weights;
+/// The wgpu this engine is built on (its types appear in `prepare_texture`, `draw` and
+/// `Presenter`), so that callers such as crate/wasm name the same version.
+pub use wgpu;
 
 /// What can go wrong in the GPU engine.
 #[derive(Debug, thiserror::Error)]

@@ -246,6 +246,12 @@ fn activations(device: &wgpu::Device, label: &str, n: usize, act_bytes: usize) -
     storage(device, label, (n * act_bytes).div_ceil(4))
 }
 
+/// Bytes per row of an rgba8/bgra8 texture of `width` copied into a buffer: WebGPU wants a
+/// multiple of 256 (`COPY_BYTES_PER_ROW_ALIGNMENT`).
+pub(crate) fn texture_row_bytes(width: usize) -> usize {
+    (4 * width).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize)
+}
+
 fn storage(device: &wgpu::Device, label: &str, floats: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -673,8 +679,13 @@ impl Plan {
         let index = slots.len();
         let plane = self.pw * self.ph;
         let side = storage(device, "frame", 7 * plane);
-        // Up to 4 bytes a pixel (RGBA), 4 bytes a word.
-        let pixels = storage(device, "pixels", self.width * self.height);
+        // Up to 4 bytes a pixel (RGBA), 4 bytes a word, rows padded to 256 bytes: the room a
+        // texture copy (`Engine::prepare_texture`) needs, whose `bytes_per_row` WebGPU aligns.
+        let pixels = storage(
+            device,
+            "pixels",
+            texture_row_bytes(self.width) / 4 * self.height,
+        );
         let params = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("head_conv0 params"),
             size: PARAMS_BYTES,

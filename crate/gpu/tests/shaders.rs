@@ -85,19 +85,50 @@ fn every_file_in_shaders_is_loaded() {
     files.sort();
     let mut loaded: Vec<String> = inbetween_gpu::SHADERS
         .iter()
-        .chain([&inbetween_gpu::PRELUDE])
+        .chain([&inbetween_gpu::PRELUDE, &inbetween_gpu::PRESENT])
         .map(|(n, _)| n.to_string())
         .collect();
     loaded.sort();
     assert_eq!(files, loaded);
     for (name, source) in inbetween_gpu::SHADERS
         .iter()
-        .chain([&inbetween_gpu::PRELUDE])
+        .chain([&inbetween_gpu::PRELUDE, &inbetween_gpu::PRESENT])
     {
         assert_eq!(
             std::fs::read_to_string(dir.join(name)).unwrap(),
             *source,
             "{name}"
+        );
+    }
+}
+
+#[test]
+fn present_shader_parses_and_validates() {
+    // The render pass of `Engine::draw`: a vertex and a fragment entry point, no prelude.
+    let (name, source) = inbetween_gpu::PRESENT;
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+    let entry: Vec<_> = module
+        .entry_points
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(entry, ["vs", "fs"], "{name}");
+    let header: String = source
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in ["Layout", "Bindings", "Dispatch"] {
+        assert!(
+            header.contains(word),
+            "{name}: header does not say its {word}"
         );
     }
 }

@@ -118,6 +118,12 @@ impl Frame {
     }
 }
 
+/// A WebGPU canvas the engine draws outputs into (`Engine.attachCanvas`).
+#[wasm_bindgen]
+pub struct Canvas {
+    presenter: inbetween_gpu::Presenter,
+}
+
 /// The result of `interpolateWithFlow`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct Interpolation {
@@ -308,6 +314,133 @@ impl Engine {
             }
         };
         Ok(Frame { inner })
+    }
+
+    /// Prepares a browser image on WebGPU without reading its pixels back to the CPU: `kind`
+    /// says what `image` is (`"VideoFrame"`, `"ImageBitmap"`, `"OffscreenCanvas"` or
+    /// `"ImageData"`; the worker knows, and wasm-bindgen cannot check an unknown class
+    /// safely). It is copied with `copyExternalImageToTexture` into the frame slot and unpacked
+    /// by the encoder's first dispatch. The image is not closed: the caller may close a
+    /// VideoFrame as soon as this returns (the copy is queued). Errors on the CPU backend.
+    #[wasm_bindgen(js_name = prepareImage)]
+    pub fn prepare_image(&self, image: JsValue, kind: &str, scale: f32) -> Result<Frame, JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(JsError::new(
+                "prepareImage needs the WebGPU backend (on the CPU, send the pixels)",
+            ));
+        };
+        #[cfg(target_arch = "wasm32")]
+        {
+            use js_sys::{Array, Function, Object, Reflect};
+            use wasm_bindgen::JsCast;
+            let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok();
+            let (wk, hk) = match kind {
+                "VideoFrame" => ("displayWidth", "displayHeight"),
+                "ImageBitmap" | "OffscreenCanvas" | "ImageData" => ("width", "height"),
+                other => {
+                    return Err(JsError::new(&format!(
+                        "prepareImage: unknown image kind '{other}'"
+                    )));
+                }
+            };
+            let dim = |k| get(&image, k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let (w, h) = (dim(wk), dim(hk));
+            if !(w >= 1.0 && h >= 1.0 && w <= u32::MAX as f64 && h <= u32::MAX as f64) {
+                return Err(JsError::new(&format!(
+                    "prepareImage: the {kind} has no usable size ({w}x{h}; closed?)"
+                )));
+            }
+            let texture = e.import_texture(w as u32, h as u32).map_err(gpu_err)?;
+            // The JS call itself, so that an exception (a closed frame, a cross-origin image)
+            // is an Error here; wgpu's wrapper of it unwraps (see `import_texture`).
+            let queue: JsValue = e
+                .queue()
+                .as_webgpu()
+                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .clone()
+                .into();
+            let gpu_texture: JsValue = texture
+                .as_webgpu()
+                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .clone()
+                .into();
+            let source = Object::new();
+            let destination = Object::new();
+            let set = |o: &Object, k: &str, v: &JsValue| Reflect::set(o, &JsValue::from_str(k), v);
+            let copy = get(&queue, "copyExternalImageToTexture")
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| {
+                    JsError::new("this browser's WebGPU has no copyExternalImageToTexture")
+                })?;
+            set(&source, "source", &image)
+                .and(set(&destination, "texture", &gpu_texture))
+                .and(set(&destination, "colorSpace", &JsValue::from_str("srgb")))
+                .and(set(&destination, "premultipliedAlpha", &JsValue::FALSE))
+                .map_err(|_| JsError::new("prepareImage: could not build the copy's arguments"))?;
+            let size = Array::of2(&JsValue::from_f64(w), &JsValue::from_f64(h));
+            copy.call3(&queue, &source, &destination, &size)
+                .map_err(|err| {
+                    let message = err
+                        .dyn_ref::<js_sys::Error>()
+                        .map(|x| String::from(x.message()))
+                        .unwrap_or_else(|| format!("{err:?}"));
+                    JsError::new(&format!("could not copy the {kind} to the GPU: {message}"))
+                })?;
+            Ok(Frame {
+                inner: FrameInner::Gpu(e.prepare_texture(&texture, scale).map_err(gpu_err)?),
+            })
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = (e, image, kind, scale);
+            Err(JsError::new(
+                "prepareImage exists only in the browser build",
+            ))
+        }
+    }
+
+    /// A WebGPU canvas (an `OffscreenCanvas`, e.g. transferred to the worker) that
+    /// `interpolateToCanvas` draws into. Errors on the CPU backend.
+    #[wasm_bindgen(js_name = attachCanvas)]
+    pub fn attach_canvas(&self, canvas: JsValue) -> Result<Canvas, JsError> {
+        if !matches!(self.inner, Inner::Gpu(_)) {
+            return Err(JsError::new("canvas output needs the WebGPU backend"));
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            use wasm_bindgen::JsCast;
+            let canvas = canvas.unchecked_into::<inbetween_gpu::wgpu::web_sys::OffscreenCanvas>();
+            Ok(Canvas {
+                presenter: inbetween_gpu::Presenter::offscreen_canvas(canvas).map_err(gpu_err)?,
+            })
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = canvas;
+            Err(JsError::new(
+                "attachCanvas exists only in the browser build",
+            ))
+        }
+    }
+
+    /// The frame of `a` and `b` at `t`, drawn into `canvas` (resized to the frame) with no
+    /// readback: the canvas shows what `interpolate` would return as bytes.
+    #[wasm_bindgen(js_name = interpolateToCanvas)]
+    pub fn interpolate_to_canvas(
+        &self,
+        a: &Frame,
+        b: &Frame,
+        t: f32,
+        canvas: &mut Canvas,
+    ) -> Result<(), JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(JsError::new("canvas output needs the WebGPU backend"));
+        };
+        let (a, b) = gpu_pair(a, b)?;
+        let out = e
+            .interpolate(a, b, &Timestep::Uniform(t))
+            .map_err(gpu_err)?;
+        e.present(&out, &mut canvas.presenter).map_err(gpu_err)
     }
 
     /// The frame at time `t` in [0, 1] between `a` and `b`, as RGBA bytes.

@@ -8,14 +8,17 @@ import { type CallOptions, WorkerClient } from './client.js';
 import { DEFAULT_STALL_TIMEOUT_MS, loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
+  closeInput,
   describe,
   type FrameSource,
+  gpuInput,
   isVideoFrame,
   readPixels,
   type Size,
   sourceSize,
   toImageData,
   toVideoFrame,
+  transferOf,
 } from './pixels.js';
 import type {
   AdapterInfo,
@@ -24,6 +27,7 @@ import type {
   ClosedResult,
   FloatResult,
   FlowResult,
+  FrameInput,
   InitResult,
   LostResult,
   MemoryResult,
@@ -81,6 +85,16 @@ export interface CreateInterpolatorOptions {
 export interface InterpolateOptions {
   /** Flow resolution factor in [0.25, 4], default 1. Use 0.5 for 4K input, 2 for small, fast motion. */
   scale?: number | undefined;
+}
+
+export interface SequenceOptions extends InterpolateOptions {
+  /**
+   * WebGPU only: a canvas that `FrameSequence.draw(t)` draws in-betweens into on the GPU, with
+   * no readback. An HTMLCanvasElement is handed to the worker with `transferControlToOffscreen()`
+   * (so it must have no context yet, and the page cannot draw on it afterwards); an
+   * OffscreenCanvas (without a context) is transferred. The canvas is resized to the frames.
+   */
+  canvas?: HTMLCanvasElement | OffscreenCanvas | null | undefined;
 }
 
 export interface FlowOutput {
@@ -248,9 +262,9 @@ export class Interpolator {
   async interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame> {
     const { size, scale } = this.#checkPair(a, b, options);
     checkTime(t, 't');
-    const [ra, rb] = await readPair(a, b);
-    const { pixels } = await this.#client.call<PixelsResult>(
-      { type: 'interpolate', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+    const [ra, rb] = await this.#inputPair(a, b);
+    const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
+      { type: 'interpolate', a: ra, b: rb, scale, t }, [...transferOf(ra), ...transferOf(rb)]));
     return wrap(pixels, size, a, b, t, 0);
   }
 
@@ -268,9 +282,9 @@ export class Interpolator {
     const times = Array.from(ts);
     times.forEach((t, i) => checkTime(t, `ts[${i}]`));
     if (times.length === 0) return [];
-    const [ra, rb] = await readPair(a, b);
-    const { pixels } = await this.#client.call<PixelsResult>(
-      { type: 'interpolateMany', a: ra, b: rb, scale, ts: new Float32Array(times) }, [ra.pixels, rb.pixels]);
+    const [ra, rb] = await this.#inputPair(a, b);
+    const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
+      { type: 'interpolateMany', a: ra, b: rb, scale, ts: new Float32Array(times) }, [...transferOf(ra), ...transferOf(rb)]));
     const frameBytes = size.width * size.height * 4;
     return times.map((t, i) => wrap(pixels, size, a, b, t, i * frameBytes));
   }
@@ -315,13 +329,20 @@ export class Interpolator {
     };
   }
 
+  /** Both frames as the worker takes them: on WebGPU, VideoFrames and ImageBitmaps as images
+   * (copied to the GPU there, never read back here), else RGBA bytes. */
+  #inputPair(a: FrameSource, b: FrameSource): Promise<[FrameInput, FrameInput]> {
+    if (this.backend !== 'webgpu') return readPair(a, b);
+    return Promise.all([gpuInput(a), gpuInput(b)]);
+  }
+
   /**
    * A sequence of frames (a video as it plays, a photo burst): `push` each frame in order and
    * get the in-betweens of it and the frame before. Each frame is prepared (encoded) once and
    * kept by handle for the next pair, on the GPU engine as a GPU frame, with no byte
    * comparison. All frames must have the size of the first. `close()` frees the kept frame.
    */
-  sequence(options?: InterpolateOptions): FrameSequence {
+  sequence(options?: SequenceOptions): FrameSequence {
     if (this.#disposed) throw new Error('the Interpolator was disposed');
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`options must be an object, got ${describe(options)}`);
@@ -330,9 +351,18 @@ export class Interpolator {
     if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
       throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
     }
+    const canvas = options?.canvas ?? null;
+    if (canvas !== null) {
+      const isCanvas = (typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas)
+        || (typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement);
+      if (!isCanvas) throw new TypeError(`canvas must be an HTMLCanvasElement or OffscreenCanvas, got ${describe(canvas)}`);
+      if (this.backend !== 'webgpu') {
+        throw new TypeError(`canvas output needs the WebGPU backend; this interpolator runs on '${this.backend}'`);
+      }
+    }
     constructingSequence = true;
     try {
-      return new FrameSequence(this.#client, scale, () => this.#disposed);
+      return new FrameSequence(this.#client, scale, () => this.#disposed, this.backend === 'webgpu', canvas);
     } finally {
       constructingSequence = false;
     }
@@ -466,12 +496,44 @@ export class FrameSequence {
   /** Pushes run in call order: each pairs with the frame pushed before it. */
   #last: Promise<unknown> = Promise.resolve();
 
+  /** Frames go to the worker as images (WebGPU), not bytes. */
+  readonly #gpu: boolean;
+  /** Whether a canvas was attached (`draw` needs one). */
+  readonly #hasCanvas: boolean;
+
   /** @internal Use `Interpolator.sequence()`. */
-  constructor(client: WorkerClient, scale: number, disposed: () => boolean) {
+  constructor(client: WorkerClient, scale: number, disposed: () => boolean, gpu = false,
+    canvas: HTMLCanvasElement | OffscreenCanvas | null = null) {
     if (!constructingSequence) throw new TypeError('use Interpolator.sequence() to make a FrameSequence');
     this.#client = client;
     this.#scale = scale;
     this.#disposed = disposed;
+    this.#gpu = gpu;
+    this.#hasCanvas = canvas !== null;
+    if (canvas !== null) {
+      const offscreen = typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement
+        ? canvas.transferControlToOffscreen()
+        : canvas as OffscreenCanvas;
+      // Queued before any push, so it is attached when the first draw comes.
+      this.#last = this.#client.call<ClosedResult>({ type: 'sequenceCanvas', seq: this.#id, canvas: offscreen }, [offscreen]);
+    }
+  }
+
+  /**
+   * Draws the in-between of the last two pushed frames at `t` into the sequence's canvas
+   * (`sequence({ canvas })`), on the GPU: nothing is read back. Resolves once it is submitted;
+   * the canvas shows it from the next frame the browser composites.
+   */
+  draw(t = 0.5): Promise<void> {
+    if (this.#closed) throw new Error('the FrameSequence was closed');
+    if (this.#disposed()) throw new Error('the Interpolator was disposed');
+    if (!this.#hasCanvas) throw new Error('this sequence has no canvas: make it with sequence({ canvas })');
+    checkTime(t, 't');
+    const run = this.#last.catch(() => {}).then(async () => {
+      await this.#client.call<ClosedResult>({ type: 'sequenceDraw', seq: this.#id, t });
+    });
+    this.#last = run;
+    return run;
   }
 
   /**
@@ -492,9 +554,9 @@ export class FrameSequence {
     times.forEach((t, i) => checkTime(t, `ts[${i}]`));
     this.#size = size;
     const run = this.#last.catch(() => {}).then(async () => {
-      const raw = await readPixels(frame);
-      const { pixels } = await this.#client.call<PixelsResult>(
-        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, ts: new Float32Array(times) }, [raw.pixels]);
+      const raw = this.#gpu ? await gpuInput(frame) : await readPixels(frame);
+      const { pixels } = await sendInputs([raw], () => this.#client.call<PixelsResult>(
+        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, ts: new Float32Array(times) }, transferOf(raw)));
       const prev = this.#prevTimestamp;
       const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
       this.#prevTimestamp = timestamp;
@@ -527,6 +589,17 @@ function checkTime(t: unknown, what: string): asserts t is number {
 
 function isArrayLike(x: unknown): x is ArrayLike<number> {
   return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+}
+
+/** Runs `send` and then closes the page's copies of `inputs`: a no-op for those the message
+ * transferred (a transferred VideoFrame or ImageBitmap is closed here by the transfer), and the
+ * release of those it never sent (a dead worker rejects before posting). */
+async function sendInputs<T>(inputs: FrameInput[], send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } finally {
+    inputs.forEach(closeInput);
+  }
 }
 
 function readPair(a: FrameSource, b: FrameSource): Promise<[RawImage, RawImage]> {

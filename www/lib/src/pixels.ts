@@ -2,7 +2,7 @@
 // The caller's objects are only read: never transferred, closed or modified. Intermediate
 // objects made here are closed here.
 
-import type { RawImage } from './protocol.js';
+import type { FrameInput, RawImage } from './protocol.js';
 
 /** An input frame: pixels are read as sRGB RGBA; alpha is ignored by the model. */
 export type FrameSource = ImageData | ImageBitmap | VideoFrame;
@@ -46,6 +46,39 @@ export function sourceSize(src: unknown, label: string): Size {
     return { width: src.displayWidth, height: src.displayHeight };
   }
   throw new TypeError(`${label} must be an ImageData, ImageBitmap or VideoFrame, got ${describe(src)}`);
+}
+
+/**
+ * What the worker gets for `src` on the WebGPU backend: VideoFrames and ImageBitmaps go as
+ * images (a clone or a copy of the caller's, transferred, then closed by the worker after it
+ * copied them into a GPU frame), so their pixels never come back to the CPU; ImageData is
+ * already bytes. The caller's frame is not closed or detached.
+ */
+export async function gpuInput(src: FrameSource): Promise<FrameInput> {
+  if (isVideoFrame(src)) {
+    const rect = src.visibleRect;
+    // Non-square pixels (display size != visible size) need scaling, which the byte path's
+    // canvas does; copyExternalImageToTexture copies at the visible size.
+    if (rect && rect.width === src.displayWidth && rect.height === src.displayHeight) {
+      return { image: src.clone(), kind: 'VideoFrame', width: src.displayWidth, height: src.displayHeight };
+    }
+    return readPixels(src);
+  }
+  if (isImageBitmap(src)) {
+    // A copy, so that transferring it leaves the caller's bitmap usable.
+    return { image: await createImageBitmap(src), kind: 'ImageBitmap', width: src.width, height: src.height };
+  }
+  return readPixels(src);
+}
+
+/** The transferables of a frame on its way to the worker. */
+export function transferOf(input: FrameInput): Transferable[] {
+  return 'image' in input ? [input.image] : [input.pixels];
+}
+
+/** Closes the page's copy of a frame that was not sent (the send failed before the transfer). */
+export function closeInput(input: FrameInput): void {
+  if ('image' in input) input.image.close();
 }
 
 /** A fresh RGBA copy of `src` (its buffer can be transferred to the worker). */

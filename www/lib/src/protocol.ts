@@ -30,22 +30,41 @@ export interface RawImage {
   height: number;
 }
 
+/** A frame that goes to the worker as an image, not as bytes (the WebGPU backend only): the
+ * worker copies it straight into a GPU frame (`copyExternalImageToTexture`) and closes it. It is
+ * the page's own copy (a `VideoFrame.clone()` or a new ImageBitmap), transferred, never the
+ * caller's frame. */
+export interface GpuImage {
+  image: VideoFrame | ImageBitmap;
+  kind: 'VideoFrame' | 'ImageBitmap';
+  width: number;
+  height: number;
+}
+
+/** A frame as it travels to the worker. */
+export type FrameInput = RawImage | GpuImage;
+
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
   | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; precision: 'f32' | 'f16'; wasmUrl: string | null }
-  | { id: number; type: 'interpolate'; a: RawImage; b: RawImage; scale: number; t: number }
-  | { id: number; type: 'interpolateMany'; a: RawImage; b: RawImage; scale: number; ts: Float32Array }
-  | { id: number; type: 'interpolateMap'; a: RawImage; b: RawImage; scale: number; map: Float32Array }
-  | { id: number; type: 'interpolateWithFlow'; a: RawImage; b: RawImage; scale: number; t: number }
+  | { id: number; type: 'interpolate'; a: FrameInput; b: FrameInput; scale: number; t: number }
+  | { id: number; type: 'interpolateMany'; a: FrameInput; b: FrameInput; scale: number; ts: Float32Array }
+  | { id: number; type: 'interpolateMap'; a: FrameInput; b: FrameInput; scale: number; map: Float32Array }
+  | { id: number; type: 'interpolateWithFlow'; a: FrameInput; b: FrameInput; scale: number; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'trapForTesting' }
   /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
    * of `ts` (nothing for the first frame), then kept, by handle, as the next pair's first frame. */
-  | { id: number; type: 'sequencePush'; seq: number; image: RawImage; scale: number; ts: Float32Array }
+  | { id: number; type: 'sequencePush'; seq: number; image: FrameInput; scale: number; ts: Float32Array }
+  /** Draws sequence `seq`'s in-between of its last two frames at `t` into the canvas attached by
+   * 'sequenceCanvas', with no readback (answered as ClosedResult, `closed: false`). */
+  | { id: number; type: 'sequenceDraw'; seq: number; t: number }
+  /** Attaches a transferred OffscreenCanvas to sequence `seq` for 'sequenceDraw'. */
+  | { id: number; type: 'sequenceCanvas'; seq: number; canvas: OffscreenCanvas }
   /** Frees sequence `seq`'s kept frame. */
   | { id: number; type: 'sequenceClose'; seq: number }
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
-  | { id: number; type: 'rgbForTesting'; a: RawImage; b: RawImage; scale: number; t: number }
+  | { id: number; type: 'rgbForTesting'; a: FrameInput; b: FrameInput; scale: number; t: number }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }
@@ -110,6 +129,10 @@ export interface LostResult {
 export interface MemoryResult {
   wasmBytes: number;
   prepares: number;
+  /** Images (VideoFrame/ImageBitmap) the page sent to the GPU path so far, and how many of them
+   * the worker has not closed (0 unless one leaked). */
+  imagesIn: number;
+  imagesOpen: number;
   /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
   outputBytes: number;
   /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */

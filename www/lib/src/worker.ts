@@ -6,7 +6,7 @@
 // handle, and running two forwards at once would only compete for the same device and double the
 // peak memory.
 
-import init, { Engine, type Frame } from '../pkg/inbetween_wasm.js';
+import init, { type Canvas, Engine, type Frame } from '../pkg/inbetween_wasm.js';
 import { PagedSink } from './paged-sink.js';
 import { runVideoJob } from './video-job.js';
 import type {
@@ -17,11 +17,11 @@ import type {
   ErrorPayload,
   FloatResult,
   FlowResult,
+  FrameInput,
   InitResult,
   LostResult,
   MemoryResult,
   PixelsResult,
-  RawImage,
   Request,
   Response,
   VideoResult,
@@ -156,10 +156,30 @@ async function handle(request: Request): Promise<Handled> {
       return [memoryNow(), []];
     case 'sequencePush':
       return sequencePush(request.seq, request.image, request.scale, request.ts);
+    case 'sequenceCanvas': {
+      if (!engine) throw new Error('the inbetween engine is not initialised');
+      canvases.get(request.seq)?.free();
+      canvases.set(request.seq, engine.attachCanvas(request.canvas));
+      const result: ClosedResult = { closed: false };
+      return [result, []];
+    }
+    case 'sequenceDraw': {
+      if (!engine) throw new Error('the inbetween engine is not initialised');
+      const canvas = canvases.get(request.seq);
+      const kept = sequences.get(request.seq);
+      if (!canvas) throw new Error('this sequence has no canvas');
+      if (!kept?.before) throw new Error('draw needs two pushed frames');
+      engine.interpolateToCanvas(kept.before, kept.frame, request.t, canvas);
+      const result: ClosedResult = { closed: false };
+      return [result, []];
+    }
     case 'sequenceClose': {
       const kept = sequences.get(request.seq);
       kept?.frame.free();
+      kept?.before?.free();
       sequences.delete(request.seq);
+      canvases.get(request.seq)?.free();
+      canvases.delete(request.seq);
       const result: ClosedResult = { closed: kept !== undefined };
       return [result, []];
     }
@@ -219,7 +239,7 @@ function memoryNow(): MemoryResult {
       stats.free();
     }
   }
-  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, outputBytes: PagedSink.heldBytes, ...counters };
+  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, imagesIn, imagesOpen: imagesIn - imagesClosed, outputBytes: PagedSink.heldBytes, ...counters };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
@@ -236,6 +256,10 @@ function pixelsResult(pixels: Uint8Array): Handled {
 let lastB: { pixels: ArrayBuffer; width: number; height: number; scale: number; frame: Frame } | null = null;
 /** Frames prepared so far (test hook: shows the reuse above at work). */
 let prepares = 0;
+/** Images (VideoFrame, ImageBitmap) the page transferred here, and those closed again (test
+ * hook: every one must be closed, or a decoder stalls for want of frames). */
+let imagesIn = 0;
+let imagesClosed = 0;
 
 function sameBytes(x: ArrayBuffer, y: ArrayBuffer): boolean {
   if (x.byteLength !== y.byteLength) return false;
@@ -246,9 +270,31 @@ function sameBytes(x: ArrayBuffer, y: ArrayBuffer): boolean {
   return true;
 }
 
-function prepare(e: Engine, img: RawImage, scale: number): Frame {
-  // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
-  const frame = e.prepare(new Uint8Array(img.pixels), img.width, img.height, scale);
+/** Whether the image is really closed now (its own state, not our bookkeeping): a closed
+ * VideoFrame has no format and a zero size; a closed ImageBitmap has a zero size. */
+function isClosed(image: VideoFrame | ImageBitmap): boolean {
+  return typeof VideoFrame !== 'undefined' && image instanceof VideoFrame
+    ? image.format === null && image.codedWidth === 0
+    : (image as ImageBitmap).width === 0;
+}
+
+function prepare(e: Engine, img: FrameInput, scale: number): Frame {
+  let frame: Frame;
+  if ('image' in img) {
+    // An image the page transferred to us (WebGPU only): copied on the GPU into the frame
+    // (copyExternalImageToTexture), never read back. The copy is queued once prepareImage
+    // returns, so the image is closed at once, whatever happened.
+    imagesIn++;
+    try {
+      frame = e.prepareImage(img.image, img.kind, scale);
+    } finally {
+      img.image.close();
+      if (isClosed(img.image)) imagesClosed++;
+    }
+  } else {
+    // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
+    frame = e.prepare(new Uint8Array(img.pixels), img.width, img.height, scale);
+  }
   prepares++;
   return frame;
 }
@@ -256,8 +302,8 @@ function prepare(e: Engine, img: RawImage, scale: number): Frame {
 /** Prepares (pads + encodes) both frames, reusing the previous call's b when it is this call's
  * a, runs `f`, and frees what is not kept, whatever happens. */
 async function withFrames(
-  a: RawImage,
-  b: RawImage,
+  a: FrameInput,
+  b: FrameInput,
   scale: number,
   f: (e: Engine, a: Frame, b: Frame) => Promise<Handled>,
 ): Promise<Handled> {
@@ -266,11 +312,22 @@ async function withFrames(
   const cached = lastB;
   lastB = null;
   let fa: Frame;
-  if (cached && cached.width === a.width && cached.height === a.height && cached.scale === scale && sameBytes(cached.pixels, a.pixels)) {
+  // Images (WebGPU) have no bytes here to compare: they are prepared every call; callers that
+  // walk through frames get the reuse by handle from `sequence()`.
+  if (cached && !('image' in a) && cached.width === a.width && cached.height === a.height && cached.scale === scale && sameBytes(cached.pixels, a.pixels)) {
     fa = cached.frame;
   } else {
     cached?.frame.free();
-    fa = prepare(e, a, scale);
+    try {
+      fa = prepare(e, a, scale);
+    } catch (err) {
+      if ('image' in b) {
+        imagesIn++;
+        b.image.close();
+        if (isClosed(b.image)) imagesClosed++;
+      }
+      throw err;
+    }
   }
   let fb: Frame | undefined;
   let ok = false;
@@ -282,18 +339,21 @@ async function withFrames(
   } finally {
     fa.free();
     // Keep b for the next call only after a success (a failure may mean a lost device).
-    if (ok && fb) lastB = { pixels: b.pixels, width: b.width, height: b.height, scale, frame: fb };
+    if (ok && fb && !('image' in b)) lastB = { pixels: b.pixels, width: b.width, height: b.height, scale, frame: fb };
     else fb?.free();
   }
 }
 
-/** Each open sequence's last frame, prepared: the handle the next push pairs with. */
-const sequences = new Map<number, { frame: Frame; width: number; height: number; scale: number }>();
+/** Each open sequence's last frame, prepared: the handle the next push pairs with; and, for a
+ * sequence with a canvas, the frame before it (what `draw` interpolates from). */
+const sequences = new Map<number, { frame: Frame; before: Frame | null; width: number; height: number; scale: number }>();
+/** The canvases attached to sequences ('sequenceCanvas'). */
+const canvases = new Map<number, Canvas>();
 
 /** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
  * keeps it (by handle, no byte comparison) in place of the previous one. On a failure the new
  * frame is freed and the previous one stays, so the caller may push again. */
-async function sequencePush(seq: number, image: RawImage, scale: number, ts: Float32Array): Promise<Handled> {
+async function sequencePush(seq: number, image: FrameInput, scale: number, ts: Float32Array): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
   const prev = sequences.get(seq);
   if (prev && (prev.width !== image.width || prev.height !== image.height || prev.scale !== scale)) {
@@ -304,8 +364,12 @@ async function sequencePush(seq: number, image: RawImage, scale: number, ts: Flo
   const frame = prepare(engine, image, scale);
   try {
     const pixels = prev && ts.length > 0 ? await engine.interpolateMany(prev.frame, frame, ts) : new Uint8Array(0);
-    prev?.frame.free();
-    sequences.set(seq, { frame, width: image.width, height: image.height, scale });
+    prev?.before?.free();
+    // With a canvas the previous frame stays too, for `draw`; else it is freed now.
+    let before: Frame | null = null;
+    if (canvases.has(seq)) before = prev?.frame ?? null;
+    else prev?.frame.free();
+    sequences.set(seq, { frame, before, width: image.width, height: image.height, scale });
     return pixelsResult(pixels);
   } catch (e) {
     frame.free();
