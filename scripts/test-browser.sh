@@ -19,7 +19,7 @@ fi
 # workspace layout lacks it, so that also calls for a fresh install.
 [ -e node_modules/inbetween ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
 
-echo "== biome lint (TypeScript and JavaScript; biome.json)"
+echo "== biome lint (TypeScript and JavaScript; biome.jsonc)"
 npx --no-install biome lint
 
 if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
