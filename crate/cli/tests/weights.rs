@@ -152,3 +152,27 @@ fn converter_maps_keys_strictly() {
         .to_string();
     assert!(msg.contains("not a readable PyTorch checkpoint"), "{msg}");
 }
+
+/// Two conversions of the checkpoint give the same bytes. burn numbers parameters at random and
+/// the burnpack stores the ids, so before the converter renumbered them the files (and the
+/// package's MODEL_SHA256) changed with every run.
+#[test]
+fn conversion_is_reproducible() {
+    let pkl = checkpoint_path();
+    let dirs: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            std::env::temp_dir().join(format!("inbetween-reproducible-{}-{i}", std::process::id()))
+        })
+        .collect();
+    for dir in &dirs {
+        convert::convert(&pkl, "test", dir).unwrap();
+    }
+    for name in [convert::MODEL_F32, convert::MODEL_F16] {
+        let a = std::fs::read(dirs[0].join(name)).unwrap();
+        let b = std::fs::read(dirs[1].join(name)).unwrap();
+        assert!(a == b, "{name}: two conversions differ");
+    }
+    for dir in &dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
