@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openTestPage } from './fixture.mjs';
-import { F16_SHA256 } from './common.mjs';
+import { F16_BYTES, F16_SHA256 } from './common.mjs';
 
 const MINUTE = 60_000;
 const MODEL_PATH = '/www/lib/model/rife-4.25-f16.bpk';
@@ -35,13 +35,13 @@ describe('model loading: sha256 and the Cache API', () => {
     const first = await load();
     assert.equal(fx.server.count(MODEL_PATH), 1);
     assert.ok(first.progressCalls >= 2, `streamed progress: ${first.progressCalls} calls`);
-    assert.deepEqual(first.first, [0, 11340136]);
-    assert.deepEqual(first.last, [11340136, 11340136]);
+    assert.deepEqual(first.first, [0, F16_BYTES]);
+    assert.deepEqual(first.last, [F16_BYTES, F16_BYTES]);
     assert.deepEqual(await cachedKeys(), [`${MODEL_PATH}?inbetween-sha256=${F16_SHA256}`]);
 
     const second = await load();
     assert.equal(fx.server.count(MODEL_PATH), 1, 'the second load must not download');
-    assert.deepEqual(second.last, [11340136, 11340136]);
+    assert.deepEqual(second.last, [F16_BYTES, F16_BYTES]);
     t.diagnostic(`first load ${(first.ms / 1000).toFixed(2)} s, cached load ${(second.ms / 1000).toFixed(2)} s`);
 
     await load({ cache: false });

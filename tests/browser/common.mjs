@@ -11,6 +11,8 @@ const entry = (file) => manifest.files.find((f) => f.file === file);
 /** The f32 model, served from the repo's models/ (not packaged): the goldens were made in f32. */
 export const F32_MODEL = { modelUrl: '/models/rife-4.25.bpk', modelSha256: entry('rife-4.25.bpk').sha256 };
 export const F16_SHA256 = entry('rife-4.25-f16.bpk').sha256;
+/** Its size in bytes, from the same manifest (the file is converted on each machine). */
+export const F16_BYTES = entry('rife-4.25-f16.bpk').bytes;
 
 /*
  * Parity bounds, in 8-bit steps, for |ours − 255·clamp(golden, 0, 1)| over R, G, B:

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openTestPage } from './fixture.mjs';
 import { REPO } from './browser.mjs';
+import { F16_BYTES } from './common.mjs';
 
 const STALL = '/stall/rife.bpk';
 
@@ -17,7 +18,7 @@ describe('model loading: stalls and cancellation', () => {
       routes: {
         [STALL]: {
           handler: (req, res) => {
-            res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': '11340136' });
+            res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(F16_BYTES) });
             res.write(new Uint8Array(64 * 1024));
             open.add(res);
             req.on('close', () => open.delete(res));
