@@ -75,8 +75,10 @@ describe('interpolateVideo', () => {
     assert.equal(r.type, 'video/mp4');
     assert.deepEqual(r.stages, ['analysing', 'interpolating', 'finishing', 'done']);
     assert.equal(out.video.codec_name, 'h264');
-    // The standard HD format, which every player shows right (not full-range YUV).
-    assert.deepEqual([out.video.pix_fmt, out.video.color_range, out.video.color_space], ['yuv420p', 'tv', 'bt709']);
+    // The input's colour space, tagged: this clip is untagged SD, which players and ffmpeg read as
+    // BT.601 limited range (colour.ts), so the output says so (tests/browser/colour.test.mjs has
+    // every combination).
+    assert.deepEqual([out.video.pix_fmt, out.video.color_range, out.video.color_space], ['yuv420p', 'tv', 'smpte170m']);
     assert.equal(out.frames.length, 2 * src.frames.length);
     assertMonotonic(out.frames);
     // Every source frame keeps its timestamp; the new ones sit halfway.
@@ -226,13 +228,14 @@ describe('interpolateVideo', () => {
     const out = probe(r.file);
     assert.deepEqual([out.video.width, out.video.height], [72, 128]);
     // ffmpeg applies the rotation when decoding the source; our source frames must match that.
-    // Chromium and ffmpeg turn this untagged clip's YUV into RGB differently (Chromium assumes
-    // BT.709; their decodes of the same frame are only 24-26 dB apart), so allow ~13 levels of
-    // difference; the wrong orientation is ~155 levels off.
+    // The colours are converted by the same matrix as ffmpeg's (colour.ts: untagged SD is BT.601;
+    // Chromium alone would read BT.709, 24-26 dB from ffmpeg), so what is left is chroma
+    // resampling at the pattern's edges and the encoder at this tiny size: 9.2 levels (13.6 with
+    // the browser's conversion). The wrong orientation is ~155 levels off.
     const src = decodeRgb(path.join(dir, 'rotated.mp4'), 72, 128);
     const got = decodeRgb(r.file, 72, 128);
     assert.equal(src.length * 2, got.length);
-    for (const i of [0, 5]) assert.ok(mad(got[2 * i], src[i]) < 25, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
+    for (const i of [0, 5]) assert.ok(mad(got[2 * i], src[i]) < 11, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
   });
 
   test('MKV, MOV, VP8 + Vorbis, AV1: each read, and the audio copied into a container that takes it', { timeout: 5 * MINUTE }, async (t) => {
@@ -294,7 +297,10 @@ describe('interpolateVideo', () => {
       return min;
     };
     const [withDedupe, without] = [still(on.file), still(off.file)];
-    assert.ok(without < 0.05, 'without dedupe the repeated frame freezes the motion');
+    // Not quite 0 without dedupe: source frames go out as their decoded YUV, and the in-between
+    // of a frame with its repeat passes through 8-bit RGB, which clips this pattern's saturated
+    // edges (about 0.2 levels).
+    assert.ok(without < withDedupe / 2, 'without dedupe the repeated frame freezes the motion');
     assert.ok(withDedupe > 0.1, 'with dedupe every step moves');
     assert.equal(probe(on.file).frames.length, 100);
   });

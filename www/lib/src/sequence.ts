@@ -2,7 +2,8 @@
 // through mediabunny, on the calling thread: a short sequence the caller already holds in memory
 // does not need the worker that `interpolateVideo` uses.
 
-import { describe, ENCODE_AS, isVideoFrame } from './pixels.js';
+import { BT709_LIMITED, rgbaToI420 } from './colour.js';
+import { describe, isVideoFrame } from './pixels.js';
 // Types only: the muxer itself (~180 kB gzipped) is imported on first use, so pages that never
 // encode do not download it.
 import type { Quality, VideoCodec, VideoSample, VideoSampleSource } from './vendor/mediabunny.js';
@@ -133,18 +134,28 @@ function frameSize(frame: unknown, index: number): { width: number; height: numb
 
 /** A VideoSample this module owns (and closes), whatever the input type; the input is untouched. */
 function makeSample(mb: Mediabunny, frame: SequenceFrame, timestamp: number, duration: number): VideoSample {
-  if (frame instanceof ImageData) {
-    // The buffer form copies the pixels, so the caller's ImageData stays theirs.
-    return new mb.VideoSample(frame.data, {
-      format: 'RGBA', codedWidth: frame.width, codedHeight: frame.height, timestamp, duration, colorSpace: ENCODE_AS,
-    });
-  }
   if (isVideoFrame(frame)) {
     // A VideoSample closes the VideoFrame it wraps; wrap a clone so the caller's frame stays open.
     return new mb.VideoSample(frame.clone(), { timestamp, duration });
   }
-  // From an ImageBitmap mediabunny makes its own VideoFrame (a copy), closed with the sample.
-  return new mb.VideoSample(frame, { timestamp, duration });
+  // RGB pictures are converted to YUV here, by the matrix the file is tagged with (colour.ts).
+  // Handed an ImageBitmap, Chromium's encoder converted it by another matrix than the BT.709 it
+  // tagged: colour bars came back 15.6 steps off (tests/browser/colour.test.mjs); ImageData was
+  // within 2. One conversion for both.
+  const { width, height } = frame;
+  let rgba: Uint8ClampedArray;
+  if (frame instanceof ImageData) {
+    rgba = frame.data;
+  } else {
+    const canvas = new OffscreenCanvas(width, height);
+    const g = canvas.getContext('2d', { colorSpace: 'srgb', willReadFrequently: true });
+    if (!g) throw new Error('could not create a 2D OffscreenCanvas context to read the frame');
+    g.drawImage(frame, 0, 0);
+    rgba = g.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data;
+  }
+  return new mb.VideoSample(rgbaToI420(rgba, width, height, BT709_LIMITED), {
+    format: 'I420', codedWidth: width, codedHeight: height, timestamp, duration, colorSpace: BT709_LIMITED.tag,
+  });
 }
 
 async function pickCodec(

@@ -10,6 +10,7 @@
 
 import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
 import { type FileChunk, PagedSink } from './paged-sink.js';
+import { canRead, i420ToRgba, readI420, resolveSpace, rgbaToI420, type YuvSpace } from './colour.js';
 import { ENCODE_AS } from './pixels.js';
 import type { BackendName } from './protocol.js';
 import { analysisSize, ChangeMeter, greyOf } from './duplicates.js';
@@ -465,6 +466,8 @@ interface Key {
   /** Index into plan.keys. */
   k: number;
   rgba: Uint8ClampedArray;
+  /** The decoded frame itself (tight I420) when it is encoded unchanged: read exactly, not resized. */
+  yuv: Uint8Array | null;
   /** RIFE's padded, encoded frame, made the first time a pair needs it. */
   prepared: Frame | null;
 }
@@ -486,6 +489,9 @@ async function render(
   const g = canvas.getContext('2d', { willReadFrequently: true });
   if (!g) throw new Error('could not create a 2D OffscreenCanvas context');
   g.imageSmoothingQuality = 'high';
+  // The input's colour space (colour.ts): frames are converted by it here and the output is
+  // tagged with it. Null (HDR, or a matrix we do not convert): the browser converts, to BT.709.
+  const space = resolveSpace(await video.getColorSpace(), await video.getDisplayWidth(), await video.getDisplayHeight());
 
   const samples = new VideoSampleSink(video).samples();
   let decoded = -1; // index of the last source frame pulled from `samples`
@@ -498,8 +504,7 @@ async function render(
       try {
         decoded++;
         if (decoded < want) continue;
-        sample.draw(g, 0, 0, width, height);
-        return { k, rgba: g.getImageData(0, 0, width, height).data, prepared: null };
+        return { k, ...(await readPixels(sample, space, g, width, height)), prepared: null };
       } finally {
         sample.close();
       }
@@ -530,8 +535,9 @@ async function render(
       if (out.kind !== 'a' && b === null) b = await readKey(out.pair + 1);
 
       let pixels: Uint8Array | Uint8ClampedArray;
-      if (out.kind === 'a') pixels = a.rgba;
-      else if (out.kind === 'b') pixels = (b as Key).rgba;
+      let yuv: Uint8Array | null = null;
+      if (out.kind === 'a') [pixels, yuv] = [a.rgba, a.yuv];
+      else if (out.kind === 'b') [pixels, yuv] = [(b as Key).rgba, (b as Key).yuv];
       else {
         pixels = await ctx.engine.interpolate(prepare(a), prepare(b as Key), out.t);
         summary.interpolated++;
@@ -546,10 +552,12 @@ async function render(
 
       const time = start + (out.time - start) * slowdown;
       await audio?.until(time + out.duration * slowdown);
-      const sample = new VideoSample(pixels, {
-        format: 'RGBA', codedWidth: width, codedHeight: height,
-        timestamp: time, duration: out.duration * slowdown, colorSpace: ENCODE_AS,
-      });
+      const timing = { codedWidth: width, codedHeight: height, timestamp: time, duration: out.duration * slowdown };
+      // Source frames go out as they were decoded; in-betweens are converted back by the input's
+      // matrix and range. Without a space we convert, the browser's RGBA → BT.709 does it.
+      const sample = space
+        ? new VideoSample(yuv ?? rgbaToI420(pixels, width, height, space), { format: 'I420', ...timing, colorSpace: space.tag })
+        : new VideoSample(pixels, { format: 'RGBA', ...timing, colorSpace: ENCODE_AS });
       try {
         await videoSource.add(sample);
       } finally {
@@ -569,4 +577,41 @@ async function render(
     b?.prepared?.free();
     await samples.return(undefined).catch(() => {});
   }
+}
+
+/**
+ * A decoded frame as RGBA at the output size, converted by `space` when the frame's format allows
+ * (colour.ts), else by the browser (drawn onto `g`). `yuv` is the frame's own I420 when it can be
+ * encoded unchanged: read exactly, at the output size, upright.
+ */
+async function readPixels(
+  sample: VideoSample,
+  space: YuvSpace | null,
+  g: OffscreenCanvasRenderingContext2D,
+  width: number,
+  height: number,
+): Promise<{ rgba: Uint8ClampedArray; yuv: Uint8Array | null }> {
+  if (!space || sample.flip || !canRead(sample.format)) {
+    sample.draw(g, 0, 0, width, height);
+    return { rgba: g.getImageData(0, 0, width, height).data, yuv: null };
+  }
+  const rect = sample.visibleRect;
+  const yuv = await readI420(sample);
+  const rgba = i420ToRgba(yuv, rect.width, rect.height, space);
+  if (sample.rotation === 0 && rect.width === width && rect.height === height) return { rgba, yuv };
+  // Rotated (phones), non-square pixels, or another output size (maxHeight, an odd size made
+  // even): converted here, then turned and scaled by the canvas.
+  const bitmap = await createImageBitmap(new ImageData(rgba, rect.width, rect.height));
+  try {
+    const turned = sample.rotation === 90 || sample.rotation === 270;
+    g.save();
+    g.translate(width / 2, height / 2);
+    g.rotate((sample.rotation * Math.PI) / 180);
+    const [w, h] = turned ? [height, width] : [width, height];
+    g.drawImage(bitmap, -w / 2, -h / 2, w, h);
+    g.restore();
+  } finally {
+    bitmap.close();
+  }
+  return { rgba: g.getImageData(0, 0, width, height).data, yuv: null };
 }
