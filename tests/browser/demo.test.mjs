@@ -125,6 +125,7 @@ describe('demo page', () => {
     assert.match(await page.textContent('#cpu-notice'), /CPU/);
     assert.equal(await page.inputValue('#opt-height'), '360');
     assert.ok(await page.isDisabled('#video-start'), 'nothing to interpolate before a file is chosen');
+    assert.ok(await page.isDisabled('#live-start'), 'live playback needs WebGPU');
   });
 
   for (const kind of ['mp4', 'webm']) {
@@ -351,5 +352,54 @@ describe('demo page', () => {
     // The top quarter has t in [0, 0.25], the bottom quarter t in [0.75, 1].
     assert.ok(r.topToA < r.topToB, `top quarter is closer to A: ${r.topToA} vs ${r.topToB}`);
     assert.ok(r.bottomToB < r.bottomToA, `bottom quarter is closer to B: ${r.bottomToB} vs ${r.bottomToA}`);
+  });
+});
+
+// Live playback needs WebGPU: here SwiftShader, forced with ?backend=webgpu ('auto' skips it).
+// The pixels and timing of the player are held to interpolate() in player.test.mjs; this drives
+// the page's controls.
+describe('demo page on WebGPU: Play smoothed', () => {
+  let dir;
+  let server;
+  let browser;
+  let page;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-demo-live-'));
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=8:duration=1', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
+      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path.join(dir, 'live.mp4'));
+    server = await startServer({ mounts: { '/': REPO } });
+    browser = await launch({ webgpu: true, log: (line) => console.log(line) });
+    page = browser.page;
+    await page.goto(`${server.origin}/www/demo/index.html?backend=webgpu`);
+    await page.waitForFunction(() => document.documentElement.dataset.engine !== undefined, null, { timeout: MINUTE });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a chosen video plays smoothed in the page: frames shown, the canvas drawn, Stop ends it', { timeout: 5 * MINUTE }, async (t) => {
+    assert.equal(await page.getAttribute('html', 'data-engine'), 'webgpu');
+    await page.setInputFiles('#video-file', path.join(dir, 'live.mp4'));
+    await page.waitForFunction(() => !document.getElementById('live-start').disabled, null, { timeout: MINUTE });
+    await page.selectOption('#live-factor', '2');
+    await page.click('#live-start');
+    await page.waitForFunction(() => /^([2-9]|\d\d+) frames shown/.test(document.getElementById('live-stats').textContent), null, { timeout: 3 * MINUTE });
+    const r = await page.evaluate(() => {
+      const canvas = document.querySelector('#live-stage canvas');
+      const c = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d');
+      c.drawImage(canvas, 0, 0);
+      const d = c.getImageData(0, 0, canvas.width, canvas.height).data;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+      return { size: [canvas.width, canvas.height], lit: lit / (d.length / 4), stats: document.getElementById('live-stats').textContent, error: document.getElementById('live-error').textContent };
+    });
+    t.diagnostic(JSON.stringify(r));
+    assert.deepEqual(r.size, [96, 64], 'the canvas takes the video size');
+    assert.ok(r.lit > 0.3, 'the canvas shows the picture');
+    assert.equal(r.error, '');
+    await page.click('#live-stop');
+    assert.ok(await page.isDisabled('#live-stop'));
   });
 });

@@ -42,6 +42,7 @@ export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 };
 export * from './visualize.js';
 export * from './video.js';
 export * from './sequence.js';
+export * from './player.js';
 
 /** Smallest and largest `scale` (RIFE's `--scale`: flow is estimated at `1/scale` resolution). */
 export const SCALE_RANGE: readonly [number, number] = [0.25, 4];

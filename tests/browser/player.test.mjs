@@ -1,0 +1,173 @@
+// The live player (createPlayer): a file played smoothed into a WebGPU canvas (SwiftShader here).
+// - Driven by a clock the test holds: at each time, the frame presented is the playhead's pair
+//   at the right t (×4: steps of 1/4), and the canvas holds exactly the pixels interpolate()
+//   gives for that pair and t.
+// - Seeking forwards and back puts the right pair on screen.
+// - On its own clock (SwiftShader is far slower than the video): it plays to the end in order,
+//   every presented frame moving on from the one before.
+// - Bad inputs are clear errors.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { REPO } from './browser.mjs';
+import { F32_MODEL } from './common.mjs';
+import { openTestPage } from './fixture.mjs';
+
+const MINUTE = 60_000;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-player-'));
+execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1',
+  '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
+  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path.join(dir, 'clip.mp4')]);
+
+describe('createPlayer: live playback into a WebGPU canvas', () => {
+  const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/clips/': dir } } });
+  before(async () => {
+    await fx.browser.page.evaluate(async (o) => {
+      const { lib } = window.harness;
+      window.gpu = await lib.createInterpolator(o);
+      window.clip = await (await fetch('/clips/clip.mp4')).blob();
+      // The clip's frames, decoded here for the expected pictures (by timestamp, in s).
+      const mb = await import('/www/lib/dist/vendor/mediabunny.js');
+      const input = new mb.Input({ source: new mb.BlobSource(window.clip), formats: mb.ALL_FORMATS });
+      const sink = new mb.VideoSampleSink(await input.getPrimaryVideoTrack());
+      window.frames = [];
+      for await (const sample of sink.samples()) {
+        window.frames.push({ ts: sample.timestamp, frame: sample.toVideoFrame() });
+        sample.close();
+      }
+      window.readCanvas = async (canvas, expected) => {
+        // The canvas updates when the browser next composites: read it until it shows
+        // `expected` (RGBA bytes in `.data`), for at most 5 s; resolves to the largest difference.
+        const reader = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', { willReadFrequently: true });
+        let diff = Infinity;
+        const start = performance.now();
+        while (performance.now() - start < 5000 && diff !== 0) {
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+          reader.clearRect(0, 0, canvas.width, canvas.height);
+          reader.drawImage(canvas, 0, 0);
+          const got = reader.getImageData(0, 0, canvas.width, canvas.height).data;
+          diff = 0;
+          for (let i = 0; i < got.length; i++) if ((i & 3) !== 3) diff = Math.max(diff, Math.abs(got[i] - expected.data[i]));
+        }
+        return diff;
+      };
+    }, { backend: 'webgpu', ...F32_MODEL });
+  });
+
+  test('on a held clock: the playhead\'s pair at t in steps of 1/4, pixel for pixel interpolate()\'s, and seeks', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { lib } = window.harness;
+      const canvas = document.createElement('canvas');
+      document.body.append(canvas);
+      const presented = [];
+      let now = 0;
+      const player = await lib.createPlayer(window.clip, {
+        canvas, interpolator: window.gpu, factor: 4, clock: () => now, onFrame: (f) => presented.push(f),
+      });
+      const waitFor = async (time) => {
+        const start = performance.now();
+        while (!presented.some((f) => f.time === time)) {
+          if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return presented.find((f) => f.time === time);
+      };
+      const checks = [];
+      // Times inside pairs 0, 1, 3 and 6, then a seek back to pair 2, then forward to the last.
+      const plan = [
+        { time: 0 }, { time: 0.05 }, { time: 0.2 }, { time: 0.45 }, { time: 0.8 },
+        { time: 0.3, seek: true }, { time: 0.95, seek: true },
+      ];
+      for (const step of plan) {
+        now = step.time;
+        if (step.seek) await player.seek(step.time);
+        const f = await waitFor(step.time);
+        const a = window.frames.find((x) => x.ts === f.a);
+        const b = window.frames.find((x) => x.ts === f.b);
+        // VideoFrames in, a VideoFrame out (made from the engine's RGBA bytes): read them back.
+        const out = await window.gpu.interpolate(a.frame, b.frame, f.t);
+        const expected = { data: new Uint8Array(out.allocationSize({ format: 'RGBA' })) };
+        await out.copyTo(expected.data, { format: 'RGBA' });
+        out.close();
+        checks.push({ ...step, a: f.a, b: f.b, t: f.t, diff: await window.readCanvas(canvas, expected) });
+      }
+      const stats = { ...player.stats };
+      player.close();
+      canvas.remove();
+      return { checks, stats, timestamps: window.frames.map((x) => x.ts) };
+    });
+    t.diagnostic(JSON.stringify(r));
+    const ts = r.timestamps;
+    assert.equal(ts.length, 8);
+    for (const c of r.checks) {
+      // The pair that holds the time (the last pair at the end), and t rounded down to a quarter.
+      const k = Math.min(ts.length - 2, ts.findLastIndex((x) => x <= c.time + 1e-9));
+      assert.deepEqual([c.a, c.b], [ts[k], ts[k + 1]], `at ${c.time} s: the pair`);
+      const exact = Math.min(1, (c.time - ts[k]) / (ts[k + 1] - ts[k]));
+      assert.equal(c.t, Math.floor(exact * 4 + 1e-6) / 4, `at ${c.time} s: t`);
+      assert.equal(c.diff, 0, `at ${c.time} s: the canvas differs from interpolate() by up to ${c.diff} steps`);
+    }
+    assert.ok(r.checks.some((c) => c.t > 0 && c.t < 1), 'some checks are in-betweens');
+    assert.equal(r.stats.presented, r.checks.length, 'one frame presented per clock step');
+  });
+
+  test('on its own clock: plays to the end, in order, each frame moving on', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { lib } = window.harness;
+      const canvas = document.createElement('canvas');
+      document.body.append(canvas);
+      const presented = [];
+      const player = await lib.createPlayer(window.clip, { canvas, interpolator: window.gpu, onFrame: (f) => presented.push(f) });
+      const duration = player.duration;
+      await player.play();
+      const start = performance.now();
+      while (performance.now() - start < 20_000 && !(player.currentTime >= duration && presented.at(-1)?.t === 1)) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const wall = (performance.now() - start) / 1000;
+      const stats = { ...player.stats };
+      const error = player.error;
+      player.close();
+      canvas.remove();
+      return { presented, stats, duration, wall, error: error ? String(error) : null };
+    });
+    t.diagnostic(JSON.stringify({ stats: r.stats, duration: r.duration, wall: r.wall, frames: r.presented.length }));
+    assert.equal(r.error, null);
+    assert.ok(r.presented.length >= 2, 'frames were presented');
+    for (let i = 1; i < r.presented.length; i++) {
+      const [p, q] = [r.presented[i - 1], r.presented[i]];
+      assert.ok(q.time >= p.time, 'presentation times only move forward');
+      assert.ok(q.a > p.a || (q.a === p.a && q.t > p.t), `frame ${i} moves on from the one before`);
+    }
+    const last = r.presented.at(-1);
+    assert.equal(last.t, 1, 'it ends on the last frame');
+    // The clip lasts 1 s; on its own clock the player keeps to it, whatever the GPU's speed.
+    assert.ok(r.wall < r.duration + 15, `it kept to the clock (${r.wall.toFixed(1)} s for ${r.duration} s)`);
+  });
+
+  test('bad inputs: clear errors', { timeout: MINUTE }, async () => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { lib, errorOf } = window.harness;
+      const cpu = await lib.createInterpolator({ backend: 'cpu' });
+      const canvas = () => document.createElement('canvas');
+      try {
+        return {
+          notBlob: await errorOf(() => lib.createPlayer('clip.mp4', { canvas: canvas(), interpolator: window.gpu })),
+          factor: await errorOf(() => lib.createPlayer(window.clip, { canvas: canvas(), interpolator: window.gpu, factor: 0.5 })),
+          cpu: await errorOf(() => lib.createPlayer(window.clip, { canvas: canvas(), interpolator: cpu })),
+          garbage: await errorOf(() => lib.createPlayer(new Blob([new Uint8Array(1000)]), { canvas: canvas(), interpolator: window.gpu })),
+        };
+      } finally {
+        cpu.dispose();
+      }
+    });
+    assert.equal(r.notBlob.name, 'TypeError');
+    assert.equal(r.factor.name, 'TypeError');
+    assert.match(r.cpu.message, /needs the WebGPU backend/);
+    assert.ok(r.garbage.message.length > 0);
+  });
+});
