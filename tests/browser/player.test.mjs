@@ -5,6 +5,7 @@
 // - Seeking forwards and back puts the right pair on screen.
 // - On its own clock (SwiftShader is far slower than the video): it plays to the end in order,
 //   every presented frame moving on from the one before.
+// - A scene cut shows the frame before it until the cut (sceneThreshold 0: blended).
 // - Bad inputs are clear errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,12 @@ execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
   '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1',
   '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
   '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path.join(dir, 'clip.mp4')]);
+// A hard cut between frames 3 and 4 (0.375 s and 0.5 s): the pattern, then a different picture.
+execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=0.5',
+  '-f', 'lavfi', '-i', 'mandelbrot=size=64x48:rate=8,trim=duration=0.5',
+  '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]', '-map', '[v]',
+  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', path.join(dir, 'cut.mp4')]);
 
 describe('createPlayer: live playback into a WebGPU canvas', () => {
   const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/clips/': dir } } });
@@ -147,6 +154,39 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     assert.equal(last.t, 1, 'it ends on the last frame');
     // The clip lasts 1 s; on its own clock the player keeps to it, whatever the GPU's speed.
     assert.ok(r.wall < r.duration + 15, `it kept to the clock (${r.wall.toFixed(1)} s for ${r.duration} s)`);
+  });
+
+  test('a scene cut shows the frame before it, never a blend; with sceneThreshold 0 it is interpolated', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { lib } = window.harness;
+      const clip = await (await fetch('/clips/cut.mp4')).blob();
+      const run = async (options) => {
+        const canvas = document.createElement('canvas');
+        document.body.append(canvas);
+        const presented = [];
+        let now = 0;
+        const player = await lib.createPlayer(clip, { canvas, interpolator: window.gpu, factor: 4, clock: () => now, onFrame: (f) => presented.push(f), ...options });
+        const out = [];
+        for (const time of [0.2, 0.45]) {
+          now = time;
+          const start = performance.now();
+          while (!presented.some((f) => f.time === time)) {
+            if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          const { a, b, t: at, cut } = presented.find((f) => f.time === time);
+          out.push({ time, a, b, t: at, cut });
+        }
+        player.close();
+        canvas.remove();
+        return out;
+      };
+      return { guarded: await run({}), off: await run({ sceneThreshold: 0 }) };
+    });
+    t.diagnostic(JSON.stringify(r));
+    assert.deepEqual(r.guarded[0], { time: 0.2, a: 0.125, b: 0.25, t: 0.5, cut: false }, 'an ordinary pair is interpolated');
+    assert.deepEqual(r.guarded[1], { time: 0.45, a: 0.375, b: 0.5, t: 0, cut: true }, 'the cut pair shows its first frame');
+    assert.deepEqual(r.off[1], { time: 0.45, a: 0.375, b: 0.5, t: 0.5, cut: false }, 'with the guard off the cut pair is blended');
   });
 
   test('bad inputs: clear errors', { timeout: MINUTE }, async () => {

@@ -8,6 +8,8 @@
 // - On every display refresh (requestAnimationFrame) the playhead's pair and its `t` are drawn:
 //   `draw(t)` runs the in-between on the GPU and presents it, with nothing read back. A source
 //   frame is `t = 0`: RIFE 4.25 at t = 0 is its first frame to 0.005 levels on average.
+// - Scene cuts: a pair whose thumbnails differ (SSIM, as the video job) shows its first frame
+//   until the second's time, never a blend across the cut.
 // - The clock is the player's own (performance.now), kept on the audio element's clock when the
 //   file has audio (audio is the master, as in every player), or a clock the caller gives.
 // - Late (the GPU slower than the video): a refresh that finds the previous draw still running is
@@ -16,6 +18,7 @@
 
 import { createInterpolator, type Interpolator } from './index.js';
 import { describe } from './pixels.js';
+import { ssim, THUMB, toGrey } from './scene.js';
 import type { InputVideoTrack, VideoSample } from './vendor/mediabunny.js';
 
 type Mediabunny = typeof import('./vendor/mediabunny.js');
@@ -33,6 +36,12 @@ export interface PlayerOptions {
   factor?: number | 'display' | undefined;
   /** Flow scale (see `interpolate`); default 1, or 0.5 above 1080p. */
   scale?: number | undefined;
+  /**
+   * Scene cuts (default 0.2, as `interpolateVideo`; 0 = off): a pair whose 32x32 thumbnails'
+   * SSIM is below it is a cut, and its first frame is shown until the second's time, never a
+   * blend across the cut.
+   */
+  sceneThreshold?: number | undefined;
   /** Play the file's audio (default true). */
   audio?: boolean | undefined;
   /**
@@ -54,6 +63,8 @@ export interface PresentedFrame {
   b: number;
   /** Its place in the pair: 0 is frame a itself. */
   t: number;
+  /** The pair is a scene cut (so `t` is 0). */
+  cut: boolean;
 }
 
 export interface PlayerStats {
@@ -74,6 +85,10 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
   const factor = options.factor ?? 'display';
   if (factor !== 'display' && !(Number.isInteger(factor) && factor >= 1 && factor <= 16)) {
     throw new TypeError(`factor must be 'display' or an integer in [1, 16], got ${describe(factor)}`);
+  }
+  const sceneThreshold = options.sceneThreshold ?? 0.2;
+  if (typeof sceneThreshold !== 'number' || !(sceneThreshold >= 0 && sceneThreshold <= 1)) {
+    throw new TypeError(`sceneThreshold must be a number in [0, 1], got ${describe(sceneThreshold)}`);
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError(`clock must be a function, got ${describe(options.clock)}`);
   if (options.onFrame !== undefined && typeof options.onFrame !== 'function') throw new TypeError(`onFrame must be a function, got ${describe(options.onFrame)}`);
@@ -98,7 +113,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       const spacing = rate > 0 ? 1 / rate : 0;
       const hasAudio = options.audio !== false && options.clock === undefined && (await demux.getPrimaryAudioTrack()) !== null;
       return new LivePlayer(mb, demux, track, seq, {
-        factor, duration, spacing, audio: hasAudio ? input : null, clock: options.clock ?? null,
+        factor, duration, spacing, sceneThreshold, audio: hasAudio ? input : null, clock: options.clock ?? null,
         onFrame: options.onFrame ?? null, dispose: own ? () => interp.dispose() : () => {},
       });
     } catch (e) {
@@ -114,12 +129,15 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
 interface Decoded {
   ts: number;
   frame: VideoFrame;
+  /** Its 32x32 grey thumbnail (scene.ts), to find cuts. */
+  thumb: Float32Array;
 }
 
 interface PlayerParts {
   factor: number | 'display';
   duration: number;
   spacing: number;
+  sceneThreshold: number;
   audio: Blob | null;
   clock: (() => number) | null;
   onFrame: ((frame: PresentedFrame) => void) | null;
@@ -144,8 +162,12 @@ export class LivePlayer {
   #epoch = 0;
   /** The source timestamps of the two frames last pushed (the pair `draw` interpolates). */
   #pair: [number, number] | null = null;
-  /** The timestamp of the last frame pushed. */
-  #last: number | null = null;
+  /** Whether that pair is a scene cut. */
+  #cut = false;
+  /** The last frame pushed. */
+  #last: { ts: number; thumb: Float32Array } | null = null;
+  /** Draws thumbnails. */
+  readonly #thumbs = new OffscreenCanvas(THUMB, THUMB).getContext('2d', { willReadFrequently: true });
   #drawn: { a: number; t: number } | null = null;
   #busy = false;
   #closed = false;
@@ -295,11 +317,21 @@ export class LivePlayer {
       }
       const sample = r.value;
       try {
-        this.#ahead.push({ ts: sample.timestamp, frame: sample.toVideoFrame() });
+        const frame = sample.toVideoFrame();
+        this.#ahead.push({ ts: sample.timestamp, frame, thumb: this.#thumb(frame) });
       } finally {
         sample.close();
       }
     }
+  }
+
+  /** A frame's 32x32 grey thumbnail, averaged (not point-sampled), as the video job makes it. */
+  #thumb(frame: VideoFrame): Float32Array {
+    const g = this.#thumbs;
+    if (!g) throw new Error('could not create a 2D OffscreenCanvas context');
+    g.imageSmoothingQuality = 'high';
+    g.drawImage(frame, 0, 0, THUMB, THUMB);
+    return toGrey(g.getImageData(0, 0, THUMB, THUMB).data);
   }
 
   #loop(): void {
@@ -330,6 +362,9 @@ export class LivePlayer {
     let t = b > a ? Math.min(1, Math.max(0, (now - a) / (b - a))) : 0;
     const factor = this.#parts.factor;
     if (factor !== 'display') t = Math.floor(t * factor + 1e-6) / factor;
+    // Across a cut there is nothing to interpolate: the first frame stays until the second's time.
+    const cut = this.#cut;
+    if (cut) t = 0;
     // Nothing new to show: the same pair at the same t (paused, or between two output frames).
     if (this.#drawn && this.#drawn.a === a && this.#drawn.t === t) return;
     await this.#seq.draw(t);
@@ -337,7 +372,7 @@ export class LivePlayer {
     this.#drawn = { a, t };
     this.stats.presented++;
     if (t > 0) this.stats.interpolated++;
-    this.#parts.onFrame?.({ time: now, a, b, t });
+    this.#parts.onFrame?.({ time: now, a, b, t, cut });
   }
 
   /**
@@ -369,7 +404,7 @@ export class LivePlayer {
         if (start === 0) {
           // A video of one frame (from here): it pairs with itself.
           const only = ahead[0] as Decoded;
-          ahead.push({ ts: only.ts, frame: only.frame.clone() });
+          ahead.push({ ts: only.ts, frame: only.frame.clone(), thumb: only.thumb });
         } else {
           start--; // the last pair
         }
@@ -393,8 +428,10 @@ export class LivePlayer {
       d.frame.close();
     }
     if (epoch !== this.#epoch) return;
-    this.#pair = this.#last === null ? null : [this.#last, d.ts];
-    this.#last = d.ts;
+    const last = this.#last;
+    this.#pair = last === null ? null : [last.ts, d.ts];
+    this.#cut = last !== null && this.#parts.sceneThreshold > 0 && ssim(last.thumb, d.thumb) < this.#parts.sceneThreshold;
+    this.#last = { ts: d.ts, thumb: d.thumb };
   }
 
   /** Follows the audio's clock when it drifts (the audio device decides the pace). */
