@@ -1,0 +1,1 @@
+// A service worker only because the test launcher waits for one.
