@@ -6,6 +6,8 @@
 // - On its own clock (SwiftShader is far slower than the video): it plays to the end in order,
 //   every presented frame moving on from the one before.
 // - A scene cut shows the frame before it until the cut (sceneThreshold 0: blended).
+// - Animation on twos: the repeats are dropped and the pair spans their slot (dedupe: false keeps
+//   them).
 // - Bad inputs are clear errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,6 +25,11 @@ execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
   '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1',
   '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
   '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path.join(dir, 'clip.mp4')]);
+// Animation on twos: 4 pictures a second, scrolling fast, each shown twice at 8 fps (ffmpeg's fps
+// filter repeats).
+execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=4:duration=2', '-vf', 'scroll=horizontal=0.05,fps=8',
+  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', path.join(dir, 'twos.mp4')]);
 // A hard cut between frames 3 and 4 (0.375 s and 0.5 s): the pattern, then a different picture.
 execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
   '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=0.5',
@@ -187,6 +194,36 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     assert.deepEqual(r.guarded[0], { time: 0.2, a: 0.125, b: 0.25, t: 0.5, cut: false }, 'an ordinary pair is interpolated');
     assert.deepEqual(r.guarded[1], { time: 0.45, a: 0.375, b: 0.5, t: 0, cut: true }, 'the cut pair shows its first frame');
     assert.deepEqual(r.off[1], { time: 0.45, a: 0.375, b: 0.5, t: 0.5, cut: false }, 'with the guard off the cut pair is blended');
+  });
+
+  test('animation on twos: the repeats are dropped, so the pair spans the held slot (dedupe: false keeps them)', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { lib } = window.harness;
+      const clip = await (await fetch('/clips/twos.mp4')).blob();
+      const run = async (options) => {
+        const canvas = document.createElement('canvas');
+        document.body.append(canvas);
+        const presented = [];
+        const time = 1.4;
+        const player = await lib.createPlayer(clip, { canvas, interpolator: window.gpu, factor: 4, clock: () => time, onFrame: (f) => presented.push(f), ...options });
+        const start = performance.now();
+        while (!presented.some((f) => f.time === time)) {
+          if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const { a, b, t: at } = presented.find((f) => f.time === time);
+        const repeats = player.stats.repeats;
+        player.close();
+        canvas.remove();
+        return { a, b, t: at, repeats };
+      };
+      return { on: await run({}), off: await run({ dedupe: false }) };
+    });
+    t.diagnostic(JSON.stringify(r));
+    // 1.375 s repeats 1.25 s: without it the pair is 1.25 → 1.5 and 1.4 s lies 0.6 of the way.
+    assert.deepEqual([r.on.a, r.on.b, r.on.t], [1.25, 1.5, 0.5], 'the held slot is interpolated across');
+    assert.ok(r.on.repeats >= 3, `repeats dropped: ${r.on.repeats}`);
+    assert.deepEqual([r.off.a, r.off.b, r.off.t, r.off.repeats], [1.375, 1.5, 0, 0], 'without dedupe the repeat is a pair start');
   });
 
   test('bad inputs: clear errors', { timeout: MINUTE }, async () => {

@@ -8,6 +8,9 @@
 // - On every display refresh (requestAnimationFrame) the playhead's pair and its `t` are drawn:
 //   `draw(t)` runs the in-between on the GPU and presents it, with nothing read back. A source
 //   frame is `t = 0`: RIFE 4.25 at t = 0 is its first frame to 0.005 levels on average.
+// - Repeats (pulldown, animation on twos and threes): a decoded frame that only repeats the one
+//   before it, in a recurring cadence, is dropped (duplicates.ts's live rule, CadenceGuard), so
+//   the pair spans its slot and the motion does not stop there.
 // - Scene cuts: a pair whose thumbnails differ (SSIM, as the video job) shows its first frame
 //   until the second's time, never a blend across the cut.
 // - The clock is the player's own (performance.now), kept on the audio element's clock when the
@@ -18,6 +21,7 @@
 
 import { createInterpolator, type Interpolator } from './index.js';
 import { describe } from './pixels.js';
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './duplicates.js';
 import { ssim, THUMB, toGrey } from './scene.js';
 import type { InputVideoTrack, VideoSample } from './vendor/mediabunny.js';
 
@@ -42,6 +46,11 @@ export interface PlayerOptions {
    * blend across the cut.
    */
   sceneThreshold?: number | undefined;
+  /**
+   * Drop repeated frames (default true): pulldown and animation on twos or threes, found as the
+   * extension finds them (duplicates.ts), so the motion goes on through their slots.
+   */
+  dedupe?: boolean | undefined;
   /** Play the file's audio (default true). */
   audio?: boolean | undefined;
   /**
@@ -76,6 +85,8 @@ export interface PlayerStats {
   late: number;
   /** Source frames never shown as a pair start, because the playhead had passed them. */
   skipped: number;
+  /** Source frames dropped as repeats of the one before (`dedupe`). */
+  repeats: number;
 }
 
 /** Plays `input` smoothed into `options.canvas`; see `LivePlayer`. */
@@ -113,7 +124,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       const spacing = rate > 0 ? 1 / rate : 0;
       const hasAudio = options.audio !== false && options.clock === undefined && (await demux.getPrimaryAudioTrack()) !== null;
       return new LivePlayer(mb, demux, track, seq, {
-        factor, duration, spacing, sceneThreshold, audio: hasAudio ? input : null, clock: options.clock ?? null,
+        factor, duration, spacing, sceneThreshold, dedupe: options.dedupe !== false, size: analysisSize(width, height), audio: hasAudio ? input : null, clock: options.clock ?? null,
         onFrame: options.onFrame ?? null, dispose: own ? () => interp.dispose() : () => {},
       });
     } catch (e) {
@@ -138,6 +149,9 @@ interface PlayerParts {
   duration: number;
   spacing: number;
   sceneThreshold: number;
+  dedupe: boolean;
+  /** The size frames are compared at for repeats. */
+  size: { width: number; height: number };
   audio: Blob | null;
   clock: (() => number) | null;
   onFrame: ((frame: PresentedFrame) => void) | null;
@@ -147,7 +161,7 @@ interface PlayerParts {
 /** A playing (or paused) video; made by `createPlayer`. Starts paused at the first frame. */
 export class LivePlayer {
   readonly duration: number;
-  readonly stats: PlayerStats = { presented: 0, interpolated: 0, late: 0, skipped: 0 };
+  readonly stats: PlayerStats = { presented: 0, interpolated: 0, late: 0, skipped: 0, repeats: 0 };
   readonly #input: import('./vendor/mediabunny.js').Input;
   readonly #sink: import('./vendor/mediabunny.js').VideoSampleSink;
   readonly #seq: ReturnType<Interpolator['sequence']>;
@@ -168,10 +182,16 @@ export class LivePlayer {
   #last: { ts: number; thumb: Float32Array } | null = null;
   /** Draws thumbnails. */
   readonly #thumbs = new OffscreenCanvas(THUMB, THUMB).getContext('2d', { willReadFrequently: true });
+  /** Draws the grey copies repeats are found on. */
+  #greys: OffscreenCanvasRenderingContext2D | null = null;
+  #meter: ChangeMeter | null = null;
+  #cadence: CadenceGuard | null = null;
   #drawn: { a: number; t: number } | null = null;
   #busy = false;
   #closed = false;
   #raf = 0;
+  /** The newest frame skipped as passed (kept open for the end of the video), else null. */
+  #spare: Decoded | null = null;
   /** Wakes the decoder when a frame was taken from `#ahead`. */
   #wake: (() => void) | null = null;
   // The player's own clock: media time `#anchorTime` at performance.now() `#anchorAt`.
@@ -277,6 +297,8 @@ export class LivePlayer {
   #dropAhead(): void {
     for (const d of this.#ahead) d.frame.close();
     this.#ahead = [];
+    this.#spare?.frame.close();
+    this.#spare = null;
   }
 
   /** Starts decoding at `time`: the pair is made again from there. */
@@ -289,6 +311,9 @@ export class LivePlayer {
     this.#pair = null;
     this.#last = null;
     this.#drawn = null;
+    // A new stretch of frames: the change and cadence history starts again.
+    this.#meter = this.#parts.dedupe ? new ChangeMeter(this.#parts.size.width, this.#parts.size.height) : null;
+    this.#cadence = this.#parts.dedupe ? new CadenceGuard() : null;
     this.#wake?.();
     void this.#decode(epoch, this.#samples).catch((e) => {
       if (epoch !== this.#epoch) return;
@@ -318,11 +343,31 @@ export class LivePlayer {
       const sample = r.value;
       try {
         const frame = sample.toVideoFrame();
+        if (this.#isRepeat(frame)) {
+          frame.close();
+          this.stats.repeats++;
+          continue;
+        }
         this.#ahead.push({ ts: sample.timestamp, frame, thumb: this.#thumb(frame) });
       } finally {
         sample.close();
       }
     }
+  }
+
+  /** Whether a decoded frame only repeats the one before it, in a cadence (`dedupe`). */
+  #isRepeat(frame: VideoFrame): boolean {
+    const meter = this.#meter;
+    const cadence = this.#cadence;
+    if (!meter || !cadence) return false;
+    const { width, height } = this.#parts.size;
+    this.#greys ??= new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    const g = this.#greys;
+    if (!g) throw new Error('could not create a 2D OffscreenCanvas context');
+    // Averaged, not point-sampled, as the video job's analysis pass draws them.
+    g.imageSmoothingQuality = 'high';
+    g.drawImage(frame, 0, 0, width, height);
+    return cadence.push(meter.push(greyOf(g.getImageData(0, 0, width, height).data)));
   }
 
   /** A frame's 32x32 grey thumbnail, averaged (not point-sampled), as the video job makes it. */
@@ -394,24 +439,34 @@ export class LivePlayer {
         }
         start = 0; // before the first frame: it starts the pair
       }
-      if (start === ahead.length - 1) {
+      // Frames before the start are passed: dropped now, which also makes room for the decoder.
+      // The newest passed one is kept aside: at the end of the video it starts the last pair.
+      if (start > 0) {
+        for (const passed of ahead.splice(0, start)) {
+          this.#spare?.frame.close();
+          this.#spare = passed;
+          if (this.#last !== null) this.stats.skipped++;
+        }
+        this.#wake?.();
+        this.#wake = null;
+        start = 0;
+      }
+      if (ahead.length === 1) {
         // Nothing decoded after the start yet: wait, unless this is the end of the video.
         if (!this.#ended) return;
-        if (start === 0 && this.#last !== null) {
+        if (this.#last !== null) {
           await this.#push(ahead.shift() as Decoded, epoch);
           continue;
         }
-        if (start === 0) {
-          // A video of one frame (from here): it pairs with itself.
+        // At the end, after a seek: the last pair is the spare and the last frame, or, for a
+        // video of one frame, that frame with itself.
+        if (this.#spare) {
+          ahead.unshift(this.#spare);
+          this.#spare = null;
+        } else {
           const only = ahead[0] as Decoded;
           ahead.push({ ts: only.ts, frame: only.frame.clone(), thumb: only.thumb });
-        } else {
-          start--; // the last pair
         }
-      }
-      for (const passed of ahead.splice(0, start)) {
-        passed.frame.close();
-        if (this.#last !== null) this.stats.skipped++;
       }
       await this.#push(ahead.shift() as Decoded, epoch);
       if (this.#last !== null && this.#pair === null) await this.#push(ahead.shift() as Decoded, epoch);
@@ -420,6 +475,10 @@ export class LivePlayer {
 
   /** Pushes one frame into the sequence (prepared on the GPU) and closes it here. */
   async #push(d: Decoded, epoch: number): Promise<void> {
+    if (this.#spare && this.#spare !== d) {
+      this.#spare.frame.close();
+      this.#spare = null;
+    }
     this.#wake?.();
     this.#wake = null;
     try {
