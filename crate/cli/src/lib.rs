@@ -5,5 +5,6 @@
 //! The binaries: `inbetween` (the CLI), `inbetween-weights` (fetch + convert) and
 //! `inbetween-bench` (timings against PyTorch). The library itself is crate/core (`inbetween`).
 
+pub mod alloc;
 pub mod convert;
 pub mod decode;

@@ -45,6 +45,8 @@ fn median(mut v: Vec<Duration>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // As the CLI: the CPU figures are the CLI's.
+    inbetween_cli::alloc::keep_freed_memory();
     let args = Args::parse();
     let sizes: Vec<(u32, u32)> = args
         .sizes

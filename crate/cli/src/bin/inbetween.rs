@@ -67,6 +67,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    inbetween_cli::alloc::keep_freed_memory();
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
