@@ -182,7 +182,7 @@ describe('the bad-input corpus in the browser', () => {
       const a = window.pic(32, 32);
       const b = window.pic(32, 32, 9);
       const before = await interp.interpolate(a, b, 0.5);
-      const trap = await window.harness.errorOf(() => interp._trapForTesting());
+      const trap = await window.harness.errorOf(() => window.testing.trap(interp));
       // The worker is retired: the interpolator says so, and later calls fail at once, clearly.
       await new Promise((resolve) => setTimeout(resolve, 100));
       const later = await window.harness.errorOf(() => interp.interpolate(a, b, 0.5));
@@ -209,7 +209,7 @@ describe('the bad-input corpus in the browser', () => {
         onProgress: (p) => {
           if (lostAt < 0 && p.stage === 'interpolating' && p.framesDone >= 3) {
             lostAt = p.framesDone;
-            void interp._loseDeviceForTesting();
+            void window.testing.loseDevice(interp);
           }
         },
       }));

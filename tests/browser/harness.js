@@ -4,6 +4,8 @@
 //
 // Tests drive it through `page.evaluate(() => window.harness...)`.
 import * as lib from 'inbetween';
+// The package's test hooks (www/lib/src/testing.ts), left out of the published package.
+import * as testing from 'inbetween/testing';
 
 const params = new URLSearchParams(location.search);
 /** Where the golden cases are served (the pack test serves a copy elsewhere). */
@@ -170,7 +172,7 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
   const interp = await lib.createInterpolator(options);
   try {
     const t0 = performance.now();
-    const rgb = await interp._interpolateRgbForTesting(golden.a, golden.b, golden.t, { scale: golden.scale });
+    const rgb = await testing.interpolateRgb(interp, golden.a, golden.b, golden.t, { scale: golden.scale });
     const ms = performance.now() - t0;
     if (rgb.length !== golden.output.length) throw new Error(`got ${rgb.length} floats, golden has ${golden.output.length}`);
     let max = 0;
@@ -180,7 +182,7 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
       if (Number.isNaN(d)) nan = true;
       else if (d > max) max = d;
     }
-    return { backend: interp.backend, ms, maxDiff: nan ? NaN : max, stats: await interp._statsForTesting() };
+    return { backend: interp.backend, ms, maxDiff: nan ? NaN : max, stats: await testing.stats(interp) };
   } finally {
     interp.dispose();
   }
@@ -279,4 +281,5 @@ window.harness = {
   lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, floatParity, toInput, toImageData,
   closeIfFrame, errorOf, maxAbsDiff, runVideo,
 };
+window.testing = testing;
 window.harnessReady = true;

@@ -1,10 +1,9 @@
-// inbetween: RIFE 4.25 video frame interpolation in the browser.
-//
-// The public API. All heavy work happens in a module worker (./worker.js) that holds the wasm
+// The interpolator: `createInterpolator()`, `Interpolator` and `FrameSequence`, on the page.
+// All heavy work happens in a module worker (worker/worker.ts) that holds the wasm
 // module and the model; this side validates arguments (so mistakes fail fast, with TypeErrors,
 // before any pixels are copied), copies pixels out of the caller's images, and wraps results.
 
-import { type CallOptions, WorkerClient } from './client.js';
+import { WorkerClient } from './client.js';
 import { DEFAULT_STALL_TIMEOUT_MS, loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
@@ -20,31 +19,17 @@ import {
   toVideoFrame,
   transferOf,
 } from './pixels.js';
+import { codedError } from './shared/errors.js';
+import { SCALE_RANGE, T_RANGE } from './shared/limits.js';
 import type {
-  AdapterInfo,
-  BackendChoice,
-  BackendName,
   ClosedResult,
-  FloatResult,
   FlowResult,
   FrameInput,
   InitResult,
-  LostResult,
-  MemoryResult,
   PixelsResult,
   RawImage,
-  VideoJobOptions,
-  VideoResult,
-} from './protocol.js';
-
-export type { AdapterInfo, BackendChoice, BackendName, FrameSource };
-export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 };
-export * from './visualize.js';
-export * from './video.js';
-export * from './sequence.js';
-
-/** Smallest and largest `scale` (RIFE's `--scale`: flow is estimated at `1/scale` resolution). */
-export const SCALE_RANGE: readonly [number, number] = [0.25, 4];
+} from './shared/protocol.js';
+import type { AdapterInfo, BackendChoice, BackendName } from './shared/types.js';
 
 export interface CreateInterpolatorOptions {
   /** 'auto' (default): WebGPU when an adapter is available, else the CPU (WebAssembly). */
@@ -179,12 +164,7 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
   });
   signal?.throwIfAborted();
 
-  // Exactly this expression, in this module: it is the one form Vite and webpack recognise as a
-  // worker, so they bundle worker.js and everything it imports (the wasm-bindgen glue, the .wasm,
-  // the video job, mediabunny) instead of copying it as a lone file. Built elsewhere and passed
-  // in, the URL would be an opaque asset to them.
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  const client = new WorkerClient(worker);
+  const client = new WorkerClient(spawnWorker());
   let init: InitResult;
   // An abort while the worker starts ends the worker too: nothing keeps running for a caller
   // that has gone.
@@ -208,6 +188,19 @@ export async function createInterpolator(options: CreateInterpolatorOptions = {}
 }
 
 let constructing = false;
+
+/** @internal The worker client of a live interpolator (it throws once the interpolator is
+ * disposed). Not part of the API: index.ts does not export it. */
+export let clientOf: (interp: Interpolator) => WorkerClient;
+
+/** A new worker of the package (worker/worker.ts), not yet initialised. */
+export function spawnWorker(): Worker {
+  // Exactly this expression: it is the one form Vite and webpack recognise as a worker, so they
+  // bundle worker.js and everything it imports (the wasm-bindgen glue, the .wasm, the video job,
+  // mediabunny) instead of copying it as a lone file. Built elsewhere and passed in, the URL
+  // would be an opaque asset to them.
+  return new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' });
+}
 
 /**
  * The model inside this package, next to dist/. Hidden from bundlers on purpose: written as
@@ -239,6 +232,15 @@ export class Interpolator {
    */
   get closed(): boolean {
     return this.#disposed || this.#client.dead;
+  }
+
+  static {
+    // The one way in to an interpolator's worker from outside this class, for the package's
+    // own modules (video.ts, testing.ts); index.ts does not re-export it.
+    clientOf = (interp) => {
+      if (interp.#disposed) throw codedError('the Interpolator was disposed', 'disposed');
+      return interp.#client;
+    };
   }
 
   /** @internal Use `createInterpolator()`. */
@@ -343,7 +345,7 @@ export class Interpolator {
    * comparison. All frames must have the size of the first. `close()` frees the kept frame.
    */
   sequence(options?: SequenceOptions): FrameSequence {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    if (this.#disposed) throw codedError('the Interpolator was disposed', 'disposed');
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`options must be an object, got ${describe(options)}`);
     }
@@ -368,101 +370,16 @@ export class Interpolator {
     }
   }
 
-  /**
-   * Test hook, not part of the API: the frame at `t` as planar f32 RGB [3][h][w], neither
-   * clamped nor rounded, so parity tests can hold the engine to 1e-3 of the PyTorch goldens.
-   */
-  async _interpolateRgbForTesting(a: ImageData, b: ImageData, t: number, options?: InterpolateOptions): Promise<Float32Array> {
-    const { scale } = this.#checkPair(a, b, options);
-    checkTime(t, 't');
-    const [ra, rb] = await readPair(a, b);
-    const { rgb } = await this.#client.call<FloatResult>(
-      { type: 'rgbForTesting', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
-    return new Float32Array(rgb);
-  }
-
-  /**
-   * Test hook, not part of the API: destroys the WebGPU device as a driver reset would, so
-   * tests can check that a lost device rejects later calls with a clear Error. Resolves to
-   * whether there was a GPU device to lose.
-   */
-  async _loseDeviceForTesting(): Promise<boolean> {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
-    const { lost } = await this.#client.call<LostResult>({ type: 'loseDeviceForTesting' });
-    return lost;
-  }
-
-  /**
-   * Test hook, not part of the API: makes the worker's wasm instance trap for real (an
-   * allocation wasm32 cannot make, the path a real out-of-memory takes), so tests can check that
-   * the call rejects with a clear Error, the interpolator closes, and a new one works. Rejects.
-   */
-  async _trapForTesting(): Promise<never> {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
-    await this.#client.call({ type: 'trapForTesting' });
-    throw new Error('internal error: the trap did not happen');
-  }
-
-  /**
-   * Test hook, not part of the API: the size of the worker's wasm memory in bytes (it only ever
-   * grows, so a leak of frames or tensors shows up as growth across jobs).
-   */
-  async _memoryForTesting(): Promise<number> {
-    return (await this._statsForTesting()).wasmBytes;
-  }
-
-  /** Test hook, not part of the API: wasm memory size, the number of frames prepared, and the
-   * engine's counters (GPU dispatches and command buffers so far). */
-  async _statsForTesting(): Promise<MemoryResult> {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
-    return this.#client.call<MemoryResult>({ type: 'memoryForTesting' });
-  }
-
-  /** Test hook, not part of the API: memory now, answered at once even while a job runs. */
-  async _liveMemoryForTesting(): Promise<MemoryResult> {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
-    return this.#client.call<MemoryResult>({ type: 'liveMemoryForTesting' });
-  }
-
-  /** @internal Runs a whole-video job in the worker; use `interpolateVideo()`. */
-  async _videoJob(input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
-    if (!output) {
-      const { blob } = await this.#client.call<VideoResult>({ type: 'video', input, options, output: null }, [], call);
-      return blob;
-    }
-    // The caller's stream stays here (a FileSystemWritableFileStream cannot be transferred):
-    // the worker gets the writable end of an identity stream, and its readable end is piped
-    // into the caller's stream. The pipe carries backpressure, closes the caller's stream after
-    // the worker closes its end, and aborts it when the worker aborts (failure or cancel).
-    const relay = new TransformStream<unknown, unknown>();
-    // On any failure this side aborts the pipe too, which aborts the caller's stream: a worker
-    // that was terminated (a cancelled job's own interpolator is disposed at once) never gets to
-    // abort its end, and the caller's stream would stay locked and open.
-    const stop = new AbortController();
-    const piped = relay.readable.pipeTo(output, { signal: stop.signal });
-    try {
-      await this.#client.call<VideoResult>({ type: 'video', input, options, output: relay.writable }, [relay.writable], call);
-    } catch (e) {
-      stop.abort(e);
-      piped.catch(() => {}); // the job's own error is the one to report
-      throw e;
-    }
-    // Resolve only once the caller's stream is closed: a file stream has then committed the file.
-    await piped;
-    return null;
-  }
-
   /** Stops the worker and frees the model (GPU memory included). Pending calls reject. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#client.terminate(new Error('the Interpolator was disposed'));
+    this.#client.terminate(codedError('the Interpolator was disposed', 'disposed'));
   }
 
   /** Validates what every call shares; throws TypeError before any work starts. */
   #checkPair(a: unknown, b: unknown, options: unknown): { size: Size; scale: number } {
-    if (this.#disposed) throw new Error('the Interpolator was disposed');
+    if (this.#disposed) throw codedError('the Interpolator was disposed', 'disposed');
     const sa = sourceSize(a, 'frame a');
     const sb = sourceSize(b, 'frame b');
     if (sa.width !== sb.width || sa.height !== sb.height) {
@@ -525,8 +442,8 @@ export class FrameSequence {
    * the canvas shows it from the next frame the browser composites.
    */
   draw(t = 0.5): Promise<void> {
-    if (this.#closed) throw new Error('the FrameSequence was closed');
-    if (this.#disposed()) throw new Error('the Interpolator was disposed');
+    if (this.#closed) throw codedError('the FrameSequence was closed', 'disposed');
+    if (this.#disposed()) throw codedError('the Interpolator was disposed', 'disposed');
     if (!this.#hasCanvas) throw new Error('this sequence has no canvas: make it with sequence({ canvas })');
     checkTime(t, 't');
     const run = this.#last.catch(() => {}).then(async () => {
@@ -542,8 +459,8 @@ export class FrameSequence {
    * (timestamps interpolated; close them), else ImageData. `frame` is not modified or closed.
    */
   push(frame: FrameSource, ts: ArrayLike<number> = [0.5]): Promise<(ImageData | VideoFrame)[]> {
-    if (this.#closed) throw new Error('the FrameSequence was closed');
-    if (this.#disposed()) throw new Error('the Interpolator was disposed');
+    if (this.#closed) throw codedError('the FrameSequence was closed', 'disposed');
+    if (this.#disposed()) throw codedError('the Interpolator was disposed', 'disposed');
     const size = sourceSize(frame, 'frame');
     if (size.width === 0 || size.height === 0) throw new TypeError(`the frame is empty (${size.width}x${size.height})`);
     if (this.#size && (this.#size.width !== size.width || this.#size.height !== size.height)) {
@@ -582,8 +499,8 @@ export class FrameSequence {
 
 function checkTime(t: unknown, what: string): asserts t is number {
   // `!(t >= 0 && t <= 1)` also rejects NaN.
-  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
-    throw new TypeError(`${what} must be a number in [0, 1], got ${describe(t)}`);
+  if (typeof t !== 'number' || !(t >= T_RANGE[0] && t <= T_RANGE[1])) {
+    throw new TypeError(`${what} must be a number in [${T_RANGE[0]}, ${T_RANGE[1]}], got ${describe(t)}`);
   }
 }
 
