@@ -1,16 +1,35 @@
 // inbetween: RIFE 4.25 video frame interpolation in the browser.
 //
-// The package's entry: it only re-exports. The page's modules sit beside this file
-// (interpolator.ts, video.ts, encode.ts, visualize.ts, pixels.ts, client.ts, model.ts), the
-// worker's in worker/, and what both sides share (the wire protocol, types, limits, error
-// codes) in shared/. scripts/check-structure.mjs keeps it that way.
+// The package's entry: it only re-exports, by name, so the public API is this list. The page's
+// modules sit beside this file (interpolator.ts, video.ts, encode.ts, visualize.ts, pixels.ts,
+// client.ts, model.ts), the worker's in worker/, and what both sides share (the wire protocol,
+// types, limits, error codes) in shared/. scripts/check-structure.mjs keeps it that way.
 
-export { createInterpolator, type CreateInterpolatorOptions, FrameSequence, type FlowOutput, type InterpolateOptions, Interpolator, type SequenceOptions } from './interpolator.js';
+export {
+  createInterpolator,
+  type CreateInterpolatorOptions,
+  type FlowOutput,
+  FrameSequence,
+  type InterpolateOptions,
+  Interpolator,
+  type SequenceOptions,
+} from './interpolator.js';
 export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 export type { FrameSource } from './pixels.js';
 export { SCALE_RANGE, T_RANGE } from './shared/limits.js';
 export { ERROR_CODES, type ErrorCode } from './shared/errors.js';
-export type { AdapterInfo, BackendChoice, BackendName, VideoCodecChoice, VideoContainer, VideoInfo, VideoPreview, VideoProgress, VideoStage, VideoSummary } from './shared/types.js';
-export * from './visualize.js';
-export * from './video.js';
-export * from './encode.js';
+export type {
+  AdapterInfo,
+  BackendChoice,
+  BackendName,
+  VideoCodecChoice,
+  VideoContainer,
+  VideoInfo,
+  VideoPreview,
+  VideoProgress,
+  VideoStage,
+  VideoSummary,
+} from './shared/types.js';
+export { type FlowImageOptions, flowToImageData, maskToImageData } from './visualize.js';
+export { interpolateVideo, probeVideo, type VideoCallbacks, type VideoOptions } from './video.js';
+export { type EncodeFramesOptions, encodeFrames, type SequenceFrame } from './encode.js';
