@@ -229,7 +229,7 @@ async function errorOf(fn) {
     if (value && typeof value.dispose === 'function') value.dispose();
     return null;
   } catch (e) {
-    return { name: e?.name ?? typeof e, message: e?.message ?? String(e), isError: e instanceof Error, isTypeError: e instanceof TypeError };
+    return { name: e?.name ?? typeof e, message: e?.message ?? String(e), code: e?.code, isError: e instanceof Error, isTypeError: e instanceof TypeError };
   }
 }
 
