@@ -27,7 +27,7 @@ const LIB = path.join(ROOT, 'www/lib');
 
 const MODEL = 'rife-4.25-f16.bpk';
 const required = [
-  'dist/index.js', 'dist/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm',
+  'dist/index.js', 'dist/worker/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm',
   `model/${MODEL}`, `model/${MODEL}.sha256`,
 ];
 const missing = required.filter((f) => !existsSync(path.join(LIB, f)));
@@ -52,7 +52,9 @@ for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
 // Type declarations and source maps are of no use at run time and would only grow the zip.
 cpSync(path.join(LIB, 'dist'), path.join(OUT, 'lib/dist'), {
   recursive: true,
-  filter: (src) => statSync(src).isDirectory() || !(/\.d\.ts$/.test(src) || /\.map$/.test(src)),
+  // The test hooks' entry (dist/testing.js) only in the test build.
+  filter: (src) => statSync(src).isDirectory()
+    || !(/\.d\.ts$/.test(src) || /\.map$/.test(src) || (!testHooks && /[/\\]dist[/\\]testing\.js$/.test(src))),
 });
 for (const f of ['inbetween_wasm.js', 'inbetween_wasm_bg.wasm']) {
   cpSync(path.join(LIB, 'pkg', f), path.join(OUT, 'lib/pkg', f));

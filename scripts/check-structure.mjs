@@ -4,14 +4,18 @@
 // Which side a module is on: `worker/` holds the worker's code (its entry, the video job and what
 // only it uses), `shared/` the floor (types and the wire protocol) that both sides import and that
 // imports nothing of the package; everything else runs on the page. Type-only imports
-// (`import type`) count for cycles too: a circle of types is a circle of concepts.
+// (`import type`) count for cycles too: a circle of types is a circle of concepts. And the entry,
+// `index.ts`, only re-exports (a line of code there that is not an `export … from` fails).
+// CI runs it (scripts/test-browser.sh); tests/unit/check-structure.test.mjs shows it failing on
+// a made-up tree with a cycle, a crossing and code in index.ts.
 //
-//   node scripts/check-structure.mjs [--report]   # --report: print, but exit 0
+//   node scripts/check-structure.mjs [--report] [--src DIR]   # --report: print, but exit 0
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const SRC = path.join(ROOT, 'www/lib/src');
+const srcAt = process.argv.indexOf('--src');
+const SRC = srcAt >= 0 ? path.resolve(process.argv[srcAt + 1]) : path.join(ROOT, 'www/lib/src');
 const report = process.argv.includes('--report');
 
 const files = [];
@@ -45,6 +49,17 @@ for (const file of files) {
 }
 
 const problems = [];
+// The entry only re-exports: what is left of index.ts without comments and `export … from`
+// statements must be empty.
+const entry = path.join(SRC, 'index.ts');
+if (files.includes(entry)) {
+  const rest = readFileSync(entry, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '')
+    .replace(/export\s+(?:type\s+)?(?:\*(?:\s+as\s+\w+)?|\{[^}]*\})\s+from\s+['"][^'"]+['"]\s*;?/g, '')
+    .trim();
+  if (rest) problems.push(`index.ts does more than re-export: ${JSON.stringify(rest.slice(0, 80))}`);
+}
 // Crossings: the page and the worker meet only in shared/; shared/ imports nothing of theirs.
 for (const [file, deps] of graph) {
   for (const dep of deps) {
@@ -79,7 +94,7 @@ const strong = (v) => {
       component.push(w);
     } while (w !== v);
     if (component.length > 1 || graph.get(v).includes(v)) {
-      problems.push(`cycle: ${component.map(rel).sort().join(' → ')}`);
+      problems.push(`cycle of ${component.length} modules: ${component.map(rel).sort().join(', ')}`);
     }
   }
 };

@@ -22,6 +22,9 @@ fi
 echo "== biome lint (TypeScript and JavaScript; biome.jsonc)"
 npx --no-install biome lint
 
+echo "== package structure (no import cycles, no page/worker crossings; scripts/check-structure.mjs)"
+node scripts/check-structure.mjs
+
 if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
   echo "== npm run build"
   npm run build

@@ -1,4 +1,4 @@
-// Measures the duplicate detector (www/lib/src/duplicates.ts) on the labelled set
+// Measures the duplicate detector (www/lib/src/shared/duplicates.ts) on the labelled set
 // (tests/browser/labelled.mjs) and prints false positives and negatives per category, the table
 // in www/lib/DUPLICATES.md. Build the package first (npm run build:ts).
 //
@@ -6,7 +6,7 @@
 //   --features: the raw per-pair numbers; --grid: false positives/negatives over a grid of thresholds;
 //   W=640 H=360: the set at another size; RULE='{"dip":0.25}': another setting of the rule.
 import path from 'node:path';
-import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
+import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/shared/duplicates.js';
 import {
   BUNNY_REPEATS, bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
 } from '../../tests/browser/labelled.mjs';

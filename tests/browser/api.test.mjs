@@ -129,7 +129,7 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
     assert.ok(r.imageDataUntouched);
   });
 
-  test('walking a sequence encodes each frame once: the previous b is reused as a, with the same result', { timeout: 5 * MINUTE }, async () => {
+  test('interpolate() prepares both frames of each call; a sequence prepares each frame once, by handle, with the same result', { timeout: 5 * MINUTE }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -142,26 +142,32 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
         }
       }
       const o = { scale: g.scale };
-      const prepares = async () => (await window.interp._statsForTesting()).prepares;
+      const prepares = async () => (await window.testing.stats(window.interp)).prepares;
       const n0 = await prepares();
       await window.interp.interpolate(g.a, g.b, 0.5, o);
       const n1 = await prepares();
-      const reused = await window.interp.interpolate(g.b, c, 0.5, o); // b again, as a
+      // b again, as a: the worker no longer recognises frames by their bytes, so both are prepared.
+      const direct = await window.interp.interpolate(g.b, c, 0.5, o);
       const n2 = await prepares();
-      await window.interp.interpolate(c, g.a, 0.5, o);
+      const many = await window.interp.interpolateMany(g.b, c, [0.5, 0.25], o);
       const n3 = await prepares();
-      const fresh = await window.interp.interpolate(g.b, c, 0.5, o); // last b was a: no reuse
+      const seq = window.interp.sequence(o);
+      await seq.push(g.a, []);
       const n4 = await prepares();
-      await window.interp.interpolate(c, g.a, 0.5, { scale: 1 }); // the kept c, but another scale
+      await seq.push(g.b, [0.5]);
       const n5 = await prepares();
-      const edited = new ImageData(new Uint8ClampedArray(g.a.data), g.width, g.height);
-      edited.data[4 * (g.width * 100 + 150)] ^= 0xff; // one byte differs from the kept a
-      await window.interp.interpolate(edited, g.b, 0.5, { scale: 1 });
+      const [viaSequence] = await seq.push(c, [0.5]); // pairs with the kept b
       const n6 = await prepares();
-      return { steps: [n1 - n0, n2 - n1, n3 - n2, n4 - n3, n5 - n4, n6 - n5], same: h.maxAbsDiff(reused.data, fresh.data) };
+      seq.close();
+      return {
+        steps: [n1 - n0, n2 - n1, n3 - n2, n4 - n3, n5 - n4, n6 - n5],
+        same: h.maxAbsDiff(viaSequence.data, direct.data),
+        sameMany: h.maxAbsDiff(many[0].data, direct.data),
+      };
     });
-    assert.deepEqual(r.steps, [2, 1, 1, 2, 2, 2]);
+    assert.deepEqual(r.steps, [2, 2, 2, 1, 1, 1]);
     assert.equal(r.same, 0);
+    assert.equal(r.sameMany, 0);
   });
 
   test('concurrent calls are all answered; dispose() rejects what is pending and later calls', { timeout: 5 * MINUTE }, async () => {

@@ -54,10 +54,10 @@ const APPS = [
  * emitted file holding all of them is the worker, bundled with everything it imports.
  */
 const WORKER_PARTS = {
-  'worker.js': 'internal error: cancel requests are served in onmessage',
+  'worker/worker.js': 'internal error: cancel requests are served in onmessage',
   // A wasm export the glue calls by name (a property, so minifiers keep it).
   'pkg/inbetween_wasm.js': '__wbg_engine_free',
-  'video-job.js': 'no video frames could be decoded from the file',
+  'worker/video-job.js': 'no video frames could be decoded from the file',
   'vendor/mediabunny.js': 'Invalid exponential-Golomb code.',
 };
 

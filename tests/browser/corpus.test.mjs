@@ -182,18 +182,19 @@ describe('the bad-input corpus in the browser', () => {
       const a = window.pic(32, 32);
       const b = window.pic(32, 32, 9);
       const before = await interp.interpolate(a, b, 0.5);
-      const trap = await window.harness.errorOf(() => interp._trapForTesting());
+      const trap = await window.harness.errorOf(() => window.testing.trap(interp));
       // The worker is retired: the interpolator says so, and later calls fail at once, clearly.
       await new Promise((resolve) => setTimeout(resolve, 100));
       const later = await window.harness.errorOf(() => interp.interpolate(a, b, 0.5));
       const fresh = await window.harness.lib.createInterpolator({ backend: 'cpu' });
       const after = await fresh.interpolate(a, b, 0.5);
       fresh.dispose();
-      return { trap: trap?.message, closed: interp.closed, later: later?.message, same: window.harness.maxAbsDiff(after.data, before.data) };
+      return { trap: trap?.message, trapCode: trap?.code, closed: interp.closed, later: later?.message, same: window.harness.maxAbsDiff(after.data, before.data) };
     });
     const v = r.value;
     assert.ok(v, JSON.stringify(r));
     assert.match(v.trap ?? '', /crashed \(WebAssembly unreachable\).*create a new one/, JSON.stringify(v));
+    assert.equal(v.trapCode, 'engine-crashed');
     assert.equal(v.closed, true, 'the interpolator closed');
     assert.match(v.later ?? '', /crashed|stopped|closed/, JSON.stringify(v));
     assert.equal(v.same, 0, 'a new interpolator computes the same frame');
@@ -209,7 +210,7 @@ describe('the bad-input corpus in the browser', () => {
         onProgress: (p) => {
           if (lostAt < 0 && p.stage === 'interpolating' && p.framesDone >= 3) {
             lostAt = p.framesDone;
-            void interp._loseDeviceForTesting();
+            void window.testing.loseDevice(interp);
           }
         },
       }));
@@ -217,12 +218,14 @@ describe('the bad-input corpus in the browser', () => {
       const fresh = await lib.createInterpolator({ backend: 'webgpu' });
       const again = await lib.interpolateVideo(blob, { factor: 2, interpolator: fresh, container: 'webm' });
       fresh.dispose();
-      return { lostAt, failed: failed?.message, closed, bytes: again.size, type: again.type };
+      return { lostAt, failed: failed?.message, failedCode: failed?.code, closed, bytes: again.size, type: again.type };
     });
     const v = r.value;
     assert.ok(v, JSON.stringify(r));
     assert.ok(v.lostAt >= 3, `the device was lost mid-video: ${JSON.stringify(v)}`);
     assert.match(v.failed ?? '', /GPU device was lost/, JSON.stringify(v));
+    // The worker saw the code, not the message: that is what closed the interpolator.
+    assert.equal(v.failedCode, 'device-lost');
     assert.equal(v.closed, true);
     assert.ok(v.bytes > 1000 && /webm/.test(v.type), `a new interpolator made the whole video: ${JSON.stringify(v)}`);
   });

@@ -1,10 +1,10 @@
-// The duplicate detector (www/lib/src/duplicates.ts), in plain node on the compiled module:
+// The duplicate detector (www/lib/src/shared/duplicates.ts), in plain node on the compiled module:
 // its measurements on made-up frames, its rule on made-up series, and a small labelled set of
 // real clips (tests/browser/labelled.mjs: photos and Big Buck Bunny, moved slowly or put through
 // pulldown and twos/threes, encoded with ffmpeg) on which it must find the repeats and nothing else.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analysisSize, CadenceGuard, ChangeMeter, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/duplicates.js';
+import { analysisSize, CadenceGuard, ChangeMeter, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/shared/duplicates.js';
 import {
   bunnyPictures, cacheDir, cadenceMap, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, slowMotionClip,
 } from './labelled.mjs';

@@ -124,24 +124,27 @@ describe('errors', () => {
       engine.free();
       return out;
     });
-    const rustError = (e, text, label) => {
+    // Each with its kind as a code (crate/wasm, from inbetween::Error::code), so no caller has to
+    // match the message.
+    const rustError = (e, text, label, code) => {
       assert.ok(e, `${label}: expected an error`);
       assert.ok(e.isError, `${label}: not an Error: ${JSON.stringify(e)}`);
       assert.ok(e.message.includes(text), `${label}: ${JSON.stringify(e.message)} does not include ${JSON.stringify(text)}`);
+      assert.equal(e.code, code, `${label}: code`);
     };
     assert.equal(r.backend, 'cpu');
     assert.deepEqual(r.frame, [40, 24, 1]);
-    rustError(r.t15, 'timestep 1.5 is outside [0, 1]', 't=1.5');
-    rustError(r.sizes, 'the two frames differ in size: 40x24 and 20x24', 'sizes');
-    rustError(r.scales, 'the frames were prepared at different scales', 'scales');
-    rustError(r.bytes, 'image buffer has 3680 bytes, expected 3840 for 40x24 with 4 channels', 'bytes');
-    rustError(r.scale8, 'scale 8 is outside [0.25, 4]', 'scale 8');
-    rustError(r.empty, 'image is empty (0x24)', 'empty');
-    rustError(r.manyT, 'timestep -1 is outside [0, 1]', 'many t');
-    rustError(r.mapValue, 'time map value 2 at index 0 is outside [0, 1]', 'map value');
-    rustError(r.mapLength, 'time map has 5 values, expected 960 (40x24)', 'map length');
-    rustError(r.backendName, "unknown backend 'x'", 'backend');
-    rustError(r.garbage, 'model data is not a valid inbetween model', 'garbage model');
+    rustError(r.t15, 'timestep 1.5 is outside [0, 1]', 't=1.5', 'bad-time');
+    rustError(r.sizes, 'the two frames differ in size: 40x24 and 20x24', 'sizes', 'size-mismatch');
+    rustError(r.scales, 'the frames were prepared at different scales', 'scales', 'bad-scale');
+    rustError(r.bytes, 'image buffer has 3680 bytes, expected 3840 for 40x24 with 4 channels', 'bytes', 'bad-image');
+    rustError(r.scale8, 'scale 8 is outside [0.25, 4]', 'scale 8', 'bad-scale');
+    rustError(r.empty, 'image is empty (0x24)', 'empty', 'bad-image');
+    rustError(r.manyT, 'timestep -1 is outside [0, 1]', 'many t', 'bad-time');
+    rustError(r.mapValue, 'time map value 2 at index 0 is outside [0, 1]', 'map value', 'bad-time');
+    rustError(r.mapLength, 'time map has 5 values, expected 960 (40x24)', 'map length', 'bad-time');
+    rustError(r.backendName, "unknown backend 'x'", 'backend', 'backend');
+    rustError(r.garbage, 'model data is not a valid inbetween model', 'garbage model', 'bad-model');
   });
 
   test('a corrupt model file is rejected: by the Rust loader, or by the sha256 check', { timeout: 2 * MINUTE }, async () => {

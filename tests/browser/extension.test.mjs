@@ -8,7 +8,7 @@
 // them), which the tests use both ways. For the pixel test the clip plays at 2 fps and 1/16 speed,
 // so that SwiftShader keeps up and the pipeline runs exactly as it would in real time on a GPU.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -104,7 +104,7 @@ describe('browser extension', () => {
     assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
     assert.deepEqual(m.web_accessible_resources.map((r) => r.resources), [['engine.html']]);
     // The wasm and the model are inside; the code loads nothing from the network.
-    for (const f of ['lib/pkg/inbetween_wasm_bg.wasm', 'lib/model/rife-4.25-f16.bpk', 'lib/dist/worker.js']) {
+    for (const f of ['lib/pkg/inbetween_wasm_bg.wasm', 'lib/model/rife-4.25-f16.bpk', 'lib/dist/worker/worker.js']) {
       assert.ok(readFileSync(path.join(extensionDir, f)).length > 0, f);
     }
     for (const f of ['content.js', 'engine.js', 'background.js']) {
@@ -390,6 +390,9 @@ describe('browser extension', () => {
       assert.match(code(tmp, 'engine.js'), /loseDeviceForTesting/);
       assert.match(code(tmp, 'content.js'), /engineCall/);
       assert.equal(code(shipped, 'background.js'), code(tmp, 'background.js'));
+      // The package's test hooks' entry ships only in the test build.
+      assert.equal(existsSync(path.join(shipped, 'extension/lib/dist/testing.js')), false, 'testing.js in the shipped build');
+      assert.equal(existsSync(path.join(tmp, 'extension/lib/dist/testing.js')), true, 'testing.js in the test build');
     } finally {
       rmSync(shipped, { recursive: true, force: true });
     }

@@ -60,11 +60,11 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
       try {
         const [i0, i1, i2, i3] = [image(0), image(1), image(2), image(3)];
         const fromBytes = await interp.interpolate(i0, i1, 0.5);
-        const s0 = await interp._statsForTesting();
+        const s0 = await window.testing.stats(interp);
         const v0 = videoFrame(i0, 0);
         const v1 = videoFrame(i1, 40_000);
         const out = await interp.interpolate(v0, v1, 0.5);
-        const s1 = await interp._statsForTesting();
+        const s1 = await window.testing.stats(interp);
         const fromVideo = await rgbaOf(out);
         const outTimestamp = out.timestamp;
         out.close();
@@ -72,7 +72,7 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
         const b0 = await createImageBitmap(i0);
         const b1 = await createImageBitmap(i1);
         const fromBitmap = await interp.interpolate(b0, b1, 0.5);
-        const s2 = await interp._statsForTesting();
+        const s2 = await window.testing.stats(interp);
 
         // A sequence of VideoFrames: frames kept by handle, each new one imported on the GPU.
         const seq = interp.sequence();
@@ -80,9 +80,9 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
         const pushStats = [];
         const seqOut = [];
         for (const v of vs) {
-          const before = await interp._statsForTesting();
+          const before = await window.testing.stats(interp);
           const outs = await seq.push(v, [0.5]);
-          const after = await interp._statsForTesting();
+          const after = await window.testing.stats(interp);
           pushStats.push({ dispatches: after.dispatches - before.dispatches, submissions: after.submissions - before.submissions });
           for (const f of outs) {
             seqOut.push(await rgbaOf(f));
@@ -92,7 +92,7 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
         seq.close();
         // The byte path for the sequence's second pair, as a reference.
         const bytes12 = await interp.interpolate(i1, i2, 0.5);
-        const end = await interp._statsForTesting();
+        const end = await window.testing.stats(interp);
         const callerOpen = [v0, v1, ...vs].every((v) => v.format !== null) && b0.width === W && b1.width === W;
         for (const v of [v0, v1, ...vs]) v.close();
         b0.close();
@@ -193,9 +193,9 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
       try {
         const f0 = i420(0, 0);
         const f1 = i420(1, 40_000);
-        const before = await interp._statsForTesting();
+        const before = await window.testing.stats(interp);
         const out = await interp.interpolate(f0, f1, 0.5);
-        const after = await interp._statsForTesting();
+        const after = await window.testing.stats(interp);
         const got = (await rgba(out)).data;
         out.close();
         // The byte path from the same pixels: the browser's GPU conversion of the frames
@@ -312,9 +312,9 @@ describe('frames on the GPU (WebGPU, SwiftShader)', () => {
         const seq = interp.sequence({ canvas });
         await seq.push(image(0), []);
         const [expected] = await seq.push(image(1), [0.25]);
-        const s0 = await interp._statsForTesting();
+        const s0 = await window.testing.stats(interp);
         await seq.draw(0.25);
-        const s1 = await interp._statsForTesting();
+        const s1 = await window.testing.stats(interp);
         // The canvas updates when the browser next composites: read it back (drawImage of the
         // placeholder canvas) frame by frame until it shows the frame, for at most 5 s.
         const reader = new OffscreenCanvas(W, H).getContext('2d', { willReadFrequently: true });

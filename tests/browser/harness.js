@@ -5,6 +5,14 @@
 // Tests drive it through `page.evaluate(() => window.harness...)`.
 import * as lib from 'inbetween';
 
+// The package's test hooks (www/lib/src/testing.ts), left out of the published package: the test
+// page's import map names them; the bundler apps (tests/bundlers, which copy this file) have
+// none, so there the import fails and they go without. The specifier is a variable so bundlers
+// leave it alone.
+const TESTING = 'inbetween/testing';
+/** @type {Promise<typeof import('../../www/lib/dist/testing.js') | null>} */
+const testingHooks = import(/* @vite-ignore */ /* webpackIgnore: true */ TESTING).catch(() => null);
+
 const params = new URLSearchParams(location.search);
 /** Where the golden cases are served (the pack test serves a copy elsewhere). */
 const GOLDEN = params.get('golden') ?? '/tests/golden';
@@ -169,8 +177,9 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
   const golden = await goldenCase(caseName);
   const interp = await lib.createInterpolator(options);
   try {
+    const testing = await testingHooks;
     const t0 = performance.now();
-    const rgb = await interp._interpolateRgbForTesting(golden.a, golden.b, golden.t, { scale: golden.scale });
+    const rgb = await testing.interpolateRgb(interp, golden.a, golden.b, golden.t, { scale: golden.scale });
     const ms = performance.now() - t0;
     if (rgb.length !== golden.output.length) throw new Error(`got ${rgb.length} floats, golden has ${golden.output.length}`);
     let max = 0;
@@ -180,7 +189,7 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
       if (Number.isNaN(d)) nan = true;
       else if (d > max) max = d;
     }
-    return { backend: interp.backend, ms, maxDiff: nan ? NaN : max, stats: await interp._statsForTesting() };
+    return { backend: interp.backend, ms, maxDiff: nan ? NaN : max, stats: await testing.stats(interp) };
   } finally {
     interp.dispose();
   }
@@ -220,7 +229,7 @@ async function errorOf(fn) {
     if (value && typeof value.dispose === 'function') value.dispose();
     return null;
   } catch (e) {
-    return { name: e?.name ?? typeof e, message: e?.message ?? String(e), isError: e instanceof Error, isTypeError: e instanceof TypeError };
+    return { name: e?.name ?? typeof e, message: e?.message ?? String(e), code: e?.code, isError: e instanceof Error, isTypeError: e instanceof TypeError };
   }
 }
 
@@ -279,4 +288,7 @@ window.harness = {
   lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, floatParity, toInput, toImageData,
   closeIfFrame, errorOf, maxAbsDiff, runVideo,
 };
-window.harnessReady = true;
+void testingHooks.then((testing) => {
+  window.testing = testing;
+  window.harnessReady = true;
+});

@@ -9,7 +9,7 @@
 // through pulldown (ffmpeg's own fps filter, 24 -> 25 and 24 -> 30) or are held on twos/threes.
 //
 // Used by tests/browser/duplicates.test.mjs (a few small clips) and scripts/bench/duplicates.mjs
-// (the whole matrix, which gave the thresholds in www/lib/src/duplicates.ts).
+// (the whole matrix, which gave the thresholds in www/lib/src/shared/duplicates.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';

@@ -56,20 +56,25 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
       const { lib } = window.harness;
       const interp = await lib.createInterpolator(o);
       try {
-        // Three different frames, stepped through as a player would: (f0, f1), then (f1, f2).
+        // Three different frames, stepped through as a player would, with the sequence handle:
+        // (f0, f1), then (f1, f2).
         const frame = (v) => {
           const img = new ImageData(48, 32);
           for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
           return img;
         };
         const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
-        const s0 = await interp._statsForTesting();
-        await interp.interpolate(f0, f1, 0.5);
-        const s1 = await interp._statsForTesting();
-        await interp.interpolate(f1, f2, 0.5);
-        const s2 = await interp._statsForTesting();
+        const seq = interp.sequence();
+        await seq.push(f0, []);
+        const s0 = await window.testing.stats(interp);
+        await seq.push(f1, [0.5]);
+        const s1 = await window.testing.stats(interp);
+        await seq.push(f2, [0.5]);
+        const s2 = await window.testing.stats(interp);
+        seq.close();
+        // A one-off pair: both frames prepared (interpolateMany keeps nothing between calls).
         await interp.interpolateMany(f2, f0, [0.25, 0.75]);
-        const s3 = await interp._statsForTesting();
+        const s3 = await window.testing.stats(interp);
         const d = (x, y) => ({ dispatches: y.dispatches - x.dispatches, submissions: y.submissions - x.submissions, prepares: y.prepares - x.prepares });
         return { first: d(s0, s1), next: d(s1, s2), many: d(s2, s3), engine: s3.engine };
       } finally {
@@ -78,16 +83,16 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     }, { backend: 'webgpu', ...F32_MODEL });
     t.diagnostic(JSON.stringify(r));
     assert.equal(r.engine, 'wgsl');
-    // The first pair encodes both frames.
-    assert.deepEqual(r.first, { dispatches: 73, submissions: 1, prepares: 2 });
+    // The first pair encodes both frames (f0 was prepared by its push, encoded in this buffer).
+    assert.deepEqual(r.first, { dispatches: 73, submissions: 1, prepares: 1 });
     // The next pair reuses f1 as prepared (only f2 is new): the issue's bound of 70.
     assert.equal(r.next.submissions, 1);
     assert.equal(r.next.prepares, 1);
     assert.ok(r.next.dispatches <= 70, `${r.next.dispatches} dispatches for one new in-between frame`);
     assert.equal(r.next.dispatches, 69);
-    // Two timesteps of the next pair (f2 reused, f0 new): the new frame's encoder (4) once, then
-    // 5 blocks of 13 per timestep, one command buffer each.
-    assert.deepEqual(r.many, { dispatches: 4 + 2 * 65, submissions: 2, prepares: 1 });
+    // Two timesteps of a one-off pair: both frames' encoders (4 each) once, then 5 blocks of 13
+    // per timestep, one command buffer each.
+    assert.deepEqual(r.many, { dispatches: 2 * 4 + 2 * 65, submissions: 2, prepares: 2 });
   });
 
   test('WebGPU, sequence handle: each pushed frame is prepared once and kept by handle; the in-betweens equal interpolate()', { timeout: 10 * MINUTE }, async (t) => {
@@ -105,9 +110,9 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
         const counts = [];
         const outs = [];
         for (const [f, ts] of [[f0, [0.5]], [f1, [0.5]], [f2, [0.25, 0.75]]]) {
-          const s0 = await interp._statsForTesting();
+          const s0 = await window.testing.stats(interp);
           outs.push(await seq.push(f, ts));
-          const s1 = await interp._statsForTesting();
+          const s1 = await window.testing.stats(interp);
           counts.push({ dispatches: s1.dispatches - s0.dispatches, submissions: s1.submissions - s0.submissions });
         }
         const wrongSize = await errorOf(() => seq.push(new ImageData(16, 16)));
@@ -170,7 +175,7 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
       const interp = await lib.createInterpolator(o);
       const a = new ImageData(new Uint8ClampedArray(32 * 24 * 4).fill(120), 32, 24);
       const first = (await interp.interpolate(a, a, 0.5)).width;
-      const lost = await interp._loseDeviceForTesting();
+      const lost = await window.testing.loseDevice(interp);
       const after = await errorOf(() => interp.interpolate(a, a, 0.5));
       const closed = interp.closed;
       interp.dispose();

@@ -71,7 +71,7 @@ describe('soak: a long job keeps memory flat', () => {
         break;
       }
       if (state.total > 0 && state.done > 0) {
-        const mem = await page.evaluate(() => window.soakInterp._liveMemoryForTesting());
+        const mem = await page.evaluate(() => window.testing.liveMemory(window.soakInterp));
         const heap = await workerHeap(session, workers[0]);
         samples.push({ done: state.done, heap, wasm: mem.wasmBytes, output: mem.outputBytes });
       }

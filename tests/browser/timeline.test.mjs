@@ -1,8 +1,8 @@
-// The video planner's rules (www/lib/src/timeline.ts) on made-up timestamps: no browser, no
+// The video planner's rules (www/lib/src/worker/timeline.ts) on made-up timestamps: no browser, no
 // video, so every rule is checked exactly. The compiled module is plain JS with no imports.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { plan, sourceEnd } from '../../www/lib/dist/timeline.js';
+import { plan, sourceEnd } from '../../www/lib/dist/worker/timeline.js';
 
 // Changes as duplicates.ts `compare` measures them: a moving pair, and a re-encoded repeat.
 const MOVING = { mean: 6, peak: 40, top: 12 };

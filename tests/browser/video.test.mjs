@@ -205,7 +205,7 @@ describe('interpolateVideo', () => {
     try {
       const r = await run('tiny.mp4', { factor: 2, interpolator: 'gpu' });
       assert.equal(r.error, undefined, JSON.stringify(r.error));
-      const stats = await fx.browser.page.evaluate(() => window.gpuInterp._statsForTesting());
+      const stats = await fx.browser.page.evaluate(() => window.testing.stats(window.gpuInterp));
       t.diagnostic(JSON.stringify(stats));
       assert.equal(probe(r.file).frames.length, 12);
       assert.equal(stats.engine, 'wgsl');
@@ -388,7 +388,7 @@ describe('interpolateVideo', () => {
   });
 
   test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed; previews', { timeout: 10 * MINUTE }, async (t) => {
-    const memory = () => fx.browser.page.evaluate(() => window.videoInterp._memoryForTesting());
+    const memory = () => fx.browser.page.evaluate(() => window.testing.memory(window.videoInterp));
     await run('h264aac.mp4', { factor: 2 });
     const before = await memory();
     const r = await run('long.mp4', { factor: 2 }, { previews: true });

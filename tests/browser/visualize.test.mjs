@@ -1,5 +1,5 @@
 // The package's two small helper modules, in a real browser: visualize.ts (flow and mask as
-// pictures) and sequence.ts (encodeFrames: images → WebM/MP4 with WebCodecs + mediabunny). No
+// pictures) and encode.ts (encodeFrames: images → WebM/MP4 with WebCodecs + mediabunny). No
 // model is loaded, so this file is quick. Encoded files are checked with ffprobe, an
 // independent reader.
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ function ffprobe(file) {
   return { codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames), duration: Number(j.format.duration) };
 }
 
-describe('visualize.ts and sequence.ts', () => {
+describe('visualize.ts and encode.ts', () => {
   const fx = openTestPage({ webgpu: false });
   let dir;
   before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-vis-')); });

@@ -1,10 +1,10 @@
-// The paged output sink of interpolateVideo (www/lib/src/paged-sink.ts) in plain Node: writes
+// The paged output sink of interpolateVideo (www/lib/src/worker/paged-sink.ts) in plain Node: writes
 // at any position, including back-patches into pages already handed to Blob storage, must give
 // exactly the file a flat buffer would; and a long sequential file must keep only a few pages
 // in memory.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PAGE_BYTES, PagedSink } from '../../www/lib/dist/paged-sink.js';
+import { PAGE_BYTES, PagedSink } from '../../www/lib/dist/worker/paged-sink.js';
 
 function rng(seed) {
   let s = seed >>> 0;

@@ -74,9 +74,13 @@ function summary(runs) {
   };
 }
 
+/** The package's test hooks (dist/testing.js next to the entry), or null for builds from before
+ * they moved there (those have them on the Interpolator, or not at all). */
+let testing = null;
+
 /** The engine's dispatch counter, where this build has one (the old package does not). */
 async function dispatches(interp) {
-  const stats = await interp._statsForTesting?.();
+  const stats = testing ? await testing.stats(interp) : await interp._statsForTesting?.();
   return typeof stats?.dispatches === 'number' ? stats.dispatches : null;
 }
 
@@ -141,7 +145,7 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
         });
       }
     }
-    const stats = await interp._statsForTesting?.();
+    const stats = testing ? await testing.stats(interp) : await interp._statsForTesting?.();
     return {
       backend: interp.backend,
       engine: stats?.engine ?? 'burn (no engine counter in this build)',
@@ -160,7 +164,9 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
 
 async function run() {
   const { backend, sizes, iters, scales, precisions, lib: libUrl } = parseParams();
-  const lib = await import(new URL(libUrl, location.href).href);
+  const libHref = new URL(libUrl, location.href).href;
+  const lib = await import(libHref);
+  testing = await import(new URL('testing.js', libHref).href).catch(() => null);
   for (const scale of scales) {
     if (!(scale >= lib.SCALE_RANGE[0] && scale <= lib.SCALE_RANGE[1])) throw new Error(`scale must be in [${lib.SCALE_RANGE}], got ${scale}`);
   }

@@ -44,7 +44,7 @@
 // 'software-webgpu', 'bad-request', 'busy', 'error'.
 
 import { createInterpolator } from './lib/dist/index.js';
-import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/duplicates.js';
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/worker/duplicates.js';
 
 /** The caps on what content.js (or anything holding its port) may ask. content.js works at up to
  * 720 lines and ×8 (with a threes cadence, up to 23 in-betweens per frame), well inside these. */
@@ -153,7 +153,8 @@ async function handle(request) {
     // <test-hooks> (left out of the shipped build by scripts/build-extension.mjs)
     case 'loseDeviceForTesting':
       if (!interp) throw new Error('the engine is not initialised');
-      return [{ lost: await interp._loseDeviceForTesting() }, []];
+      // The package's test hooks: only in the test build (scripts/build-extension.mjs).
+      return [{ lost: await (await import('./lib/dist/testing.js')).loseDevice(interp) }, []];
     case 'echo':
       // The cost of the frame hand-over alone (measured by the bench): the buffer goes back.
       if (!(request.pixels instanceof ArrayBuffer) || request.pixels.byteLength > LIMITS.maxPixels * 4) {

@@ -60,7 +60,7 @@ pub enum Error {
         budget_mib: usize,
     },
 
-    #[error("timestep {0} is outside [0, 1]")]
+    #[error("timestep {0} is outside [{lo}, {hi}]", lo = crate::T_RANGE.0, hi = crate::T_RANGE.1)]
     Timestep(f32),
 
     #[error("time map has {got} values, expected {expected} ({width}x{height})")]
@@ -71,10 +71,14 @@ pub enum Error {
         height: usize,
     },
 
-    #[error("time map value {value} at index {index} is outside [0, 1]")]
+    #[error(
+        "time map value {value} at index {index} is outside [{lo}, {hi}]",
+        lo = crate::T_RANGE.0,
+        hi = crate::T_RANGE.1
+    )]
     TimeMapValue { index: usize, value: f32 },
 
-    #[error("scale {0} is outside [0.25, 4]")]
+    #[error("scale {0} is outside [{lo}, {hi}]", lo = crate::SCALE_RANGE.0, hi = crate::SCALE_RANGE.1)]
     Scale(f32),
 
     #[error(
@@ -99,6 +103,46 @@ pub enum Error {
 
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// Every code `code()` can return. The wasm layer exports this list (`limits().errorCodes`)
+    /// and the npm package's `ERROR_CODES` must hold each of them (tests/unit/limits.test.mjs).
+    pub const CODES: &'static [&'static str] = &[
+        "size-mismatch",
+        "bad-image",
+        "image-too-large",
+        "out-of-memory",
+        "too-many-timesteps",
+        "bad-time",
+        "bad-scale",
+        "bad-model",
+        "gpu",
+        "device-lost",
+        "backend",
+    ];
+
+    /// The kind of error as a stable code, for callers across a boundary that must not match
+    /// messages (the wasm layer sets it as the JS Error's `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::SizeMismatch { .. } => "size-mismatch",
+            Error::BufferLength { .. } | Error::Channels(_) | Error::EmptyImage { .. } => {
+                "bad-image"
+            }
+            Error::ImageTooLarge { .. } => "image-too-large",
+            Error::TooLarge { .. } => "out-of-memory",
+            Error::TooManyTimesteps { .. } => "too-many-timesteps",
+            Error::Timestep(_) | Error::TimeMapLength { .. } | Error::TimeMapValue { .. } => {
+                "bad-time"
+            }
+            Error::Scale(_) | Error::ScaleMismatch(..) => "bad-scale",
+            Error::ModelFile { .. } | Error::Model(_) => "bad-model",
+            Error::Gpu(_) => "gpu",
+            Error::DeviceLost(_) => "device-lost",
+            Error::Backend(_) | Error::Io(_) => "backend",
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -35,6 +35,9 @@ use model::{BlockTrace, IFNet};
 /// Largest total size of the results of one `interpolate_many` call.
 pub const MANY_BUDGET_BYTES: usize = 2 << 30;
 
+/// The interpolation times accepted: 0 is the first frame, 1 the second.
+pub const T_RANGE: (f32, f32) = (0.0, 1.0);
+
 /// Smallest and largest `scale` accepted (RIFE's `--scale`, flow computed at `1/scale`).
 pub const SCALE_RANGE: (f32, f32) = (0.25, 4.0);
 
@@ -268,7 +271,7 @@ impl Interpolator {
         }
         if let Some(&t) = ts
             .iter()
-            .find(|t| !(t.is_finite() && (0.0..=1.0).contains(*t)))
+            .find(|t| !(t.is_finite() && (T_RANGE.0..=T_RANGE.1).contains(*t)))
         {
             return Err(Error::Timestep(t));
         }
@@ -333,7 +336,7 @@ impl Interpolator {
     ) -> Result<Tensor<4>> {
         match t {
             Timestep::Uniform(t) => {
-                if !(t.is_finite() && (0.0..=1.0).contains(t)) {
+                if !(t.is_finite() && (T_RANGE.0..=T_RANGE.1).contains(t)) {
                     return Err(Error::Timestep(*t));
                 }
                 Ok(Tensor::<4>::full([1, 1, ph, pw], *t, &self.device))
@@ -350,7 +353,7 @@ impl Interpolator {
                 if let Some((index, &value)) = values
                     .iter()
                     .enumerate()
-                    .find(|(_, v)| !(v.is_finite() && (0.0..=1.0).contains(*v)))
+                    .find(|(_, v)| !(v.is_finite() && (T_RANGE.0..=T_RANGE.1).contains(*v)))
                 {
                     return Err(Error::TimeMapValue { index, value });
                 }

@@ -75,4 +75,19 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The kind of error as a stable code (`inbetween::Error::code`'s, whose list holds every
+    /// one of these).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::Gpu(_) => "gpu",
+            Error::DeviceLost(_) => "device-lost",
+            Error::Weights(_) => "bad-model",
+            Error::TooLarge { .. } => "out-of-memory",
+            Error::ForeignFrame | Error::Stale | Error::NoTrace => "backend",
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -25,9 +25,49 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-fn js_err(e: inbetween::Error) -> JsError {
-    JsError::new(&e.to_string())
+/// A JS `Error` with `message` and a `code` property: the kind of error, from the core's list
+/// (`inbetween::Error::CODES`), which the page reads instead of matching the message.
+fn coded(message: &str, code: &'static str) -> JsError {
+    debug_assert!(inbetween::Error::CODES.contains(&code));
+    let error = JsError::new(message);
+    // A clone of a JsError is a second handle to the same JS object, so the property set
+    // through it is on the error that is thrown. (JsError has no way back from a JsValue.)
+    let _ = js_sys::Reflect::set(
+        &JsValue::from(error.clone()),
+        &JsValue::from_str("code"),
+        &JsValue::from_str(code),
+    );
+    error
 }
+
+fn js_err(e: inbetween::Error) -> JsError {
+    coded(&e.to_string(), e.code())
+}
+
+/// The values the npm package checks its arguments against, from the core, so that they have one
+/// source: `{ tRange: [lo, hi], scaleRange: [lo, hi], backends: [...], errorCodes: [...] }`.
+/// The package's `shared/limits.ts` must equal them (tests/unit/limits.test.mjs).
+#[wasm_bindgen]
+pub fn limits() -> JsValue {
+    use js_sys::{Array, Object, Reflect};
+    let pair = |(lo, hi): (f32, f32)| Array::of2(&(lo as f64).into(), &(hi as f64).into());
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+    };
+    let out = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v).ok();
+    set("tRange", &pair(inbetween::T_RANGE));
+    set("scaleRange", &pair(inbetween::SCALE_RANGE));
+    set("backends", &list(BACKEND_NAMES));
+    set("errorCodes", &list(inbetween::Error::CODES));
+    out.into()
+}
+
+/// The backends `Engine.create` takes (besides `"auto"`), as `Engine.backend` names them.
+const BACKEND_NAMES: &[&str] = &["webgpu", "cpu"];
 
 /// Peak wasm memory of one CPU interpolation per pixel of work (`inbetween::work_pixels`), with
 /// a margin. Measured in Chromium 156 (2026-12-01, growth of the module's memory over one
@@ -153,7 +193,7 @@ pub struct Stats {
 }
 
 fn gpu_err(e: inbetween_gpu::Error) -> JsError {
-    JsError::new(&e.to_string())
+    coded(&e.to_string(), e.code())
 }
 
 /// The pair's GPU handles, or an error when a frame comes from the other backend (a caller bug,
@@ -161,7 +201,7 @@ fn gpu_err(e: inbetween_gpu::Error) -> JsError {
 fn gpu_pair<'a>(a: &'a Frame, b: &'a Frame) -> Result<(&'a GpuFrame, &'a GpuFrame), JsError> {
     match (&a.inner, &b.inner) {
         (FrameInner::Gpu(a), FrameInner::Gpu(b)) => Ok((a, b)),
-        _ => Err(JsError::new("the frame was prepared by another engine")),
+        _ => Err(coded("the frame was prepared by another engine", "backend")),
     }
 }
 
@@ -171,7 +211,7 @@ fn cpu_pair<'a>(
 ) -> Result<(&'a inbetween::Frame, &'a inbetween::Frame), JsError> {
     match (&a.inner, &b.inner) {
         (FrameInner::Cpu(a), FrameInner::Cpu(b)) => Ok((a, b)),
-        _ => Err(JsError::new("the frame was prepared by another engine")),
+        _ => Err(coded("the frame was prepared by another engine", "backend")),
     }
 }
 
@@ -209,9 +249,10 @@ impl Engine {
             None | Some("f32") => Precision::F32,
             Some("f16") => Precision::F16,
             Some(other) => {
-                return Err(JsError::new(&format!(
-                    "unknown precision '{other}': expected f32 or f16"
-                )));
+                return Err(coded(
+                    &format!("unknown precision '{other}': expected f32 or f16"),
+                    "backend",
+                ));
             }
         };
         let kinds: &[BackendKind] = match backend.as_str() {
@@ -219,9 +260,10 @@ impl Engine {
             "webgpu" | "gpu" => &[BackendKind::Gpu],
             "cpu" => &[BackendKind::Cpu],
             other => {
-                return Err(JsError::new(&format!(
-                    "unknown backend '{other}': expected auto, webgpu or cpu"
-                )));
+                return Err(coded(
+                    &format!("unknown backend '{other}': expected auto, webgpu or cpu"),
+                    "backend",
+                ));
             }
         };
         let mut last = None;
@@ -250,7 +292,7 @@ impl Engine {
             };
             return Ok(Engine { inner });
         }
-        Err(last.unwrap_or_else(|| JsError::new("no backend was tried")))
+        Err(last.unwrap_or_else(|| coded("no backend was tried", "backend")))
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -325,8 +367,9 @@ impl Engine {
     #[wasm_bindgen(js_name = prepareImage)]
     pub fn prepare_image(&self, image: JsValue, kind: &str, scale: f32) -> Result<Frame, JsError> {
         let Inner::Gpu(e) = &self.inner else {
-            return Err(JsError::new(
+            return Err(coded(
                 "prepareImage needs the WebGPU backend (on the CPU, send the pixels)",
+                "backend",
             ));
         };
         #[cfg(target_arch = "wasm32")]
@@ -338,17 +381,19 @@ impl Engine {
                 "VideoFrame" => ("displayWidth", "displayHeight"),
                 "ImageBitmap" | "OffscreenCanvas" | "ImageData" => ("width", "height"),
                 other => {
-                    return Err(JsError::new(&format!(
-                        "prepareImage: unknown image kind '{other}'"
-                    )));
+                    return Err(coded(
+                        &format!("prepareImage: unknown image kind '{other}'"),
+                        "backend",
+                    ));
                 }
             };
             let dim = |k| get(&image, k).and_then(|v| v.as_f64()).unwrap_or(0.0);
             let (w, h) = (dim(wk), dim(hk));
             if !(w >= 1.0 && h >= 1.0 && w <= u32::MAX as f64 && h <= u32::MAX as f64) {
-                return Err(JsError::new(&format!(
-                    "prepareImage: the {kind} has no usable size ({w}x{h}; closed?)"
-                )));
+                return Err(coded(
+                    &format!("prepareImage: the {kind} has no usable size ({w}x{h}; closed?)"),
+                    "backend",
+                ));
             }
             let texture = e.import_texture(w as u32, h as u32).map_err(gpu_err)?;
             // The JS call itself, so that an exception (a closed frame, a cross-origin image)
@@ -356,12 +401,12 @@ impl Engine {
             let queue: JsValue = e
                 .queue()
                 .as_webgpu()
-                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .ok_or_else(|| coded("prepareImage: the engine is not on WebGPU", "backend"))?
                 .clone()
                 .into();
             let gpu_texture: JsValue = texture
                 .as_webgpu()
-                .ok_or_else(|| JsError::new("prepareImage: the engine is not on WebGPU"))?
+                .ok_or_else(|| coded("prepareImage: the engine is not on WebGPU", "backend"))?
                 .clone()
                 .into();
             let source = Object::new();
@@ -370,13 +415,21 @@ impl Engine {
             let copy = get(&queue, "copyExternalImageToTexture")
                 .and_then(|f| f.dyn_into::<Function>().ok())
                 .ok_or_else(|| {
-                    JsError::new("this browser's WebGPU has no copyExternalImageToTexture")
+                    coded(
+                        "this browser's WebGPU has no copyExternalImageToTexture",
+                        "gpu",
+                    )
                 })?;
             set(&source, "source", &image)
                 .and(set(&destination, "texture", &gpu_texture))
                 .and(set(&destination, "colorSpace", &JsValue::from_str("srgb")))
                 .and(set(&destination, "premultipliedAlpha", &JsValue::FALSE))
-                .map_err(|_| JsError::new("prepareImage: could not build the copy's arguments"))?;
+                .map_err(|_| {
+                    coded(
+                        "prepareImage: could not build the copy's arguments",
+                        "backend",
+                    )
+                })?;
             let size = Array::of2(&JsValue::from_f64(w), &JsValue::from_f64(h));
             copy.call3(&queue, &source, &destination, &size)
                 .map_err(|err| {
@@ -384,7 +437,10 @@ impl Engine {
                         .dyn_ref::<js_sys::Error>()
                         .map(|x| String::from(x.message()))
                         .unwrap_or_else(|| format!("{err:?}"));
-                    JsError::new(&format!("could not copy the {kind} to the GPU: {message}"))
+                    coded(
+                        &format!("could not copy the {kind} to the GPU: {message}"),
+                        "gpu",
+                    )
                 })?;
             Ok(Frame {
                 inner: FrameInner::Gpu(e.prepare_texture(&texture, scale).map_err(gpu_err)?),
@@ -393,8 +449,9 @@ impl Engine {
         #[cfg(not(target_arch = "wasm32"))]
         {
             let _ = (e, image, kind, scale);
-            Err(JsError::new(
+            Err(coded(
                 "prepareImage exists only in the browser build",
+                "backend",
             ))
         }
     }
@@ -404,7 +461,7 @@ impl Engine {
     #[wasm_bindgen(js_name = attachCanvas)]
     pub fn attach_canvas(&self, canvas: JsValue) -> Result<Canvas, JsError> {
         if !matches!(self.inner, Inner::Gpu(_)) {
-            return Err(JsError::new("canvas output needs the WebGPU backend"));
+            return Err(coded("canvas output needs the WebGPU backend", "backend"));
         }
         #[cfg(target_arch = "wasm32")]
         {
@@ -417,8 +474,9 @@ impl Engine {
         #[cfg(not(target_arch = "wasm32"))]
         {
             let _ = canvas;
-            Err(JsError::new(
+            Err(coded(
                 "attachCanvas exists only in the browser build",
+                "backend",
             ))
         }
     }
@@ -434,7 +492,7 @@ impl Engine {
         canvas: &mut Canvas,
     ) -> Result<(), JsError> {
         let Inner::Gpu(e) = &self.inner else {
-            return Err(JsError::new("canvas output needs the WebGPU backend"));
+            return Err(coded("canvas output needs the WebGPU backend", "backend"));
         };
         let (a, b) = gpu_pair(a, b)?;
         let out = e

@@ -1,7 +1,8 @@
 // The page side of the worker protocol: numbered requests, one promise per request.
 
-import type { ErrorPayload, Request, Response } from './protocol.js';
-import type { VideoPreview, VideoProgress } from './video.js';
+import { codedError, withCode } from './shared/errors.js';
+import type { ErrorPayload, Request, Response } from './shared/protocol.js';
+import type { VideoPreview, VideoProgress } from './shared/types.js';
 
 /** A request before the client numbers it. */
 export type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
@@ -52,10 +53,10 @@ export class WorkerClient {
       // so fail every outstanding request. Browsers give load failures no message at all.
       event.preventDefault();
       const detail = event.message || 'could not load its script (worker.js) or the modules it imports';
-      this.terminate(new Error(`the inbetween worker failed: ${detail}`));
+      this.terminate(codedError(`the inbetween worker failed: ${detail}`, 'worker-died'));
     };
     this.#worker.onmessageerror = () => {
-      this.terminate(new Error('the inbetween worker sent a message that could not be deserialised'));
+      this.terminate(codedError('the inbetween worker sent a message that could not be deserialised', 'worker-died'));
     };
   }
 
@@ -88,7 +89,7 @@ export class WorkerClient {
    */
   #watch(name: string): void {
     void navigator.locks.request(name, () => {
-      this.terminate(new Error('the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator'));
+      this.terminate(codedError('the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator', 'worker-died'));
     });
   }
 
@@ -142,13 +143,13 @@ function report(f: () => void): void {
   }
 }
 
-/** Rebuilds the worker's error with its class, so a TypeError stays a TypeError. */
+/** Rebuilds the worker's error with its class, so a TypeError stays a TypeError, and its code. */
 function fromPayload(payload: ErrorPayload): Error {
   if (payload.name === 'AbortError') return new DOMException(payload.message, 'AbortError');
   const error = payload.name === 'TypeError' ? new TypeError(payload.message)
     : payload.name === 'RangeError' ? new RangeError(payload.message)
     : new Error(payload.message);
-  return error;
+  return withCode(error, payload.code);
 }
 
 /** What an aborted call rejects with: the signal's reason, like fetch. */

@@ -2,7 +2,7 @@
 // The caller's objects are only read: never transferred, closed or modified. Intermediate
 // objects made here are closed here.
 
-import type { FrameInput, RawImage } from './protocol.js';
+import type { FrameInput, RawImage } from './shared/protocol.js';
 
 /** An input frame: pixels are read as sRGB RGBA; alpha is ignored by the model. */
 export type FrameSource = ImageData | ImageBitmap | VideoFrame;
@@ -162,13 +162,3 @@ export function describe(x: unknown): string {
   if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
   return typeof x;
 }
-
-/**
- * The colour space the RGBA frames we encode are tagged with. Chromium's encoder converts RGBA to
- * YUV in the space the frame names: tagged as sRGB (matrix 'rgb', full range) it wrote full-range
- * YUV, which many players show with crushed or washed-out levels; tagged BT.709 limited range it
- * writes the standard HD format (yuv420p, tv range, bt709), 37 dB from Chromium's own decode of
- * the source on the test clip. BT.709's primaries are sRGB's, and players treat the two transfer
- * curves alike.
- */
-export const ENCODE_AS: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };

@@ -19,10 +19,10 @@
 //   skipped, and when the playhead has left the pair behind, the pairs in between are skipped
 //   too, so the picture stays on time instead of falling behind it.
 
-import { createInterpolator, type Interpolator } from './index.js';
+import { createInterpolator, type Interpolator } from './interpolator.js';
 import { describe } from './pixels.js';
-import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './duplicates.js';
-import { ssim, THUMB, toGrey } from './scene.js';
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './shared/duplicates.js';
+import { ssim, THUMB, toGrey } from './shared/scene.js';
 import type { InputVideoTrack, VideoSample } from './vendor/mediabunny.js';
 
 type Mediabunny = typeof import('./vendor/mediabunny.js');

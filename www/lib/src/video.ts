@@ -1,16 +1,15 @@
-// Whole-video interpolation: `interpolateVideo(file) → Blob`. The public types live here; the
-// work itself (demux, decode, scene analysis, RIFE, encode, mux) runs in the interpolator's
-// worker (see video-job.ts), so pixels never cross to the page.
+// Whole-video interpolation on the page: `interpolateVideo(file) → Blob` and `probeVideo`
+// check their arguments here; the work itself (demux, decode, scene analysis, RIFE, encode,
+// mux) runs in a worker (worker/video-job.ts), so pixels never cross to the page. The data types
+// they return are in shared/types.ts.
 
-import { abortReason } from './client.js';
-import { createInterpolator, Interpolator, SCALE_RANGE } from './index.js';
+import { abortReason, type CallOptions, WorkerClient } from './client.js';
+import { clientOf, createInterpolator, Interpolator, spawnWorker } from './interpolator.js';
 import { describe } from './pixels.js';
-import type { BackendChoice, BackendName, VideoJobOptions } from './protocol.js';
+import { CODEC_PREFERENCE, CODECS, CONTAINERS, quoted, SCALE_RANGE } from './shared/limits.js';
+import type { VideoResult } from './shared/protocol.js';
+import type { BackendChoice, VideoCodecChoice, VideoContainer, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './shared/types.js';
 
-/** Output container. 'auto' keeps the input's family (MP4/MOV → MP4, WebM/MKV → WebM). */
-export type VideoContainer = 'auto' | 'mp4' | 'webm';
-/** Output video codec. 'auto' picks the first the browser can encode: MP4 avc, av1; WebM vp9, av1, vp8. */
-export type VideoCodecChoice = 'auto' | 'avc' | 'vp9' | 'av1' | 'vp8';
 
 export interface VideoOptions {
   /** Frames out per frame in: 2 (default), 4, 8... an integer in [1, 16] (1 re-encodes, with cut and duplicate handling). Not with `fps`. */
@@ -65,58 +64,6 @@ export interface VideoOptions {
   output?: WritableStream | undefined;
 }
 
-export type VideoStage = 'loading' | 'analysing' | 'interpolating' | 'finishing' | 'done';
-
-export interface VideoSummary {
-  width: number;
-  height: number;
-  /** Output frames written. */
-  frames: number;
-  /** Output duration in seconds. */
-  duration: number;
-  container: 'mp4' | 'webm';
-  codec: 'avc' | 'vp9' | 'av1' | 'vp8';
-  /** What happened to the first audio track. */
-  audio: 'copied' | 'transcoded' | 'none' | 'dropped';
-  /** Scene cuts found (pairs not interpolated across). */
-  cuts: number;
-  /** Source frames decoded from the input. */
-  sourceFrames: number;
-  /** Source frames passed through to the output unchanged. */
-  kept: number;
-  /** Source frames dropped as repeats of the frame before them (pulldown, twos/threes). */
-  dropped: number;
-  /** Source frames whose own time shows an in-between instead (each dropped repeat's slot, in factor mode). */
-  replaced: number;
-  /** The same as `dropped` (the name before 0.2). */
-  duplicates: number;
-  backend: BackendName;
-  scale: number;
-  /** Frames actually made by RIFE (the rest are source frames). */
-  interpolated: number;
-}
-
-export interface VideoProgress {
-  stage: VideoStage;
-  /** Output frames done and expected (expected is known after 'analysing'; 0 before). */
-  framesDone: number;
-  framesTotal: number;
-  /** Output frames per second of wall time, over the last few seconds. */
-  fps: number;
-  /** Seconds left, or null while unknown. */
-  etaSeconds: number | null;
-  /** Set on the last call ('done'). */
-  summary?: VideoSummary | undefined;
-}
-
-/** A frame of the result while it is being made (see `VideoCallbacks.onPreview`). */
-export interface VideoPreview {
-  /** Its time on the source's clock, in seconds (before any slow-motion stretch). */
-  time: number;
-  /** The interpolated frame at the output size. Yours: close it when drawn. */
-  image: ImageBitmap;
-}
-
 export interface VideoCallbacks {
   onProgress?: ((progress: VideoProgress) => void) | undefined;
   /**
@@ -128,18 +75,21 @@ export interface VideoCallbacks {
   signal?: AbortSignal | undefined;
 }
 
-/** What `probeVideo` reads from a file's headers. */
-export type { ProbeResult as VideoInfo } from './video-job.js';
 
 /**
  * Reads a video's size, duration, average frame rate and codecs without decoding it. Rejects
  * with an Error naming the problem for files this browser cannot read or decode.
  */
-export async function probeVideo(input: Blob): Promise<import('./video-job.js').ProbeResult> {
+export async function probeVideo(input: Blob): Promise<VideoInfo> {
   if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
-  // Loaded on first use: pages that never touch video do not download the demuxer.
-  const { probeVideo: probe } = await import('./video-job.js');
-  return probe(input);
+  // In a worker of its own, where the demuxer lives: the page never loads worker code, and the
+  // worker reads the headers without loading the wasm module or a model. It ends with the probe.
+  const client = new WorkerClient(spawnWorker());
+  try {
+    return await client.call<VideoInfo>({ type: 'probe', input });
+  } finally {
+    client.terminate(new Error('the probe is over'));
+  }
 }
 
 /**
@@ -181,11 +131,40 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
   }
   try {
     if (signal?.aborted) throw abortReason(signal);
-    return await (interpolator as Interpolator)._videoJob(input, job, { onProgress, onPreview, signal }, output);
+    return await videoJob(interpolator as Interpolator, input, job, { onProgress, onPreview, signal }, output);
   } finally {
     // Our own interpolator goes with the job (on abort too: terminating the worker stops it).
     if (own) interpolator?.dispose();
   }
+}
+
+/** Runs a whole-video job in the interpolator's worker. */
+async function videoJob(interp: Interpolator, input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
+  const client = clientOf(interp);
+  if (!output) {
+    const { blob } = await client.call<VideoResult>({ type: 'video', input, options, output: null }, [], call);
+    return blob;
+  }
+  // The caller's stream stays here (a FileSystemWritableFileStream cannot be transferred):
+  // the worker gets the writable end of an identity stream, and its readable end is piped
+  // into the caller's stream. The pipe carries backpressure, closes the caller's stream after
+  // the worker closes its end, and aborts it when the worker aborts (failure or cancel).
+  const relay = new TransformStream<unknown, unknown>();
+  // On any failure this side aborts the pipe too, which aborts the caller's stream: a worker
+  // that was terminated (a cancelled job's own interpolator is disposed at once) never gets to
+  // abort its end, and the caller's stream would stay locked and open.
+  const stop = new AbortController();
+  const piped = relay.readable.pipeTo(output, { signal: stop.signal });
+  try {
+    await client.call<VideoResult>({ type: 'video', input, options, output: relay.writable }, [relay.writable], call);
+  } catch (e) {
+    stop.abort(e);
+    piped.catch(() => {}); // the job's own error is the one to report
+    throw e;
+  }
+  // Resolve only once the caller's stream is closed: a file stream has then committed the file.
+  await piped;
+  return null;
 }
 
 function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
@@ -206,11 +185,13 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
   if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean') throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
   const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
-  const container = o.container ?? 'auto';
-  if (!['auto', 'mp4', 'webm'].includes(container)) throw new TypeError(`container must be 'auto', 'mp4' or 'webm', got ${describe(container)}`);
-  const codec = o.codec ?? 'auto';
-  if (!['auto', 'avc', 'vp9', 'av1', 'vp8'].includes(codec)) throw new TypeError(`codec must be 'auto', 'avc', 'vp9', 'av1' or 'vp8', got ${describe(codec)}`);
-  if ((codec === 'avc' && container === 'webm') || (codec === 'vp8' && container === 'mp4')) {
+  const container: VideoContainer = o.container ?? 'auto';
+  const containers = ['auto', ...CONTAINERS];
+  if (!containers.includes(container)) throw new TypeError(`container must be ${quoted(containers)}, got ${describe(container)}`);
+  const codec: VideoCodecChoice = o.codec ?? 'auto';
+  const codecs = ['auto', ...CODECS];
+  if (!codecs.includes(codec)) throw new TypeError(`codec must be ${quoted(codecs)}, got ${describe(codec)}`);
+  if (codec !== 'auto' && container !== 'auto' && !CODEC_PREFERENCE[container].includes(codec)) {
     throw new TypeError(`codec '${codec}' cannot be stored in ${container}`);
   }
   const bitrate = o.bitrate === undefined ? null : num(o.bitrate, 'bitrate', 10_000, 500_000_000);

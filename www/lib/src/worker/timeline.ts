@@ -5,7 +5,7 @@
 // Pure functions on numbers, with no browser API, so the rules can be tested without a video.
 // Times are in seconds, as mediabunny gives them.
 
-import { type Change, findRepeats } from './duplicates.js';
+import { type Change, findRepeats } from '../shared/duplicates.js';
 
 /** What the analysis pass measured for one decoded source frame. */
 export interface SourceFrame {

@@ -2,26 +2,9 @@
 // the worker answers each with exactly one `Response` of the same id. Pixel and float buffers
 // travel as transferred ArrayBuffers (moved, not copied).
 
-import type { VideoJobOptions } from './video-job.js';
-import type { VideoPreview, VideoProgress } from './video.js';
+import type { ErrorCode } from './errors.js';
+import type { AdapterInfo, BackendChoice, BackendName, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './types.js';
 
-export type { VideoJobOptions };
-
-/** Backend requested by the caller. */
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
-
-/** Backend actually in use. */
-export type BackendName = 'webgpu' | 'cpu';
-
-/** What the WebGPU adapter says about itself (from `GPUAdapter.info`). */
-export interface AdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** True for software adapters such as SwiftShader: expect it to be very slow. */
-  isFallbackAdapter: boolean;
-}
 
 /** An 8-bit RGBA image; `pixels.byteLength === width * height * 4`. */
 export interface RawImage {
@@ -72,6 +55,9 @@ export type Request =
   | { id: number; type: 'liveMemoryForTesting' }
   /** `output`, when set, is transferred: the worker writes the file to it and answers blob: null. */
   | { id: number; type: 'video'; input: Blob; options: VideoJobOptions; output: WritableStream | null }
+  /** Reads a video's headers (answered as VideoInfo); needs no engine, so `probeVideo` runs it
+   * in a worker of its own that never loads the model. */
+  | { id: number; type: 'probe'; input: Blob }
   /** Served at once, not queued: marks request `target` (a 'video' job) as cancelled. */
   | { id: number; type: 'cancel'; target: number };
 
@@ -101,6 +87,8 @@ export interface FlowResult {
 export interface ErrorPayload {
   name: string;
   message: string;
+  /** What kind of error it is (errors.ts), when the package knows. */
+  code?: ErrorCode | undefined;
   /**
    * The wasm instance trapped (out of memory, or a bug reaching `unreachable`): its memory and
    * handles are in an unknown state, so the page must retire this worker. Later calls fail.
@@ -153,7 +141,7 @@ export interface VideoResult {
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult }
+  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult | VideoInfo }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
   | { alive: true }

@@ -8,26 +8,23 @@
 // second keeps at most two decoded key frames (and their encoded RIFE features) alive at a
 // time, so memory stays flat however long the video is.
 
-import type { Engine, Frame } from '../pkg/inbetween_wasm.js';
+import type { Engine } from '../../pkg/inbetween_wasm.js';
+import { canRead, i420ToRgba, readI420, resolveSpace, rgbaToI420, type YuvSpace } from '../shared/colour.js';
+import { codedError } from '../shared/errors.js';
+import { CODEC_PREFERENCE, ENCODE_AS } from '../shared/limits.js';
+import type { BackendName, VideoInfo, VideoJobOptions, VideoProgress, VideoSummary } from '../shared/types.js';
+import { AudioPump } from './audio.js';
+import { FrameChain } from './frames.js';
 import { type FileChunk, PagedSink } from './paged-sink.js';
-import { canRead, i420ToRgba, readI420, resolveSpace, rgbaToI420, type YuvSpace } from './colour.js';
-import { ENCODE_AS } from './pixels.js';
-import type { BackendName } from './protocol.js';
-import { analysisSize, ChangeMeter, greyOf } from './duplicates.js';
-import { ssim, THUMB, toGrey } from './scene.js';
+import { analysisSize, ChangeMeter, greyOf } from '../shared/duplicates.js';
+import { ssim, THUMB, toGrey } from '../shared/scene.js';
 import { type Plan, plan, type SourceFrame, typicalSpacing } from './timeline.js';
 import {
   ALL_FORMATS,
-  AudioSampleSink,
-  AudioSampleSource,
   BlobSource,
   canEncodeVideo,
-  EncodedAudioPacketSource,
-  EncodedPacketSink,
-  getFirstEncodableAudioCodec,
   getFirstEncodableVideoCodec,
   Input,
-  type InputAudioTrack,
   type InputVideoTrack,
   Mp4OutputFormat,
   Output,
@@ -37,24 +34,8 @@ import {
   VideoSampleSink,
   VideoSampleSource,
   WebMOutputFormat,
-} from './vendor/mediabunny.js';
-import type { VideoCodecChoice, VideoContainer, VideoProgress, VideoSummary } from './video.js';
+} from '../vendor/mediabunny.js';
 
-/** Options after validation on the page side (video.ts); every field is set. */
-export interface VideoJobOptions {
-  factor: number | null;
-  fps: number | null;
-  slowdown: number;
-  scale: number | 'auto';
-  sceneThreshold: number;
-  dedupe: boolean;
-  maxHeight: number | null;
-  container: VideoContainer;
-  codec: VideoCodecChoice;
-  bitrate: number | null;
-  /** Send preview frames (about one a second). */
-  preview: boolean;
-}
 
 export interface JobContext {
   engine: Engine;
@@ -67,23 +48,12 @@ export interface JobContext {
   output: WritableStream<FileChunk> | null;
 }
 
-export interface ProbeResult {
-  width: number;
-  height: number;
-  /** Seconds. */
-  duration: number;
-  /** Average frame rate. */
-  fps: number;
-  codec: string;
-  audioCodec: string | null;
-  container: string;
-}
 
 type OutCodec = VideoSummary['codec'];
 type OutContainer = VideoSummary['container'];
 
-/** Codec preference per container when the caller says 'auto'. */
-const PREFERRED: Record<OutContainer, OutCodec[]> = { mp4: ['avc', 'av1', 'vp9'], webm: ['vp9', 'av1', 'vp8'] };
+/** Codec preference per container when the caller says 'auto' (shared/limits.ts). */
+const PREFERRED = CODEC_PREFERENCE as Record<OutContainer, OutCodec[]>;
 
 const CODEC_NAMES: Record<string, string> = {
   avc: 'H.264', hevc: 'HEVC (H.265)', vp8: 'VP8', vp9: 'VP9', av1: 'AV1', prores: 'ProRes',
@@ -103,33 +73,33 @@ function messageOf(e: unknown): string {
 
 /** Opens `blob` and its tracks, or throws an Error that names what is wrong with the file. */
 async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack; family: OutContainer; formatName: string }> {
-  if (blob.size === 0) throw new Error('the file is empty (0 bytes)');
+  if (blob.size === 0) throw codedError('the file is empty (0 bytes)', 'video-unreadable');
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
   try {
     let format: Awaited<ReturnType<typeof input.getFormat>>;
     try {
       format = await input.getFormat();
     } catch (e) {
-      throw new Error(`the file is not a video this browser can read: ${messageOf(e)} (expected MP4, MOV, WebM or MKV)`);
+      throw codedError(`the file is not a video this browser can read: ${messageOf(e)} (expected MP4, MOV, WebM or MKV)`, 'video-unreadable');
     }
     let video: InputVideoTrack | null;
     try {
       video = await input.getPrimaryVideoTrack();
     } catch (e) {
-      throw new Error(`the ${format.name} file is damaged or truncated: ${messageOf(e)}`);
+      throw codedError(`the ${format.name} file is damaged or truncated: ${messageOf(e)}`, 'video-unreadable');
     }
     if (!video) {
       const tracks = await input.getTracks().catch(() => []);
-      throw new Error(tracks.length === 0
+      throw codedError(tracks.length === 0
         ? `the ${format.name} file has no readable tracks: it is damaged or truncated (its index may be missing)`
-        : `the ${format.name} file has no video track`);
+        : `the ${format.name} file has no video track`, 'video-unreadable');
     }
     const codec = await video.getCodec();
     if (!codec || !(await video.canDecode())) {
       const detail = await video.getCodecParameterString().catch(() => null);
       const name = codec ? CODEC_NAMES[codec] ?? codec : 'an unknown codec';
-      throw new Error(`this browser cannot decode the file's ${name} video${detail ? ` (${detail})` : ''}; `
-        + 'H.264, VP8, VP9 and AV1 are the codecs browsers decode');
+      throw codedError(`this browser cannot decode the file's ${name} video${detail ? ` (${detail})` : ''}; `
+        + 'H.264, VP8, VP9 and AV1 are the codecs browsers decode', 'video-unsupported');
     }
     const mime = format.mimeType;
     const family: OutContainer = mime === 'video/webm' || mime === 'video/x-matroska' ? 'webm' : 'mp4';
@@ -140,7 +110,7 @@ async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack;
   }
 }
 
-export async function probeVideo(blob: Blob): Promise<ProbeResult> {
+export async function probeVideo(blob: Blob): Promise<VideoInfo> {
   const { input, video, formatName } = await open(blob);
   try {
     const stats = await video.computePacketStats(120);
@@ -230,7 +200,7 @@ async function runToTarget(
     ctx.progress({ stage: 'analysing', framesDone: 0, framesTotal: 0, fps: 0, etaSeconds: null });
     const frames = await analyse(video, analysisSize(srcWidth, srcHeight), check, (n) =>
       ctx.progress({ stage: 'analysing', framesDone: n, framesTotal: 0, fps: 0, etaSeconds: null }));
-    if (frames.length === 0) throw new Error('no video frames could be decoded from the file');
+    if (frames.length === 0) throw codedError('no video frames could be decoded from the file', 'video-unreadable');
 
     const fps = o.fps ?? null;
     const thePlan = plan(frames, { factor: fps === null ? o.factor ?? 2 : null, fps, sceneThreshold: o.sceneThreshold, dedupe: o.dedupe });
@@ -347,7 +317,7 @@ async function analyse(
     }
   } catch (e) {
     if (e instanceof AbortedError) throw e;
-    throw new Error(`the video could not be decoded after ${frames.length} frames (the file may be damaged or truncated): ${messageOf(e)}`);
+    throw codedError(`the video could not be decoded after ${frames.length} frames (the file may be damaged or truncated): ${messageOf(e)}`, 'video-unreadable');
   }
   return frames;
 }
@@ -375,91 +345,18 @@ async function chooseOutput(
     if (o.codec !== 'auto') {
       if (!allowed.includes(o.codec)) continue;
       const ok = await canEncodeVideo(o.codec, { width, height, ...(bitrate ? { bitrate } : {}) });
-      if (!ok) throw new Error(`this browser cannot encode ${CODEC_NAMES[o.codec]} video at ${width}x${height}`);
+      if (!ok) throw codedError(`this browser cannot encode ${CODEC_NAMES[o.codec]} video at ${width}x${height}`, 'video-unsupported');
       return { container, codec: o.codec };
     }
     const codec = await getFirstEncodableVideoCodec(PREFERRED[container], { width, height, ...(bitrate ? { bitrate } : {}) });
     if (codec) return { container, codec: codec as OutCodec };
   }
   if (o.codec !== 'auto') throw new TypeError(`codec '${o.codec}' cannot be stored in ${o.container === 'auto' ? 'MP4 or WebM' : o.container}`);
-  throw new Error(`this browser cannot encode H.264, VP9, AV1 or VP8 video at ${width}x${height}`);
+  throw codedError(`this browser cannot encode H.264, VP9, AV1 or VP8 video at ${width}x${height}`, 'video-unsupported');
 }
 
 function formatFor(c: OutContainer) {
   return c === 'mp4' ? new Mp4OutputFormat() : new WebMOutputFormat();
-}
-
-/**
- * Feeds the audio track to the output in step with the video (mediabunny interleaves the tracks,
- * and holding a whole track back would buffer it all): packets copied untouched when the
- * container takes the codec, else decoded and re-encoded (e.g. AAC into WebM as Opus).
- */
-class AudioPump {
-  readonly mode: 'copied' | 'transcoded';
-  readonly #iter: AsyncIterator<{ timestamp: number; close?: () => void }>;
-  readonly #add: (item: never) => Promise<void>;
-  readonly #close: () => void;
-  #next: { timestamp: number; close?: () => void } | null | undefined = undefined;
-
-  private constructor(mode: 'copied' | 'transcoded', iter: AsyncIterator<{ timestamp: number }>, add: (item: never) => Promise<void>, close: () => void) {
-    this.mode = mode;
-    this.#iter = iter;
-    this.#add = add;
-    this.#close = close;
-  }
-
-  static async create(track: InputAudioTrack, codec: string | null, supported: readonly string[], output: Output): Promise<AudioPump | null> {
-    if (codec !== null && supported.includes(codec)) {
-      const source = new EncodedAudioPacketSource(codec as never);
-      output.addAudioTrack(source);
-      const config = await track.getDecoderConfig();
-      let first = true;
-      return new AudioPump('copied', new EncodedPacketSink(track).packets(), (async (packet: never) => {
-        await source.add(packet, first && config ? { decoderConfig: config } : undefined);
-        first = false;
-      }) as (item: never) => Promise<void>, () => source.close());
-    }
-    if (!(await track.canDecode())) return null;
-    const target = await getFirstEncodableAudioCodec(supported as never, {
-      numberOfChannels: await track.getNumberOfChannels(),
-      sampleRate: await track.getSampleRate(),
-    });
-    if (!target) return null;
-    const source = new AudioSampleSource({ codec: target, bitrate: QUALITY_HIGH });
-    output.addAudioTrack(source);
-    return new AudioPump('transcoded', new AudioSampleSink(track).samples(), (async (sample: never) => {
-      await source.add(sample);
-    }) as (item: never) => Promise<void>, () => source.close());
-  }
-
-  /** Adds every audio item that starts before `time` (s). */
-  async until(time: number): Promise<void> {
-    for (;;) {
-      if (this.#next === undefined) {
-        const r = await this.#iter.next();
-        this.#next = r.done ? null : r.value;
-      }
-      const next = this.#next;
-      if (next === null || next.timestamp >= time) return;
-      try {
-        await this.#add(next as never);
-      } finally {
-        next.close?.();
-        this.#next = undefined;
-      }
-    }
-  }
-
-  async finish(): Promise<void> {
-    await this.until(Number.POSITIVE_INFINITY);
-    this.#close();
-  }
-
-  async cancel(): Promise<void> {
-    this.#next?.close?.();
-    this.#next = null;
-    await this.#iter.return?.().catch(() => {});
-  }
 }
 
 interface Key {
@@ -468,8 +365,6 @@ interface Key {
   rgba: Uint8ClampedArray;
   /** The decoded frame itself (tight I420) when it is encoded unchanged: read exactly, not resized. */
   yuv: Uint8Array | null;
-  /** RIFE's padded, encoded frame, made the first time a pair needs it. */
-  prepared: Frame | null;
 }
 
 /** Pass 2: decode again, keeping only the current pair, and emit every planned output frame. */
@@ -494,25 +389,30 @@ async function render(
   const space = resolveSpace(await video.getColorSpace(), await video.getDisplayWidth(), await video.getDisplayHeight());
 
   const samples = new VideoSampleSink(video).samples();
+  // The key frames in the order they are read (each once, k = 0, 1, 2, …), kept by handle: the
+  // chain holds the last two, the pair being interpolated, and prepares each frame the first
+  // time a pair needs it, so a source frame is encoded at most once and only when it is used.
+  const chain = new FrameChain(ctx.engine, scale);
+  let pushed = -1; // k of the last key pushed to `chain`
   let decoded = -1; // index of the last source frame pulled from `samples`
   const readKey = async (k: number): Promise<Key> => {
     const want = thePlan.keys[k] as number;
     for (;;) {
       const r = await samples.next();
-      if (r.done) throw new Error(`the video ended early on the second read (frame ${want} of ${thePlan.keys.length} key frames)`);
+      if (r.done) throw codedError(`the video ended early on the second read (frame ${want} of ${thePlan.keys.length} key frames)`, 'video-unreadable');
       const sample = r.value;
       try {
         decoded++;
         if (decoded < want) continue;
-        return { k, ...(await readPixels(sample, space, g, width, height)), prepared: null };
+        const { rgba, yuv } = await readPixels(sample, space, g, width, height);
+        if (k !== pushed + 1) throw new Error('internal error: key frames read out of order');
+        chain.push({ pixels: rgba.buffer as ArrayBuffer, width, height }, true);
+        pushed = k;
+        return { k, rgba, yuv };
       } finally {
         sample.close();
       }
     }
-  };
-  const prepare = (key: Key): Frame => {
-    key.prepared ??= ctx.engine.prepare(new Uint8Array(key.rgba.buffer, key.rgba.byteOffset, key.rgba.byteLength), width, height, scale);
-    return key.prepared;
   };
 
   const start = thePlan.outputs[0]?.time ?? 0;
@@ -527,7 +427,6 @@ async function render(
       // Slide the pair forward to out.pair (plans only move forward).
       while (a === null || a.k < out.pair) {
         const next: Key = b ?? (await readKey(a === null ? 0 : a.k + 1));
-        a?.prepared?.free();
         a = next;
         b = null;
         if (a.k > out.pair) throw new Error('internal error: the plan went backwards');
@@ -539,7 +438,9 @@ async function render(
       if (out.kind === 'a') [pixels, yuv] = [a.rgba, a.yuv];
       else if (out.kind === 'b') [pixels, yuv] = [(b as Key).rgba, (b as Key).yuv];
       else {
-        pixels = await ctx.engine.interpolate(prepare(a), prepare(b as Key), out.t);
+        // The chain's last two frames are this pair: b is the newest key read, a the one before.
+        if ((b as Key).k !== pushed || chain.length < 2) throw new Error('internal error: the pair is not the chain\'s last two frames');
+        pixels = await ctx.engine.interpolate(...chain.pair(), out.t);
         summary.interpolated++;
         if (preview && performance.now() - lastPreview > 1000) {
           lastPreview = performance.now();
@@ -573,8 +474,7 @@ async function render(
       }
     }
   } finally {
-    a?.prepared?.free();
-    b?.prepared?.free();
+    chain.close();
     await samples.return(undefined).catch(() => {});
   }
 }

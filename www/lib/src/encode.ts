@@ -2,8 +2,10 @@
 // through mediabunny, on the calling thread: a short sequence the caller already holds in memory
 // does not need the worker that `interpolateVideo` uses.
 
-import { BT709_LIMITED, rgbaToI420 } from './colour.js';
 import { describe, isVideoFrame } from './pixels.js';
+import { BT709_LIMITED, rgbaToI420 } from './shared/colour.js';
+import type { VideoCodecChoice } from './shared/types.js';
+import { CODEC_PREFERENCE, CODECS, CONTAINERS, quoted } from './shared/limits.js';
 // Types only: the muxer itself (~180 kB gzipped) is imported on first use, so pages that never
 // encode do not download it.
 import type { Quality, VideoCodec, VideoSample, VideoSampleSource } from './vendor/mediabunny.js';
@@ -16,7 +18,7 @@ export interface EncodeFramesOptions {
   /** 'webm' (default) or 'mp4'. */
   container?: 'webm' | 'mp4' | undefined;
   /** 'auto' (default) picks the first the browser can encode: WebM vp9, av1, vp8; MP4 avc, av1, vp9. */
-  codec?: 'auto' | 'avc' | 'vp9' | 'av1' | 'vp8' | undefined;
+  codec?: VideoCodecChoice | undefined;
   /** Bits per second. Default: mediabunny's "high" quality for the size and codec. */
   bitrate?: number | undefined;
 }
@@ -24,12 +26,8 @@ export interface EncodeFramesOptions {
 /** One image of the sequence. Not modified or closed: the caller still owns it. */
 export type SequenceFrame = ImageData | ImageBitmap | VideoFrame;
 
-// Preference order: the most efficient codec that decodes everywhere first. vp8 is last in WebM
-// because it is much larger for the same quality; MP4 prefers avc because every player has it.
-const PREFERENCE: Record<'webm' | 'mp4', VideoCodec[]> = {
-  webm: ['vp9', 'av1', 'vp8'],
-  mp4: ['avc', 'av1', 'vp9'],
-};
+// Preference order: shared/limits.ts (the same as interpolateVideo's).
+const PREFERENCE = CODEC_PREFERENCE as Record<'webm' | 'mp4', VideoCodec[]>;
 
 /**
  * Encodes `frames` (all the same size) as a video at `fps`: frame i is shown from i/fps to
@@ -54,12 +52,13 @@ export async function encodeFrames(
     throw new TypeError(`fps must be a number in (0, 480], got ${describe(fps)}`);
   }
   const container = options.container ?? 'webm';
-  if (container !== 'webm' && container !== 'mp4') {
+  if (!(CONTAINERS as readonly string[]).includes(container)) {
     throw new TypeError(`container must be 'webm' or 'mp4', got ${describe(container)}`);
   }
   const codecChoice = options.codec ?? 'auto';
-  if (!['auto', 'avc', 'vp9', 'av1', 'vp8'].includes(codecChoice as string)) {
-    throw new TypeError(`codec must be 'auto', 'avc', 'vp9', 'av1' or 'vp8', got ${describe(codecChoice)}`);
+  const codecs = ['auto', ...CODECS];
+  if (!codecs.includes(codecChoice as string)) {
+    throw new TypeError(`codec must be ${quoted(codecs)}, got ${describe(codecChoice)}`);
   }
   if (container === 'mp4' && codecChoice === 'vp8') {
     throw new TypeError("codec 'vp8' cannot go in an MP4 file; use container 'webm'");

@@ -6,13 +6,9 @@
 // handle, and running two forwards at once would only compete for the same device and double the
 // peak memory.
 
-import init, { type Canvas, Engine, type Frame } from '../pkg/inbetween_wasm.js';
-import { PagedSink } from './paged-sink.js';
-import { runVideoJob } from './video-job.js';
+import init, { type Canvas, Engine, type Frame } from '../../pkg/inbetween_wasm.js';
+import { codedError, codeOf } from '../shared/errors.js';
 import type {
-  AdapterInfo,
-  BackendName,
-  BackendChoice,
   ClosedResult,
   ErrorPayload,
   FloatResult,
@@ -25,7 +21,11 @@ import type {
   Request,
   Response,
   VideoResult,
-} from './protocol.js';
+} from '../shared/protocol.js';
+import type { AdapterInfo, BackendChoice, BackendName, VideoInfo } from '../shared/types.js';
+import { counts, discard, FrameChain } from './frames.js';
+import { PagedSink } from './paged-sink.js';
+import { probeVideo, runVideoJob } from './video-job.js';
 
 // This file is compiled against the DOM lib (see tsconfig), so spell out the part of the
 // dedicated-worker global scope that it uses.
@@ -95,8 +95,12 @@ async function serve(request: Request): Promise<void> {
     }
     // A lost GPU device stays lost for this engine (it holds one device for its life): the
     // page retires the worker, so its next interpolator gets a fresh device.
-    const lost = messageOf(e).startsWith('the GPU device was lost');
-    response = { id: request.id, ok: false, error: crashed ? { name: 'Error', message: crashed, fatal: true } : { ...toPayload(e), fatal: lost } };
+    const lost = codeOf(e) === 'device-lost';
+    response = {
+      id: request.id,
+      ok: false,
+      error: crashed ? { name: 'Error', message: crashed, code: 'engine-crashed', fatal: true } : { ...toPayload(e), fatal: lost },
+    };
   }
   try {
     scope.postMessage(response, transfer);
@@ -106,7 +110,7 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult, Transferable[]];
+type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult | VideoInfo, Transferable[]];
 
 /** Set once the wasm instance trapped: the message every later request fails with. */
 let crashed: string | null = null;
@@ -118,13 +122,15 @@ function crashMessage(e: WebAssembly.RuntimeError, request: Request): string {
 }
 
 async function handle(request: Request): Promise<Handled> {
-  if (crashed) throw new Error(crashed);
+  if (crashed) throw codedError(crashed, 'engine-crashed');
   switch (request.type) {
     case 'init': {
       const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
       backendName = result.backend;
       return [result, []];
     }
+    case 'probe':
+      return [await probeVideo(request.input), []];
     case 'cancel':
       throw new Error('internal error: cancel requests are served in onmessage, never queued');
     case 'video': {
@@ -141,15 +147,15 @@ async function handle(request: Request): Promise<Handled> {
       return [{ blob }, []];
     }
     case 'interpolate':
-      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+      return withPair(request.a, request.b, request.scale, async (e, a, b) =>
         pixelsResult(await e.interpolate(a, b, request.t)),
       );
     case 'interpolateMany':
-      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+      return withPair(request.a, request.b, request.scale, async (e, a, b) =>
         pixelsResult(await e.interpolateMany(a, b, request.ts)),
       );
     case 'interpolateMap':
-      return withFrames(request.a, request.b, request.scale, async (e, a, b) =>
+      return withPair(request.a, request.b, request.scale, async (e, a, b) =>
         pixelsResult(await e.interpolateMap(a, b, request.map)),
       );
     case 'memoryForTesting':
@@ -166,25 +172,24 @@ async function handle(request: Request): Promise<Handled> {
     case 'sequenceDraw': {
       if (!engine) throw new Error('the inbetween engine is not initialised');
       const canvas = canvases.get(request.seq);
-      const kept = sequences.get(request.seq);
+      const chain = sequences.get(request.seq);
       if (!canvas) throw new Error('this sequence has no canvas');
-      if (!kept?.before) throw new Error('draw needs two pushed frames');
-      engine.interpolateToCanvas(kept.before, kept.frame, request.t, canvas);
+      if (!chain || chain.length < 2) throw new Error('draw needs two pushed frames');
+      engine.interpolateToCanvas(...chain.pair(), request.t, canvas);
       const result: ClosedResult = { closed: false };
       return [result, []];
     }
     case 'sequenceClose': {
-      const kept = sequences.get(request.seq);
-      kept?.frame.free();
-      kept?.before?.free();
+      const chain = sequences.get(request.seq);
+      chain?.close();
       sequences.delete(request.seq);
       canvases.get(request.seq)?.free();
       canvases.delete(request.seq);
-      const result: ClosedResult = { closed: kept !== undefined };
+      const result: ClosedResult = { closed: chain !== undefined };
       return [result, []];
     }
     case 'rgbForTesting':
-      return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
+      return withPair(request.a, request.b, request.scale, async (e, a, b) => {
         const result: FloatResult = { rgb: ownBuffer(await e.interpolateRgb(a, b, request.t)) };
         return [result, [result.rgb]];
       });
@@ -203,7 +208,7 @@ async function handle(request: Request): Promise<Handled> {
       return [{ lost: engine.loseDeviceForTesting() }, []];
     }
     case 'interpolateWithFlow':
-      return withFrames(request.a, request.b, request.scale, async (e, a, b) => {
+      return withPair(request.a, request.b, request.scale, async (e, a, b) => {
         const out = await e.interpolateWithFlow(a, b, request.t);
         try {
           // Each getter returns a fresh copy out of wasm memory, so the buffers are ours to move.
@@ -239,7 +244,14 @@ function memoryNow(): MemoryResult {
       stats.free();
     }
   }
-  return { wasmBytes: wasmMemory?.buffer.byteLength ?? 0, prepares, imagesIn, imagesOpen: imagesIn - imagesClosed, outputBytes: PagedSink.heldBytes, ...counters };
+  return {
+    wasmBytes: wasmMemory?.buffer.byteLength ?? 0,
+    prepares: counts.prepares,
+    imagesIn: counts.imagesIn,
+    imagesOpen: counts.imagesIn - counts.imagesClosed,
+    outputBytes: PagedSink.heldBytes,
+    ...counters,
+  };
 }
 
 function pixelsResult(pixels: Uint8Array): Handled {
@@ -247,61 +259,10 @@ function pixelsResult(pixels: Uint8Array): Handled {
   return [result, [result.pixels]];
 }
 
-/**
- * The previous call's frame b, kept prepared. Callers that walk through a sequence (the
- * extension, a page stepping through a video) pass it again as the next call's frame a; finding
- * it here means RIFE's encoder runs once per frame instead of twice. It is matched by its bytes,
- * size and scale, so a caller who passes different pixels never gets a stale frame.
- */
-let lastB: { pixels: ArrayBuffer; width: number; height: number; scale: number; frame: Frame } | null = null;
-/** Frames prepared so far (test hook: shows the reuse above at work). */
-let prepares = 0;
-/** Images (VideoFrame, ImageBitmap) the page transferred here, and those closed again (test
- * hook: every one must be closed, or a decoder stalls for want of frames). */
-let imagesIn = 0;
-let imagesClosed = 0;
-
-function sameBytes(x: ArrayBuffer, y: ArrayBuffer): boolean {
-  if (x.byteLength !== y.byteLength) return false;
-  // RGBA buffers are whole multiples of 4 bytes and start at offset 0: compare 32 bits at a time.
-  const a = new Uint32Array(x);
-  const b = new Uint32Array(y);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether the image is really closed now (its own state, not our bookkeeping): a closed
- * VideoFrame has no format and a zero size; a closed ImageBitmap has a zero size. */
-function isClosed(image: VideoFrame | ImageBitmap): boolean {
-  return typeof VideoFrame !== 'undefined' && image instanceof VideoFrame
-    ? image.format === null && image.codedWidth === 0
-    : (image as ImageBitmap).width === 0;
-}
-
-function prepare(e: Engine, img: FrameInput, scale: number): Frame {
-  let frame: Frame;
-  if ('image' in img) {
-    // An image the page transferred to us (WebGPU only): copied on the GPU into the frame
-    // (copyExternalImageToTexture), never read back. The copy is queued once prepareImage
-    // returns, so the image is closed at once, whatever happened.
-    imagesIn++;
-    try {
-      frame = e.prepareImage(img.image, img.kind, scale);
-    } finally {
-      img.image.close();
-      if (isClosed(img.image)) imagesClosed++;
-    }
-  } else {
-    // `prepare` copies the pixels into wasm memory and throws (with the Rust message) on bad input.
-    frame = e.prepare(new Uint8Array(img.pixels), img.width, img.height, scale);
-  }
-  prepares++;
-  return frame;
-}
-
-/** Prepares (pads + encodes) both frames, reusing the previous call's b when it is this call's
- * a, runs `f`, and frees what is not kept, whatever happens. */
-async function withFrames(
+/** Prepares both frames of a one-off pair (in a chain of its own, freed after), runs `f`. Each
+ * call prepares its two frames: callers that walk through frames keep them by handle with
+ * `sequence()`, where each frame is prepared once. */
+async function withPair(
   a: FrameInput,
   b: FrameInput,
   scale: number,
@@ -309,71 +270,54 @@ async function withFrames(
 ): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
   const e = engine;
-  const cached = lastB;
-  lastB = null;
-  let fa: Frame;
-  // Images (WebGPU) have no bytes here to compare: they are prepared every call; callers that
-  // walk through frames get the reuse by handle from `sequence()`.
-  if (cached && !('image' in a) && cached.width === a.width && cached.height === a.height && cached.scale === scale && sameBytes(cached.pixels, a.pixels)) {
-    fa = cached.frame;
-  } else {
-    cached?.frame.free();
+  const chain = new FrameChain(e, scale);
+  try {
     try {
-      fa = prepare(e, a, scale);
+      chain.push(a);
     } catch (err) {
-      if ('image' in b) {
-        imagesIn++;
-        b.image.close();
-        if (isClosed(b.image)) imagesClosed++;
-      }
+      discard(b);
       throw err;
     }
-  }
-  let fb: Frame | undefined;
-  let ok = false;
-  try {
-    fb = prepare(e, b, scale);
-    const result = await f(e, fa, fb);
-    ok = true;
-    return result;
+    chain.push(b);
+    const [fa, fb] = chain.pair();
+    return await f(e, fa, fb);
   } finally {
-    fa.free();
-    // Keep b for the next call only after a success (a failure may mean a lost device).
-    if (ok && fb && !('image' in b)) lastB = { pixels: b.pixels, width: b.width, height: b.height, scale, frame: fb };
-    else fb?.free();
+    chain.close();
   }
 }
 
-/** Each open sequence's last frame, prepared: the handle the next push pairs with; and, for a
- * sequence with a canvas, the frame before it (what `draw` interpolates from). */
-const sequences = new Map<number, { frame: Frame; before: Frame | null; width: number; height: number; scale: number }>();
+/** Each open sequence's frames, by handle (the last two with a canvas, for `draw`; else the
+ * last one, which the next push pairs with). */
+const sequences = new Map<number, FrameChain>();
 /** The canvases attached to sequences ('sequenceCanvas'). */
 const canvases = new Map<number, Canvas>();
 
 /** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
- * keeps it (by handle, no byte comparison) in place of the previous one. On a failure the new
- * frame is freed and the previous one stays, so the caller may push again. */
+ * keeps it in place of the previous one. On a failure the new frame is freed and the sequence is
+ * as it was, so the caller may push again. */
 async function sequencePush(seq: number, image: FrameInput, scale: number, ts: Float32Array): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
-  const prev = sequences.get(seq);
-  if (prev && (prev.width !== image.width || prev.height !== image.height || prev.scale !== scale)) {
+  const e = engine;
+  let chain = sequences.get(seq);
+  if (chain && chain.length > 0 && (chain.width !== image.width || chain.height !== image.height || chain.scale !== scale)) {
     // The page checks this first; a second check here keeps a bad request from pairing frames
     // the engine would refuse anyway.
-    throw new Error(`internal error: sequence ${seq} holds ${prev.width}x${prev.height} frames at scale ${prev.scale}`);
+    discard(image);
+    throw new Error(`internal error: sequence ${seq} holds ${chain.width}x${chain.height} frames at scale ${chain.scale}`);
   }
-  const frame = prepare(engine, image, scale);
+  if (!chain) {
+    chain = new FrameChain(e, scale);
+    sequences.set(seq, chain);
+  }
+  chain.push(image);
   try {
-    const pixels = prev && ts.length > 0 ? await engine.interpolateMany(prev.frame, frame, ts) : new Uint8Array(0);
-    prev?.before?.free();
+    const pixels = chain.length === 2 && ts.length > 0 ? await e.interpolateMany(...chain.pair(), ts) : new Uint8Array(0);
     // With a canvas the previous frame stays too, for `draw`; else it is freed now.
-    let before: Frame | null = null;
-    if (canvases.has(seq)) before = prev?.frame ?? null;
-    else prev?.frame.free();
-    sequences.set(seq, { frame, before, width: image.width, height: image.height, scale });
+    if (!canvases.has(seq)) chain.dropBefore();
     return pixelsResult(pixels);
-  } catch (e) {
-    frame.free();
-    throw e;
+  } catch (err) {
+    chain.pop();
+    throw err;
   }
 }
 
@@ -384,13 +328,13 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, precisio
   // follow to emit the .wasm into an app's build. The glue has the same default inside, but
   // passing it here keeps the path in our code. A bundler that follows neither (esbuild) leaves
   // the app to pass `wasmUrl`.
-  const url = wasmUrl ?? new URL('../pkg/inbetween_wasm_bg.wasm', import.meta.url);
+  const url = wasmUrl ?? new URL('../../pkg/inbetween_wasm_bg.wasm', import.meta.url);
   try {
     const exports = await init({ module_or_path: url });
     wasmMemory = exports.memory;
     wasmExports = exports;
   } catch (e) {
-    throw new Error(`could not load the WebAssembly module from ${String(url)}: ${messageOf(e)}`);
+    throw codedError(`could not load the WebAssembly module from ${String(url)}: ${messageOf(e)}`, 'worker-died');
   }
   const bytes = new Uint8Array(model);
 
@@ -404,7 +348,7 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, precisio
   const probe = await probeWebGpu();
   if (!probe.adapter) {
     if (backend === 'webgpu') {
-      throw new Error(`backend 'webgpu' was requested but WebGPU is not available: ${probe.reason}`);
+      throw codedError(`backend 'webgpu' was requested but WebGPU is not available: ${probe.reason}`, 'gpu');
     }
     engine = await Engine.create(bytes, 'cpu');
     return { backend: 'cpu', adapterInfo: null, fallbackReason: null };
@@ -464,7 +408,7 @@ async function probeWebGpu(): Promise<{ adapter: AdapterInfo | null; reason: str
 }
 
 function isModelError(e: unknown): boolean {
-  return messageOf(e).startsWith('model data is not a valid inbetween model');
+  return codeOf(e) === 'bad-model';
 }
 
 /** The typed array's own ArrayBuffer when it spans all of it (wasm-bindgen returns fresh
@@ -482,5 +426,5 @@ function messageOf(e: unknown): string {
 }
 
 function toPayload(e: unknown): ErrorPayload {
-  return { name: e instanceof Error ? e.name : 'Error', message: messageOf(e) };
+  return { name: e instanceof Error ? e.name : 'Error', message: messageOf(e), code: codeOf(e) };
 }
