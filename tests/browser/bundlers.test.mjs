@@ -25,7 +25,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { launch, REPO } from './browser.mjs';
-import { assertParity, BOUND_F16 } from './common.mjs';
+import { assertParity, BOUND_F16, F16_SHA256 } from './common.mjs';
 import { probe } from './clips.mjs';
 import { startServer } from './server.mjs';
 
@@ -295,6 +295,26 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         if (!app.dev) assert.equal(server.count(`/${MODEL}`), 1, 'the model was downloaded once');
       } finally {
         await server.close();
+      }
+
+      // The same build in a cross-origin-isolated page runs the threaded wasm build: its helper
+      // workers (`new Worker(new URL('./cpu-thread.js', import.meta.url))`, an entry point of
+      // their own) and the threaded .wasm must be in the app's output too. Not esbuild, which
+      // follows neither and passes `wasmUrl` (the single-thread module), nor Vite's dev server,
+      // which would need the headers in its own config.
+      if (!app.dev && app.name !== 'esbuild') {
+        const isolated = await startServer({ mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') }, isolate: true });
+        try {
+          await browser.open(`${isolated.origin}/index.html?golden=/golden`);
+          const r = await browser.page.evaluate((o) => window.harness.parity(o), { caseName: CASE, backend: 'cpu', modelUrl: `/${MODEL}`, modelSha256: F16_SHA256 });
+          t.diagnostic(`${app.name}, cross-origin isolated: ${JSON.stringify(r.cpu)}, max |diff| ${r.maxDiff.toFixed(3)} steps`);
+          assert.equal(r.crossOriginIsolated, true);
+          assert.equal(r.cpu?.variant, 'threads', JSON.stringify(r.cpu));
+          assert.ok(r.cpu.threads >= 2, `${r.cpu.threads} rayon threads`);
+          assertParity(r, BOUND_F16, `${app.name}/cpu-threads/f16`);
+        } finally {
+          await isolated.close();
+        }
       }
     });
   }
