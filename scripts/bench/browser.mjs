@@ -175,7 +175,7 @@ async function cpuTable(out) {
       const threads = Math.max(1, run.cpu.threads);
       for (const x of run.results) {
         const n = native[`${x.size}/${threads}`];
-        rows.push({ build: name === 'threads' ? 'threads' : 'single', size: x.size, scale: x.scale, threads, simd: run.cpu.simd, wasmMs: x.pair.medianMs, nativeMs: n ?? null, ratio: n ? Math.round((x.pair.medianMs / n) * 100) / 100 : null });
+        rows.push({ build: { 'this build': 'single', threads: 'threads', compare: 'compare' }[name], size: x.size, scale: x.scale, threads, simd: run.cpu.simd, wasmMs: x.pair.medianMs, nativeMs: n ?? null, ratio: n ? Math.round((x.pair.medianMs / n) * 100) / 100 : null });
       }
     }
   }
