@@ -35,6 +35,12 @@ bind_opt() {
   "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-simd "$@" "$out/inbetween_wasm_bg.wasm" -o "$out/inbetween_wasm_bg.wasm.opt"
   mv "$out/inbetween_wasm_bg.wasm.opt" "$out/inbetween_wasm_bg.wasm"
+  # No relaxed-simd instruction may be in the module, even in code that never runs: a browser
+  # without relaxed SIMD (Safari) refuses to compile the whole module (see dispatch_best in
+  # crate/core/src/model/cpu_conv.rs, which keeps pulp's relaxed path out).
+  if "$ROOT/node_modules/.bin/wasm-dis" "$out/inbetween_wasm_bg.wasm" | grep -q '^ *(.*\.relaxed_'; then
+    echo "$out/inbetween_wasm_bg.wasm holds relaxed-simd instructions"; exit 1
+  fi
   printf '== %s: %s bytes, %s gzipped\n' "$out/inbetween_wasm_bg.wasm" \
     "$(stat -c %s "$out/inbetween_wasm_bg.wasm")" "$(gzip -9 -c "$out/inbetween_wasm_bg.wasm" | wc -c)"
 }

@@ -110,3 +110,11 @@ mod pool {
         wasm_bindgen::module()
     }
 }
+
+/// Bench hook, not part of the API: the fused CPU conv kernels on or off for this instance
+/// (`inbetween::model::set_cpu_conv_kernels`; off = burn flex's ops), to time one against the
+/// other in the same module.
+#[wasm_bindgen(js_name = setCpuConvKernelsForTesting)]
+pub fn set_cpu_conv_kernels_for_testing(on: bool) {
+    inbetween::model::set_cpu_conv_kernels(on);
+}
