@@ -27,7 +27,7 @@ const LIB = path.join(ROOT, 'www/lib');
 
 const MODEL = 'rife-4.25-f16.bpk';
 const required = [
-  'dist/index.js', 'dist/worker/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm',
+  'dist/index.js', 'dist/worker/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm', 'pkg-mt/inbetween_wasm.js',
   `model/${MODEL}`, `model/${MODEL}.sha256`,
 ];
 const missing = required.filter((f) => !existsSync(path.join(LIB, f)));
@@ -59,6 +59,9 @@ cpSync(path.join(LIB, 'dist'), path.join(OUT, 'lib/dist'), {
 for (const f of ['inbetween_wasm.js', 'inbetween_wasm_bg.wasm']) {
   cpSync(path.join(LIB, 'pkg', f), path.join(OUT, 'lib/pkg', f));
 }
+// The threaded build's glue only: the worker imports it, but the engine page is an iframe in
+// pages that are not cross-origin isolated, so the threaded .wasm never runs there.
+cpSync(path.join(LIB, 'pkg-mt/inbetween_wasm.js'), path.join(OUT, 'lib/pkg-mt/inbetween_wasm.js'));
 for (const f of [MODEL, `${MODEL}.sha256`]) cpSync(path.join(LIB, 'model', f), path.join(OUT, 'lib/model', f));
 
 // The manifest lists these sizes.

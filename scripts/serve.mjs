@@ -3,7 +3,7 @@
 // crypto.subtle need one). node:http only. Sends the right types (application/wasm is required by
 // WebAssembly.instantiateStreaming) and honours single byte-range requests, which <video>
 // seeking and resumable downloads use (Python's http.server ignores them).
-//   node scripts/serve.mjs [--port 8080] [--dir .]
+//   node scripts/serve.mjs [--port 8080] [--dir .] [--no-isolate]   (COOP/COEP on unless --no-isolate)
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -39,10 +39,14 @@ const MIME = {
  * - `cacheControl`: 'no-cache' (default: revalidate, so a rebuilt page never runs old scripts) or
  *   'no-store' (tests: every repeated download reaches the server and its counter, so a test
  *   sees the Cache API at work rather than the HTTP cache).
+ * - `isolate`: send COOP `same-origin` and COEP `require-corp` on every response, which makes
+ *   the pages cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer): the package then
+ *   runs its threaded wasm build. Everything served here is same-origin, so require-corp blocks
+ *   nothing of ours.
  * - Port 0 (the default) picks a free one. `count(pathname)` is how many requests it received.
- * @param {{ dir?: string, mounts?: Record<string, string>, routes?: Record<string, { body?: Uint8Array | string, type?: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void }>, port?: number, host?: string, cacheControl?: string }} options
+ * @param {{ dir?: string, mounts?: Record<string, string>, routes?: Record<string, { body?: Uint8Array | string, type?: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void }>, port?: number, host?: string, cacheControl?: string, isolate?: boolean }} options
  */
-export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.0.1', cacheControl = 'no-cache' }) {
+export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.0.1', cacheControl = 'no-cache', isolate = false }) {
   const roots = mounts ?? { '/': dir };
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   /** @type {Map<string, number>} */
@@ -56,6 +60,10 @@ export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.
       return;
     }
     requests.set(pathname, (requests.get(pathname) ?? 0) + 1);
+    if (isolate) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     const route = routes[pathname];
     if (route?.handler) {
       route.handler(req, res);
@@ -138,7 +146,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   let server;
   for (let p = port; !server; p++) {
     try {
-      server = await serve({ dir: opt('--dir', repo), port: p });
+      // Cross-origin isolated unless told otherwise: the demo then runs the threaded CPU path.
+      server = await serve({ dir: opt('--dir', repo), port: p, isolate: !args.includes('--no-isolate') });
     } catch (e) {
       if (e?.code !== 'EADDRINUSE' || p >= port + 20 || port === 0) throw e;
       console.log(`port ${p} is in use, trying ${p + 1}`);

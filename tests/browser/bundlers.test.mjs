@@ -25,7 +25,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { launch, REPO } from './browser.mjs';
-import { assertParity, BOUND_F16 } from './common.mjs';
+import { assertParity, BOUND_F16, F16_SHA256 } from './common.mjs';
 import { probe } from './clips.mjs';
 import { startServer } from './server.mjs';
 
@@ -216,10 +216,13 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         for (const [f, text] of texts) {
           assert.ok(!text.includes(dir) && !text.includes('file://'), `${f} names a build-machine path`);
         }
-        const wasm = await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm'));
+        // Both builds of the module (single-thread, and threaded for cross-origin-isolated
+        // pages) where the bundler follows `new URL(…, import.meta.url)`; esbuild has only the
+        // one the app imports (`inbetween/wasm`, the single-thread build).
+        const packaged = { [sha256(await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm')))]: 'pkg', [sha256(await readFile(path.join(lib, 'pkg-mt/inbetween_wasm_bg.wasm')))]: 'pkg-mt' };
         const wasms = files.filter((f) => f.endsWith('.wasm'));
-        assert.equal(wasms.length, 1, `one .wasm in the build, got ${wasms.join(', ') || 'none'}`);
-        assert.equal(sha256(await readFile(path.join(site, wasms[0]))), sha256(wasm), `${wasms[0]} is not the package's wasm`);
+        const builds = await Promise.all(wasms.map(async (f) => packaged[sha256(await readFile(path.join(site, f)))] ?? `${f} (not the package's)`));
+        assert.deepEqual(builds.sort(), app.name === 'esbuild' ? ['pkg'] : ['pkg', 'pkg-mt'], `the .wasm files in the build: ${wasms.join(', ') || 'none'}`);
         const modelBytes = (await stat(path.join(lib, 'model', MODEL))).size;
         const models = [];
         for (const f of files) if ((await stat(path.join(site, f))).size === modelBytes) models.push(f);
@@ -292,6 +295,26 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         if (!app.dev) assert.equal(server.count(`/${MODEL}`), 1, 'the model was downloaded once');
       } finally {
         await server.close();
+      }
+
+      // The same build in a cross-origin-isolated page runs the threaded wasm build: its helper
+      // workers (`new Worker(new URL('./cpu-thread.js', import.meta.url))`, an entry point of
+      // their own) and the threaded .wasm must be in the app's output too. Not esbuild, which
+      // follows neither and passes `wasmUrl` (the single-thread module), nor Vite's dev server,
+      // which would need the headers in its own config.
+      if (!app.dev && app.name !== 'esbuild') {
+        const isolated = await startServer({ mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') }, isolate: true });
+        try {
+          await browser.open(`${isolated.origin}/index.html?golden=/golden`);
+          const r = await browser.page.evaluate((o) => window.harness.parity(o), { caseName: CASE, backend: 'cpu', modelUrl: `/${MODEL}`, modelSha256: F16_SHA256 });
+          t.diagnostic(`${app.name}, cross-origin isolated: ${JSON.stringify(r.cpu)}, max |diff| ${r.maxDiff.toFixed(3)} steps`);
+          assert.equal(r.crossOriginIsolated, true);
+          assert.equal(r.cpu?.variant, 'threads', JSON.stringify(r.cpu));
+          assert.ok(r.cpu.threads >= 2, `${r.cpu.threads} rayon threads`);
+          assertParity(r, BOUND_F16, `${app.name}/cpu-threads/f16`);
+        } finally {
+          await isolated.close();
+        }
       }
     });
   }

@@ -151,6 +151,9 @@ async function parity({ caseName = 'i2_crop_s0.5', input = 'imagedata', runs = 1
       const result = {
         backend: interp.backend,
         adapterInfo: interp.adapterInfo,
+        // Which wasm build ran (threads, simd128), from the worker.
+        cpu: (await interp._statsForTesting()).cpu,
+        crossOriginIsolated: self.crossOriginIsolated === true,
         createMs,
         runMs,
         outputType: out.constructor.name,

@@ -40,12 +40,13 @@ describe('npm pack → npm install → import in a page', () => {
       'package.json', 'README.md',
       'dist/index.js', 'dist/index.d.ts', 'dist/worker/worker.js', 'dist/vendor/mediabunny.js', 'dist/vendor/mediabunny.LICENSE',
       'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm', 'pkg/inbetween_wasm.d.ts',
+      'pkg-mt/inbetween_wasm.js', 'pkg-mt/inbetween_wasm_bg.wasm', 'pkg-mt/inbetween_wasm.d.ts',
       'model/rife-4.25-f16.bpk', 'model/rife-4.25-f16.bpk.sha256',
     ]) {
       assert.ok(files.includes(needed), `${needed} missing from the tarball`);
     }
     // No TypeScript sources, tests, repo files, declaration maps or the f32 model.
-    const allowed = /^(package\.json|README\.md|dist\/[\w/-]+\.(js|js\.map|d\.ts)|dist\/vendor\/mediabunny\.LICENSE|pkg\/inbetween_wasm(\.js|\.d\.ts|_bg\.wasm)|model\/rife-4\.25-f16\.bpk(\.sha256)?)$/;
+    const allowed = /^(package\.json|README\.md|dist\/[\w/-]+\.(js|js\.map|d\.ts)|dist\/vendor\/mediabunny\.LICENSE|pkg(-mt)?\/inbetween_wasm(\.js|\.d\.ts|_bg\.wasm)|model\/rife-4\.25-f16\.bpk(\.sha256)?)$/;
     // The test hooks' entry (testing.ts) is for this repo's tests only.
     const strays = files.filter((f) => !allowed.test(f) || f.endsWith('.d.ts.map') || f.startsWith('dist/testing.'));
     assert.deepEqual(strays, [], 'unexpected files in the tarball');

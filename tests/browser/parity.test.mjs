@@ -1,21 +1,55 @@
 // Parity with the PyTorch reference in a real browser, on the CPU fallback (WebAssembly) and on
 // WebGPU (SwiftShader, a software GPU at ≈0.2 GFLOP/s: hence the half-scale 301x173 case, about
-// the cheapest real one, and the generous timeouts).
+// the cheapest real one, and the generous timeouts). The CPU path runs twice: the threaded wasm
+// build in a cross-origin-isolated page and the single-thread build in a plain one.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { REPO } from './browser.mjs';
 import { openTestPage } from './fixture.mjs';
 import { assertParity, BOUND_F16, BOUND_F32, describeParity, F32_MODEL } from './common.mjs';
 
 const MINUTE = 60_000;
+
+describe('parity with the PyTorch golden in a cross-origin-isolated page: the threaded wasm build', () => {
+  // COOP/COEP on every response (scripts/serve.mjs `isolate`), as `npm run demo` serves them.
+  const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO }, isolate: true } });
+
+  for (const [label, options, bound] of [['f32 model', F32_MODEL, BOUND_F32], ['packaged f16 model', {}, BOUND_F16]]) {
+    test(`CPU path on rayon threads, ${label}`, { timeout: 5 * MINUTE }, async (t) => {
+      const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...options });
+      t.diagnostic(`${describeParity(r)}; build ${JSON.stringify(r.cpu)}`);
+      assert.equal(r.crossOriginIsolated, true, 'the page is cross-origin isolated');
+      assert.equal(r.backend, 'cpu');
+      // The threaded build ran, with its pool started: not the fallback.
+      assert.equal(r.cpu?.variant, 'threads', JSON.stringify(r.cpu));
+      assert.equal(r.cpu.atomics, true);
+      assert.equal(r.cpu.simd, true);
+      assert.ok(r.cpu.threads >= 2, `${r.cpu.threads} rayon threads`);
+      assertParity(r, bound, `cpu-threads/${label}`);
+    });
+  }
+
+  test('WebGPU (SwiftShader) from the threaded build, f32 model', { timeout: 10 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'webgpu', ...F32_MODEL });
+    t.diagnostic(`${describeParity(r)}; build ${JSON.stringify(r.cpu)}`);
+    assert.equal(r.backend, 'webgpu');
+    // The same module as the CPU tests above; its thread pool is never started on WebGPU.
+    assert.deepEqual(r.cpu, { variant: 'threads', threads: 0, simd: true, atomics: true });
+    assertParity(r, BOUND_F32, 'webgpu-threads/f32');
+  });
+});
 
 describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.5)', () => {
   const fx = openTestPage({ webgpu: true });
 
   test('CPU fallback, f32 model', { timeout: 5 * MINUTE }, async (t) => {
     const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...F32_MODEL });
-    t.diagnostic(describeParity(r));
+    t.diagnostic(`${describeParity(r)}; build ${JSON.stringify(r.cpu)}`);
     assert.equal(r.backend, 'cpu');
     assert.equal(r.adapterInfo, null);
+    // A plain page cannot share memory: the single-thread build, with simd128.
+    assert.equal(r.crossOriginIsolated, false);
+    assert.deepEqual(r.cpu, { variant: 'single', threads: 0, simd: true, atomics: false });
     assertParity(r, BOUND_F32, 'cpu/f32');
   });
 

@@ -152,6 +152,9 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
       // A build without the option (the old burn-wgpu package) runs f32 whatever was asked.
       precision: stats?.precision ?? (precision === 'f32' ? 'f32' : `f32 (this build has no precision option; asked ${precision})`),
       adapterInfo: interp.adapterInfo,
+      // The wasm build that ran (threaded or not, rayon threads, simd128); absent in old builds.
+      cpu: stats?.cpu ?? null,
+      crossOriginIsolated: self.crossOriginIsolated === true,
       ...(interp.fallbackReason ? { fallbackReason: interp.fallbackReason } : {}),
       modelLoadMs: round(downloaded - t0),
       initMs: round(created - downloaded),

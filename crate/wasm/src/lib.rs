@@ -14,6 +14,9 @@ use inbetween::{BackendKind, ImageRef, Interpolated, Interpolator, Timestep};
 use inbetween_gpu::{GpuFrame, Precision};
 use wasm_bindgen::prelude::*;
 
+mod threads;
+pub use threads::{CpuInfo, cpu_info};
+
 // No `__wasm_call_ctors` call here any more. It was needed while burn's wgpu backend was in this
 // build: a dependency of cubecl (pliron, through `inventory`) registered things with linker
 // constructors, and wasm-ld then wrapped every export in a call to all of them. Without cubecl's

@@ -150,6 +150,27 @@ pub enum Isa {
     Scalar,
 }
 
+/// `arch.dispatch(op)`, except on wasm: there pulp's `Arch` also has a relaxed-simd arm (pulp's
+/// default `relaxed-simd` feature, which gemm's dependency on pulp turns on), and naming it puts
+/// a `RelaxedSimd` instance of the kernel, with `f32x4.relaxed_madd`, into the module. wasm
+/// cannot test for instructions at run time, so a browser without relaxed SIMD (Safari; V8
+/// before 11.4) refuses to compile the whole module, although that arm never runs. simd128 is
+/// decided at compile time there, so it is taken directly (scripts/build-wasm.sh checks that the
+/// built modules hold no relaxed instruction).
+#[inline(always)]
+fn dispatch_best<Op: pulp::WithSimd>(arch: pulp::Arch, op: Op) -> Op::Output {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = arch;
+        match pulp::wasm::Simd128::try_new() {
+            Some(simd) => Simd::vectorize(simd, op),
+            None => Simd::vectorize(pulp::Scalar::new(), op),
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    arch.dispatch(op)
+}
+
 /// What is done to the accumulators before they are stored.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Epilogue {
@@ -405,15 +426,15 @@ impl PackedConv {
                 epilogue,
             };
             match isa {
-                Isa::Best => arch.dispatch(op),
+                Isa::Best => dispatch_best(arch, op),
                 Isa::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
                 #[cfg(target_arch = "x86_64")]
                 Isa::Avx2 => match pulp::x86::V3::try_new() {
                     Some(v3) => Simd::vectorize(v3, op),
-                    None => arch.dispatch(op),
+                    None => dispatch_best(arch, op),
                 },
                 #[cfg(not(target_arch = "x86_64"))]
-                Isa::Avx2 => arch.dispatch(op),
+                Isa::Avx2 => dispatch_best(arch, op),
             }
         });
     }

@@ -24,8 +24,15 @@ pub use resconv::ResConv;
 /// LeakyReLU slope used throughout RIFE (`nn.LeakyReLU(0.2)` in ifnet.py `conv()` and `Head`).
 pub const LRELU_SLOPE: f64 = 0.2;
 
-/// Whether the CPU device uses the fused conv kernels of `cpu_conv` (default) or burn's ops.
-static CPU_CONV_KERNELS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// Whether the CPU device uses the fused conv kernels of `cpu_conv` (default natively) or burn's
+/// ops (default on wasm). In wasm the kernels are slower than burn's ops, measured on the
+/// simd128 build (2026-12-01, 320x180, both in one module, interleaved, loaded 2-core VM):
+/// 798 ms against 519 ms per frame in Chromium 156, 1115 against 419 in Node 20's V8. Their
+/// register tiles are sized for AVX-512/AVX2 (16 channels x up to 14 pixels); on wasm's 16 v128
+/// registers and without FMA they spill. Off there until they are tuned for 128-bit vectors
+/// (`setCpuConvKernelsForTesting` in crate/wasm turns them on for a measurement).
+static CPU_CONV_KERNELS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(!cfg!(target_arch = "wasm32"));
 
 /// Switches the fused CPU conv kernels off (burn flex's own conv ops) or back on, for the whole
 /// process. For `inbetween-bench`'s old-vs-new comparison; results agree to float rounding.
@@ -34,10 +41,9 @@ pub fn set_cpu_conv_kernels(enabled: bool) {
     CPU_CONV_KERNELS.store(enabled, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Whether the kernels of `cpu_conv` have a SIMD path here. The wasm build is made without
-/// simd128 (older browsers), where pulp can only run its scalar path (1 lane, 16 accumulators,
-/// a weight load per multiply-add); that has not been measured against flex's gemm there, so
-/// that build keeps burn's ops, as before these kernels (the browser half of issue 11).
+/// Whether the kernels of `cpu_conv` have a SIMD path here: not in a wasm build without simd128,
+/// where pulp can only run its scalar path (1 lane, 16 accumulators, a weight load per
+/// multiply-add), so such a build never takes them, even when switched on.
 const CPU_CONV_SIMD: bool = !cfg!(all(target_arch = "wasm32", not(target_feature = "simd128")));
 
 /// Whether a forward with `t` on its device should take the fused CPU conv path.

@@ -116,6 +116,8 @@ export interface LostResult {
  * frames the worker has prepared (encoded) so far. */
 export interface MemoryResult {
   wasmBytes: number;
+  /** The wasm build that runs (wasm-variant.ts): threaded or not, rayon threads, simd128. */
+  cpu: { variant: 'single' | 'threads'; threads: number; simd: boolean; atomics: boolean } | null;
   prepares: number;
   /** Images (VideoFrame/ImageBitmap) the page sent to the GPU path so far, and how many of them
    * the worker has not closed (0 unless one leaked). */

@@ -6,8 +6,8 @@
 // handle, and running two forwards at once would only compete for the same device and double the
 // peak memory.
 
-import init, { type Canvas, Engine, type Frame } from '../../pkg/inbetween_wasm.js';
 import { codedError, codeOf } from '../shared/errors.js';
+import { type Canvas, cpuBuild, Engine, type Frame, loadWasm } from './wasm-variant.js';
 import type {
   ClosedResult,
   ErrorPayload,
@@ -251,6 +251,7 @@ function memoryNow(): MemoryResult {
     imagesOpen: counts.imagesIn - counts.imagesClosed,
     outputBytes: PagedSink.heldBytes,
     ...counters,
+    cpu: cpuBuild(),
   };
 }
 
@@ -323,18 +324,14 @@ async function sequencePush(seq: number, image: FrameInput, scale: number, ts: F
 
 async function createEngine(model: ArrayBuffer, backend: BackendChoice, precision: 'f32' | 'f16', wasmUrl: string | null): Promise<InitResult> {
   if (engine) throw new Error('the inbetween engine is already initialised');
-  // The .wasm sits next to the glue. Resolved from this module, it works from any URL the
-  // package is served at, and this literal `new URL(…, import.meta.url)` is what Vite and webpack
-  // follow to emit the .wasm into an app's build. The glue has the same default inside, but
-  // passing it here keeps the path in our code. A bundler that follows neither (esbuild) leaves
-  // the app to pass `wasmUrl`.
-  const url = wasmUrl ?? new URL('../../pkg/inbetween_wasm_bg.wasm', import.meta.url);
+  // The threaded or the single-thread build, chosen and loaded in wasm-variant.ts (which also
+  // holds the `new URL(…, import.meta.url)` expressions bundlers follow to emit the .wasm).
   try {
-    const exports = await init({ module_or_path: url });
+    const { exports } = await loadWasm(wasmUrl);
     wasmMemory = exports.memory;
     wasmExports = exports;
   } catch (e) {
-    throw codedError(`could not load the WebAssembly module from ${String(url)}: ${messageOf(e)}`, 'worker-died');
+    throw codedError(`could not load the WebAssembly module: ${messageOf(e)}`, 'worker-died');
   }
   const bytes = new Uint8Array(model);
 
