@@ -18,6 +18,7 @@
 
 pub mod backend;
 pub mod error;
+pub mod guard;
 pub mod image;
 pub mod model;
 pub mod weights;
@@ -171,6 +172,15 @@ pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
         .map_err(|e| read_error(format!("{e:?}")))
 }
 
+/// What an interpolation may do beyond RIFE 4.25 itself (issue 12). The default is the reference:
+/// everything off, output bit for bit that of `Interpolator::interpolate`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Keep still regions (captions, logos) from the inputs instead of what the warps carry in;
+    /// see `guard`.
+    pub static_guard: bool,
+}
+
 /// The RIFE model on one device, plus the pre- and post-processing around it.
 pub struct Interpolator {
     model: IFNet,
@@ -246,6 +256,43 @@ impl Interpolator {
     /// One in-between frame of `a` and `b` at time `t`.
     pub fn interpolate(&self, a: &Frame, b: &Frame, t: &Timestep) -> Result<Interpolated> {
         self.interpolate_traced(a, b, t, false).map(|(out, _)| out)
+    }
+
+    /// `interpolate` with the options of issue 12 (see `Options`); with all of them off it is
+    /// `interpolate` exactly.
+    pub fn interpolate_with(
+        &self,
+        a: &Frame,
+        b: &Frame,
+        t: &Timestep,
+        options: &Options,
+    ) -> Result<Interpolated> {
+        let mut out = self.interpolate(a, b, t)?;
+        if options.static_guard {
+            let [_, _, ph, pw] = a.img.dims();
+            let (w, h) = (out.width, out.height);
+            let read = |x: &Tensor<4>| -> Result<Vec<f32>> {
+                x.clone()
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| read_error(format!("{e:?}")))
+            };
+            let mut frame = read(&out.frame)?; // [3][h][w]
+            let times = match t {
+                Timestep::Uniform(t) => vec![*t],
+                Timestep::Map(v) => v.clone(),
+            };
+            guard::apply(
+                &mut frame,
+                &read(&a.img)?,
+                &read(&b.img)?,
+                (pw, ph),
+                (w, h),
+                &times,
+            );
+            out.frame = Tensor::<4>::from_data(TensorData::new(frame, [1, 3, h, w]), &self.device);
+        }
+        Ok(out)
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
