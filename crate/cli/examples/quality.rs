@@ -298,8 +298,11 @@ fn run(
     b: &RgbImage,
 ) -> Result<RgbImage, Box<dyn std::error::Error>> {
     let (w, h) = a.dimensions();
+    // The mirrored pass is the library's own (`Options::mirror_average`); the time-reversed
+    // one is run here, as the library has no such option (it did not win: see the README).
     let options = Options {
         static_guard: m.guard,
+        mirror_average: m.flip,
     };
     let once = |a: &RgbImage, b: &RgbImage| -> Result<Vec<f32>, Box<dyn std::error::Error>> {
         let fa = interp.prepare(
@@ -313,29 +316,16 @@ fn run(
         let out = interp.interpolate_with(&fa, &fb, &Timestep::Uniform(0.5), &options)?;
         Ok(inbetween::read_f32(out.frame)?) // [3][h][w]
     };
-    let flip = |img: &RgbImage| image::imageops::flip_horizontal(img);
     let mut sum = once(a, b)?;
     let mut n = 1.0;
-    let mut add = |v: Vec<f32>, flipped: bool| {
-        for c in 0..3 {
-            for y in 0..h as usize {
-                for x in 0..w as usize {
-                    let sx = if flipped { w as usize - 1 - x } else { x };
-                    sum[(c * h as usize + y) * w as usize + x] +=
-                        v[(c * h as usize + y) * w as usize + sx];
-                }
-            }
+    let mut add = |v: Vec<f32>| {
+        for (s, v) in sum.iter_mut().zip(v) {
+            *s += v;
         }
         n += 1.0;
     };
-    if m.flip {
-        add(once(&flip(a), &flip(b))?, true);
-    }
     if m.rev {
-        add(once(b, a)?, false);
-    }
-    if m.flip && m.rev {
-        add(once(&flip(b), &flip(a))?, true);
+        add(once(b, a)?);
     }
     let planar: Vec<f32> = sum.iter().map(|v| v / n).collect();
     let rgb = inbetween::planar_to_u8(&planar, 3, w as usize, h as usize, 3);

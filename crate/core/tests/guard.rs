@@ -66,7 +66,14 @@ fn a_caption_over_a_pan_stays_still() {
         )
         .unwrap()
     };
-    let guarded = mean_error(&run(&Options { static_guard: true }), &truth, &region);
+    let guarded = mean_error(
+        &run(&Options {
+            static_guard: true,
+            ..Options::default()
+        }),
+        &truth,
+        &region,
+    );
     let plain = mean_error(&run(&Options::default()), &truth, &region);
     println!("caption mean |error|: {plain:.2} levels without the guard, {guarded:.2} with it");
     // The caption's pixels come back nearly as drawn: under 2 of 255 on average.

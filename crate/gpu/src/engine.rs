@@ -489,6 +489,7 @@ impl Engine {
 
     /// `interpolate` with the options of issue 12 (`inbetween::Options`; the static guard is
     /// folded into the merge, so the dispatch count is the same). All off: `interpolate`.
+    /// `mirror_average` is refused (not implemented here yet).
     pub fn interpolate_with(
         &self,
         a: &GpuFrame,
@@ -496,6 +497,12 @@ impl Engine {
         t: &Timestep,
         options: &Options,
     ) -> Result<GpuOutput> {
+        if options.mirror_average {
+            // Not on this engine yet: the CLI and the CPU path have it (crate/core).
+            return Err(Error::Gpu(
+                "mirror_average (quality 'best') is not implemented on the GPU engine".into(),
+            ));
+        }
         self.run(a, b, t, options, false, None)
     }
 

@@ -33,7 +33,10 @@ fn guard_matches_the_cpu_path() {
     };
     let (a, b) = (frame(0), frame(24));
     let (w, h) = (w as usize, h as usize);
-    let on = Options { static_guard: true };
+    let on = Options {
+        static_guard: true,
+        ..Options::default()
+    };
     let ramp = Timestep::vertical_ramp(w, h, 0.2, 0.8);
     for t in [Timestep::Uniform(0.5), ramp] {
         let fa = cpu
