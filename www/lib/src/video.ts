@@ -37,6 +37,11 @@ export interface VideoOptions {
    * in it. Every other source frame keeps its time and its pixels. Default true.
    */
   dedupe?: boolean | undefined;
+  /**
+   * Keep burnt-in captions, logos and scores still (issue 12's static guard). Default true;
+   * false gives RIFE's own output.
+   */
+  staticGuard?: boolean | undefined;
   /** Downscale so the output is at most this many pixels high (keeps the aspect). Default: source size. */
   maxHeight?: number | undefined;
   container?: VideoContainer | undefined;
@@ -205,6 +210,7 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   const scale = o.scale === undefined || o.scale === 'auto' ? 'auto' : num(o.scale, 'scale', SCALE_RANGE[0], SCALE_RANGE[1]);
   const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
   if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean') throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
+  if (o.staticGuard !== undefined && typeof o.staticGuard !== 'boolean') throw new TypeError(`staticGuard must be a boolean, got ${describe(o.staticGuard)}`);
   const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
   const container = o.container ?? 'auto';
   if (!['auto', 'mp4', 'webm'].includes(container)) throw new TypeError(`container must be 'auto', 'mp4' or 'webm', got ${describe(container)}`);
@@ -224,6 +230,7 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
     scale,
     sceneThreshold,
     dedupe: o.dedupe ?? true,
+    staticGuard: o.staticGuard ?? true,
     maxHeight: maxHeight === null ? null : Math.round(maxHeight),
     container,
     codec,
