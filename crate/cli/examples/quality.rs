@@ -28,6 +28,7 @@ struct Args {
     #[arg(long, default_value = "models/rife-4.25.bpk")]
     model: PathBuf,
     /// Methods to score, besides the blend: `s=1` (RIFE 4.25 at scale 1, the reference), `s=0.5`,
+    /// `s=auto` (the scale chosen per pair from the coarse block's motion, `auto_scale`),
     /// `s=1+guard` (the static guard), `s=1+flip` / `s=1+rev` / `s=1+flip+rev` (test-time
     /// augmentation: a horizontally flipped and/or time-reversed pass averaged in).
     #[arg(long, default_value = "s=1,s=0.5,s=1+guard")]
@@ -82,7 +83,8 @@ type Scored = (Kind, f64, f64, Option<f64>);
 #[derive(Clone)]
 struct Method {
     name: String,
-    scale: f32,
+    /// None: `s=auto`, the scale chosen per pair (`inbetween::auto_scale`).
+    scale: Option<f32>,
     guard: bool,
     flip: bool,
     rev: bool,
@@ -90,11 +92,14 @@ struct Method {
 
 fn parse_method(s: &str) -> Result<Method, String> {
     let mut parts = s.split('+');
-    let scale = parts
-        .next()
-        .and_then(|p| p.strip_prefix("s="))
-        .and_then(|v| v.parse().ok())
-        .ok_or(format!("method {s}: starts with s=SCALE"))?;
+    let scale = match parts.next().and_then(|p| p.strip_prefix("s=")) {
+        Some("auto") => None,
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| format!("method {s}: starts with s=SCALE or s=auto"))?,
+        ),
+        None => return Err(format!("method {s}: starts with s=SCALE or s=auto")),
+    };
     let mut m = Method {
         name: s.to_string(),
         scale,
@@ -326,14 +331,23 @@ fn run(
         mirror_average: m.flip,
     };
     let once = |a: &RgbImage, b: &RgbImage| -> Result<Vec<f32>, Box<dyn std::error::Error>> {
-        let fa = interp.prepare(
-            ImageRef::new(a.as_raw(), w as usize, h as usize, 3)?,
-            m.scale,
-        )?;
-        let fb = interp.prepare(
-            ImageRef::new(b.as_raw(), w as usize, h as usize, 3)?,
-            m.scale,
-        )?;
+        let prep = |img: &RgbImage, scale: f32| {
+            interp.prepare(
+                ImageRef::new(img.as_raw(), w as usize, h as usize, 3)?,
+                scale,
+            )
+        };
+        let first = m.scale.unwrap_or(1.0);
+        let (mut fa, mut fb) = (prep(a, first)?, prep(b, first)?);
+        if m.scale.is_none() {
+            // Automatic scale: the coarse block's motion on the frames prepared at 1; they are
+            // prepared again only when another scale is chosen.
+            let motion = interp.coarse_motion(&fa, &fb)?;
+            let scale = inbetween::auto_scale(w as usize, h as usize, motion);
+            if scale != 1.0 {
+                (fa, fb) = (prep(a, scale)?, prep(b, scale)?);
+            }
+        }
         let out = interp.interpolate_with(&fa, &fb, &Timestep::Uniform(0.5), &options)?;
         Ok(inbetween::read_f32(out.frame)?) // [3][h][w]
     };
