@@ -12,7 +12,12 @@
 // planes 0..3); out_rgb [3][img_h][img_w] f32 (not clamped, as the reference); out_rgba
 // [img_h][img_w] u32 = RGBA8 (clamped to 0..1, rounded, alpha 255: image.rs `planar_to_u8`).
 // Bindings: 0 params, 1 src (read), 2 flow, 3 mask (read_write), 4 side0, 5 side1 (read),
-//           6 out_rgb, 7 out_rgba (read_write).
+//           6 out_rgb, 7 out_rgba (read_write), 8 tmap [img_h][img_w] (read; the guard's t).
+//
+// Also fused: the static-region guard of issue 12 (crate/core/src/guard.rs has the rule and
+// why; same operations in the same order), when params.guard is 1: where both inputs agree at
+// the pixel and most of its 3x3 patch, amid moving pixels, the output moves towards
+// (1 - t) * img0 + t * img1. With params.guard 0 nothing of it runs: RIFE's output, bit for bit.
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
@@ -32,9 +37,10 @@ struct Params {
     s: f32,
     img_w: u32,
     img_h: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    guard: u32,
+    // 0: every pixel at t_value; 1: each at tmap's value (as block_input.wgsl).
+    t_mode: u32,
+    t_value: f32,
     _pad3: u32,
     _pad4: u32,
     _pad5: u32,
@@ -49,6 +55,80 @@ struct Params {
 @group(0) @binding(5) var<storage, read> side1: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out_rgb: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out_rgba: array<u32>;
+@group(0) @binding(8) var<storage, read> tmap: array<f32>;
+
+// The guard's constants: guard.rs LO, HI, STRUCT_LO, STRUCT_HI, PATCH_LO, PATCH_HI, CTX_LO, CTX_HI, CTX_R, CTX_STEP.
+const G_LO: f32 = 3.0 / 255.0;
+const G_HI: f32 = 6.0 / 255.0;
+const G_STRUCT_LO: f32 = 32.0 / 255.0;
+const G_STRUCT_HI: f32 = 64.0 / 255.0;
+const G_PATCH_LO: f32 = 0.4;
+const G_PATCH_HI: f32 = 0.7;
+const G_CTX_LO: f32 = 0.15;
+const G_CTX_HI: f32 = 0.35;
+const G_CTX_R: i32 = 4;
+const G_CTX_STEP: i32 = 6;
+
+// guard.rs `smoothstep`, written out (not the builtin) so that both round alike.
+fn sstep(lo: f32, hi: f32, x: f32) -> f32 {
+    let u = clamp((x - lo) / (hi - lo), 0.0, 1.0);
+    return u * u * (3.0 - 2.0 * u);
+}
+
+// How much the inputs agree at (x, y), clamped to the picture: 1 - smoothstep(max_c |a - b|).
+fn agree(x: i32, y: i32) -> f32 {
+    let cx = u32(clamp(x, 0, i32(p.img_w) - 1));
+    let cy = u32(clamp(y, 0, i32(p.img_h) - 1));
+    let plane = p.full_w * p.full_h;
+    let q = cy * p.full_w + cx;
+    var m = 0.0;
+    for (var c = 0u; c < 3u; c++) {
+        m = max(m, abs(side0[c * plane + q] - side1[c * plane + q]));
+    }
+    return 1.0 - sstep(G_LO, G_HI, m);
+}
+
+// The guard's weight at (x, y) (guard.rs `apply`).
+fn guard_weight(x: i32, y: i32) -> f32 {
+    let here = agree(x, y);
+    if (here <= 0.0) {
+        return 0.0;
+    }
+    var near = 0.0;
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            near += agree(x + dx, y + dy);
+        }
+    }
+    let plane = p.full_w * p.full_h;
+    var contrast = 0.0;
+    for (var c = 0u; c < 3u; c++) {
+        var mn = 3.4e38;
+        var mx = -3.4e38;
+        for (var dy = -2; dy <= 2; dy++) {
+            for (var dx = -2; dx <= 2; dx++) {
+                let cx = u32(clamp(x + dx, 0, i32(p.img_w) - 1));
+                let cy = u32(clamp(y + dy, 0, i32(p.img_h) - 1));
+                let v = side0[c * plane + cy * p.full_w + cx];
+                mn = min(mn, v);
+                mx = max(mx, v);
+            }
+        }
+        contrast = max(contrast, mx - mn);
+    }
+    let s = here * sstep(G_PATCH_LO, G_PATCH_HI, near / 9.0) * sstep(G_STRUCT_LO, G_STRUCT_HI, contrast);
+    if (s <= 0.0) {
+        return 0.0;
+    }
+    var still = 0.0;
+    for (var j = -G_CTX_R; j <= G_CTX_R; j++) {
+        for (var i = -G_CTX_R; i <= G_CTX_R; i++) {
+            still += agree(x + i * G_CTX_STEP, y + j * G_CTX_STEP);
+        }
+    }
+    let n = f32((2 * G_CTX_R + 1) * (2 * G_CTX_R + 1));
+    return s * sstep(G_CTX_LO, G_CTX_HI, 1.0 - still / n);
+}
 
 fn to_byte(v: f32) -> u32 {
     // Rust's f32::round rounds half away from zero; WGSL round() rounds half to even. For the
@@ -90,7 +170,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let by = tap_at(warp_pos(f32(y) + f[3], p.full_h), p.full_h);
     let img_plane = p.img_w * p.img_h;
     let o = y * p.img_w + x;
-    var rgba = 255u << 24u;
+    var v: array<f32, 3>;
     for (var c = 0u; c < 3u; c++) {
         let pb = c * plane;
         let a0 = ay.i0 * p.full_w;
@@ -99,9 +179,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let b0 = by.i0 * p.full_w;
         let b1 = by.i1 * p.full_w;
         let w1 = lerp2(side1[pb + b0 + bx.i0], side1[pb + b0 + bx.i1], side1[pb + b1 + bx.i0], side1[pb + b1 + bx.i1], bx.w1, by.w1);
-        let v = w0 * m + w1 * (1.0 - m);
-        out_rgb[c * img_plane + o] = v;
-        rgba = rgba | (to_byte(v) << (8u * c));
+        v[c] = w0 * m + w1 * (1.0 - m);
+    }
+    if (p.guard != 0u) {
+        let g = guard_weight(i32(x), i32(y));
+        if (g > 0.0) {
+            let t = select(p.t_value, tmap[o], p.t_mode != 0u);
+            let q2 = y * p.full_w + x;
+            for (var c = 0u; c < 3u; c++) {
+                let still = side0[c * plane + q2] * (1.0 - t) + side1[c * plane + q2] * t;
+                v[c] = still * g + v[c] * (1.0 - g);
+            }
+        }
+    }
+    var rgba = 255u << 24u;
+    for (var c = 0u; c < 3u; c++) {
+        out_rgb[c * img_plane + o] = v[c];
+        rgba = rgba | (to_byte(v[c]) << (8u * c));
     }
     out_rgba[o] = rgba;
 }

@@ -495,14 +495,15 @@ describe('browser extension', () => {
       assert.equal(paused.stats.opened, paused.stats.closed, 'every VideoFrame closed');
 
       // Reference: the two source frames, taken independently by the page (seek, draw the
-      // video), and the package's own interpolate() on them (the wasm CPU path).
+      // video), and the package's own interpolate() on them (the wasm CPU path), with the static guard on
+      // as the extension has it.
       const ref = await b.page.evaluate(async ({ m0, m1, t: time }) => {
         // Seek into the middle of each frame's display interval, not onto its edge.
         const a = await window.grabFrame(m0 + (m1 - m0) / 4);
         const bb = await window.grabFrame(m1 + (m1 - m0) / 4);
         const { createInterpolator } = await import('/www/lib/dist/index.js');
         const interp = await createInterpolator({ backend: 'cpu', cache: false });
-        const mid = await interp.interpolate(a, bb, time);
+        const mid = await interp.interpolate(a, bb, time, { staticGuard: true });
         interp.dispose();
         return { means: [a, bb].map((x) => x.data.reduce((s, y) => s + y, 0) / x.data.length), a: Array.from(a.data), b: Array.from(bb.data), mid: Array.from(mid.data) };
       }, snap.shown);
@@ -563,7 +564,7 @@ describe('browser extension', () => {
         const [a, bb] = [await window.grabFrame(m0 + q, 48, 32), await window.grabFrame(m1 + q, 48, 32)];
         const { createInterpolator } = await import('/www/lib/dist/index.js');
         const interp = await createInterpolator({ backend: 'cpu', cache: false });
-        const small = await interp.interpolate(a, bb, time);
+        const small = await interp.interpolate(a, bb, time, { staticGuard: true });
         interp.dispose();
         const from = new OffscreenCanvas(48, 32);
         from.getContext('2d').putImageData(small, 0, 0);

@@ -43,6 +43,8 @@
     /** A cap on the working resolution (lines), on top of the adaptation's; 0: none. For weak
      * GPUs and batteries. */
     maxWorkHeight: 0,
+    /** Issue 12's static guard: burnt-in captions, logos and scores stay still. */
+    staticGuard: true,
   });
 
   /** Consecutive frames further apart than this (media seconds) are not interpolated: a seek, a
@@ -470,6 +472,7 @@
       state.engine.call({
         type: 'frame', stream: this.stream, seq: rec.seq, prevSeq: rec.prev?.seq ?? -1,
         image: { pixels: rec.image.data.buffer, width: rec.width, height: rec.height }, ts, scale,
+        staticGuard: state.settings.staticGuard !== false,
       }).then((result) => {
         if (this.closed) return;
         this.anchorSeq = rec.seq;

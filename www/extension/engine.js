@@ -28,7 +28,8 @@
 //
 // Protocol (on that port; every request has an `id` and gets exactly one answer):
 //   { id, type: 'init', allowSoftwareAdapter }            → { adapter }
-//   { id, type: 'frame', stream, seq, prevSeq, image: { pixels, width, height }, ts, scale }
+//   { id, type: 'frame', stream, seq, prevSeq, image: { pixels, width, height }, ts, scale,
+//     staticGuard? (default true) }
 //        → { frames: ArrayBuffer | null, count, ms, repeat }   (frames between prevSeq's image and
 //          this one, one per entry of `ts`, back to back; null when this frame only starts a new
 //          pair, or when `repeat`: the frame repeats the one before it in a pulldown or twos cadence
@@ -282,7 +283,9 @@ async function frame(request) {
   // A frame that does not follow, or a new scale, starts a new sequence with this frame.
   let state = previous;
   if (!follows || previous.scale !== scale) {
-    const sequence = interp.sequence({ scale }); // throws on a bad scale, before anything changes
+    // The static guard (issue 12) is on: burnt-in captions, logos and scores stay still. A
+    // request with `staticGuard: false` turns it off for its stream's new sequence.
+    const sequence = interp.sequence({ scale, staticGuard: request.staticGuard !== false }); // throws on a bad scale, before anything changes
     previous?.sequence.close();
     state = { seq, width, height, scale, sequence };
     hold(stream, state);

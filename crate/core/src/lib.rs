@@ -18,6 +18,7 @@
 
 pub mod backend;
 pub mod error;
+pub mod guard;
 pub mod image;
 pub mod model;
 pub mod weights;
@@ -174,6 +175,21 @@ pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
         .map_err(|e| read_error(format!("{e:?}")))
 }
 
+/// What an interpolation may do beyond RIFE 4.25 itself (issue 12). The default is the reference:
+/// everything off, output bit for bit that of `Interpolator::interpolate`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Keep still regions (captions, logos) from the inputs instead of what the warps carry in;
+    /// see `guard`.
+    pub static_guard: bool,
+    /// Test-time augmentation (`quality: 'best'`): also run the horizontally mirrored pair and
+    /// average the two frames, mirrored back. RIFE's flow is not mirror-symmetric, so the two
+    /// passes err differently and the mean is closer to the truth: +1.2 dB over the quality
+    /// bench for 1.85x the time (tests/quality/README.md). The flow and mask returned are the
+    /// unmirrored pass's.
+    pub mirror_average: bool,
+}
+
 /// The RIFE model on one device, plus the pre- and post-processing around it.
 pub struct Interpolator {
     model: IFNet,
@@ -249,6 +265,110 @@ impl Interpolator {
     /// One in-between frame of `a` and `b` at time `t`.
     pub fn interpolate(&self, a: &Frame, b: &Frame, t: &Timestep) -> Result<Interpolated> {
         self.interpolate_traced(a, b, t, false).map(|(out, _)| out)
+    }
+
+    /// `interpolate` with the options of issue 12 (see `Options`); with all of them off it is
+    /// `interpolate` exactly.
+    pub fn interpolate_with(
+        &self,
+        a: &Frame,
+        b: &Frame,
+        t: &Timestep,
+        options: &Options,
+    ) -> Result<Interpolated> {
+        let mut out = self.interpolate(a, b, t)?;
+        if options.mirror_average {
+            let t_mirrored = match t {
+                Timestep::Uniform(t) => Timestep::Uniform(*t),
+                Timestep::Map(v) => Timestep::Map(
+                    v.chunks(a.width)
+                        .flat_map(|row| row.iter().rev().copied())
+                        .collect(),
+                ),
+            };
+            let m = self.interpolate(&self.mirrored(a)?, &self.mirrored(b)?, &t_mirrored)?;
+            // [1, 3, h, w]: the mean of the two passes, the second mirrored back.
+            out.frame = (out.frame + m.frame.flip([3])).mul_scalar(0.5);
+        }
+        if options.static_guard {
+            let [_, _, ph, pw] = a.img.dims();
+            let (w, h) = (out.width, out.height);
+            let read = |x: &Tensor<4>| -> Result<Vec<f32>> {
+                x.clone()
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| read_error(format!("{e:?}")))
+            };
+            let mut frame = read(&out.frame)?; // [3][h][w]
+            let times = match t {
+                Timestep::Uniform(t) => vec![*t],
+                Timestep::Map(v) => v.clone(),
+            };
+            guard::apply(
+                &mut frame,
+                &read(&a.img)?,
+                &read(&b.img)?,
+                (pw, ph),
+                (w, h),
+                &times,
+            );
+            out.frame = Tensor::<4>::from_data(TensorData::new(frame, [1, 3, h, w]), &self.device);
+        }
+        Ok(out)
+    }
+
+    /// How far things move between `a` and `b`, in pixels, as RIFE's first (coarsest) block
+    /// sees it: the 95th percentile over the frame of the displacement between the two frames
+    /// (`|flow to frame 0| + |flow to frame 1|` at t = 0.5). One block at 1/16 of the frame
+    /// (1/(16·scale)): a few percent of an interpolation. For `auto_scale`.
+    pub fn coarse_motion(&self, a: &Frame, b: &Frame) -> Result<f32> {
+        if (a.width, a.height) != (b.width, b.height) || a.scale != b.scale {
+            return Err(Error::SizeMismatch {
+                a_w: a.width,
+                a_h: a.height,
+                b_w: b.width,
+                b_h: b.height,
+            });
+        }
+        let [_, _, ph, pw] = a.img.dims();
+        let t = Tensor::<4>::full([1, 1, ph, pw], 0.5, &self.device);
+        let flow = self.model.coarse_flow(
+            a.img.clone(),
+            b.img.clone(),
+            a.feat.clone(),
+            b.feat.clone(),
+            t,
+            a.scale as f64,
+        ); // [1, 4, PH, PW]
+        let flow = flow.narrow(2, 0, a.height).narrow(3, 0, a.width);
+        let v = flow
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| read_error(format!("{e:?}")))?;
+        let n = a.width * a.height;
+        let mut d: Vec<f32> = (0..n)
+            .map(|i| v[i].hypot(v[n + i]) + v[2 * n + i].hypot(v[3 * n + i]))
+            .collect();
+        let k = (n * 95 / 100).min(n - 1);
+        let (_, p95, _) = d.select_nth_unstable_by(k, f32::total_cmp);
+        Ok(*p95)
+    }
+
+    /// `f` mirrored left to right, padded and encoded again (the padding stays right and bottom,
+    /// as `prepare` puts it, so this is `prepare` of the mirrored picture).
+    fn mirrored(&self, f: &Frame) -> Result<Frame> {
+        let (w, h) = (f.width, f.height);
+        let [_, _, ph, pw] = f.img.dims();
+        let img = f.img.clone().narrow(2, 0, h).narrow(3, 0, w).flip([3]); // [1, 3, h, w]
+        let img = img.pad([(0, ph - h), (0, pw - w)], PadMode::Constant(0.0)); // [1, 3, PH, PW]
+        let feat = self.model.encode(img.clone());
+        Ok(Frame {
+            img,
+            feat,
+            width: w,
+            height: h,
+            scale: f.scale,
+        })
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
@@ -366,6 +486,25 @@ impl Interpolator {
         }
     }
 }
+
+/// The flow scale for one pair from its motion (`Interpolator::coarse_motion`, px between the
+/// two frames) and its size (issue 12, item 2). Measured on the quality bench
+/// (tests/quality/README.md): at 320x192 every pan, even 2 x 48 px, is best at scale 1 (scale
+/// 0.5 loses 3.6 dB on large motion there: the flow grid gets too coarse); at 960x576, pans of
+/// 2 x 72 and 2 x 144 px are better at 0.5 (+3.8 and +5.0 dB on hubble), 2 x 24 px still at 1.
+/// So: 0.5 once the motion passes MOTION_HALF px on frames at least 480 lines high; else 1.
+pub fn auto_scale(width: usize, height: usize, motion: f32) -> f32 {
+    if width.min(height) >= AUTO_MIN_SIDE && motion > AUTO_MOTION_HALF {
+        0.5
+    } else {
+        1.0
+    }
+}
+
+/// `auto_scale`: the short side below which scale 1 is always kept.
+pub const AUTO_MIN_SIDE: usize = 480;
+/// `auto_scale`: the motion (px between the frames, 95th percentile) above which 0.5 is chosen.
+pub const AUTO_MOTION_HALF: f32 = 96.0;
 
 /// Pixels of work one interpolation of a `width`×`height` frame does at `scale`, for memory
 /// budgets: the padded area, times `scale²` above 1, because the scale list

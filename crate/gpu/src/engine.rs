@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use inbetween::{SCALE_RANGE, Timestep, padded_size};
+use inbetween::{Options, SCALE_RANGE, Timestep, padded_size};
 use wgpu::util::DeviceExt;
 
 use crate::kernels::{Kernels, Precision};
@@ -484,7 +484,26 @@ impl Engine {
     /// One in-between frame of `a` and `b` at time `t`: one command buffer, submitted once
     /// (with the encoder of any frame not encoded yet).
     pub fn interpolate(&self, a: &GpuFrame, b: &GpuFrame, t: &Timestep) -> Result<GpuOutput> {
-        self.run(a, b, t, false, None)
+        self.run(a, b, t, &Options::default(), false, None)
+    }
+
+    /// `interpolate` with the options of issue 12 (`inbetween::Options`; the static guard is
+    /// folded into the merge, so the dispatch count is the same). All off: `interpolate`.
+    /// `mirror_average` is refused (not implemented here yet).
+    pub fn interpolate_with(
+        &self,
+        a: &GpuFrame,
+        b: &GpuFrame,
+        t: &Timestep,
+        options: &Options,
+    ) -> Result<GpuOutput> {
+        if options.mirror_average {
+            // Not on this engine yet: the CLI and the CPU path have it (crate/core).
+            return Err(Error::Gpu(
+                "mirror_average (quality 'best') is not implemented on the GPU engine".into(),
+            ));
+        }
+        self.run(a, b, t, options, false, None)
     }
 
     /// As `interpolate`, also keeping each block's flow and mask for `read_trace`.
@@ -494,7 +513,7 @@ impl Engine {
         b: &GpuFrame,
         t: &Timestep,
     ) -> Result<GpuOutput> {
-        self.run(a, b, t, true, None)
+        self.run(a, b, t, &Options::default(), true, None)
     }
 
     /// Runs one interpolation with every dispatch in its own pass between GPU timestamps, and
@@ -526,7 +545,7 @@ impl Engine {
             }),
             labels: Vec::new(),
         };
-        self.run(a, b, t, false, Some(&mut profile))?;
+        self.run(a, b, t, &Options::default(), false, Some(&mut profile))?;
         let resolved = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("profile"),
             size: 8 * count as u64,
@@ -573,7 +592,8 @@ impl Engine {
     }
 
     /// Validates the timestep and writes it where block_input.wgsl reads it.
-    fn write_time(&self, plan: &Plan, t: &Timestep) -> Result<()> {
+    /// Also writes the guard's switch and time into the merge's slot (merge.wgsl `Params`).
+    fn write_time(&self, plan: &Plan, t: &Timestep, options: &Options) -> Result<()> {
         let (w, h) = (plan.width, plan.height);
         let (mode, value) = match t {
             Timestep::Uniform(t) => {
@@ -613,6 +633,13 @@ impl Engine {
                 bytemuck::cast_slice(&words),
             );
         }
+        // Words 9 (guard), 10 (t_mode) and 11 (t_value) of the merge's slot.
+        let words = [options.static_guard as u32, mode, value.to_bits()];
+        self.queue.write_buffer(
+            &plan.params,
+            plan.merge_param * plan.param_stride + 36,
+            bytemuck::cast_slice(&words),
+        );
         Ok(())
     }
 
@@ -621,13 +648,14 @@ impl Engine {
         a: &GpuFrame,
         b: &GpuFrame,
         t: &Timestep,
+        options: &Options,
         traced: bool,
         profile: Option<&mut Profile>,
     ) -> Result<GpuOutput> {
         self.check_health()?;
         self.check_pair(a, b)?;
         let plan = &a.plan;
-        self.write_time(plan, t)?;
+        self.write_time(plan, t, options)?;
         let pair = plan.pair_groups(&self.device, &self.kernels, &a.slot, &b.slot);
         let trace = traced.then(|| plan.trace(&self.device));
         let mut encoder = self.device.create_command_encoder(&Default::default());

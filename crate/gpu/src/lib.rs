@@ -35,7 +35,7 @@ mod readback;
 mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
-pub use inbetween::Timestep;
+pub use inbetween::{Options, Timestep};
 pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;

@@ -155,7 +155,7 @@ pub(crate) struct Plan {
     pub param_stride: u64,
     /// Slot index of block i's block_input parameters (rewritten with t per interpolation).
     pub input_param: Vec<u64>,
-    merge_param: u64,
+    pub merge_param: u64,
     head_deconv_param: u64,
     head_conv: [wgpu::BindGroup; 2],
     block_groups: Vec<BlockGroups>,
@@ -780,6 +780,7 @@ impl Plan {
                         buf(&b.side),
                         buf(&self.out_rgb),
                         buf(&self.out_rgba),
+                        buf(&self.tmap),
                     ],
                 ));
                 Arc::new(groups)

@@ -115,6 +115,9 @@ fn budget_check(
 #[wasm_bindgen]
 pub struct Engine {
     inner: Inner,
+    /// Issue 12's options for every later call (`setStaticGuard`); all off at first: the
+    /// reference output.
+    options: std::cell::Cell<inbetween::Options>,
 }
 
 enum Inner {
@@ -224,12 +227,16 @@ impl Engine {
         match &self.inner {
             Inner::Gpu(e) => {
                 let (a, b) = gpu_pair(a, b)?;
-                let out = e.interpolate(a, b, t).map_err(gpu_err)?;
+                let out = e
+                    .interpolate_with(a, b, t, &self.options.get())
+                    .map_err(gpu_err)?;
                 e.read_rgba8(&out).await.map_err(gpu_err)
             }
             Inner::Cpu(e) => {
                 let (a, b) = cpu_pair(a, b)?;
-                let out = e.interpolate(a, b, t).map_err(js_err)?;
+                let out = e
+                    .interpolate_with(a, b, t, &self.options.get())
+                    .map_err(js_err)?;
                 out.frame_rgba8_async().await.map_err(js_err)
             }
         }
@@ -293,7 +300,10 @@ impl Engine {
                     ))
                 }
             };
-            return Ok(Engine { inner });
+            return Ok(Engine {
+                inner,
+                options: Default::default(),
+            });
         }
         Err(last.unwrap_or_else(|| coded("no backend was tried", "backend")))
     }
@@ -499,9 +509,18 @@ impl Engine {
         };
         let (a, b) = gpu_pair(a, b)?;
         let out = e
-            .interpolate(a, b, &Timestep::Uniform(t))
+            .interpolate_with(a, b, &Timestep::Uniform(t), &self.options.get())
             .map_err(gpu_err)?;
         e.present(&out, &mut canvas.presenter).map_err(gpu_err)
+    }
+
+    /// Switches issue 12's static-region guard on or off for every later call (off at first):
+    /// still captions and logos are kept from the inputs instead of dragged by the warps.
+    #[wasm_bindgen(js_name = setStaticGuard)]
+    pub fn set_static_guard(&self, on: bool) {
+        let mut o = self.options.get();
+        o.static_guard = on;
+        self.options.set(o);
     }
 
     /// The frame at time `t` in [0, 1] between `a` and `b`, as RGBA bytes.
@@ -562,12 +581,16 @@ impl Engine {
         match &self.inner {
             Inner::Gpu(e) => {
                 let (a, b) = gpu_pair(a, b)?;
-                let out = e.interpolate(a, b, &t).map_err(gpu_err)?;
+                let out = e
+                    .interpolate_with(a, b, &t, &self.options.get())
+                    .map_err(gpu_err)?;
                 e.read_rgb(&out).await.map_err(gpu_err)
             }
             Inner::Cpu(e) => {
                 let (a, b) = cpu_pair(a, b)?;
-                let out = e.interpolate(a, b, &t).map_err(js_err)?;
+                let out = e
+                    .interpolate_with(a, b, &t, &self.options.get())
+                    .map_err(js_err)?;
                 inbetween::read_f32_async(out.frame).await.map_err(js_err)
             }
         }
@@ -598,7 +621,7 @@ impl Engine {
             Inner::Gpu(e) => {
                 let (fa, fb) = gpu_pair(a, b)?;
                 let out = e
-                    .interpolate(fa, fb, &Timestep::Uniform(t))
+                    .interpolate_with(fa, fb, &Timestep::Uniform(t), &self.options.get())
                     .map_err(gpu_err)?;
                 // Each read checks that `out` is still the size's latest output; nothing else
                 // runs on this engine in between (the worker serves one request at a time).
@@ -616,7 +639,7 @@ impl Engine {
             Inner::Cpu(e) => {
                 let (fa, fb) = cpu_pair(a, b)?;
                 let out: Interpolated = e
-                    .interpolate(fa, fb, &Timestep::Uniform(t))
+                    .interpolate_with(fa, fb, &Timestep::Uniform(t), &self.options.get())
                     .map_err(js_err)?;
                 let frame = out.frame_rgba8_async().await.map_err(js_err)?;
                 let flow = inbetween::read_f32_async(out.flow.clone())

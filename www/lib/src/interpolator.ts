@@ -70,6 +70,12 @@ export interface CreateInterpolatorOptions {
 export interface InterpolateOptions {
   /** Flow resolution factor in [0.25, 4], default 1. Use 0.5 for 4K input, 2 for small, fast motion. */
   scale?: number | undefined;
+  /**
+   * Keep still regions (burnt-in captions, logos, scores) from the inputs instead of what RIFE's
+   * warps drag in from the motion around them (issue 12's static guard). Default false: RIFE's
+   * own output. `interpolateVideo` and the extension turn it on.
+   */
+  staticGuard?: boolean | undefined;
 }
 
 export interface SequenceOptions extends InterpolateOptions {
@@ -262,11 +268,11 @@ export class Interpolator {
   interpolate(a: FrameSource, b: ImageData | ImageBitmap, t: number, options?: InterpolateOptions): Promise<ImageData>;
   interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame>;
   async interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame> {
-    const { size, scale } = this.#checkPair(a, b, options);
+    const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     checkTime(t, 't');
     const [ra, rb] = await this.#inputPair(a, b);
     const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
-      { type: 'interpolate', a: ra, b: rb, scale, t }, [...transferOf(ra), ...transferOf(rb)]));
+      { type: 'interpolate', a: ra, b: rb, scale, staticGuard, t }, [...transferOf(ra), ...transferOf(rb)]));
     return wrap(pixels, size, a, b, t, 0);
   }
 
@@ -279,14 +285,14 @@ export class Interpolator {
   interpolateMany(a: FrameSource, b: ImageData | ImageBitmap, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<ImageData[]>;
   interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]>;
   async interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]> {
-    const { size, scale } = this.#checkPair(a, b, options);
+    const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
     const times = Array.from(ts);
     times.forEach((t, i) => checkTime(t, `ts[${i}]`));
     if (times.length === 0) return [];
     const [ra, rb] = await this.#inputPair(a, b);
     const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
-      { type: 'interpolateMany', a: ra, b: rb, scale, ts: new Float32Array(times) }, [...transferOf(ra), ...transferOf(rb)]));
+      { type: 'interpolateMany', a: ra, b: rb, scale, staticGuard, ts: new Float32Array(times) }, [...transferOf(ra), ...transferOf(rb)]));
     const frameBytes = size.width * size.height * 4;
     return times.map((t, i) => wrap(pixels, size, a, b, t, i * frameBytes));
   }
@@ -297,7 +303,7 @@ export class Interpolator {
    * times has no single timestamp to give a VideoFrame.
    */
   async interpolateMap(a: FrameSource, b: FrameSource, map: Float32Array, options?: InterpolateOptions): Promise<ImageData> {
-    const { size, scale } = this.#checkPair(a, b, options);
+    const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     if (!(map instanceof Float32Array)) throw new TypeError(`map must be a Float32Array, got ${describe(map)}`);
     const expected = size.width * size.height;
     if (map.length !== expected) {
@@ -311,17 +317,17 @@ export class Interpolator {
     // Copy: the caller keeps their map, and the copy's buffer can be transferred.
     const copy = map.slice();
     const { pixels } = await this.#client.call<PixelsResult>(
-      { type: 'interpolateMap', a: ra, b: rb, scale, map: copy }, [ra.pixels, rb.pixels, copy.buffer]);
+      { type: 'interpolateMap', a: ra, b: rb, scale, staticGuard, map: copy }, [ra.pixels, rb.pixels, copy.buffer]);
     return toImageData(pixels, size.width, size.height);
   }
 
   /** The frame at time `t` plus the optical flow and blend mask that made it. */
   async interpolateWithFlow(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<FlowOutput> {
-    const { scale } = this.#checkPair(a, b, options);
+    const { scale, staticGuard } = this.#checkPair(a, b, options);
     checkTime(t, 't');
     const [ra, rb] = await readPair(a, b);
     const out = await this.#client.call<FlowResult>(
-      { type: 'interpolateWithFlow', a: ra, b: rb, scale, t }, [ra.pixels, rb.pixels]);
+      { type: 'interpolateWithFlow', a: ra, b: rb, scale, staticGuard, t }, [ra.pixels, rb.pixels]);
     return {
       image: toImageData(out.pixels, out.width, out.height),
       flow: new Float32Array(out.flow),
@@ -353,6 +359,7 @@ export class Interpolator {
     if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
       throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
     }
+    const staticGuard = checkGuard(options);
     const canvas = options?.canvas ?? null;
     if (canvas !== null) {
       const isCanvas = (typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas)
@@ -364,7 +371,7 @@ export class Interpolator {
     }
     constructingSequence = true;
     try {
-      return new FrameSequence(this.#client, scale, () => this.#disposed, this.backend === 'webgpu', canvas);
+      return new FrameSequence(this.#client, scale, () => this.#disposed, this.backend === 'webgpu', canvas, staticGuard);
     } finally {
       constructingSequence = false;
     }
@@ -378,7 +385,7 @@ export class Interpolator {
   }
 
   /** Validates what every call shares; throws TypeError before any work starts. */
-  #checkPair(a: unknown, b: unknown, options: unknown): { size: Size; scale: number } {
+  #checkPair(a: unknown, b: unknown, options: unknown): { size: Size; scale: number; staticGuard: boolean } {
     if (this.#disposed) throw codedError('the Interpolator was disposed', 'disposed');
     const sa = sourceSize(a, 'frame a');
     const sb = sourceSize(b, 'frame b');
@@ -393,7 +400,7 @@ export class Interpolator {
     if (typeof scale !== 'number' || !(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) {
       throw new TypeError(`scale must be a number in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}], got ${describe(scale)}`);
     }
-    return { size: sa, scale };
+    return { size: sa, scale, staticGuard: checkGuard(options) };
   }
 }
 
@@ -404,6 +411,7 @@ let nextSequenceId = 1;
 export class FrameSequence {
   readonly #client: WorkerClient;
   readonly #scale: number;
+  readonly #staticGuard: boolean;
   readonly #disposed: () => boolean;
   readonly #id = nextSequenceId++;
   #size: Size | null = null;
@@ -420,10 +428,11 @@ export class FrameSequence {
 
   /** @internal Use `Interpolator.sequence()`. */
   constructor(client: WorkerClient, scale: number, disposed: () => boolean, gpu = false,
-    canvas: HTMLCanvasElement | OffscreenCanvas | null = null) {
+    canvas: HTMLCanvasElement | OffscreenCanvas | null = null, staticGuard = false) {
     if (!constructingSequence) throw new TypeError('use Interpolator.sequence() to make a FrameSequence');
     this.#client = client;
     this.#scale = scale;
+    this.#staticGuard = staticGuard;
     this.#disposed = disposed;
     this.#gpu = gpu;
     this.#hasCanvas = canvas !== null;
@@ -447,7 +456,7 @@ export class FrameSequence {
     if (!this.#hasCanvas) throw new Error('this sequence has no canvas: make it with sequence({ canvas })');
     checkTime(t, 't');
     const run = this.#last.catch(() => {}).then(async () => {
-      await this.#client.call<ClosedResult>({ type: 'sequenceDraw', seq: this.#id, t });
+      await this.#client.call<ClosedResult>({ type: 'sequenceDraw', seq: this.#id, staticGuard: this.#staticGuard, t });
     });
     this.#last = run;
     return run;
@@ -473,7 +482,7 @@ export class FrameSequence {
     const run = this.#last.catch(() => {}).then(async () => {
       const raw = this.#gpu ? await gpuInput(frame) : await readPixels(frame);
       const { pixels } = await sendInputs([raw], () => this.#client.call<PixelsResult>(
-        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, ts: new Float32Array(times) }, transferOf(raw)));
+        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, staticGuard: this.#staticGuard, ts: new Float32Array(times) }, transferOf(raw)));
       const prev = this.#prevTimestamp;
       const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
       this.#prevTimestamp = timestamp;
@@ -495,6 +504,13 @@ export class FrameSequence {
     // After the pending pushes; a dead worker has freed everything already.
     void this.#last.catch(() => {}).then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id })).catch(() => {});
   }
+}
+
+/** `options.staticGuard`: a boolean, false when not given. */
+function checkGuard(options: unknown): boolean {
+  const on = (options as InterpolateOptions | undefined)?.staticGuard ?? false;
+  if (typeof on !== 'boolean') throw new TypeError(`staticGuard must be a boolean, got ${describe(on)}`);
+  return on;
 }
 
 function checkTime(t: unknown, what: string): asserts t is number {

@@ -40,6 +40,8 @@ export interface PlayerOptions {
   factor?: number | 'display' | undefined;
   /** Flow scale (see `interpolate`); default 1, or 0.5 above 1080p. */
   scale?: number | undefined;
+  /** Keep burnt-in captions and logos still (issue 12's static guard); default true, as video. */
+  staticGuard?: boolean | undefined;
   /**
    * Scene cuts (default 0.2, as `interpolateVideo`; 0 = off): a pair whose 32x32 thumbnails'
    * SSIM is below it is a cut, and its first frame is shown until the second's time, never a
@@ -116,7 +118,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       const width = await track.getCodedWidth();
       const height = await track.getCodedHeight();
       const scale = options.scale ?? (width * height > 1920 * 1088 ? 0.5 : 1);
-      const seq = interp.sequence({ canvas: options.canvas, scale });
+      const seq = interp.sequence({ canvas: options.canvas, scale, staticGuard: options.staticGuard ?? true });
       const duration = await demux.computeDuration();
       // The usual gap between frames: a seek decodes from one frame earlier, so that a time in
       // the last frame still has its pair.

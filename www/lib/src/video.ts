@@ -36,6 +36,11 @@ export interface VideoOptions {
    * in it. Every other source frame keeps its time and its pixels. Default true.
    */
   dedupe?: boolean | undefined;
+  /**
+   * Keep burnt-in captions, logos and scores still (issue 12's static guard). Default true;
+   * false gives RIFE's own output.
+   */
+  staticGuard?: boolean | undefined;
   /** Downscale so the output is at most this many pixels high (keeps the aspect). Default: source size. */
   maxHeight?: number | undefined;
   container?: VideoContainer | undefined;
@@ -184,6 +189,7 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   const scale = o.scale === undefined || o.scale === 'auto' ? 'auto' : num(o.scale, 'scale', SCALE_RANGE[0], SCALE_RANGE[1]);
   const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
   if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean') throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
+  if (o.staticGuard !== undefined && typeof o.staticGuard !== 'boolean') throw new TypeError(`staticGuard must be a boolean, got ${describe(o.staticGuard)}`);
   const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
   const container: VideoContainer = o.container ?? 'auto';
   const containers = ['auto', ...CONTAINERS];
@@ -205,6 +211,7 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
     scale,
     sceneThreshold,
     dedupe: o.dedupe ?? true,
+    staticGuard: o.staticGuard ?? true,
     maxHeight: maxHeight === null ? null : Math.round(maxHeight),
     container,
     codec,

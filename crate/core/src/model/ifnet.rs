@@ -68,6 +68,24 @@ impl IFNet {
         self.encode.forward(img)
     }
 
+    /// The first block alone (ifnet.py `IFNet.forward`, block 0, at `16 / scale`): its flow
+    /// `[N, 4, H, W]` in pixels, the coarse motion estimate that automatic scale reads. Inputs as
+    /// `forward`'s.
+    pub fn coarse_flow(
+        &self,
+        img0: Tensor<4>,
+        img1: Tensor<4>,
+        f0: Tensor<4>,
+        f1: Tensor<4>,
+        t: Tensor<4>,
+        scale: f64,
+    ) -> Tensor<4> {
+        let s = BLOCK_SCALES[0] / scale;
+        self.blocks[0]
+            .forward_parts(vec![img0, img1, f0, f1, t], None, s)
+            .flow
+    }
+
     /// Runs the five blocks (ifnet.py `IFNet.forward` with `ensemble=False`).
     ///
     /// `img0`, `img1`: `[N, 3, H, W]`; `f0`, `f1`: their features `[N, 4, H, W]`;

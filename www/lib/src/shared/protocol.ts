@@ -30,24 +30,24 @@ export type FrameInput = RawImage | GpuImage;
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
   | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; precision: 'f32' | 'f16'; wasmUrl: string | null }
-  | { id: number; type: 'interpolate'; a: FrameInput; b: FrameInput; scale: number; t: number }
-  | { id: number; type: 'interpolateMany'; a: FrameInput; b: FrameInput; scale: number; ts: Float32Array }
-  | { id: number; type: 'interpolateMap'; a: FrameInput; b: FrameInput; scale: number; map: Float32Array }
-  | { id: number; type: 'interpolateWithFlow'; a: FrameInput; b: FrameInput; scale: number; t: number }
+  | { id: number; type: 'interpolate'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
+  | { id: number; type: 'interpolateMany'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; ts: Float32Array }
+  | { id: number; type: 'interpolateMap'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; map: Float32Array }
+  | { id: number; type: 'interpolateWithFlow'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'trapForTesting' }
   /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
    * of `ts` (nothing for the first frame), then kept, by handle, as the next pair's first frame. */
-  | { id: number; type: 'sequencePush'; seq: number; image: FrameInput; scale: number; ts: Float32Array }
+  | { id: number; type: 'sequencePush'; seq: number; image: FrameInput; scale: number; staticGuard: boolean; ts: Float32Array }
   /** Draws sequence `seq`'s in-between of its last two frames at `t` into the canvas attached by
    * 'sequenceCanvas', with no readback (answered as ClosedResult, `closed: false`). */
-  | { id: number; type: 'sequenceDraw'; seq: number; t: number }
+  | { id: number; type: 'sequenceDraw'; seq: number; staticGuard: boolean; t: number }
   /** Attaches a transferred OffscreenCanvas to sequence `seq` for 'sequenceDraw'. */
   | { id: number; type: 'sequenceCanvas'; seq: number; canvas: OffscreenCanvas }
   /** Frees sequence `seq`'s kept frame. */
   | { id: number; type: 'sequenceClose'; seq: number }
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
-  | { id: number; type: 'rgbForTesting'; a: FrameInput; b: FrameInput; scale: number; t: number }
+  | { id: number; type: 'rgbForTesting'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }

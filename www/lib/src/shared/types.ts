@@ -99,6 +99,8 @@ export interface VideoJobOptions {
   scale: number | 'auto';
   sceneThreshold: number;
   dedupe: boolean;
+  /** Issue 12's static-region guard (still captions and logos stay still). */
+  staticGuard: boolean;
   maxHeight: number | null;
   container: VideoContainer;
   codec: VideoCodecChoice;

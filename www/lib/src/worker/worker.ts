@@ -123,6 +123,10 @@ function crashMessage(e: WebAssembly.RuntimeError, request: Request): string {
 
 async function handle(request: Request): Promise<Handled> {
   if (crashed) throw codedError(crashed, 'engine-crashed');
+  // Issue 12's static guard: each request that makes frames says whether it wants it; a video
+  // job carries it in its options (on unless turned off).
+  if (engine && 'staticGuard' in request) engine.setStaticGuard(request.staticGuard);
+  if (engine && request.type === 'video') engine.setStaticGuard(request.options.staticGuard);
   switch (request.type) {
     case 'init': {
       const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
