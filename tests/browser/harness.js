@@ -152,7 +152,7 @@ async function parity({ caseName = 'i2_crop_s0.5', input = 'imagedata', runs = 1
         backend: interp.backend,
         adapterInfo: interp.adapterInfo,
         // Which wasm build ran (threads, simd128), from the worker.
-        cpu: (await interp._statsForTesting()).cpu,
+        cpu: interp.cpuBuild,
         crossOriginIsolated: self.crossOriginIsolated === true,
         createMs,
         runMs,

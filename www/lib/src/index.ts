@@ -22,6 +22,7 @@ export type {
   AdapterInfo,
   BackendChoice,
   BackendName,
+  CpuBuild,
   VideoCodecChoice,
   VideoContainer,
   VideoInfo,

@@ -29,7 +29,7 @@ import type {
   PixelsResult,
   RawImage,
 } from './shared/protocol.js';
-import type { AdapterInfo, BackendChoice, BackendName } from './shared/types.js';
+import type { AdapterInfo, BackendChoice, BackendName, CpuBuild } from './shared/types.js';
 
 export interface CreateInterpolatorOptions {
   /** 'auto' (default): WebGPU when an adapter is available, else the CPU (WebAssembly). */
@@ -228,6 +228,11 @@ export class Interpolator {
   readonly adapterInfo: AdapterInfo | null;
   /** With backend 'auto': why WebGPU was not used although an adapter existed, else null. */
   readonly fallbackReason: string | null;
+  /**
+   * Which WebAssembly build runs: the threaded one in cross-origin-isolated pages (then
+   * `threads` is the CPU path's rayon threads; 0 on WebGPU), else the single-thread one.
+   */
+  readonly cpuBuild: CpuBuild | null;
   readonly #client: WorkerClient;
   #disposed = false;
 
@@ -256,6 +261,7 @@ export class Interpolator {
     this.backend = init.backend;
     this.adapterInfo = init.adapterInfo;
     this.fallbackReason = init.fallbackReason;
+    this.cpuBuild = init.cpu ?? null;
   }
 
   /**

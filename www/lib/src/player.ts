@@ -125,7 +125,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       const rate = (await track.computePacketStats(50)).averagePacketRate;
       const spacing = rate > 0 ? 1 / rate : 0;
       const hasAudio = options.audio !== false && options.clock === undefined && (await demux.getPrimaryAudioTrack()) !== null;
-      return new LivePlayer(mb, demux, track, seq, {
+      return new LivePlayer({ mb, demux, track, seq }, {
         factor, duration, spacing, sceneThreshold, dedupe: options.dedupe !== false, size: analysisSize(width, height), audio: hasAudio ? input : null, clock: options.clock ?? null,
         onFrame: options.onFrame ?? null, dispose: own ? () => interp.dispose() : () => {},
       });
@@ -144,6 +144,13 @@ interface Decoded {
   frame: VideoFrame;
   /** Its 32x32 grey thumbnail (scene.ts), to find cuts. */
   thumb: Float32Array;
+}
+
+interface PlayerInternals {
+  mb: Mediabunny;
+  demux: import('./vendor/mediabunny.js').Input;
+  track: InputVideoTrack;
+  seq: ReturnType<Interpolator['sequence']>;
 }
 
 interface PlayerParts {
@@ -204,11 +211,15 @@ export class LivePlayer {
   #shown = 0;
   #error: unknown = null;
 
-  /** @internal Use `createPlayer`. */
-  constructor(_mb: Mediabunny, input: import('./vendor/mediabunny.js').Input, track: InputVideoTrack,
-    seq: ReturnType<Interpolator['sequence']>, parts: PlayerParts) {
-    this.#input = input;
-    this.#sink = new _mb.VideoSampleSink(track);
+  /**
+   * @internal Use `createPlayer`. The arguments are opaque here so that the package's public
+   * types name nothing of the vendored muxer's.
+   */
+  constructor(internals: object, settings: object) {
+    const { mb, demux, track, seq } = internals as PlayerInternals;
+    const parts = settings as PlayerParts;
+    this.#input = demux;
+    this.#sink = new mb.VideoSampleSink(track);
     this.#seq = seq;
     this.#parts = parts;
     this.duration = parts.duration;

@@ -3,7 +3,7 @@
 // travel as transferred ArrayBuffers (moved, not copied).
 
 import type { ErrorCode } from './errors.js';
-import type { AdapterInfo, BackendChoice, BackendName, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './types.js';
+import type { AdapterInfo, BackendChoice, BackendName, CpuBuild, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './types.js';
 
 
 /** An 8-bit RGBA image; `pixels.byteLength === width * height * 4`. */
@@ -66,6 +66,8 @@ export interface InitResult {
   adapterInfo: AdapterInfo | null;
   /** Why 'auto' did not end up on WebGPU although an adapter existed (null otherwise). */
   fallbackReason: string | null;
+  /** The WebAssembly build running (filled in by the worker after start-up). */
+  cpu?: CpuBuild | null;
 }
 
 /** RGBA bytes of one frame or of several frames back to back. */
@@ -117,7 +119,7 @@ export interface LostResult {
 export interface MemoryResult {
   wasmBytes: number;
   /** The wasm build that runs (wasm-variant.ts): threaded or not, rayon threads, simd128. */
-  cpu: { variant: 'single' | 'threads'; threads: number; simd: boolean; atomics: boolean } | null;
+  cpu: CpuBuild | null;
   prepares: number;
   /** Images (VideoFrame/ImageBitmap) the page sent to the GPU path so far, and how many of them
    * the worker has not closed (0 unless one leaked). */

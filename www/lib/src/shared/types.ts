@@ -92,6 +92,16 @@ export interface VideoInfo {
 }
 
 /** Options after validation on the page side (video.ts); sent to the worker's video job; every field is set. */
+/** Which WebAssembly build the worker runs (`Interpolator.cpuBuild`). */
+export interface CpuBuild {
+  /** 'threads' only in cross-origin-isolated pages (www/lib/README.md: enabling threads). */
+  variant: 'single' | 'threads';
+  /** rayon threads of the CPU path (0 on WebGPU, where the pool never starts). */
+  threads: number;
+  simd: boolean;
+  atomics: boolean;
+}
+
 export interface VideoJobOptions {
   factor: number | null;
   fps: number | null;

@@ -131,6 +131,7 @@ async function handle(request: Request): Promise<Handled> {
     case 'init': {
       const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
       backendName = result.backend;
+      result.cpu = cpuBuild();
       return [result, []];
     }
     case 'probe':
