@@ -21,7 +21,9 @@ mkdirSync(vendor, { recursive: true });
 const gifenc = path.join(root, 'node_modules/gifenc');
 copyFileSync(path.join(gifenc, 'dist/gifenc.esm.js'), path.join(vendor, 'gifenc.js'));
 copyFileSync(path.join(gifenc, 'LICENSE.md'), path.join(vendor, 'gifenc.LICENSE.md'));
-writeFileSync(path.join(vendor, 'mediabunny.js'),
+writeFileSync(
+  path.join(vendor, 'mediabunny.js'),
   "// The package's copy (MPL-2.0, see www/lib/dist/vendor/mediabunny.LICENSE).\n" +
-  "export * from '../../../lib/dist/vendor/mediabunny.js';\n");
+    "export * from '../../../lib/dist/vendor/mediabunny.js';\n",
+);
 console.log(`built the demo into ${path.relative(root, path.join(root, 'www/demo/dist'))}`);

@@ -27,12 +27,19 @@ const LIB = path.join(ROOT, 'www/lib');
 
 const MODEL = 'rife-4.25-f16.bpk';
 const required = [
-  'dist/index.js', 'dist/worker/worker.js', 'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm', 'pkg-mt/inbetween_wasm.js',
-  `model/${MODEL}`, `model/${MODEL}.sha256`,
+  'dist/index.js',
+  'dist/worker/worker.js',
+  'pkg/inbetween_wasm.js',
+  'pkg/inbetween_wasm_bg.wasm',
+  'pkg-mt/inbetween_wasm.js',
+  `model/${MODEL}`,
+  `model/${MODEL}.sha256`,
 ];
 const missing = required.filter((f) => !existsSync(path.join(LIB, f)));
 if (missing.length) {
-  console.error(`build-extension: the package is not built (missing www/lib/${missing.join(', www/lib/')}); run \`npm run build\` first`);
+  console.error(
+    `build-extension: the package is not built (missing www/lib/${missing.join(', www/lib/')}); run \`npm run build\` first`,
+  );
   process.exit(1);
 }
 
@@ -44,7 +51,11 @@ mkdirSync(OUT, { recursive: true });
 for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
   if (name.endsWith('.md')) continue;
   const src = path.join(ROOT, 'www/extension', name);
-  if (name.endsWith('.js')) writeFileSync(path.join(OUT, name), testHooks ? readFileSync(src, 'utf8') : withoutTestHooks(name, readFileSync(src, 'utf8')));
+  if (name.endsWith('.js'))
+    writeFileSync(
+      path.join(OUT, name),
+      testHooks ? readFileSync(src, 'utf8') : withoutTestHooks(name, readFileSync(src, 'utf8')),
+    );
   else cpSync(src, path.join(OUT, name), { recursive: true });
 }
 
@@ -53,8 +64,9 @@ for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
 cpSync(path.join(LIB, 'dist'), path.join(OUT, 'lib/dist'), {
   recursive: true,
   // The test hooks' entry (dist/testing.js) only in the test build.
-  filter: (src) => statSync(src).isDirectory()
-    || !(/\.d\.ts$/.test(src) || /\.map$/.test(src) || (!testHooks && /[/\\]dist[/\\]testing\.js$/.test(src))),
+  filter: (src) =>
+    statSync(src).isDirectory() ||
+    !(/\.d\.ts$/.test(src) || /\.map$/.test(src) || (!testHooks && /[/\\]dist[/\\]testing\.js$/.test(src))),
 });
 for (const f of ['inbetween_wasm.js', 'inbetween_wasm_bg.wasm']) {
   cpSync(path.join(LIB, 'pkg', f), path.join(OUT, 'lib/pkg', f));
@@ -75,17 +87,20 @@ const named = [
   ...Object.values(manifest.icons),
   ...Object.values(manifest.action.default_icon),
   ...manifest.web_accessible_resources.flatMap((r) => r.resources),
-  'content.js', 'engine.js',
+  'content.js',
+  'engine.js',
 ];
 for (const f of named) {
   if (!existsSync(path.join(OUT, f))) throw new Error(`build-extension: the manifest names ${f}, which is missing`);
 }
 
 let size = 0;
-const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) => {
-  const p = path.join(dir, e.name);
-  if (e.isDirectory()) walk(p); else size += statSync(p).size;
-});
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else size += statSync(p).size;
+  });
 walk(OUT);
 console.log(`build-extension: ${path.relative(ROOT, OUT) || OUT} (${(size / 1e6).toFixed(1)} MB)`);
 
@@ -94,7 +109,11 @@ if (zip) {
   // Entries are relative to the extension's root, as the Web Store wants.
   const zipPath = path.join(DIST, 'inbetween-extension.zip');
   rmSync(zipPath, { force: true });
-  execFileSync('python3', ['-c', `
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      `
 import os, sys, zipfile
 root, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -102,8 +121,15 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for f in sorted(files):
             p = os.path.join(d, f)
             z.write(p, os.path.relpath(p, root))
-`, OUT, zipPath], { stdio: 'inherit' });
-  console.log(`build-extension: ${path.relative(ROOT, zipPath) || zipPath} (${(statSync(zipPath).size / 1e6).toFixed(1)} MB)`);
+`,
+      OUT,
+      zipPath,
+    ],
+    { stdio: 'inherit' },
+  );
+  console.log(
+    `build-extension: ${path.relative(ROOT, zipPath) || zipPath} (${(statSync(zipPath).size / 1e6).toFixed(1)} MB)`,
+  );
 }
 
 /** `source` without its `// <test-hooks>` … `// </test-hooks>` blocks, checked to still parse. */
@@ -124,7 +150,10 @@ function withoutTestHooks(name, source) {
   }
   // engine.js is a module, content.js and background.js are classic scripts (module syntax is a
   // superset for what they use): a cut in the wrong place shows up here, not in a user's browser.
-  execFileSync(process.execPath, ['--input-type=module', '--check'], { input: stripped, stdio: ['pipe', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, ['--input-type=module', '--check'], {
+    input: stripped,
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   return stripped;
 }
 
@@ -156,7 +185,10 @@ function icon(n) {
           if (!inRound(x, y, 0, 0, 1, 1, 0.2)) continue;
           let c = [30, 34, 44];
           for (const b of bars) if (inRound(x, y, b.x0, 0.22, b.x1, 0.78, 0.04)) c = b.color;
-          acc[0] += c[0]; acc[1] += c[1]; acc[2] += c[2]; acc[3] += 255;
+          acc[0] += c[0];
+          acc[1] += c[1];
+          acc[2] += c[2];
+          acc[3] += 255;
         }
       }
       const k = ss * ss;
@@ -186,7 +218,9 @@ function png(width, height, rgba) {
   ihdr[9] = 6; // RGBA
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

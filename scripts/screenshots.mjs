@@ -22,8 +22,26 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'inbetween-shots-'));
 // The bunny wakes up and stretches: steady, large motion. 320x180 keeps the CPU run short; the
 // page shows it enlarged, as it would any small clip.
 const clip = path.join(tmp, 'big-buck-bunny.mp4');
-execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '0.3', '-t', '2', '-i', realClip(),
-  '-vf', 'scale=320:180', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip]);
+execFileSync('ffmpeg', [
+  '-v',
+  'error',
+  '-y',
+  '-ss',
+  '0.3',
+  '-t',
+  '2',
+  '-i',
+  realClip(),
+  '-vf',
+  'scale=320:180',
+  '-c:v',
+  'libx264',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  clip,
+]);
 
 const server = await serve({ dir: root, port: 0 });
 const browser = await launch({ webgpu: true, log: (line) => console.log(line) });
@@ -34,12 +52,16 @@ await page.setViewportSize({ width: 760, height: 1000 });
 /** Screenshot of the box spanning these elements (top of the first to the bottom of the last). */
 async function shot(name, selectors, pad = 8) {
   // Page coordinates (not the viewport's, which move when the page scrolls): fullPage clips use them.
-  const boxes = await page.evaluate((list) => list.map((s) => {
-    const el = document.querySelector(s);
-    if (!el || el.getClientRects().length === 0) throw new Error(`${s} is not visible`);
-    const r = el.getBoundingClientRect();
-    return { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height };
-  }), selectors);
+  const boxes = await page.evaluate(
+    (list) =>
+      list.map((s) => {
+        const el = document.querySelector(s);
+        if (!el || el.getClientRects().length === 0) throw new Error(`${s} is not visible`);
+        const r = el.getBoundingClientRect();
+        return { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height };
+      }),
+    selectors,
+  );
   const x = Math.max(0, Math.min(...boxes.map((b) => b.x)) - pad);
   const y = Math.max(0, Math.min(...boxes.map((b) => b.y)) - pad);
   const right = Math.max(...boxes.map((b) => b.x + b.width)) + pad;
@@ -118,17 +140,25 @@ try {
 
   // 2. Progress: the source plays on the left while the right side waits for the result.
   await page.setInputFiles('#video-file', clip);
-  await page.waitForFunction(() => /fps/.test(document.getElementById('video-info').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => /fps/.test(document.getElementById('video-info').textContent), null, {
+    timeout: 60_000,
+  });
   await seekTo(1.0);
   await page.click('#video-start');
-  await page.waitForFunction(() => {
-    const bar = document.getElementById('video-bar');
-    return bar.max > 1 && bar.value / bar.max >= 0.4;
-  }, null, { timeout: 5 * 60_000 });
+  await page.waitForFunction(
+    () => {
+      const bar = document.getElementById('video-bar');
+      return bar.max > 1 && bar.value / bar.max >= 0.4;
+    },
+    null,
+    { timeout: 5 * 60_000 },
+  );
   await shot('progress', ['#video-progress', '#compare-stage']);
 
   // 3. Before/after with the split in the middle, once the result is in.
-  await page.waitForFunction(() => document.getElementById('video').dataset.state === 'done', null, { timeout: 10 * 60_000 });
+  await page.waitForFunction(() => document.getElementById('video').dataset.state === 'done', null, {
+    timeout: 10 * 60_000,
+  });
   await page.waitForFunction(() => document.getElementById('after').readyState >= 2, null, { timeout: 60_000 });
   await seekTo(1.2);
   // The split just left of the bunny's middle, so both sides show it.
@@ -137,7 +167,9 @@ try {
 
   // 4. The flow and mask at the playhead.
   await page.click('#flow-show');
-  await page.waitForFunction(() => document.getElementById('flow-view').dataset.state === 'done', null, { timeout: 2 * 60_000 });
+  await page.waitForFunction(() => document.getElementById('flow-view').dataset.state === 'done', null, {
+    timeout: 2 * 60_000,
+  });
   await shot('flow-view', ['#flow-show', '#flow-view']);
 
   // 5. A time map (rolling-shutter ramp) on RIFE's demo pair.
@@ -145,7 +177,9 @@ try {
   await page.waitForFunction(() => !document.getElementById('pair-start').disabled, null, { timeout: 60_000 });
   await page.selectOption('#tm-source', 'pair');
   await page.click('#tm-start');
-  await page.waitForFunction(() => document.getElementById('timemap').dataset.state === 'done', null, { timeout: 2 * 60_000 });
+  await page.waitForFunction(() => document.getElementById('timemap').dataset.state === 'done', null, {
+    timeout: 2 * 60_000,
+  });
   await shot('time-map', ['#timemap']);
 } finally {
   await browser.close();

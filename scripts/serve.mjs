@@ -46,7 +46,15 @@ const MIME = {
  * - Port 0 (the default) picks a free one. `count(pathname)` is how many requests it received.
  * @param {{ dir?: string, mounts?: Record<string, string>, routes?: Record<string, { body?: Uint8Array | string, type?: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void }>, port?: number, host?: string, cacheControl?: string, isolate?: boolean }} options
  */
-export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.0.1', cacheControl = 'no-cache', isolate = false }) {
+export async function serve({
+  dir,
+  mounts,
+  routes = {},
+  port = 0,
+  host = '127.0.0.1',
+  cacheControl = 'no-cache',
+  isolate = false,
+}) {
   const roots = mounts ?? { '/': dir };
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   /** @type {Map<string, number>} */
@@ -102,21 +110,34 @@ export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.
       let end = info.size - 1;
       const range = req.headers.range && /^bytes=(\d*)-(\d*)$/.exec(req.headers.range);
       if (range && (range[1] !== '' || range[2] !== '')) {
-        if (range[1] === '') { start = Math.max(0, info.size - Number(range[2])); } // suffix: last N bytes
-        else { start = Number(range[1]); if (range[2] !== '') end = Math.min(end, Number(range[2])); }
+        if (range[1] === '') {
+          start = Math.max(0, info.size - Number(range[2]));
+        } // suffix: last N bytes
+        else {
+          start = Number(range[1]);
+          if (range[2] !== '') end = Math.min(end, Number(range[2]));
+        }
         if (start > end || start >= info.size) {
           res.writeHead(416, { 'Content-Range': `bytes */${info.size}` }).end();
           return;
         }
-        res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${info.size}`, 'Content-Length': end - start + 1 });
+        res.writeHead(206, {
+          ...headers,
+          'Content-Range': `bytes ${start}-${end}/${info.size}`,
+          'Content-Length': end - start + 1,
+        });
       } else {
         res.writeHead(200, { ...headers, 'Content-Length': info.size });
       }
-      if (req.method === 'HEAD' || info.size === 0) { res.end(); return; }
+      if (req.method === 'HEAD' || info.size === 0) {
+        res.end();
+        return;
+      }
       createReadStream(file, { start, end }).pipe(res);
     } catch (e) {
       const missing = e?.code === 'ENOENT' || e?.code === 'ENOTDIR';
-      res.writeHead(missing ? 404 : 500, { 'Cache-Control': cacheControl, 'Content-Type': 'text/plain' })
+      res
+        .writeHead(missing ? 404 : 500, { 'Cache-Control': cacheControl, 'Content-Type': 'text/plain' })
         .end(missing ? `404 ${pathname}` : 'server error');
     }
   });
@@ -129,7 +150,11 @@ export async function serve({ dir, mounts, routes = {}, port = 0, host = '127.0.
     origin: `http://${host}:${actual}`,
     /** How many requests `pathname` has received. */
     count: (p) => requests.get(p) ?? 0,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 

@@ -19,7 +19,9 @@ fi
 # workspace layout lacks it, so that also calls for a fresh install.
 [ -e node_modules/inbetween ] || { echo "== npm ci"; npm ci --no-audit --no-fund; }
 
-echo "== biome lint (TypeScript and JavaScript; biome.jsonc)"
+echo "== biome format check and lint (TypeScript and JavaScript; biome.jsonc)"
+# `biome format --write` fixes what the check reports.
+npx --no-install biome format
 npx --no-install biome lint
 
 echo "== package structure (no import cycles, no page/worker crossings; scripts/check-structure.mjs)"

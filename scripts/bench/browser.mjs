@@ -86,30 +86,46 @@ try {
     log,
   });
   // The page's progress lines ([bench] …); the launcher already relays errors and warnings.
-  browser.page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(m.text()); });
+  browser.page.on('console', (m) => {
+    if (m.text().startsWith('[bench]')) log(m.text());
+  });
 
   const builds = cpuBuilds
-    ? cpuBuilds.map((b) => ({ name: b === 'single' ? 'this build' : 'threads', lib: '../lib/dist/index.js', origin: b === 'threads' ? servers[0].origin : server.origin, cpu: b }))
+    ? cpuBuilds.map((b) => ({
+        name: b === 'single' ? 'this build' : 'threads',
+        lib: '../lib/dist/index.js',
+        origin: b === 'threads' ? servers[0].origin : server.origin,
+        cpu: b,
+      }))
     : [{ name: 'this build', lib: '../lib/dist/index.js', origin: server.origin }];
   if (opts.compare) builds.push({ name: 'compare', lib: '/compare/www/lib/dist/index.js', origin: server.origin });
   const out = {};
   for (const build of builds) {
     log(`== ${build.name} (${build.lib})`);
     const query = new URLSearchParams({
-      backend: opts.backend, sizes: opts.sizes, iters: opts.iters, scale: opts.scale, precision: opts.precision, lib: build.lib,
+      backend: opts.backend,
+      sizes: opts.sizes,
+      iters: opts.iters,
+      scale: opts.scale,
+      precision: opts.precision,
+      lib: build.lib,
     });
     await browser.page.goto(`${build.origin}/www/bench/index.html?${query}`);
     // Parameter errors also come back as benchError, so one wait covers both outcomes.
-    await browser.page.waitForFunction(
-      () => window.benchResult !== undefined || window.benchError !== undefined,
-      null,
-      { timeout: timeoutS * 1000, polling: 500 },
-    ).catch(async (e) => {
-      // A timeout: say where the page was.
-      const where = await browser.page.textContent('#status').catch(() => '?');
-      throw new Error(`${e.message} (page status: ${where})`);
-    });
-    const { result, error } = await browser.page.evaluate(() => ({ result: window.benchResult, error: window.benchError }));
+    await browser.page
+      .waitForFunction(() => window.benchResult !== undefined || window.benchError !== undefined, null, {
+        timeout: timeoutS * 1000,
+        polling: 500,
+      })
+      .catch(async (e) => {
+        // A timeout: say where the page was.
+        const where = await browser.page.textContent('#status').catch(() => '?');
+        throw new Error(`${e.message} (page status: ${where})`);
+      });
+    const { result, error } = await browser.page.evaluate(() => ({
+      result: window.benchResult,
+      error: window.benchError,
+    }));
     if (error !== undefined) throw new Error(`${build.name}: ${error}`);
     if (result.runs.some((r) => r.adapterInfo?.isFallbackAdapter)) {
       log('warning: the WebGPU adapter is a software one (isFallbackAdapter); these are not GPU timings');
@@ -129,14 +145,20 @@ try {
     // when it has no such precision): below 1 means this build is faster.
     const other = out.compare.runs.find((r) => r.results) ?? { results: [] };
     result.compare = out.compare;
-    result.ratios = result.runs.filter((r) => r.results).flatMap((r) => r.results.map((x) => {
-      const y = other.results.find((o) => o.size === x.size && o.scale === x.scale);
-      return {
-        size: x.size, scale: x.scale, precision: r.precision,
-        pair: y ? Math.round((x.pair.medianMs / y.pair.medianMs) * 1000) / 1000 : null,
-        newFrame: y ? Math.round((x.newFrame.medianMs / y.newFrame.medianMs) * 1000) / 1000 : null,
-      };
-    }));
+    result.ratios = result.runs
+      .filter((r) => r.results)
+      .flatMap((r) =>
+        r.results.map((x) => {
+          const y = other.results.find((o) => o.size === x.size && o.scale === x.scale);
+          return {
+            size: x.size,
+            scale: x.scale,
+            precision: r.precision,
+            pair: y ? Math.round((x.pair.medianMs / y.pair.medianMs) * 1000) / 1000 : null,
+            newFrame: y ? Math.round((x.newFrame.medianMs / y.newFrame.medianMs) * 1000) / 1000 : null,
+          };
+        }),
+      );
   }
   console.log(JSON.stringify(result, null, 2));
 } catch (e) {
@@ -159,15 +181,29 @@ async function cpuTable(out) {
   const rows = [];
   const native = {};
   if (opts.native) {
-    const bin = opts['native-bin'] ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache/inbetween/target'), 'debug/inbetween-bench');
-    const counts = new Set(Object.values(out).flatMap((b) => b.runs.filter((r) => r.cpu).map((r) => Math.max(1, r.cpu.threads))));
+    const bin =
+      opts['native-bin'] ??
+      path.join(
+        process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache/inbetween/target'),
+        'debug/inbetween-bench',
+      );
+    const counts = new Set(
+      Object.values(out).flatMap((b) => b.runs.filter((r) => r.cpu).map((r) => Math.max(1, r.cpu.threads))),
+    );
     for (const threads of counts) {
       log(`== native flex, ${threads} thread(s): ${bin}`);
-      const { stdout } = await promisify(execFile)(bin, ['--sizes', opts.sizes, '--backends', 'cpu', '--iters', opts.iters, '--no-torch'], {
-        cwd: REPO, env: { ...process.env, RAYON_NUM_THREADS: String(threads) }, maxBuffer: 1 << 24,
-      });
+      const { stdout } = await promisify(execFile)(
+        bin,
+        ['--sizes', opts.sizes, '--backends', 'cpu', '--iters', opts.iters, '--no-torch'],
+        {
+          cwd: REPO,
+          env: { ...process.env, RAYON_NUM_THREADS: String(threads) },
+          maxBuffer: 1 << 24,
+        },
+      );
       // The bench's table rows: | 640x360 | cpu | 0.123 | … |
-      for (const m of stdout.matchAll(/^\| (\d+x\d+) \| cpu \| ([\d.]+) \|/gm)) native[`${m[1]}/${threads}`] = Number(m[2]) * 1000;
+      for (const m of stdout.matchAll(/^\| (\d+x\d+) \| cpu \| ([\d.]+) \|/gm))
+        native[`${m[1]}/${threads}`] = Number(m[2]) * 1000;
     }
   }
   for (const [name, build] of Object.entries(out)) {
@@ -175,11 +211,25 @@ async function cpuTable(out) {
       const threads = Math.max(1, run.cpu.threads);
       for (const x of run.results) {
         const n = native[`${x.size}/${threads}`];
-        rows.push({ build: { 'this build': 'single', threads: 'threads', compare: 'compare' }[name], size: x.size, scale: x.scale, threads, simd: run.cpu.simd, wasmMs: x.pair.medianMs, nativeMs: n ?? null, ratio: n ? Math.round((x.pair.medianMs / n) * 100) / 100 : null });
+        rows.push({
+          build: { 'this build': 'single', threads: 'threads', compare: 'compare' }[name],
+          size: x.size,
+          scale: x.scale,
+          threads,
+          simd: run.cpu.simd,
+          wasmMs: x.pair.medianMs,
+          nativeMs: n ?? null,
+          ratio: n ? Math.round((x.pair.medianMs / n) * 100) / 100 : null,
+        });
       }
     }
   }
-  log('\n| size | wasm build | threads | wasm ms/frame | native flex ms/frame | wasm / native |\n|---|---|---|---|---|---|');
-  for (const r of rows) log(`| ${r.size} | ${r.build}${r.simd ? ' (simd128)' : ''} | ${r.threads} | ${Math.round(r.wasmMs)} | ${r.nativeMs === null ? '-' : Math.round(r.nativeMs)} | ${r.ratio ?? '-'} |`);
+  log(
+    '\n| size | wasm build | threads | wasm ms/frame | native flex ms/frame | wasm / native |\n|---|---|---|---|---|---|',
+  );
+  for (const r of rows)
+    log(
+      `| ${r.size} | ${r.build}${r.simd ? ' (simd128)' : ''} | ${r.threads} | ${Math.round(r.wasmMs)} | ${r.nativeMs === null ? '-' : Math.round(r.nativeMs)} | ${r.ratio ?? '-'} |`,
+    );
   return rows;
 }

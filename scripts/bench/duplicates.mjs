@@ -8,7 +8,18 @@
 import path from 'node:path';
 import { analysisSize, ChangeMeter, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/shared/duplicates.js';
 import {
-  BUNNY_REPEATS, bunnyPictures, cadenceMap, decodeFrames, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, skimagePhotos,
+  BUNNY_REPEATS,
+  bunnyPictures,
+  cadenceMap,
+  decodeFrames,
+  encodeDecode,
+  GOLDEN_PHOTOS,
+  labelsOf,
+  loadPhoto,
+  RATE,
+  renderPicture,
+  rgba,
+  skimagePhotos,
 } from '../../tests/browser/labelled.mjs';
 import { realClip } from '../../tests/browser/clips.mjs';
 
@@ -18,24 +29,67 @@ const H = Number(process.env.H ?? 180);
 const SLOTS = 48;
 const CRFS = [18, 23, 28, 35];
 
-const photoFiles = [...GOLDEN_PHOTOS, ...skimagePhotos(['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'motorcycle_left.png', 'grass.png'])];
+const photoFiles = [
+  ...GOLDEN_PHOTOS,
+  ...skimagePhotos(['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'motorcycle_left.png', 'grass.png']),
+];
 // Loaded 20% larger than the frame, so a pan has room to move.
-const photos = photoFiles.map((f) => ({ name: path.basename(f).replace(/\.\w+$/, ''), img: loadPhoto(f, Math.round(W * 1.2), Math.round(H * 1.2)) }));
+const photos = photoFiles.map((f) => ({
+  name: path.basename(f).replace(/\.\w+$/, ''),
+  img: loadPhoto(f, Math.round(W * 1.2), Math.round(H * 1.2)),
+}));
 
 /** [category, key, pictures(p), cadence] */
 const cases = [];
 const motionName = (m) => `${m.kind}${m.speed ?? m.rate ?? m.amplitude ?? ''}${m.noise ? `n${m.noise}` : ''}`;
 const negatives = [
-  ['slow pan (0.1-0.5 px/frame)', [{ kind: 'pan', speed: 0.1 }, { kind: 'pan', speed: 0.25 }, { kind: 'pan', speed: 0.5 }]],
-  ['slow zoom (0.1-0.3%/frame)', [{ kind: 'zoom', rate: 0.001 }, { kind: 'zoom', rate: 0.003 }]],
-  ['local sway, still camera (talking-head-like)', [{ kind: 'wobble', amplitude: 0.5, period: 24 }, { kind: 'wobble', amplitude: 1.5, period: 24 }]],
-  ['quick local sway (turns every 6-8 frames)', [{ kind: 'wobble', amplitude: 1, period: 12 }, { kind: 'wobble', amplitude: 2, period: 16 }]],
-  ['static camera, sensor noise', [{ kind: 'still', noise: 2 }, { kind: 'still', noise: 4 }]],
+  [
+    'slow pan (0.1-0.5 px/frame)',
+    [
+      { kind: 'pan', speed: 0.1 },
+      { kind: 'pan', speed: 0.25 },
+      { kind: 'pan', speed: 0.5 },
+    ],
+  ],
+  [
+    'slow zoom (0.1-0.3%/frame)',
+    [
+      { kind: 'zoom', rate: 0.001 },
+      { kind: 'zoom', rate: 0.003 },
+    ],
+  ],
+  [
+    'local sway, still camera (talking-head-like)',
+    [
+      { kind: 'wobble', amplitude: 0.5, period: 24 },
+      { kind: 'wobble', amplitude: 1.5, period: 24 },
+    ],
+  ],
+  [
+    'quick local sway (turns every 6-8 frames)',
+    [
+      { kind: 'wobble', amplitude: 1, period: 12 },
+      { kind: 'wobble', amplitude: 2, period: 16 },
+    ],
+  ],
+  [
+    'static camera, sensor noise',
+    [
+      { kind: 'still', noise: 2 },
+      { kind: 'still', noise: 4 },
+    ],
+  ],
   ['slow pan + noise', [{ kind: 'pan', speed: 0.25, noise: 2 }]],
 ];
 for (const [category, motions] of negatives) {
   for (const m of motions) {
-    for (const ph of photos) cases.push([`negative: ${category}`, `${ph.name}-${motionName(m)}-${W}`, (p) => renderPicture(ph.img, W, H, m, p), 'none']);
+    for (const ph of photos)
+      cases.push([
+        `negative: ${category}`,
+        `${ph.name}-${motionName(m)}-${W}`,
+        (p) => renderPicture(ph.img, W, H, m, p),
+        'none',
+      ]);
   }
 }
 const positives = [
@@ -45,9 +99,18 @@ const positives = [
   ['animation on threes', 'threes'],
 ];
 for (const [category, cadence] of positives) {
-  for (const [label, m] of [['photo pan 1 px/frame', { kind: 'pan', speed: 1 }], ['photo local sway 1.5 px', { kind: 'wobble', amplitude: 1.5, period: 24 }],
-    ['photo pan 0.5 px/frame + noise', { kind: 'pan', speed: 0.5, noise: 2 }]]) {
-    for (const ph of photos.slice(0, 4)) cases.push([`positive: ${category}, ${label}`, `${ph.name}-${motionName(m)}-${cadence}-${W}`, (p) => renderPicture(ph.img, W, H, m, p), cadence]);
+  for (const [label, m] of [
+    ['photo pan 1 px/frame', { kind: 'pan', speed: 1 }],
+    ['photo local sway 1.5 px', { kind: 'wobble', amplitude: 1.5, period: 24 }],
+    ['photo pan 0.5 px/frame + noise', { kind: 'pan', speed: 0.5, noise: 2 }],
+  ]) {
+    for (const ph of photos.slice(0, 4))
+      cases.push([
+        `positive: ${category}, ${label}`,
+        `${ph.name}-${motionName(m)}-${cadence}-${W}`,
+        (p) => renderPicture(ph.img, W, H, m, p),
+        cadence,
+      ]);
   }
 }
 
@@ -55,14 +118,27 @@ for (const [category, cadence] of positives) {
 // through each cadence as positives; and the file itself (a real 24-at-25 pulldown) re-encoded.
 const bunny = bunnyPictures(W, H, { measure: true });
 const measured = bunny.repeats.flatMap((r, i) => (r ? [i] : []));
-if (measured.join() !== BUNNY_REPEATS.join()) throw new Error(`Big Buck Bunny's repeats measured at ${measured}, labelled.mjs says ${BUNNY_REPEATS}`);
+if (measured.join() !== BUNNY_REPEATS.join())
+  throw new Error(`Big Buck Bunny's repeats measured at ${measured}, labelled.mjs says ${BUNNY_REPEATS}`);
 const bunnyPic = (p) => bunny.distinct[Math.min(p, bunny.distinct.length - 1)];
 cases.push(['negative: Big Buck Bunny, repeats removed', `bbb-none-${W}`, bunnyPic, 'none']);
-for (const [category, cadence] of positives) cases.push([`positive: ${category}, Big Buck Bunny`, `bbb-${cadence}-${W}`, bunnyPic, cadence]);
+for (const [category, cadence] of positives)
+  cases.push([`positive: ${category}, Big Buck Bunny`, `bbb-${cadence}-${W}`, bunnyPic, cadence]);
 
 const rows = new Map();
 const row = (category) => {
-  if (!rows.has(category)) rows.set(category, { clips: 0, pairs: 0, repeats: 0, fp: 0, fn: 0, oldFp: 0, oldFn: 0, fpClips: new Set(), fnClips: new Set() });
+  if (!rows.has(category))
+    rows.set(category, {
+      clips: 0,
+      pairs: 0,
+      repeats: 0,
+      fp: 0,
+      fn: 0,
+      oldFp: 0,
+      oldFn: 0,
+      fpClips: new Set(),
+      fnClips: new Set(),
+    });
   return rows.get(category);
 };
 
@@ -110,11 +186,20 @@ function score(category, key, frames, labels, crf) {
   for (let i = 1; i < frames.length; i++) {
     r.pairs++;
     if (labels[i]) r.repeats++;
-    if (found[i] && !labels[i]) { r.fp++; r.fpClips.add(`${key}@${crf}`); }
-    if (!found[i] && labels[i]) { r.fn++; r.fnClips.add(`${key}@${crf}`); }
+    if (found[i] && !labels[i]) {
+      r.fp++;
+      r.fpClips.add(`${key}@${crf}`);
+    }
+    if (!found[i] && labels[i]) {
+      r.fn++;
+      r.fnClips.add(`${key}@${crf}`);
+    }
     if (old[i] && !labels[i]) r.oldFp++;
     if (!old[i] && labels[i]) r.oldFn++;
-    if (showFeatures) console.log(`${labels[i] ? 'R' : '-'}${found[i] ? 'F' : '-'} ${key} crf${crf} ${i} mean ${changes[i].mean.toFixed(3)} peak ${changes[i].peak.toFixed(3)} top ${changes[i].top.toFixed(3)}`);
+    if (showFeatures)
+      console.log(
+        `${labels[i] ? 'R' : '-'}${found[i] ? 'F' : '-'} ${key} crf${crf} ${i} mean ${changes[i].mean.toFixed(3)} peak ${changes[i].peak.toFixed(3)} top ${changes[i].top.toFixed(3)}`,
+      );
   }
 }
 
@@ -129,10 +214,16 @@ for (const [category, key, pictures, cadence] of cases) {
 // The bunny file itself, re-encoded at each quality (its own labels).
 for (const crf of CRFS) {
   const frames = bunny.frames;
-  const { frames: decoded } = encodeDecode(`bbb-file-${W}`, (p) => frames[p], frames.map((_, i) => i), { width: W, height: H, crf, rate: 25 });
+  const { frames: decoded } = encodeDecode(
+    `bbb-file-${W}`,
+    (p) => frames[p],
+    frames.map((_, i) => i),
+    { width: W, height: H, crf, rate: 25 },
+  );
   score('positive: Big Buck Bunny file (24 at 25 fps, as shipped)', `bbb-file-${W}`, decoded, bunny.repeats, crf);
 }
-void decodeFrames; void realClip;
+void decodeFrames;
+void realClip;
 
 if (grid) {
   // The trade-off over the rule's main thresholds: false positives on negatives, false negatives on positives.
@@ -158,7 +249,9 @@ if (grid) {
   for (const r of results) console.log(JSON.stringify(r));
 }
 
-console.log(`| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives | old rule: FP | old rule: FN |`);
+console.log(
+  `| category (${W}x${H}, H.264 crf ${CRFS.join('/')}) | clips | pairs | repeats | false positives | false negatives | old rule: FP | old rule: FN |`,
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [category, r] of [...rows].sort()) {
   console.log(`| ${category} | ${r.clips} | ${r.pairs} | ${r.repeats} | ${r.fp} | ${r.fn} | ${r.oldFp} | ${r.oldFn} |`);

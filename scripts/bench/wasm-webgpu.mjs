@@ -40,11 +40,15 @@ const { values: opts } = parseArgs({
 });
 
 const log = (s) => console.error(`[bench-wasm] ${s}`);
-const parseSizes = (s) => s.split(',').filter(Boolean).map((x) => {
-  const m = /^(\d+)x(\d+)$/.exec(x.trim());
-  if (!m) throw new Error(`bad size '${x}', expected WxH`);
-  return [Number(m[1]), Number(m[2])];
-});
+const parseSizes = (s) =>
+  s
+    .split(',')
+    .filter(Boolean)
+    .map((x) => {
+      const m = /^(\d+)x(\d+)$/.exec(x.trim());
+      if (!m) throw new Error(`bad size '${x}', expected WxH`);
+      return [Number(m[1]), Number(m[2])];
+    });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -56,19 +60,33 @@ const r4 = (x) => Math.round(x * 1e4) / 1e4;
 // network sees real motion.
 function frame(w, h, k) {
   const px = new Uint8Array(w * h * 4);
-  const cx = w * 0.3 + k * w * 0.02, cy = h * 0.5 + k * h * 0.01, r = Math.min(w, h) * 0.2;
+  const cx = w * 0.3 + k * w * 0.02,
+    cy = h * 0.5 + k * h * 0.01,
+    r = Math.min(w, h) * 0.2;
   const bx = w * 0.7 - k * w * 0.015;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = (y * w + x) * 4;
-      let R = (x * 255) / w, G = (y * 255) / h, B = 128 + 60 * Math.sin((x + y) * 0.05);
-      const dx = x - cx, dy = y - cy;
+      let R = (x * 255) / w,
+        G = (y * 255) / h,
+        B = 128 + 60 * Math.sin((x + y) * 0.05);
+      const dx = x - cx,
+        dy = y - cy;
       if (dx * dx + dy * dy < r * r) {
-        const c = ((Math.floor(dx / 8) + Math.floor(dy / 8)) & 1) ? 230 : 30;
-        R = c; G = 255 - c; B = c / 2;
+        const c = (Math.floor(dx / 8) + Math.floor(dy / 8)) & 1 ? 230 : 30;
+        R = c;
+        G = 255 - c;
+        B = c / 2;
       }
-      if (Math.abs(x - bx) < w * 0.03) { R = 250; G = 220; B = 20; }
-      px[i] = R; px[i + 1] = G; px[i + 2] = B; px[i + 3] = 255;
+      if (Math.abs(x - bx) < w * 0.03) {
+        R = 250;
+        G = 220;
+        B = 20;
+      }
+      px[i] = R;
+      px[i + 1] = G;
+      px[i + 2] = B;
+      px[i + 3] = 255;
     }
   }
   return px;
@@ -81,11 +99,15 @@ async function adapterInfo() {
   const info = a.info ?? {};
   const l = a.limits;
   return {
-    vendor: info.vendor, architecture: info.architecture, device: info.device,
-    description: info.description, isFallbackAdapter: info.isFallbackAdapter ?? a.isFallbackAdapter,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: info.isFallbackAdapter ?? a.isFallbackAdapter,
     features: [...a.features].sort(),
     limits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize, maxBufferSize: l.maxBufferSize,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
@@ -95,7 +117,8 @@ async function adapterInfo() {
 
 async function benchSize(engine, w, h, scale, iters, videoFrames) {
   const frames = [frame(w, h, 0), frame(w, h, 1)];
-  const pair = [], prep = [];
+  const pair = [],
+    prep = [];
   for (let i = 0; i <= iters; i++) {
     const t0 = performance.now();
     const a = engine.prepare(frames[0], w, h, scale);
@@ -103,10 +126,16 @@ async function benchSize(engine, w, h, scale, iters, videoFrames) {
     const t1 = performance.now();
     const out = await engine.interpolate(a, b, 0.5);
     const t2 = performance.now();
-    a.free(); b.free();
+    a.free();
+    b.free();
     if (out.length !== w * h * 4) throw new Error(`output has ${out.length} bytes, expected ${w * h * 4}`);
-    log(`  ${w}x${h} pair ${i ? `#${i}` : 'warm-up'}: ${((t2 - t0) / 1e3).toFixed(4)} s (prepare x2 ${((t1 - t0) / 1e3).toFixed(4)} s)`);
-    if (i) { pair.push((t2 - t0) / 1e3); prep.push((t1 - t0) / 1e3); }
+    log(
+      `  ${w}x${h} pair ${i ? `#${i}` : 'warm-up'}: ${((t2 - t0) / 1e3).toFixed(4)} s (prepare x2 ${((t1 - t0) / 1e3).toFixed(4)} s)`,
+    );
+    if (i) {
+      pair.push((t2 - t0) / 1e3);
+      prep.push((t1 - t0) / 1e3);
+    }
   }
   // Steady stream: each new frame is prepared once and paired with the previous one.
   const video = [];
@@ -129,12 +158,18 @@ async function benchSize(engine, w, h, scale, iters, videoFrames) {
     log(`  ${w}x${h} video per frame: ${video.map((x) => x.toFixed(4)).join(' ')}`);
   }
   return {
-    size: `${w}x${h}`, scale, iters,
-    pair_s: r4(median(pair)), pair_min_s: r4(Math.min(...pair)), prepare2_s: r4(median(prep)),
-    video_s: video.length ? r4(median(video)) : null, video_frames: video.length,
+    size: `${w}x${h}`,
+    scale,
+    iters,
+    pair_s: r4(median(pair)),
+    pair_min_s: r4(Math.min(...pair)),
+    prepare2_s: r4(median(prep)),
+    video_s: video.length ? r4(median(video)) : null,
+    video_frames: video.length,
     // The WGSL engine's compute dispatches per new frame of the stream (69; null on the old
     // build, which has no counter). The first stream frame's encode is included, hence + 4/n.
-    dispatches_per_video_frame: d0 === null || !video.length ? null : r4((engine.stats().dispatches - d0) / video.length),
+    dispatches_per_video_frame:
+      d0 === null || !video.length ? null : r4((engine.stats().dispatches - d0) / video.length),
   };
 }
 
@@ -168,10 +203,20 @@ for (const build of builds) {
       const label = `${build.name} ${backend} ${precision}`;
       try {
         const c0 = performance.now();
-        engine = build.name === 'wgsl' ? await build.Engine.create(model, backend, precision) : await build.Engine.create(model, backend);
+        engine =
+          build.name === 'wgsl'
+            ? await build.Engine.create(model, backend, precision)
+            : await build.Engine.create(model, backend);
         const createS = r4((performance.now() - c0) / 1e3);
         log(`${label}: Engine.create ${createS} s (engine.backend=${engine.backend})`);
-        result.runs.push({ build: build.name, backend, precision, engine_backend: engine.backend, create_s: createS, sizes: [] });
+        result.runs.push({
+          build: build.name,
+          backend,
+          precision,
+          engine_backend: engine.backend,
+          create_s: createS,
+          sizes: [],
+        });
       } catch (e) {
         log(`${label}: Engine.create failed: ${e?.stack ?? e}`);
         result.errors.push({ build: build.name, backend, precision, stage: 'create', error: String(e?.message ?? e) });
@@ -186,7 +231,14 @@ for (const build of builds) {
             run.sizes.push(r);
           } catch (e) {
             log(`${label} ${w}x${h} scale ${scale} failed: ${e?.stack ?? e}`);
-            result.errors.push({ build: build.name, backend, precision, size: `${w}x${h}`, scale, error: String(e?.message ?? e) });
+            result.errors.push({
+              build: build.name,
+              backend,
+              precision,
+              size: `${w}x${h}`,
+              scale,
+              error: String(e?.message ?? e),
+            });
           }
         }
       }
@@ -202,15 +254,17 @@ const newF32 = find('wgsl', 'webgpu', 'f32');
 const old = find('burn-wgpu', 'webgpu', 'f32');
 if (newF32 && old) {
   const o = Object.fromEntries(old.sizes.map((s) => [key(s), s]));
-  result.old_over_new = Object.fromEntries(newF32.sizes.filter((s) => o[key(s)] && s.video_s)
-    .map((s) => [key(s), r4(o[key(s)].video_s / s.video_s)]));
+  result.old_over_new = Object.fromEntries(
+    newF32.sizes.filter((s) => o[key(s)] && s.video_s).map((s) => [key(s), r4(o[key(s)].video_s / s.video_s)]),
+  );
 }
 // Same-run ratio where both backends measured a size.
 const cpuRun = find('wgsl', 'cpu', 'f32');
 if (newF32 && cpuRun) {
   const g = Object.fromEntries(newF32.sizes.map((s) => [key(s), s]));
-  result.cpu_over_webgpu = Object.fromEntries(cpuRun.sizes.filter((s) => g[key(s)])
-    .map((s) => [key(s), r4(s.pair_s / g[key(s)].pair_s)]));
+  result.cpu_over_webgpu = Object.fromEntries(
+    cpuRun.sizes.filter((s) => g[key(s)]).map((s) => [key(s), r4(s.pair_s / g[key(s)].pair_s)]),
+  );
 }
 console.log(JSON.stringify(result, null, 2));
 Deno.exit(result.errors.length ? 1 : 0);

@@ -12,12 +12,17 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
   const fx = openTestPage({ webgpu: true });
   before(async () => {
     // One interpolator for the whole file, kept on the page.
-    await fx.browser.page.evaluate(async (o) => {
-      window.interp = await window.harness.lib.createInterpolator(o);
-    }, { backend: 'cpu', ...F32_MODEL });
+    await fx.browser.page.evaluate(
+      async (o) => {
+        window.interp = await window.harness.lib.createInterpolator(o);
+      },
+      { backend: 'cpu', ...F32_MODEL },
+    );
   });
 
-  test('interpolateWithFlow: image as interpolate(), flow and mask match the golden block4', { timeout: 5 * MINUTE }, async (t) => {
+  test('interpolateWithFlow: image as interpolate(), flow and mask match the golden block4', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -25,18 +30,26 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
       const plain = await window.interp.interpolate(g.a, g.b, g.t, { scale: g.scale });
       let maskMin = Infinity;
       let maskMax = -Infinity;
-      for (const v of flowed.mask) { maskMin = Math.min(maskMin, v); maskMax = Math.max(maskMax, v); }
+      for (const v of flowed.mask) {
+        maskMin = Math.min(maskMin, v);
+        maskMax = Math.max(maskMax, v);
+      }
       return {
-        width: flowed.width, height: flowed.height,
+        width: flowed.width,
+        height: flowed.height,
         imageIsImageData: flowed.image instanceof ImageData,
-        flowLength: flowed.flow.length, maskLength: flowed.mask.length,
-        maskMin, maskMax,
+        flowLength: flowed.flow.length,
+        maskLength: flowed.mask.length,
+        maskMin,
+        maskMax,
         sameAsInterpolate: h.maxAbsDiff(flowed.image.data, plain.data),
         ...h.compareWithGolden(flowed.image.data, g.output, g.width, g.height),
         ...h.compareFlow(flowed, g),
       };
     });
-    t.diagnostic(`flow max |diff| ${r.flowMaxDiff.toExponential(2)} px, mask max |diff| ${r.maskMaxDiff.toExponential(2)}`);
+    t.diagnostic(
+      `flow max |diff| ${r.flowMaxDiff.toExponential(2)} px, mask max |diff| ${r.maskMaxDiff.toExponential(2)}`,
+    );
     assert.equal(r.width, 301);
     assert.equal(r.height, 173);
     assert.ok(r.imageIsImageData);
@@ -52,7 +65,9 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
     assert.ok(r.maskMaxDiff <= 5e-3, `mask max |diff| ${r.maskMaxDiff}`);
   });
 
-  test('interpolateMany equals interpolate at each t; interpolateMap with a constant map too', { timeout: 5 * MINUTE }, async () => {
+  test('interpolateMany equals interpolate at each t; interpolateMap with a constant map too', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -82,7 +97,9 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
     assert.equal(r.emptyLength, 0);
   });
 
-  test('ImageBitmap and VideoFrame inputs give the ImageData result; VideoFrame timestamps interpolate; inputs stay open', { timeout: 5 * MINUTE }, async () => {
+  test('ImageBitmap and VideoFrame inputs give the ImageData result; VideoFrame timestamps interpolate; inputs stay open', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -118,18 +135,20 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
       return result;
     });
     assert.equal(r.bitmapDiff, 0, 'ImageBitmap input must read the same pixels as ImageData');
-    assert.ok(r.bitmapsOpen, 'the caller\'s ImageBitmaps must not be closed or transferred');
+    assert.ok(r.bitmapsOpen, "the caller's ImageBitmaps must not be closed or transferred");
     assert.equal(r.outType, 'VideoFrame');
     assert.equal(r.outTimestamp, 1_010_000);
     assert.deepEqual(r.outSize, [301, 173]);
     assert.deepEqual(r.manyTimestamps, [1_020_000, 1_040_000]);
     assert.equal(r.videoDiff, 0, 'VideoFrame input must read the same pixels as ImageData');
-    assert.ok(r.framesOpen, 'the caller\'s VideoFrames must not be closed');
+    assert.ok(r.framesOpen, "the caller's VideoFrames must not be closed");
     assert.equal(r.mixedType, 'ImageData', 'a VideoFrame and an ImageData give an ImageData');
     assert.ok(r.imageDataUntouched);
   });
 
-  test('interpolate() prepares both frames of each call; a sequence prepares each frame once, by handle, with the same result', { timeout: 5 * MINUTE }, async () => {
+  test('interpolate() prepares both frames of each call; a sequence prepares each frame once, by handle, with the same result', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -170,7 +189,9 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
     assert.equal(r.sameMany, 0);
   });
 
-  test('concurrent calls are all answered; dispose() rejects what is pending and later calls', { timeout: 5 * MINUTE }, async () => {
+  test('concurrent calls are all answered; dispose() rejects what is pending and later calls', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const h = window.harness;
       const g = await h.goldenCase('i2_crop_s0.5');
@@ -178,7 +199,10 @@ describe('Interpolator API (CPU fallback, f32 model)', () => {
       const small2 = h.crop(g.b, [0, 64, 0, 64]);
       const results = await Promise.all([0, 0.5, 1].map((t) => window.interp.interpolate(small, small2, t)));
       const temp = await h.lib.createInterpolator({ backend: 'cpu', cache: true, modelUrl: '/models/rife-4.25.bpk' });
-      const pending = temp.interpolate(small, small2, 0.5).then(() => 'resolved', (e) => `${e.name}: ${e.message}`);
+      const pending = temp.interpolate(small, small2, 0.5).then(
+        () => 'resolved',
+        (e) => `${e.name}: ${e.message}`,
+      );
       temp.dispose();
       return {
         sizes: results.map((x) => `${x.width}x${x.height}`),

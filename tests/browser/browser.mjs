@@ -34,11 +34,7 @@ const WEBGPU_ARGS = [
 // For a machine with a real GPU (the bench script's --no-swiftshader): WebGPU still needs the
 // unsafe flag (and Vulkan on Linux), but Chromium picks the GPU's own driver, even when it is on
 // the blocklist.
-const REAL_GPU_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--ignore-gpu-blocklist',
-];
+const REAL_GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
 
 /**
  * A fresh browser profile (its own --user-data-dir, so no Cache API state leaks between test
@@ -49,7 +45,11 @@ const REAL_GPU_ARGS = [
  *   log?: (line: string) => void }} [options]
  */
 export async function launch({
-  webgpu = true, swiftshader = true, headless = true, executablePath = CHROMIUM, log = () => {},
+  webgpu = true,
+  swiftshader = true,
+  headless = true,
+  executablePath = CHROMIUM,
+  log = () => {},
 } = {}) {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-chromium-'));
   const gpuArgs = webgpu ? (swiftshader ? WEBGPU_ARGS : REAL_GPU_ARGS) : [];
@@ -57,9 +57,7 @@ export async function launch({
     executablePath,
     headless,
     args: [...(headless ? ['--headless=new'] : []), ...BASE_ARGS, ...gpuArgs],
-    env: swiftshader
-      ? { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' }
-      : process.env,
+    env: swiftshader ? { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' } : process.env,
     // Slow SwiftShader runs must not trip Playwright's default 30 s timeouts; node:test's
     // per-test timeouts bound every test instead.
     timeout: 120_000,
@@ -72,9 +70,11 @@ export async function launch({
     if (m.type() === 'error' || m.type() === 'warning') log(`[console.${m.type()}] ${m.text()}`);
   });
   page.on('pageerror', (e) => log(`[pageerror] ${e.message}`));
-  page.on('worker', (w) => w.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') log(`[worker console.${m.type()}] ${m.text()}`);
-  }));
+  page.on('worker', (w) =>
+    w.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log(`[worker console.${m.type()}] ${m.text()}`);
+    }),
+  );
   return {
     context,
     page,

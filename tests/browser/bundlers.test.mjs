@@ -104,26 +104,35 @@ async function viteDevServer(dir, bin) {
     });
   });
   const child = spawn(path.join(bin, 'vite'), ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
+  child.stdout.on('data', (d) => {
+    log += d;
+  });
+  child.stderr.on('data', (d) => {
+    log += d;
+  });
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`vite exited (${child.exitCode}):\n${log}`);
-    const ok = await fetch(`${origin}/index.html`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${origin}/index.html`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 300) throw new Error(`vite did not start in 30 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     origin,
-    close: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -137,13 +146,33 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'inbetween-bundlers-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: lib, maxBuffer: 16 << 20 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: lib,
+      maxBuffer: 16 << 20,
+    });
     tarball = path.join(tmp, JSON.parse(stdout)[0].filename);
     bin = await toolchain();
     // 6 frames of 64x36: ×2 is 12 frames, 6 of them made by RIFE, a few seconds on the CPU.
     clip = path.join(tmp, 'clip.mp4');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x36:rate=24:duration=0.25',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', clip]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x36:rate=24:duration=0.25',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
     browser = await launch({ webgpu: false, log: (line) => console.log(line) });
   });
   after(async () => {
@@ -166,10 +195,17 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
     const tsc = path.join(REPO, 'node_modules/.bin/tsc');
     const tsconfig = JSON.parse(await readFile(path.join(dir, 'tsconfig.json'), 'utf8'));
     // As bundler apps resolve ('bundler') and as Node does ('nodenext'): both read `exports`.
-    for (const [module, moduleResolution] of [['ESNext', 'bundler'], ['NodeNext', 'nodenext']]) {
-      await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
-        ...tsconfig, compilerOptions: { ...tsconfig.compilerOptions, module, moduleResolution },
-      }));
+    for (const [module, moduleResolution] of [
+      ['ESNext', 'bundler'],
+      ['NodeNext', 'nodenext'],
+    ]) {
+      await writeFile(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          ...tsconfig,
+          compilerOptions: { ...tsconfig.compilerOptions, module, moduleResolution },
+        }),
+      );
       try {
         await run(tsc, ['-p', dir]);
       } catch (e) {
@@ -208,9 +244,17 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         // What the bundler emitted: the worker with all of its imports in one file, the .wasm
         // once (byte for byte the package's), and no copy of the model but the app's own.
         const files = (await listFiles(site)).filter((f) => !f.startsWith('node_modules'));
-        const texts = await Promise.all(files.filter((f) => f.endsWith('.js')).map(async (f) => [f, await readFile(path.join(site, f), 'utf8')]));
-        const workers = texts.filter(([, text]) => Object.values(WORKER_PARTS).every((marker) => text.includes(marker)));
-        assert.equal(workers.length, 1, `one emitted file should hold the worker and all it imports (${Object.keys(WORKER_PARTS).join(', ')}); files: ${files.join(', ')}`);
+        const texts = await Promise.all(
+          files.filter((f) => f.endsWith('.js')).map(async (f) => [f, await readFile(path.join(site, f), 'utf8')]),
+        );
+        const workers = texts.filter(([, text]) =>
+          Object.values(WORKER_PARTS).every((marker) => text.includes(marker)),
+        );
+        assert.equal(
+          workers.length,
+          1,
+          `one emitted file should hold the worker and all it imports (${Object.keys(WORKER_PARTS).join(', ')}); files: ${files.join(', ')}`,
+        );
         // Nothing resolved at build time to a path on the build machine (a file:// URL for
         // import.meta.url, say): it would leak the path and point nowhere once deployed.
         for (const [f, text] of texts) {
@@ -219,14 +263,27 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         // Both builds of the module (single-thread, and threaded for cross-origin-isolated
         // pages) where the bundler follows `new URL(…, import.meta.url)`; esbuild has only the
         // one the app imports (`inbetween/wasm`, the single-thread build).
-        const packaged = { [sha256(await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm')))]: 'pkg', [sha256(await readFile(path.join(lib, 'pkg-mt/inbetween_wasm_bg.wasm')))]: 'pkg-mt' };
+        const packaged = {
+          [sha256(await readFile(path.join(lib, 'pkg/inbetween_wasm_bg.wasm')))]: 'pkg',
+          [sha256(await readFile(path.join(lib, 'pkg-mt/inbetween_wasm_bg.wasm')))]: 'pkg-mt',
+        };
         const wasms = files.filter((f) => f.endsWith('.wasm'));
-        const builds = await Promise.all(wasms.map(async (f) => packaged[sha256(await readFile(path.join(site, f)))] ?? `${f} (not the package's)`));
-        assert.deepEqual(builds.sort(), app.name === 'esbuild' ? ['pkg'] : ['pkg', 'pkg-mt'], `the .wasm files in the build: ${wasms.join(', ') || 'none'}`);
+        const builds = await Promise.all(
+          wasms.map(async (f) => packaged[sha256(await readFile(path.join(site, f)))] ?? `${f} (not the package's)`),
+        );
+        assert.deepEqual(
+          builds.sort(),
+          app.name === 'esbuild' ? ['pkg'] : ['pkg', 'pkg-mt'],
+          `the .wasm files in the build: ${wasms.join(', ') || 'none'}`,
+        );
         const modelBytes = (await stat(path.join(lib, 'model', MODEL))).size;
         const models = [];
         for (const f of files) if ((await stat(path.join(site, f))).size === modelBytes) models.push(f);
-        assert.deepEqual(models, [MODEL], 'the model is in the build only where the app put it, not bundled or fingerprinted');
+        assert.deepEqual(
+          models,
+          [MODEL],
+          'the model is in the build only where the app put it, not bundled or fingerprinted',
+        );
         t.diagnostic(`${app.name} output: ${files.join(', ')}`);
       }
 
@@ -252,9 +309,14 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         if (app.build) {
           // The default model (next to the package's files) is not in a build: the error says
           // what to do instead of failing somewhere deeper.
-          const e = await browser.page.evaluate(() => window.harness.errorOf(() => window.harness.lib.createInterpolator()));
+          const e = await browser.page.evaluate(() =>
+            window.harness.errorOf(() => window.harness.lib.createInterpolator()),
+          );
           assert.equal(e?.name, 'Error', JSON.stringify(e));
-          assert.match(e.message, /could not fetch the model from .*: HTTP 404 .*serve rife-4\.25-f16\.bpk .*modelUrl, modelSha256: MODEL_SHA256.*Using it with a bundler/);
+          assert.match(
+            e.message,
+            /could not fetch the model from .*: HTTP 404 .*serve rife-4\.25-f16\.bpk .*modelUrl, modelSha256: MODEL_SHA256.*Using it with a bundler/,
+          );
         }
         const r = await browser.page.evaluate(async (caseName) => {
           const { goldenCase, compareWithGolden, toImageData, closeIfFrame } = window.harness;
@@ -275,11 +337,23 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
           const videoMs = performance.now() - t0;
           const bytes = new Uint8Array(await blob.arrayBuffer());
           let binary = '';
-          for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-          return { parity, middleMs, summary, videoMs, type: blob.type, base64: btoa(binary), width: image.width, height: image.height };
+          for (let i = 0; i < bytes.length; i += 0x8000)
+            binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          return {
+            parity,
+            middleMs,
+            summary,
+            videoMs,
+            type: blob.type,
+            base64: btoa(binary),
+            width: image.width,
+            height: image.height,
+          };
         }, CASE);
-        t.diagnostic(`${app.name}: middle ${(r.middleMs / 1000).toFixed(2)} s, max |diff| ${r.parity.maxDiff.toFixed(3)} steps, ` +
-          `PSNR ${r.parity.psnr.toFixed(2)} dB; interpolateVideo ${(r.videoMs / 1000).toFixed(2)} s, ${r.summary?.frames} frames on ${r.summary?.backend}`);
+        t.diagnostic(
+          `${app.name}: middle ${(r.middleMs / 1000).toFixed(2)} s, max |diff| ${r.parity.maxDiff.toFixed(3)} steps, ` +
+            `PSNR ${r.parity.psnr.toFixed(2)} dB; interpolateVideo ${(r.videoMs / 1000).toFixed(2)} s, ${r.summary?.frames} frames on ${r.summary?.backend}`,
+        );
 
         assertParity(r.parity, BOUND_F16, `${app.name}/cpu/f16`);
         // No WebGPU adapter in this browser: 'auto' fell back to the CPU.
@@ -288,7 +362,11 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
         const out = path.join(tmp, `${app.name}.${r.type === 'video/webm' ? 'webm' : 'mp4'}`);
         await writeFile(out, Buffer.from(r.base64, 'base64'));
         const info = probe(out);
-        assert.equal(info.frames.length, 12, `ffprobe counts ${info.frames.length} frames in the ${app.name} app's video`);
+        assert.equal(
+          info.frames.length,
+          12,
+          `ffprobe counts ${info.frames.length} frames in the ${app.name} app's video`,
+        );
         assert.equal(info.video.width, 64);
         assert.equal(info.video.height, 36);
         // Downloaded once, verified, then served from the Cache API for the second interpolator.
@@ -303,11 +381,21 @@ describe('the packed package in apps: Vite, webpack and esbuild builds, a plain 
       // follows neither and passes `wasmUrl` (the single-thread module), nor Vite's dev server,
       // which would need the headers in its own config.
       if (!app.dev && app.name !== 'esbuild') {
-        const isolated = await startServer({ mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') }, isolate: true });
+        const isolated = await startServer({
+          mounts: { '/': site, '/golden/': path.join(REPO, 'tests/golden') },
+          isolate: true,
+        });
         try {
           await browser.open(`${isolated.origin}/index.html?golden=/golden`);
-          const r = await browser.page.evaluate((o) => window.harness.parity(o), { caseName: CASE, backend: 'cpu', modelUrl: `/${MODEL}`, modelSha256: F16_SHA256 });
-          t.diagnostic(`${app.name}, cross-origin isolated: ${JSON.stringify(r.cpu)}, max |diff| ${r.maxDiff.toFixed(3)} steps`);
+          const r = await browser.page.evaluate((o) => window.harness.parity(o), {
+            caseName: CASE,
+            backend: 'cpu',
+            modelUrl: `/${MODEL}`,
+            modelSha256: F16_SHA256,
+          });
+          t.diagnostic(
+            `${app.name}, cross-origin isolated: ${JSON.stringify(r.cpu)}, max |diff| ${r.maxDiff.toFixed(3)} steps`,
+          );
           assert.equal(r.crossOriginIsolated, true);
           assert.equal(r.cpu?.variant, 'threads', JSON.stringify(r.cpu));
           assert.ok(r.cpu.threads >= 2, `${r.cpu.threads} rayon threads`);

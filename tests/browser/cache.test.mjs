@@ -14,23 +14,29 @@ describe('model loading: sha256 and the Cache API', () => {
   const fx = openTestPage({ webgpu: false });
 
   /** Creates and disposes a CPU interpolator with `options`; returns progress calls and timing. */
-  const load = (options = {}) => fx.browser.page.evaluate(async (o) => {
-    const progress = [];
-    const t0 = performance.now();
-    const interp = await window.harness.lib.createInterpolator({
-      backend: 'cpu', ...o, onProgress: (loaded, total) => progress.push([loaded, total]),
+  const load = (options = {}) =>
+    fx.browser.page.evaluate(async (o) => {
+      const progress = [];
+      const t0 = performance.now();
+      const interp = await window.harness.lib.createInterpolator({
+        backend: 'cpu',
+        ...o,
+        onProgress: (loaded, total) => progress.push([loaded, total]),
+      });
+      const ms = performance.now() - t0;
+      interp.dispose();
+      return { ms, progressCalls: progress.length, first: progress[0], last: progress.at(-1) };
+    }, options);
+
+  const cachedKeys = () =>
+    fx.browser.page.evaluate(async () => {
+      const cache = await caches.open('inbetween-models');
+      return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
     });
-    const ms = performance.now() - t0;
-    interp.dispose();
-    return { ms, progressCalls: progress.length, first: progress[0], last: progress.at(-1) };
-  }, options);
 
-  const cachedKeys = () => fx.browser.page.evaluate(async () => {
-    const cache = await caches.open('inbetween-models');
-    return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
-  });
-
-  test('the first load downloads with progress; the second comes from the cache', { timeout: 3 * MINUTE }, async (t) => {
+  test('the first load downloads with progress; the second comes from the cache', {
+    timeout: 3 * MINUTE,
+  }, async (t) => {
     assert.equal(fx.server.count(MODEL_PATH), 0);
     const first = await load();
     assert.equal(fx.server.count(MODEL_PATH), 1);
@@ -48,12 +54,22 @@ describe('model loading: sha256 and the Cache API', () => {
     assert.equal(fx.server.count(MODEL_PATH), 2, 'cache: false always downloads');
   });
 
-  test('a wrong modelSha256 rejects, naming both hashes; nothing is cached for it', { timeout: 2 * MINUTE }, async () => {
+  test('a wrong modelSha256 rejects, naming both hashes; nothing is cached for it', {
+    timeout: 2 * MINUTE,
+  }, async () => {
     const wrong = '0'.repeat(64);
     const before = fx.server.count(MODEL_PATH);
-    const e = await fx.browser.page.evaluate((sha) => window.harness.errorOf(() => window.harness.lib.createInterpolator({
-      backend: 'cpu', modelUrl: '/www/lib/model/rife-4.25-f16.bpk', modelSha256: sha,
-    })), wrong);
+    const e = await fx.browser.page.evaluate(
+      (sha) =>
+        window.harness.errorOf(() =>
+          window.harness.lib.createInterpolator({
+            backend: 'cpu',
+            modelUrl: '/www/lib/model/rife-4.25-f16.bpk',
+            modelSha256: sha,
+          }),
+        ),
+      wrong,
+    );
     assert.equal(fx.server.count(MODEL_PATH), before + 1, 'a different hash is a different cache key: downloaded');
     assert.equal(e?.name, 'Error');
     assert.ok(e.message.includes(wrong), `names the expected hash: ${e.message}`);
@@ -61,7 +77,9 @@ describe('model loading: sha256 and the Cache API', () => {
     assert.ok(!(await cachedKeys()).some((k) => k.includes(wrong)));
   });
 
-  test('a corrupted cache entry is rejected with both hashes and deleted; the next load downloads', { timeout: 3 * MINUTE }, async () => {
+  test('a corrupted cache entry is rejected with both hashes and deleted; the next load downloads', {
+    timeout: 3 * MINUTE,
+  }, async () => {
     const key = `${MODEL_PATH}?inbetween-sha256=${F16_SHA256}`;
     const badSha = await fx.browser.page.evaluate(async (k) => {
       const cache = await caches.open('inbetween-models');
@@ -71,7 +89,9 @@ describe('model loading: sha256 and the Cache API', () => {
       return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     }, key);
     const before = fx.server.count(MODEL_PATH);
-    const e = await fx.browser.page.evaluate(() => window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu' })));
+    const e = await fx.browser.page.evaluate(() =>
+      window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu' })),
+    );
     assert.equal(fx.server.count(MODEL_PATH), before, 'served from the (corrupt) cache');
     assert.equal(e?.name, 'Error');
     assert.ok(e.message.includes(badSha) && e.message.includes(F16_SHA256), e.message);

@@ -40,12 +40,28 @@ function master(w, h) {
   const png = path.join(dir, `master-${w}.png`);
   const ramp = (r, g, b) => `color=black:size=${w}x${h / 4},format=rgb24,geq=r='${r}':g='${g}':b='${b}'`;
   ffmpeg([
-    '-f', 'lavfi', '-i', `smptebars=size=${w}x${h / 2}`,
-    '-f', 'lavfi', '-i', ramp('X*255/(W-1)', 'X*255/(W-1)', 'X*255/(W-1)'),
-    '-f', 'lavfi', '-i', ramp('255-X*255/(W-1)', '64', 'X*255/(W-1)'),
-    '-filter_complex', '[0:v]format=rgb24[a];[a][1:v][2:v]vstack=3,format=rgb24', '-frames:v', '1', png,
+    '-f',
+    'lavfi',
+    '-i',
+    `smptebars=size=${w}x${h / 2}`,
+    '-f',
+    'lavfi',
+    '-i',
+    ramp('X*255/(W-1)', 'X*255/(W-1)', 'X*255/(W-1)'),
+    '-f',
+    'lavfi',
+    '-i',
+    ramp('255-X*255/(W-1)', '64', 'X*255/(W-1)'),
+    '-filter_complex',
+    '[0:v]format=rgb24[a];[a][1:v][2:v]vstack=3,format=rgb24',
+    '-frames:v',
+    '1',
+    png,
   ]);
-  return { png, rgb: run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', png, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']) };
+  return {
+    png,
+    rgb: run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', png, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']),
+  };
 }
 
 const TAGS = {
@@ -56,24 +72,56 @@ const TAGS = {
 /** Three still frames of the picture as H.264 (or VP9), in `matrix`/`range`, tagged or not. */
 function clip(name, png, { matrix, range, tagged, codec = 'h264' }) {
   const file = path.join(dir, name);
-  const enc = codec === 'vp9' ? ['-c:v', 'libvpx-vp9', '-b:v', '8M'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '4'];
+  const enc =
+    codec === 'vp9' ? ['-c:v', 'libvpx-vp9', '-b:v', '8M'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '4'];
   ffmpeg([
-    '-loop', '1', '-i', png, '-frames:v', '3', '-r', '24',
-    '-vf', `scale=out_color_matrix=${matrix}:out_range=${range}:flags=bicubic+accurate_rnd+full_chroma_int,format=yuv420p`,
-    ...enc, ...(tagged ? [...TAGS[matrix], '-color_range', range] : []), file,
+    '-loop',
+    '1',
+    '-i',
+    png,
+    '-frames:v',
+    '3',
+    '-r',
+    '24',
+    '-vf',
+    `scale=out_color_matrix=${matrix}:out_range=${range}:flags=bicubic+accurate_rnd+full_chroma_int,format=yuv420p`,
+    ...enc,
+    ...(tagged ? [...TAGS[matrix], '-color_range', range] : []),
+    file,
   ]);
   return file;
 }
 
 function tagsOf(file) {
-  return JSON.parse(run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries',
-    'stream=width,height,color_range,color_space,color_primaries,color_transfer', '-of', 'json', file]).toString()).streams[0];
+  return JSON.parse(
+    run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'stream=width,height,color_range,color_space,color_primaries,color_transfer',
+      '-of',
+      'json',
+      file,
+    ]).toString(),
+  ).streams[0];
 }
 
 /** ffmpeg's conversion of every frame of `file` to rgb24, by the given matrix and range. */
 function toRgb(file, matrix, range) {
-  return run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf',
-    `scale=in_color_matrix=${matrix}:in_range=${range}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24`, '-f', 'rawvideo', '-']);
+  return run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-i',
+    file,
+    '-vf',
+    `scale=in_color_matrix=${matrix}:in_range=${range}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24`,
+    '-f',
+    'rawvideo',
+    '-',
+  ]);
 }
 
 /** 8x8 blocks whose 14x14 surroundings in the picture are flat or a smooth ramp (range ≤ 12). */
@@ -104,7 +152,8 @@ function smoothBlocks(rgb, w, h) {
 function mad(ref, out, w, blocks) {
   let sum = 0;
   for (const [bx, by] of blocks) {
-    for (let y = by; y < by + 8; y++) for (let i = (y * w + bx) * 3; i < (y * w + bx + 8) * 3; i++) sum += Math.abs(out[i] - ref[i]);
+    for (let y = by; y < by + 8; y++)
+      for (let i = (y * w + bx) * 3; i < (y * w + bx + 8) * 3; i++) sum += Math.abs(out[i] - ref[i]);
   }
   return sum / (blocks.length * 64 * 3);
 }
@@ -113,9 +162,24 @@ function mad(ref, out, w, blocks) {
 function regions(w, h) {
   const out = [];
   const bar = w / 7;
-  for (let i = 0; i < 7; i++) out.push([Math.round(i * bar + bar * 0.2), Math.round(h * 0.05), Math.round((i + 1) * bar - bar * 0.2), Math.round(h * 0.3)]);
-  for (const [y0, y1] of [[h / 2 + h / 32, (h * 3) / 4 - h / 32], [(h * 3) / 4 + h / 32, h - h / 32]]) {
-    for (let i = 0; i < 8; i++) out.push([Math.round((i * w) / 8 + w / 64), Math.round(y0), Math.round(((i + 1) * w) / 8 - w / 64), Math.round(y1)]);
+  for (let i = 0; i < 7; i++)
+    out.push([
+      Math.round(i * bar + bar * 0.2),
+      Math.round(h * 0.05),
+      Math.round((i + 1) * bar - bar * 0.2),
+      Math.round(h * 0.3),
+    ]);
+  for (const [y0, y1] of [
+    [h / 2 + h / 32, (h * 3) / 4 - h / 32],
+    [(h * 3) / 4 + h / 32, h - h / 32],
+  ]) {
+    for (let i = 0; i < 8; i++)
+      out.push([
+        Math.round((i * w) / 8 + w / 64),
+        Math.round(y0),
+        Math.round(((i + 1) * w) / 8 - w / 64),
+        Math.round(y1),
+      ]);
   }
   return out;
 }
@@ -126,7 +190,8 @@ function regionShift(ref, out, w, h) {
   for (const [x0, y0, x1, y1] of regions(w, h)) {
     for (let c = 0; c < 3; c++) {
       let d = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) d += out[(y * w + x) * 3 + c] - ref[(y * w + x) * 3 + c];
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) d += out[(y * w + x) * 3 + c] - ref[(y * w + x) * 3 + c];
       worst = Math.max(worst, Math.abs(d / ((x1 - x0) * (y1 - y0))));
     }
   }
@@ -174,13 +239,19 @@ describe('interpolateVideo keeps colour (matrix, range, tags)', () => {
     test(c.name, { timeout: 4 * MINUTE }, async () => {
       const { w, h } = c.size;
       const container = c.name.endsWith('.webm') ? 'webm' : 'mp4';
-      const b64 = await fx.browser.page.evaluate(async ({ url, container }) => {
-        const blob = await (await fetch(url)).blob();
-        const out = await window.harness.lib.interpolateVideo(blob, {
-          factor: 2, interpolator: window.colourInterp, container, bitrate: 40e6,
-        });
-        return window.b64(new Uint8Array(await out.arrayBuffer()));
-      }, { url: `/clips/${c.name}`, container });
+      const b64 = await fx.browser.page.evaluate(
+        async ({ url, container }) => {
+          const blob = await (await fetch(url)).blob();
+          const out = await window.harness.lib.interpolateVideo(blob, {
+            factor: 2,
+            interpolator: window.colourInterp,
+            container,
+            bitrate: 40e6,
+          });
+          return window.b64(new Uint8Array(await out.arrayBuffer()));
+        },
+        { url: `/clips/${c.name}`, container },
+      );
       const outFile = path.join(dir, `out-${c.name}`);
       writeFileSync(outFile, Buffer.from(b64, 'base64'));
 
@@ -210,23 +281,38 @@ describe('interpolateVideo keeps colour (matrix, range, tags)', () => {
         assert.ok(diff <= 1, `${c.name} frame ${k}: mean difference ${diff.toFixed(2)} steps`);
       }
       const steadiness = Math.max(...lumas) - Math.min(...lumas);
-      console.log(`${c.name}: worst region shift / mean abs diff per frame ${figures.join(' ')}; brightness range ${steadiness.toFixed(3)} steps`);
-      assert.ok(steadiness <= 0.25, `${c.name}: mean brightness varies by ${steadiness.toFixed(3)} steps from frame to frame`);
+      console.log(
+        `${c.name}: worst region shift / mean abs diff per frame ${figures.join(' ')}; brightness range ${steadiness.toFixed(3)} steps`,
+      );
+      assert.ok(
+        steadiness <= 0.25,
+        `${c.name}: mean brightness varies by ${steadiness.toFixed(3)} steps from frame to frame`,
+      );
     });
   }
 
-  test('encodeFrames: RGB pictures come back in their colours (BT.709, limited range)', { timeout: 2 * MINUTE }, async () => {
+  test('encodeFrames: RGB pictures come back in their colours (BT.709, limited range)', {
+    timeout: 2 * MINUTE,
+  }, async () => {
     const { w, h } = SD;
     const pic = pictures[w].rgb;
-    const b64 = await fx.browser.page.evaluate(async ({ rgb, w, h }) => {
-      const bytes = Uint8Array.from(atob(rgb), (ch) => ch.charCodeAt(0));
-      const image = new ImageData(w, h);
-      for (let i = 0, j = 0; j < bytes.length; i += 4, j += 3) image.data.set([bytes[j], bytes[j + 1], bytes[j + 2], 255], i);
-      const bitmap = await createImageBitmap(image);
-      const out = await window.harness.lib.encodeFrames([image, bitmap, image], { fps: 24, container: 'mp4', bitrate: 40e6 });
-      bitmap.close();
-      return window.b64(new Uint8Array(await out.arrayBuffer()));
-    }, { rgb: Buffer.from(pic).toString('base64'), w, h });
+    const b64 = await fx.browser.page.evaluate(
+      async ({ rgb, w, h }) => {
+        const bytes = Uint8Array.from(atob(rgb), (ch) => ch.charCodeAt(0));
+        const image = new ImageData(w, h);
+        for (let i = 0, j = 0; j < bytes.length; i += 4, j += 3)
+          image.data.set([bytes[j], bytes[j + 1], bytes[j + 2], 255], i);
+        const bitmap = await createImageBitmap(image);
+        const out = await window.harness.lib.encodeFrames([image, bitmap, image], {
+          fps: 24,
+          container: 'mp4',
+          bitrate: 40e6,
+        });
+        bitmap.close();
+        return window.b64(new Uint8Array(await out.arrayBuffer()));
+      },
+      { rgb: Buffer.from(pic).toString('base64'), w, h },
+    );
     const outFile = path.join(dir, 'encoded.mp4');
     writeFileSync(outFile, Buffer.from(b64, 'base64'));
     const tags = tagsOf(outFile);
@@ -239,8 +325,13 @@ describe('interpolateVideo keeps colour (matrix, range, tags)', () => {
       const frame = out.subarray(k * size, (k + 1) * size);
       const shift = regionShift(pic, frame, w, h);
       const diff = mad(pic, frame, w, blocks);
-      console.log(`encodeFrames frame ${k}: worst region shift ${shift.toFixed(2)}, mean abs diff ${diff.toFixed(2)} steps`);
-      assert.ok(shift <= 2.5, `frame ${k} (${k === 1 ? 'ImageBitmap' : 'ImageData'}): a region's mean colour is ${shift.toFixed(2)} steps off`);
+      console.log(
+        `encodeFrames frame ${k}: worst region shift ${shift.toFixed(2)}, mean abs diff ${diff.toFixed(2)} steps`,
+      );
+      assert.ok(
+        shift <= 2.5,
+        `frame ${k} (${k === 1 ? 'ImageBitmap' : 'ImageData'}): a region's mean colour is ${shift.toFixed(2)} steps off`,
+      );
       assert.ok(diff <= 1, `frame ${k}: mean difference ${diff.toFixed(2)} steps`);
     }
   });

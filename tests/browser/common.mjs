@@ -45,6 +45,8 @@ export function assertParity(result, bound, label) {
 
 export function describeParity(r) {
   const runs = r.runMs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ');
-  return `backend ${r.backend}, create ${(r.createMs / 1000).toFixed(2)} s, interpolate ${runs}; ` +
-    `max |diff| ${r.maxDiff.toFixed(3)} steps, mean ${r.meanDiff.toFixed(4)}, PSNR ${r.psnr.toFixed(2)} dB`;
+  return (
+    `backend ${r.backend}, create ${(r.createMs / 1000).toFixed(2)} s, interpolate ${runs}; ` +
+    `max |diff| ${r.maxDiff.toFixed(3)} steps, mean ${r.meanDiff.toFixed(4)}, PSNR ${r.psnr.toFixed(2)} dB`
+  );
 }

@@ -4,9 +4,27 @@
 // pulldown and twos/threes, encoded with ffmpeg) on which it must find the repeats and nothing else.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analysisSize, CadenceGuard, ChangeMeter, compare, findRepeats, greyOf, REPEAT_RULE } from '../../www/lib/dist/shared/duplicates.js';
 import {
-  bunnyPictures, cacheDir, cadenceMap, encodeDecode, GOLDEN_PHOTOS, labelsOf, loadPhoto, RATE, renderPicture, rgba, slowMotionClip,
+  analysisSize,
+  CadenceGuard,
+  ChangeMeter,
+  compare,
+  findRepeats,
+  greyOf,
+  REPEAT_RULE,
+} from '../../www/lib/dist/shared/duplicates.js';
+import {
+  bunnyPictures,
+  cacheDir,
+  cadenceMap,
+  encodeDecode,
+  GOLDEN_PHOTOS,
+  labelsOf,
+  loadPhoto,
+  RATE,
+  renderPicture,
+  rgba,
+  slowMotionClip,
 } from './labelled.mjs';
 
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} vs ${b}`);
@@ -120,12 +138,27 @@ describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
   const where = (flags) => flags.flatMap((f, i) => (f ? [i] : []));
 
   const negatives = [
-    ['slow pan, 0.25 px a frame', 'I0_0-pan0.25-320', (p) => renderPicture(photos[0], W, H, { kind: 'pan', speed: 0.25 }, p), 23],
-    ['local sway (talking-head-like)', 'I2_0-wobble1.5-320', (p) => renderPicture(photos[1], W, H, { kind: 'wobble', amplitude: 1.5, period: 24 }, p), 28],
-    ['static camera, sensor noise', 'I0_0-stilln2-320', (p) => renderPicture(photos[0], W, H, { kind: 'still', noise: 2 }, p), 18],
+    [
+      'slow pan, 0.25 px a frame',
+      'I0_0-pan0.25-320',
+      (p) => renderPicture(photos[0], W, H, { kind: 'pan', speed: 0.25 }, p),
+      23,
+    ],
+    [
+      'local sway (talking-head-like)',
+      'I2_0-wobble1.5-320',
+      (p) => renderPicture(photos[1], W, H, { kind: 'wobble', amplitude: 1.5, period: 24 }, p),
+      28,
+    ],
+    [
+      'static camera, sensor noise',
+      'I0_0-stilln2-320',
+      (p) => renderPicture(photos[0], W, H, { kind: 'still', noise: 2 }, p),
+      18,
+    ],
     ['Big Buck Bunny without its repeats', 'bbb-none-320', bunnyPic, 35],
   ];
-  test('no repeat found in the end-to-end test\'s clip (a 3 px sway, 160x96)', () => {
+  test("no repeat found in the end-to-end test's clip (a 3 px sway, 160x96)", () => {
     const { frames } = slowMotionClip(cacheDir());
     const meter = new ChangeMeter(160, 96);
     assert.deepEqual(where(findRepeats(frames.map((f) => meter.push(greyOf(rgba(f)))))), []);
@@ -140,8 +173,20 @@ describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
   const positives = [
     ['Big Buck Bunny, 24 -> 25 (ffmpeg fps=25)', 'bbb-fps25-320', bunnyPic, 'fps25', 23],
     ['Big Buck Bunny on twos', 'bbb-twos-320', bunnyPic, 'twos', 18],
-    ['a 1 px/frame pan, 24 -> 30 (ffmpeg fps=30)', 'I0_0-pan1-fps30-320', (p) => renderPicture(photos[0], W, H, { kind: 'pan', speed: 1 }, p), 'fps30', 28],
-    ['a 1 px/frame pan on threes', 'I2_0-pan1-threes-320', (p) => renderPicture(photos[1], W, H, { kind: 'pan', speed: 1 }, p), 'threes', 18],
+    [
+      'a 1 px/frame pan, 24 -> 30 (ffmpeg fps=30)',
+      'I0_0-pan1-fps30-320',
+      (p) => renderPicture(photos[0], W, H, { kind: 'pan', speed: 1 }, p),
+      'fps30',
+      28,
+    ],
+    [
+      'a 1 px/frame pan on threes',
+      'I2_0-pan1-threes-320',
+      (p) => renderPicture(photos[1], W, H, { kind: 'pan', speed: 1 }, p),
+      'threes',
+      18,
+    ],
   ];
   for (const [name, key, pictures, cadence, crf] of positives) {
     test(`repeats found: ${name}, crf ${crf}`, () => {

@@ -43,7 +43,12 @@ describe('errors', () => {
       const a = new ImageData(40, 24);
       const b = new ImageData(40, 24);
       const narrow = new ImageData(20, 24);
-      const closed = new VideoFrame(new Uint8Array(40 * 24 * 4), { format: 'RGBA', codedWidth: 40, codedHeight: 24, timestamp: 0 });
+      const closed = new VideoFrame(new Uint8Array(40 * 24 * 4), {
+        format: 'RGBA',
+        codedWidth: 40,
+        codedHeight: 24,
+        timestamp: 0,
+      });
       closed.close();
       return {
         t15: await errorOf(() => i.interpolate(a, b, 1.5)),
@@ -129,7 +134,10 @@ describe('errors', () => {
     const rustError = (e, text, label, code) => {
       assert.ok(e, `${label}: expected an error`);
       assert.ok(e.isError, `${label}: not an Error: ${JSON.stringify(e)}`);
-      assert.ok(e.message.includes(text), `${label}: ${JSON.stringify(e.message)} does not include ${JSON.stringify(text)}`);
+      assert.ok(
+        e.message.includes(text),
+        `${label}: ${JSON.stringify(e.message)} does not include ${JSON.stringify(text)}`,
+      );
       assert.equal(e.code, code, `${label}: code`);
     };
     assert.equal(r.backend, 'cpu');
@@ -147,13 +155,17 @@ describe('errors', () => {
     rustError(r.garbage, 'model data is not a valid inbetween model', 'garbage model', 'bad-model');
   });
 
-  test('a corrupt model file is rejected: by the Rust loader, or by the sha256 check', { timeout: 2 * MINUTE }, async () => {
+  test('a corrupt model file is rejected: by the Rust loader, or by the sha256 check', {
+    timeout: 2 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async (packagedSha) => {
       const { errorOf, lib } = window.harness;
       return {
         noHash: await errorOf(() => lib.createInterpolator({ backend: 'cpu', modelUrl: '/garbage.bpk' })),
         truncated: await errorOf(() => lib.createInterpolator({ backend: 'auto', modelUrl: '/truncated.bpk' })),
-        withHash: await errorOf(() => lib.createInterpolator({ backend: 'cpu', modelUrl: '/garbage.bpk', modelSha256: packagedSha })),
+        withHash: await errorOf(() =>
+          lib.createInterpolator({ backend: 'cpu', modelUrl: '/garbage.bpk', modelSha256: packagedSha }),
+        ),
         missing: await errorOf(() => lib.createInterpolator({ backend: 'cpu', modelUrl: '/no-such-model.bpk' })),
       };
     }, F16_SHA256);
@@ -185,7 +197,9 @@ describe('a browser without --enable-unsafe-webgpu', () => {
 
   // (With an adapter, 'auto' skipping a software one for the CPU is parity.test.mjs's case; a
   // hardware adapter whose device creation fails cannot be made here.)
-  test("no adapter at all: forcing 'webgpu' is a clear Error; 'auto' uses the CPU with no fallback reason", { timeout: 3 * MINUTE }, async (t) => {
+  test("no adapter at all: forcing 'webgpu' is a clear Error; 'auto' uses the CPU with no fallback reason", {
+    timeout: 3 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const { errorOf, lib, goldenCase } = window.harness;
       const forced = await errorOf(() => lib.createInterpolator({ backend: 'webgpu' }));
@@ -207,7 +221,10 @@ describe('a browser without --enable-unsafe-webgpu', () => {
     t.diagnostic(`forced webgpu: ${r.forced?.message}`);
     assert.equal(r.hasGpu, false, 'this browser must really have no adapter');
     assert.equal(r.forced?.name, 'Error');
-    assert.match(r.forced.message, /backend 'webgpu' was requested but WebGPU is not available: .*requestAdapter\(\) returned no adapter/);
+    assert.match(
+      r.forced.message,
+      /backend 'webgpu' was requested but WebGPU is not available: .*requestAdapter\(\) returned no adapter/,
+    );
     assert.equal(r.backend, 'cpu');
     assert.equal(r.adapterInfo, null);
     assert.equal(r.fallbackReason, null);

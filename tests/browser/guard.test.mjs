@@ -10,7 +10,9 @@ const MINUTE = 60_000;
 describe('staticGuard', () => {
   const fx = openTestPage({});
 
-  test('a caption over a pan stays still with staticGuard, and moves without it', { timeout: 5 * MINUTE }, async (t) => {
+  test('a caption over a pan stays still with staticGuard, and moves without it', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const { lib } = window.harness;
       const [w, h] = [128, 96];
@@ -25,7 +27,9 @@ describe('staticGuard', () => {
             const i = 4 * (y * w + x);
             for (let c = 0; c < 3; c++) {
               const v = caption
-                ? (Math.floor(x / 3) + Math.floor(y / 4)) % 2 === 0 ? 250 : 30
+                ? (Math.floor(x / 3) + Math.floor(y / 4)) % 2 === 0
+                  ? 250
+                  : 30
                 : 128 + 60 * Math.sin(u * 0.21 + c + y * 0.05) + 50 * Math.sin(y * 0.17 - u * 0.07 * (c + 1));
               img.data[i + c] = Math.round(v);
             }

@@ -59,21 +59,32 @@ const cases = new Map();
 /** A golden case: the two input frames (cropped), t, scale, the expected output and final flow. */
 async function goldenCase(name) {
   if (!cases.has(name)) {
-    cases.set(name, (async () => {
-      const base = `${GOLDEN}/${name}`;
-      const meta = await (await fetch(`${base}/meta.json`)).json();
-      let [a, b] = await Promise.all([decodePng(`${base}/${meta.image0}`), decodePng(`${base}/${meta.image1}`)]);
-      if (meta.crop) [a, b] = [crop(a, meta.crop), crop(b, meta.crop)];
-      const [h, w] = meta.size;
-      if (a.width !== w || a.height !== h) throw new Error(`case ${name}: input ${a.width}x${a.height}, meta says ${w}x${h}`);
-      return {
-        name, meta, a, b, width: w, height: h, t: meta.t, scale: meta.scale,
-        output: await floats(`${base}/${meta.tensors.output.file}`),
-        flow4: await floats(`${base}/${meta.tensors['block4.flow'].file}`),
-        flow4Shape: meta.tensors['block4.flow'].shape,
-        mask4: await floats(`${base}/${meta.tensors['block4.mask'].file}`),
-      };
-    })());
+    cases.set(
+      name,
+      (async () => {
+        const base = `${GOLDEN}/${name}`;
+        const meta = await (await fetch(`${base}/meta.json`)).json();
+        let [a, b] = await Promise.all([decodePng(`${base}/${meta.image0}`), decodePng(`${base}/${meta.image1}`)]);
+        if (meta.crop) [a, b] = [crop(a, meta.crop), crop(b, meta.crop)];
+        const [h, w] = meta.size;
+        if (a.width !== w || a.height !== h)
+          throw new Error(`case ${name}: input ${a.width}x${a.height}, meta says ${w}x${h}`);
+        return {
+          name,
+          meta,
+          a,
+          b,
+          width: w,
+          height: h,
+          t: meta.t,
+          scale: meta.scale,
+          output: await floats(`${base}/${meta.tensors.output.file}`),
+          flow4: await floats(`${base}/${meta.tensors['block4.flow'].file}`),
+          flow4Shape: meta.tensors['block4.flow'].shape,
+          mask4: await floats(`${base}/${meta.tensors['block4.mask'].file}`),
+        };
+      })(),
+    );
   }
   return cases.get(name);
 }
@@ -184,7 +195,8 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
     const t0 = performance.now();
     const rgb = await testing.interpolateRgb(interp, golden.a, golden.b, golden.t, { scale: golden.scale });
     const ms = performance.now() - t0;
-    if (rgb.length !== golden.output.length) throw new Error(`got ${rgb.length} floats, golden has ${golden.output.length}`);
+    if (rgb.length !== golden.output.length)
+      throw new Error(`got ${rgb.length} floats, golden has ${golden.output.length}`);
     let max = 0;
     let nan = false;
     for (let i = 0; i < rgb.length; i++) {
@@ -201,10 +213,14 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
 /** The same pixels as ImageData, ImageBitmap or VideoFrame (caller closes the latter two). */
 async function toInput(image, kind, timestamp) {
   if (kind === 'imagedata') return image;
-  if (kind === 'imagebitmap') return createImageBitmap(image, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  if (kind === 'imagebitmap')
+    return createImageBitmap(image, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   if (kind === 'videoframe') {
     return new VideoFrame(image.data, {
-      format: 'RGBA', codedWidth: image.width, codedHeight: image.height, timestamp,
+      format: 'RGBA',
+      codedWidth: image.width,
+      codedHeight: image.height,
+      timestamp,
       colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
     });
   }
@@ -232,7 +248,13 @@ async function errorOf(fn) {
     if (value && typeof value.dispose === 'function') value.dispose();
     return null;
   } catch (e) {
-    return { name: e?.name ?? typeof e, message: e?.message ?? String(e), code: e?.code, isError: e instanceof Error, isTypeError: e instanceof TypeError };
+    return {
+      name: e?.name ?? typeof e,
+      message: e?.message ?? String(e),
+      code: e?.code,
+      isError: e instanceof Error,
+      isTypeError: e instanceof TypeError,
+    };
   }
 }
 
@@ -265,12 +287,14 @@ async function runVideo(url, options = {}, { abortAt = null, previews = false } 
   try {
     blob = await lib.interpolateVideo(input, opts, {
       signal: controller.signal,
-      ...(previews ? {
-        onPreview: ({ time, image }) => {
-          seen.push({ time, width: image.width, height: image.height });
-          image.close();
-        },
-      } : {}),
+      ...(previews
+        ? {
+            onPreview: ({ time, image }) => {
+              seen.push({ time, width: image.width, height: image.height });
+              image.close();
+            },
+          }
+        : {}),
       onProgress: (p) => {
         if (stages[stages.length - 1] !== p.stage) stages.push(p.stage);
         last = p;
@@ -279,7 +303,12 @@ async function runVideo(url, options = {}, { abortAt = null, previews = false } 
       },
     });
   } catch (e) {
-    return { error: { name: e?.name, message: e?.message ?? String(e), isTypeError: e instanceof TypeError }, stages, last, ms: performance.now() - t0 };
+    return {
+      error: { name: e?.name, message: e?.message ?? String(e), isTypeError: e instanceof TypeError },
+      stages,
+      last,
+      ms: performance.now() - t0,
+    };
   }
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let binary = '';
@@ -288,8 +317,20 @@ async function runVideo(url, options = {}, { abortAt = null, previews = false } 
 }
 
 window.harness = {
-  lib, decodePng, crop, goldenCase, compareWithGolden, compareFlow, parity, floatParity, toInput, toImageData,
-  closeIfFrame, errorOf, maxAbsDiff, runVideo,
+  lib,
+  decodePng,
+  crop,
+  goldenCase,
+  compareWithGolden,
+  compareFlow,
+  parity,
+  floatParity,
+  toInput,
+  toImageData,
+  closeIfFrame,
+  errorOf,
+  maxAbsDiff,
+  runVideo,
 };
 void testingHooks.then((testing) => {
   window.testing = testing;

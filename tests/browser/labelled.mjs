@@ -18,8 +18,10 @@ import path from 'node:path';
 import { realClip } from './clips.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const run = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30, ...options });
-const ffmpeg = (args, input) => run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], input ? { input } : {});
+const run = (cmd, args, options = {}) =>
+  execFileSync(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30, ...options });
+const ffmpeg = (args, input) =>
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], input ? { input } : {});
 
 export function cacheDir() {
   const dir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'inbetween', 'labelled');
@@ -29,8 +31,19 @@ export function cacheDir() {
 
 /** An image file as raw RGB at w x h (scaled with lanczos, cropped to the aspect, centred). */
 export function loadPhoto(file, w, h) {
-  const raw = ffmpeg(['-i', file, '-vf', `scale=${w}:${h}:force_original_aspect_ratio=increase:flags=lanczos,crop=${w}:${h}`,
-    '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const raw = ffmpeg([
+    '-i',
+    file,
+    '-vf',
+    `scale=${w}:${h}:force_original_aspect_ratio=increase:flags=lanczos,crop=${w}:${h}`,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
   return { rgb: raw, width: w, height: h };
 }
 
@@ -47,16 +60,34 @@ export function skimagePhotos(names) {
   const dir = cacheDir();
   const wheel = path.join(dir, SKIMAGE_WHEEL);
   if (!existsSync(wheel)) {
-    run('python3', ['-m', 'pip', 'download', '--no-deps', '--quiet', '--only-binary=:all:', '--python-version', '3.12',
-      '--platform', 'manylinux_2_17_x86_64', '-d', dir, 'scikit-image==0.25.2']);
+    run('python3', [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--quiet',
+      '--only-binary=:all:',
+      '--python-version',
+      '3.12',
+      '--platform',
+      'manylinux_2_17_x86_64',
+      '-d',
+      dir,
+      'scikit-image==0.25.2',
+    ]);
   }
   const sha = createHash('sha256').update(readFileSync(wheel)).digest('hex');
   if (sha !== SKIMAGE_SHA256) throw new Error(`${wheel}: sha256 ${sha}, expected ${SKIMAGE_SHA256}`);
   return names.map((name) => {
     const out = path.join(dir, name);
     if (!existsSync(out)) {
-      run('python3', ['-c', 'import zipfile,sys; open(sys.argv[3],"wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))',
-        wheel, `skimage/data/${name}`, out]);
+      run('python3', [
+        '-c',
+        'import zipfile,sys; open(sys.argv[3],"wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))',
+        wheel,
+        `skimage/data/${name}`,
+        out,
+      ]);
     }
     return out;
   });
@@ -122,7 +153,9 @@ export function renderPicture(photo, w, h, motion, p) {
         const weight = r2 < 1 ? (1 - r2) ** 2 : 0;
         const phase = (2 * Math.PI * p) / motion.period;
         sx += motion.amplitude * weight * Math.sin(phase);
-        sy += 0.6 * motion.amplitude * weight * Math.sin(1.7 * phase + 1) + 0.3 * motion.amplitude * weight * dy * Math.cos(phase);
+        sy +=
+          0.6 * motion.amplitude * weight * Math.sin(1.7 * phase + 1) +
+          0.3 * motion.amplitude * weight * dy * Math.cos(phase);
       }
       sampleInto(out, (y * w + x) * 3, photo, sx, sy);
     }
@@ -147,8 +180,28 @@ export function cadenceMap(cadence, slots) {
   const pictures = Math.ceil((slots * 24) / rate) + 2;
   const ids = Buffer.alloc(pictures * 64);
   for (let i = 0; i < pictures; i++) ids.fill(i, i * 64, (i + 1) * 64);
-  const out = ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'gray', '-s', '8x8', '-r', '24', '-i', '-', '-vf', `fps=${rate}`,
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], ids);
+  const out = ffmpeg(
+    [
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-s',
+      '8x8',
+      '-r',
+      '24',
+      '-i',
+      '-',
+      '-vf',
+      `fps=${rate}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
+    ids,
+  );
   const map = [];
   for (let n = 0; n < slots; n++) map.push(out[n * 64]);
   return map;
@@ -165,8 +218,30 @@ export function encodeDecode(key, pictures, map, { width, height, crf, rate }) {
   const file = path.join(dir, `${key}-crf${crf}.mp4`);
   if (!existsSync(file)) {
     const raw = Buffer.concat(map.map((p) => pictures(p)));
-    ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(rate), '-i', '-',
-      '-c:v', 'libx264', '-preset', 'medium', '-crf', String(crf), '-pix_fmt', 'yuv420p', file], raw);
+    ffmpeg(
+      [
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${width}x${height}`,
+        '-r',
+        String(rate),
+        '-i',
+        '-',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'medium',
+        '-crf',
+        String(crf),
+        '-pix_fmt',
+        'yuv420p',
+        file,
+      ],
+      raw,
+    );
   }
   return { file, frames: decodeFrames(file, width, height) };
 }
@@ -241,10 +316,38 @@ export function slowMotionClip(dir, { width = 160, height = 96, frames = 48 } = 
     const photo = loadPhoto(GOLDEN_PHOTOS[0], Math.round(width * 1.2), Math.round(height * 1.2));
     const motion = { kind: 'wobble', amplitude: 3, period: 24 };
     const raw = Buffer.concat(Array.from({ length: frames }, (_, p) => renderPicture(photo, width, height, motion, p)));
-    ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '24', '-i', '-',
-      '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',
-      '-c:v', 'libx264', '-preset', 'medium', '-crf', '18',
-      '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv', file], raw);
+    ffmpeg(
+      [
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${width}x${height}`,
+        '-r',
+        '24',
+        '-i',
+        '-',
+        '-vf',
+        'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'medium',
+        '-crf',
+        '18',
+        '-colorspace',
+        'bt709',
+        '-color_primaries',
+        'bt709',
+        '-color_trc',
+        'bt709',
+        '-color_range',
+        'tv',
+        file,
+      ],
+      raw,
+    );
   }
   return { file, frames: decodeFrames(file, width, height) };
 }

@@ -32,7 +32,8 @@ describe('model loading: stalls and cancellation', () => {
     const r = await fx.browser.page.evaluate(async (url) => {
       const t0 = performance.now();
       const e = await window.harness.errorOf(() =>
-        window.harness.lib.createInterpolator({ backend: 'cpu', modelUrl: url, stallTimeoutMs: 1500 }));
+        window.harness.lib.createInterpolator({ backend: 'cpu', modelUrl: url, stallTimeoutMs: 1500 }),
+      );
       return { e, ms: performance.now() - t0 };
     }, STALL);
     assert.equal(r.e?.name, 'Error', JSON.stringify(r.e));
@@ -40,12 +41,15 @@ describe('model loading: stalls and cancellation', () => {
     assert.ok(r.ms >= 1400 && r.ms < 10_000, `gave up after ${r.ms} ms`);
   });
 
-  test('aborting the signal rejects at once with its reason, and the request is dropped', { timeout: 60_000 }, async () => {
+  test('aborting the signal rejects at once with its reason, and the request is dropped', {
+    timeout: 60_000,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async (url) => {
       const controller = new AbortController();
       const t0 = performance.now();
       const pending = window.harness.errorOf(() =>
-        window.harness.lib.createInterpolator({ backend: 'cpu', modelUrl: url, signal: controller.signal }));
+        window.harness.lib.createInterpolator({ backend: 'cpu', modelUrl: url, signal: controller.signal }),
+      );
       await new Promise((r) => setTimeout(r, 500));
       controller.abort(new Error('user cancelled'));
       const e = await pending;
@@ -63,7 +67,8 @@ describe('model loading: stalls and cancellation', () => {
       const controller = new AbortController();
       const blob = new Blob([new Uint8Array(16)], { type: 'video/mp4' });
       const pending = window.harness.errorOf(() =>
-        window.harness.lib.interpolateVideo(blob, { backend: 'cpu', modelUrl: url }, { signal: controller.signal }));
+        window.harness.lib.interpolateVideo(blob, { backend: 'cpu', modelUrl: url }, { signal: controller.signal }),
+      );
       await new Promise((r) => setTimeout(r, 500));
       controller.abort(new Error('stop the video'));
       return await pending;
@@ -72,9 +77,17 @@ describe('model loading: stalls and cancellation', () => {
   });
 
   test('bad stallTimeoutMs and signal are TypeErrors', { timeout: 30_000 }, async () => {
-    const errs = await fx.browser.page.evaluate(async () => Promise.all([0, -1, Number.NaN, '5'].map((v) =>
-      window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu', stallTimeoutMs: v })))
-      .concat([window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu', signal: {} }))])));
+    const errs = await fx.browser.page.evaluate(async () =>
+      Promise.all(
+        [0, -1, Number.NaN, '5']
+          .map((v) =>
+            window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu', stallTimeoutMs: v })),
+          )
+          .concat([
+            window.harness.errorOf(() => window.harness.lib.createInterpolator({ backend: 'cpu', signal: {} })),
+          ]),
+      ),
+    );
     for (const e of errs) assert.equal(e?.name, 'TypeError', JSON.stringify(e));
   });
 });

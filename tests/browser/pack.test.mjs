@@ -23,12 +23,17 @@ describe('npm pack → npm install → import in a page', () => {
   let app;
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'inbetween-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: path.join(REPO, 'www/lib'), maxBuffer: 16 << 20 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: path.join(REPO, 'www/lib'),
+      maxBuffer: 16 << 20,
+    });
     [packed] = JSON.parse(stdout);
     app = path.join(tmp, 'app');
     await mkdir(app);
     await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(tmp, packed.filename)], { cwd: app });
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(tmp, packed.filename)], {
+      cwd: app,
+    });
   });
   after(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -37,16 +42,27 @@ describe('npm pack → npm install → import in a page', () => {
   test('the tarball holds the library, the wasm and the model, and nothing else', async () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const needed of [
-      'package.json', 'README.md',
-      'dist/index.js', 'dist/index.d.ts', 'dist/worker/worker.js', 'dist/vendor/mediabunny.js', 'dist/vendor/mediabunny.LICENSE',
-      'pkg/inbetween_wasm.js', 'pkg/inbetween_wasm_bg.wasm', 'pkg/inbetween_wasm.d.ts',
-      'pkg-mt/inbetween_wasm.js', 'pkg-mt/inbetween_wasm_bg.wasm', 'pkg-mt/inbetween_wasm.d.ts',
-      'model/rife-4.25-f16.bpk', 'model/rife-4.25-f16.bpk.sha256',
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/worker/worker.js',
+      'dist/vendor/mediabunny.js',
+      'dist/vendor/mediabunny.LICENSE',
+      'pkg/inbetween_wasm.js',
+      'pkg/inbetween_wasm_bg.wasm',
+      'pkg/inbetween_wasm.d.ts',
+      'pkg-mt/inbetween_wasm.js',
+      'pkg-mt/inbetween_wasm_bg.wasm',
+      'pkg-mt/inbetween_wasm.d.ts',
+      'model/rife-4.25-f16.bpk',
+      'model/rife-4.25-f16.bpk.sha256',
     ]) {
       assert.ok(files.includes(needed), `${needed} missing from the tarball`);
     }
     // No TypeScript sources, tests, repo files, declaration maps or the f32 model.
-    const allowed = /^(package\.json|README\.md|dist\/[\w/-]+\.(js|js\.map|d\.ts)|dist\/vendor\/mediabunny\.LICENSE|pkg(-mt)?\/inbetween_wasm(\.js|\.d\.ts|_bg\.wasm)|model\/rife-4\.25-f16\.bpk(\.sha256)?)$/;
+    const allowed =
+      /^(package\.json|README\.md|dist\/[\w/-]+\.(js|js\.map|d\.ts)|dist\/vendor\/mediabunny\.LICENSE|pkg(-mt)?\/inbetween_wasm(\.js|\.d\.ts|_bg\.wasm)|model\/rife-4\.25-f16\.bpk(\.sha256)?)$/;
     // The test hooks' entry (testing.ts) is for this repo's tests only.
     const strays = files.filter((f) => !allowed.test(f) || f.endsWith('.d.ts.map') || f.startsWith('dist/testing.'));
     assert.deepEqual(strays, [], 'unexpected files in the tarball');
@@ -67,8 +83,11 @@ describe('npm pack → npm install → import in a page', () => {
     // `exports` reaches the entry, its types, the worker and the assets a bundler or an app needs.
     const pkg = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
     const targets = {
-      '.': pkg.exports['.'].default, types: pkg.exports['.'].types, './worker': pkg.exports['./worker'],
-      './wasm': pkg.exports['./wasm'], './model/*': pkg.exports['./model/*'].replace('*', 'rife-4.25-f16.bpk'),
+      '.': pkg.exports['.'].default,
+      types: pkg.exports['.'].types,
+      './worker': pkg.exports['./worker'],
+      './wasm': pkg.exports['./wasm'],
+      './model/*': pkg.exports['./model/*'].replace('*', 'rife-4.25-f16.bpk'),
     };
     for (const [key, target] of Object.entries(targets)) {
       assert.ok(files.includes(target.replace(/^\.\//, '')), `exports ${key} → ${target} is not in the tarball`);
@@ -81,18 +100,26 @@ describe('npm pack → npm install → import in a page', () => {
     // Resolve the entry point the way a bundler would, from `exports`.
     const entry = pkg.exports['.'].default;
     assert.equal(typeof entry, 'string');
-    await writeFile(path.join(app, 'index.html'), `<!doctype html>
+    await writeFile(
+      path.join(app, 'index.html'),
+      `<!doctype html>
 <meta charset="utf-8">
 <link rel="icon" href="data:,">
 <script type="importmap">${JSON.stringify({ imports: { inbetween: `/node_modules/inbetween/${entry.replace(/^\.\//, '')}` } })}</script>
 <script type="module" src="/harness.js"></script>
-`);
+`,
+    );
     // The test harness and the golden case, copied next to the app (not served from the repo).
     await copyFile(path.join(REPO, 'tests/browser/harness.js'), path.join(app, 'harness.js'));
     const meta = JSON.parse(await readFile(path.join(REPO, 'tests/golden', CASE, 'meta.json'), 'utf8'));
     await mkdir(path.join(app, 'golden', CASE), { recursive: true });
     await mkdir(path.join(app, 'golden/images'), { recursive: true });
-    for (const f of ['meta.json', meta.tensors.output.file, meta.tensors['block4.flow'].file, meta.tensors['block4.mask'].file]) {
+    for (const f of [
+      'meta.json',
+      meta.tensors.output.file,
+      meta.tensors['block4.flow'].file,
+      meta.tensors['block4.mask'].file,
+    ]) {
       await copyFile(path.join(REPO, 'tests/golden', CASE, f), path.join(app, 'golden', CASE, f));
     }
     for (const f of [meta.image0, meta.image1]) {

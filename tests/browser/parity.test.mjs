@@ -14,9 +14,16 @@ describe('parity with the PyTorch golden in a cross-origin-isolated page: the th
   // COOP/COEP on every response (scripts/serve.mjs `isolate`), as `npm run demo` serves them.
   const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO }, isolate: true } });
 
-  for (const [label, options, bound] of [['f32 model', F32_MODEL, BOUND_F32], ['packaged f16 model', {}, BOUND_F16]]) {
+  for (const [label, options, bound] of [
+    ['f32 model', F32_MODEL, BOUND_F32],
+    ['packaged f16 model', {}, BOUND_F16],
+  ]) {
     test(`CPU path on rayon threads, ${label}`, { timeout: 5 * MINUTE }, async (t) => {
-      const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...options });
+      const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), {
+        backend: 'cpu',
+        runs: 2,
+        ...options,
+      });
       t.diagnostic(`${describeParity(r)}; build ${JSON.stringify(r.cpu)}`);
       assert.equal(r.crossOriginIsolated, true, 'the page is cross-origin isolated');
       assert.equal(r.backend, 'cpu');
@@ -43,7 +50,11 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   const fx = openTestPage({ webgpu: true });
 
   test('CPU fallback, f32 model', { timeout: 5 * MINUTE }, async (t) => {
-    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'cpu', runs: 2, ...F32_MODEL });
+    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), {
+      backend: 'cpu',
+      runs: 2,
+      ...F32_MODEL,
+    });
     t.diagnostic(`${describeParity(r)}; build ${JSON.stringify(r.cpu)}`);
     assert.equal(r.backend, 'cpu');
     assert.equal(r.adapterInfo, null);
@@ -61,7 +72,11 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   });
 
   test('WebGPU (SwiftShader), f32 model', { timeout: 10 * MINUTE }, async (t) => {
-    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), { backend: 'webgpu', runs: 2, ...F32_MODEL });
+    const r = await fx.browser.page.evaluate((o) => window.harness.parity(o), {
+      backend: 'webgpu',
+      runs: 2,
+      ...F32_MODEL,
+    });
     t.diagnostic(describeParity(r));
     t.diagnostic(`adapter: ${JSON.stringify(r.adapterInfo)}`);
     assert.equal(r.backend, 'webgpu');
@@ -72,7 +87,9 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assertParity(r, BOUND_F32, 'webgpu/f32');
   });
 
-  test('WebGPU (SwiftShader), WGSL engine: float output within 1e-3 of the PyTorch golden', { timeout: 10 * MINUTE }, async (t) => {
+  test('WebGPU (SwiftShader), WGSL engine: float output within 1e-3 of the PyTorch golden', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate((o) => window.harness.floatParity(o), { backend: 'webgpu', ...F32_MODEL });
     t.diagnostic(`float output max |diff| ${r.maxDiff} in ${(r.ms / 1000).toFixed(2)} s; ${JSON.stringify(r.stats)}`);
     assert.equal(r.backend, 'webgpu');
@@ -85,36 +102,45 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assert.equal(r.stats.dispatches, 73);
   });
 
-  test('WebGPU, WGSL engine: each new in-between frame of a sequence takes at most 70 dispatches in one command buffer', { timeout: 10 * MINUTE }, async (t) => {
-    const r = await fx.browser.page.evaluate(async (o) => {
-      const { lib } = window.harness;
-      const interp = await lib.createInterpolator(o);
-      try {
-        // Three different frames, stepped through as a player would, with the sequence handle:
-        // (f0, f1), then (f1, f2).
-        const frame = (v) => {
-          const img = new ImageData(48, 32);
-          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
-          return img;
-        };
-        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
-        const seq = interp.sequence();
-        await seq.push(f0, []);
-        const s0 = await window.testing.stats(interp);
-        await seq.push(f1, [0.5]);
-        const s1 = await window.testing.stats(interp);
-        await seq.push(f2, [0.5]);
-        const s2 = await window.testing.stats(interp);
-        seq.close();
-        // A one-off pair: both frames prepared (interpolateMany keeps nothing between calls).
-        await interp.interpolateMany(f2, f0, [0.25, 0.75]);
-        const s3 = await window.testing.stats(interp);
-        const d = (x, y) => ({ dispatches: y.dispatches - x.dispatches, submissions: y.submissions - x.submissions, prepares: y.prepares - x.prepares });
-        return { first: d(s0, s1), next: d(s1, s2), many: d(s2, s3), engine: s3.engine };
-      } finally {
-        interp.dispose();
-      }
-    }, { backend: 'webgpu', ...F32_MODEL });
+  test('WebGPU, WGSL engine: each new in-between frame of a sequence takes at most 70 dispatches in one command buffer', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
+    const r = await fx.browser.page.evaluate(
+      async (o) => {
+        const { lib } = window.harness;
+        const interp = await lib.createInterpolator(o);
+        try {
+          // Three different frames, stepped through as a player would, with the sequence handle:
+          // (f0, f1), then (f1, f2).
+          const frame = (v) => {
+            const img = new ImageData(48, 32);
+            for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+            return img;
+          };
+          const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+          const seq = interp.sequence();
+          await seq.push(f0, []);
+          const s0 = await window.testing.stats(interp);
+          await seq.push(f1, [0.5]);
+          const s1 = await window.testing.stats(interp);
+          await seq.push(f2, [0.5]);
+          const s2 = await window.testing.stats(interp);
+          seq.close();
+          // A one-off pair: both frames prepared (interpolateMany keeps nothing between calls).
+          await interp.interpolateMany(f2, f0, [0.25, 0.75]);
+          const s3 = await window.testing.stats(interp);
+          const d = (x, y) => ({
+            dispatches: y.dispatches - x.dispatches,
+            submissions: y.submissions - x.submissions,
+            prepares: y.prepares - x.prepares,
+          });
+          return { first: d(s0, s1), next: d(s1, s2), many: d(s2, s3), engine: s3.engine };
+        } finally {
+          interp.dispose();
+        }
+      },
+      { backend: 'webgpu', ...F32_MODEL },
+    );
     t.diagnostic(JSON.stringify(r));
     assert.equal(r.engine, 'wgsl');
     // The first pair encodes both frames (f0 was prepared by its push, encoded in this buffer).
@@ -129,43 +155,56 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assert.deepEqual(r.many, { dispatches: 2 * 4 + 2 * 65, submissions: 2, prepares: 2 });
   });
 
-  test('WebGPU, sequence handle: each pushed frame is prepared once and kept by handle; the in-betweens equal interpolate()', { timeout: 10 * MINUTE }, async (t) => {
-    const r = await fx.browser.page.evaluate(async (o) => {
-      const { lib, maxAbsDiff, errorOf } = window.harness;
-      const interp = await lib.createInterpolator(o);
-      try {
-        const frame = (v) => {
-          const img = new ImageData(48, 32);
-          for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
-          return img;
-        };
-        const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
-        const seq = interp.sequence();
-        const counts = [];
-        const outs = [];
-        for (const [f, ts] of [[f0, [0.5]], [f1, [0.5]], [f2, [0.25, 0.75]]]) {
-          const s0 = await window.testing.stats(interp);
-          outs.push(await seq.push(f, ts));
-          const s1 = await window.testing.stats(interp);
-          counts.push({ dispatches: s1.dispatches - s0.dispatches, submissions: s1.submissions - s0.submissions });
+  test('WebGPU, sequence handle: each pushed frame is prepared once and kept by handle; the in-betweens equal interpolate()', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
+    const r = await fx.browser.page.evaluate(
+      async (o) => {
+        const { lib, maxAbsDiff, errorOf } = window.harness;
+        const interp = await lib.createInterpolator(o);
+        try {
+          const frame = (v) => {
+            const img = new ImageData(48, 32);
+            for (let i = 0; i < img.data.length; i += 4) img.data.set([(i / 4 + v) % 256, v, 255 - v, 255], i);
+            return img;
+          };
+          const [f0, f1, f2] = [frame(10), frame(90), frame(170)];
+          const seq = interp.sequence();
+          const counts = [];
+          const outs = [];
+          for (const [f, ts] of [
+            [f0, [0.5]],
+            [f1, [0.5]],
+            [f2, [0.25, 0.75]],
+          ]) {
+            const s0 = await window.testing.stats(interp);
+            outs.push(await seq.push(f, ts));
+            const s1 = await window.testing.stats(interp);
+            counts.push({ dispatches: s1.dispatches - s0.dispatches, submissions: s1.submissions - s0.submissions });
+          }
+          const wrongSize = await errorOf(() => seq.push(new ImageData(16, 16)));
+          seq.close();
+          const afterClose = await errorOf(() => seq.push(f0));
+          // The same pairs through interpolate / interpolateMany.
+          const mid01 = await interp.interpolate(f0, f1, 0.5);
+          const [q12, r12] = await interp.interpolateMany(f1, f2, [0.25, 0.75]);
+          return {
+            counts,
+            lengths: outs.map((o) => o.length),
+            diffs: [
+              maxAbsDiff(outs[1][0].data, mid01.data),
+              maxAbsDiff(outs[2][0].data, q12.data),
+              maxAbsDiff(outs[2][1].data, r12.data),
+            ],
+            wrongSize,
+            afterClose,
+          };
+        } finally {
+          interp.dispose();
         }
-        const wrongSize = await errorOf(() => seq.push(new ImageData(16, 16)));
-        seq.close();
-        const afterClose = await errorOf(() => seq.push(f0));
-        // The same pairs through interpolate / interpolateMany.
-        const mid01 = await interp.interpolate(f0, f1, 0.5);
-        const [q12, r12] = await interp.interpolateMany(f1, f2, [0.25, 0.75]);
-        return {
-          counts,
-          lengths: outs.map((o) => o.length),
-          diffs: [maxAbsDiff(outs[1][0].data, mid01.data), maxAbsDiff(outs[2][0].data, q12.data), maxAbsDiff(outs[2][1].data, r12.data)],
-          wrongSize,
-          afterClose,
-        };
-      } finally {
-        interp.dispose();
-      }
-    }, { backend: 'webgpu', ...F32_MODEL });
+      },
+      { backend: 'webgpu', ...F32_MODEL },
+    );
     t.diagnostic(JSON.stringify(r));
     assert.deepEqual(r.lengths, [0, 1, 2]);
     // The first push only uploads (the encoder is recorded with the first pair); the second
@@ -181,22 +220,32 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assert.match(r.afterClose?.message ?? '', /FrameSequence was closed/);
   });
 
-  test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', { timeout: 5 * MINUTE }, async () => {
-    const r = await fx.browser.page.evaluate(async (o) => {
-      const { lib, errorOf } = window.harness;
-      return errorOf(() => lib.createInterpolator(o));
-    }, { backend: 'webgpu', precision: 'f16', ...F32_MODEL });
+  test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', {
+    timeout: 5 * MINUTE,
+  }, async () => {
+    const r = await fx.browser.page.evaluate(
+      async (o) => {
+        const { lib, errorOf } = window.harness;
+        return errorOf(() => lib.createInterpolator(o));
+      },
+      { backend: 'webgpu', precision: 'f16', ...F32_MODEL },
+    );
     assert.equal(r?.name, 'Error', JSON.stringify(r));
     assert.match(r.message, /shader-f16/);
   });
 
-  test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", { timeout: 5 * MINUTE }, async () => {
-    const r = await fx.browser.page.evaluate(async (o) => {
-      const interp = await window.harness.lib.createInterpolator(o);
-      const out = { backend: interp.backend, adapterInfo: interp.adapterInfo, fallbackReason: interp.fallbackReason };
-      interp.dispose();
-      return out;
-    }, { backend: 'auto', ...F32_MODEL });
+  test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", {
+    timeout: 5 * MINUTE,
+  }, async () => {
+    const r = await fx.browser.page.evaluate(
+      async (o) => {
+        const interp = await window.harness.lib.createInterpolator(o);
+        const out = { backend: interp.backend, adapterInfo: interp.adapterInfo, fallbackReason: interp.fallbackReason };
+        interp.dispose();
+        return out;
+      },
+      { backend: 'auto', ...F32_MODEL },
+    );
     // The only adapter here is SwiftShader (isFallbackAdapter, checked above).
     assert.equal(r.backend, 'cpu');
     assert.equal(r.adapterInfo, null);
@@ -204,21 +253,24 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
   });
 
   test('a lost GPU device rejects later calls with a clear Error', { timeout: 10 * MINUTE }, async () => {
-    const r = await fx.browser.page.evaluate(async (o) => {
-      const { lib, errorOf } = window.harness;
-      const interp = await lib.createInterpolator(o);
-      const a = new ImageData(new Uint8ClampedArray(32 * 24 * 4).fill(120), 32, 24);
-      const first = (await interp.interpolate(a, a, 0.5)).width;
-      const lost = await window.testing.loseDevice(interp);
-      const after = await errorOf(() => interp.interpolate(a, a, 0.5));
-      const closed = interp.closed;
-      interp.dispose();
-      // Recovery: a new interpolator gets a new worker and a new device, and works.
-      const fresh = await lib.createInterpolator(o);
-      const again = (await fresh.interpolate(a, a, 0.5)).width;
-      fresh.dispose();
-      return { first, lost, after, closed, again };
-    }, { backend: 'webgpu', ...F32_MODEL });
+    const r = await fx.browser.page.evaluate(
+      async (o) => {
+        const { lib, errorOf } = window.harness;
+        const interp = await lib.createInterpolator(o);
+        const a = new ImageData(new Uint8ClampedArray(32 * 24 * 4).fill(120), 32, 24);
+        const first = (await interp.interpolate(a, a, 0.5)).width;
+        const lost = await window.testing.loseDevice(interp);
+        const after = await errorOf(() => interp.interpolate(a, a, 0.5));
+        const closed = interp.closed;
+        interp.dispose();
+        // Recovery: a new interpolator gets a new worker and a new device, and works.
+        const fresh = await lib.createInterpolator(o);
+        const again = (await fresh.interpolate(a, a, 0.5)).width;
+        fresh.dispose();
+        return { first, lost, after, closed, again };
+      },
+      { backend: 'webgpu', ...F32_MODEL },
+    );
     assert.equal(r.first, 32);
     assert.equal(r.lost, true);
     assert.equal(r.after?.name, 'Error', JSON.stringify(r.after));

@@ -21,58 +21,125 @@ import { openTestPage } from './fixture.mjs';
 
 const MINUTE = 60_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-player-'));
-execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1',
-  '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path.join(dir, 'clip.mp4')]);
+execFileSync('ffmpeg', [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=64x48:rate=8:duration=1',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:sample_rate=48000:duration=1',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '16',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  path.join(dir, 'clip.mp4'),
+]);
 // Animation on twos: 4 pictures a second, scrolling fast, each shown twice at 8 fps (ffmpeg's fps
 // filter repeats).
-execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=4:duration=2', '-vf', 'scroll=horizontal=0.05,fps=8',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', path.join(dir, 'twos.mp4')]);
+execFileSync('ffmpeg', [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=64x48:rate=4:duration=2',
+  '-vf',
+  'scroll=horizontal=0.05,fps=8',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '16',
+  '-pix_fmt',
+  'yuv420p',
+  path.join(dir, 'twos.mp4'),
+]);
 // A hard cut between frames 3 and 4 (0.375 s and 0.5 s): the pattern, then a different picture.
-execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=0.5',
-  '-f', 'lavfi', '-i', 'mandelbrot=size=64x48:rate=8,trim=duration=0.5',
-  '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]', '-map', '[v]',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', path.join(dir, 'cut.mp4')]);
+execFileSync('ffmpeg', [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=64x48:rate=8:duration=0.5',
+  '-f',
+  'lavfi',
+  '-i',
+  'mandelbrot=size=64x48:rate=8,trim=duration=0.5',
+  '-filter_complex',
+  '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]',
+  '-map',
+  '[v]',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '16',
+  path.join(dir, 'cut.mp4'),
+]);
 
 describe('createPlayer: live playback into a WebGPU canvas', () => {
   const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/clips/': dir } } });
   before(async () => {
-    await fx.browser.page.evaluate(async (o) => {
-      const { lib } = window.harness;
-      window.gpu = await lib.createInterpolator(o);
-      window.clip = await (await fetch('/clips/clip.mp4')).blob();
-      // The clip's frames, decoded here for the expected pictures (by timestamp, in s).
-      const mb = await import('/www/lib/dist/vendor/mediabunny.js');
-      const input = new mb.Input({ source: new mb.BlobSource(window.clip), formats: mb.ALL_FORMATS });
-      const sink = new mb.VideoSampleSink(await input.getPrimaryVideoTrack());
-      window.frames = [];
-      for await (const sample of sink.samples()) {
-        window.frames.push({ ts: sample.timestamp, frame: sample.toVideoFrame() });
-        sample.close();
-      }
-      window.readCanvas = async (canvas, expected) => {
-        // The canvas updates when the browser next composites: read it until it shows
-        // `expected` (RGBA bytes in `.data`), for at most 5 s; resolves to the largest difference.
-        const reader = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', { willReadFrequently: true });
-        let diff = Infinity;
-        const start = performance.now();
-        while (performance.now() - start < 5000 && diff !== 0) {
-          await new Promise((resolve) => requestAnimationFrame(resolve));
-          reader.clearRect(0, 0, canvas.width, canvas.height);
-          reader.drawImage(canvas, 0, 0);
-          const got = reader.getImageData(0, 0, canvas.width, canvas.height).data;
-          diff = 0;
-          for (let i = 0; i < got.length; i++) if ((i & 3) !== 3) diff = Math.max(diff, Math.abs(got[i] - expected.data[i]));
+    await fx.browser.page.evaluate(
+      async (o) => {
+        const { lib } = window.harness;
+        window.gpu = await lib.createInterpolator(o);
+        window.clip = await (await fetch('/clips/clip.mp4')).blob();
+        // The clip's frames, decoded here for the expected pictures (by timestamp, in s).
+        const mb = await import('/www/lib/dist/vendor/mediabunny.js');
+        const input = new mb.Input({ source: new mb.BlobSource(window.clip), formats: mb.ALL_FORMATS });
+        const sink = new mb.VideoSampleSink(await input.getPrimaryVideoTrack());
+        window.frames = [];
+        for await (const sample of sink.samples()) {
+          window.frames.push({ ts: sample.timestamp, frame: sample.toVideoFrame() });
+          sample.close();
         }
-        return diff;
-      };
-    }, { backend: 'webgpu', ...F32_MODEL });
+        window.readCanvas = async (canvas, expected) => {
+          // The canvas updates when the browser next composites: read it until it shows
+          // `expected` (RGBA bytes in `.data`), for at most 5 s; resolves to the largest difference.
+          const reader = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', {
+            willReadFrequently: true,
+          });
+          let diff = Infinity;
+          const start = performance.now();
+          while (performance.now() - start < 5000 && diff !== 0) {
+            await new Promise((resolve) => requestAnimationFrame(resolve));
+            reader.clearRect(0, 0, canvas.width, canvas.height);
+            reader.drawImage(canvas, 0, 0);
+            const got = reader.getImageData(0, 0, canvas.width, canvas.height).data;
+            diff = 0;
+            for (let i = 0; i < got.length; i++)
+              if ((i & 3) !== 3) diff = Math.max(diff, Math.abs(got[i] - expected.data[i]));
+          }
+          return diff;
+        };
+      },
+      { backend: 'webgpu', ...F32_MODEL },
+    );
   });
 
-  test('on a held clock: the playhead\'s pair at t in steps of 1/4, pixel for pixel interpolate()\'s, and seeks', { timeout: 10 * MINUTE }, async (t) => {
+  test("on a held clock: the playhead's pair at t in steps of 1/4, pixel for pixel interpolate()'s, and seeks", {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const { lib } = window.harness;
       const canvas = document.createElement('canvas');
@@ -80,7 +147,11 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       const presented = [];
       let now = 0;
       const player = await lib.createPlayer(window.clip, {
-        canvas, interpolator: window.gpu, factor: 4, clock: () => now, onFrame: (f) => presented.push(f),
+        canvas,
+        interpolator: window.gpu,
+        factor: 4,
+        clock: () => now,
+        onFrame: (f) => presented.push(f),
       });
       const waitFor = async (time) => {
         const start = performance.now();
@@ -93,8 +164,13 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       const checks = [];
       // Times inside pairs 0, 1, 3 and 6, then a seek back to pair 2, then forward to the last.
       const plan = [
-        { time: 0 }, { time: 0.05 }, { time: 0.2 }, { time: 0.45 }, { time: 0.8 },
-        { time: 0.3, seek: true }, { time: 0.95, seek: true },
+        { time: 0 },
+        { time: 0.05 },
+        { time: 0.2 },
+        { time: 0.45 },
+        { time: 0.8 },
+        { time: 0.3, seek: true },
+        { time: 0.95, seek: true },
       ];
       for (const step of plan) {
         now = step.time;
@@ -119,13 +195,19 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     assert.equal(ts.length, 8);
     for (const c of r.checks) {
       // The pair that holds the time (the last pair at the end), and t rounded down to a quarter.
-      const k = Math.min(ts.length - 2, ts.findLastIndex((x) => x <= c.time + 1e-9));
+      const k = Math.min(
+        ts.length - 2,
+        ts.findLastIndex((x) => x <= c.time + 1e-9),
+      );
       assert.deepEqual([c.a, c.b], [ts[k], ts[k + 1]], `at ${c.time} s: the pair`);
       const exact = Math.min(1, (c.time - ts[k]) / (ts[k + 1] - ts[k]));
       assert.equal(c.t, Math.floor(exact * 4 + 1e-6) / 4, `at ${c.time} s: t`);
       assert.equal(c.diff, 0, `at ${c.time} s: the canvas differs from interpolate() by up to ${c.diff} steps`);
     }
-    assert.ok(r.checks.some((c) => c.t > 0 && c.t < 1), 'some checks are in-betweens');
+    assert.ok(
+      r.checks.some((c) => c.t > 0 && c.t < 1),
+      'some checks are in-betweens',
+    );
     assert.equal(r.stats.presented, r.checks.length, 'one frame presented per clock step');
   });
 
@@ -135,7 +217,11 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       const canvas = document.createElement('canvas');
       document.body.append(canvas);
       const presented = [];
-      const player = await lib.createPlayer(window.clip, { canvas, interpolator: window.gpu, onFrame: (f) => presented.push(f) });
+      const player = await lib.createPlayer(window.clip, {
+        canvas,
+        interpolator: window.gpu,
+        onFrame: (f) => presented.push(f),
+      });
       const duration = player.duration;
       await player.play();
       const start = performance.now();
@@ -163,7 +249,9 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     assert.ok(r.wall < r.duration + 15, `it kept to the clock (${r.wall.toFixed(1)} s for ${r.duration} s)`);
   });
 
-  test('a scene cut shows the frame before it, never a blend; with sceneThreshold 0 it is interpolated', { timeout: 5 * MINUTE }, async (t) => {
+  test('a scene cut shows the frame before it, never a blend; with sceneThreshold 0 it is interpolated', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const { lib } = window.harness;
       const clip = await (await fetch('/clips/cut.mp4')).blob();
@@ -172,7 +260,14 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
         document.body.append(canvas);
         const presented = [];
         let now = 0;
-        const player = await lib.createPlayer(clip, { canvas, interpolator: window.gpu, factor: 4, clock: () => now, onFrame: (f) => presented.push(f), ...options });
+        const player = await lib.createPlayer(clip, {
+          canvas,
+          interpolator: window.gpu,
+          factor: 4,
+          clock: () => now,
+          onFrame: (f) => presented.push(f),
+          ...options,
+        });
         const out = [];
         for (const time of [0.2, 0.45]) {
           now = time;
@@ -191,12 +286,26 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       return { guarded: await run({}), off: await run({ sceneThreshold: 0 }) };
     });
     t.diagnostic(JSON.stringify(r));
-    assert.deepEqual(r.guarded[0], { time: 0.2, a: 0.125, b: 0.25, t: 0.5, cut: false }, 'an ordinary pair is interpolated');
-    assert.deepEqual(r.guarded[1], { time: 0.45, a: 0.375, b: 0.5, t: 0, cut: true }, 'the cut pair shows its first frame');
-    assert.deepEqual(r.off[1], { time: 0.45, a: 0.375, b: 0.5, t: 0.5, cut: false }, 'with the guard off the cut pair is blended');
+    assert.deepEqual(
+      r.guarded[0],
+      { time: 0.2, a: 0.125, b: 0.25, t: 0.5, cut: false },
+      'an ordinary pair is interpolated',
+    );
+    assert.deepEqual(
+      r.guarded[1],
+      { time: 0.45, a: 0.375, b: 0.5, t: 0, cut: true },
+      'the cut pair shows its first frame',
+    );
+    assert.deepEqual(
+      r.off[1],
+      { time: 0.45, a: 0.375, b: 0.5, t: 0.5, cut: false },
+      'with the guard off the cut pair is blended',
+    );
   });
 
-  test('animation on twos: the repeats are dropped, so the pair spans the held slot (dedupe: false keeps them)', { timeout: 5 * MINUTE }, async (t) => {
+  test('animation on twos: the repeats are dropped, so the pair spans the held slot (dedupe: false keeps them)', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
       const { lib } = window.harness;
       const clip = await (await fetch('/clips/twos.mp4')).blob();
@@ -205,7 +314,14 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
         document.body.append(canvas);
         const presented = [];
         const time = 1.4;
-        const player = await lib.createPlayer(clip, { canvas, interpolator: window.gpu, factor: 4, clock: () => time, onFrame: (f) => presented.push(f), ...options });
+        const player = await lib.createPlayer(clip, {
+          canvas,
+          interpolator: window.gpu,
+          factor: 4,
+          clock: () => time,
+          onFrame: (f) => presented.push(f),
+          ...options,
+        });
         const start = performance.now();
         while (!presented.some((f) => f.time === time)) {
           if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
@@ -223,7 +339,11 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     // 1.375 s repeats 1.25 s: without it the pair is 1.25 → 1.5 and 1.4 s lies 0.6 of the way.
     assert.deepEqual([r.on.a, r.on.b, r.on.t], [1.25, 1.5, 0.5], 'the held slot is interpolated across');
     assert.ok(r.on.repeats >= 3, `repeats dropped: ${r.on.repeats}`);
-    assert.deepEqual([r.off.a, r.off.b, r.off.t, r.off.repeats], [1.375, 1.5, 0, 0], 'without dedupe the repeat is a pair start');
+    assert.deepEqual(
+      [r.off.a, r.off.b, r.off.t, r.off.repeats],
+      [1.375, 1.5, 0, 0],
+      'without dedupe the repeat is a pair start',
+    );
   });
 
   test('bad inputs: clear errors', { timeout: MINUTE }, async () => {
@@ -234,9 +354,13 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       try {
         return {
           notBlob: await errorOf(() => lib.createPlayer('clip.mp4', { canvas: canvas(), interpolator: window.gpu })),
-          factor: await errorOf(() => lib.createPlayer(window.clip, { canvas: canvas(), interpolator: window.gpu, factor: 0.5 })),
+          factor: await errorOf(() =>
+            lib.createPlayer(window.clip, { canvas: canvas(), interpolator: window.gpu, factor: 0.5 }),
+          ),
           cpu: await errorOf(() => lib.createPlayer(window.clip, { canvas: canvas(), interpolator: cpu })),
-          garbage: await errorOf(() => lib.createPlayer(new Blob([new Uint8Array(1000)]), { canvas: canvas(), interpolator: window.gpu })),
+          garbage: await errorOf(() =>
+            lib.createPlayer(new Blob([new Uint8Array(1000)]), { canvas: canvas(), interpolator: window.gpu }),
+          ),
         };
       } finally {
         cpu.dispose();

@@ -19,26 +19,43 @@ const RATE = 25;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-soak-'));
 // x2: half as many source frames as output frames. testsrc2 moves everywhere, so every pair
 // runs RIFE (no duplicates, no cuts).
-execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i',
-  `testsrc2=size=32x18:rate=${RATE}:duration=${FRAMES / 2 / RATE}`, '-c:v', 'libx264', '-preset', 'veryfast',
-  '-crf', '23', '-pix_fmt', 'yuv420p', path.join(dir, 'soak.mp4')]);
+execFileSync('ffmpeg', [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=32x18:rate=${RATE}:duration=${FRAMES / 2 / RATE}`,
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '23',
+  '-pix_fmt',
+  'yuv420p',
+  path.join(dir, 'soak.mp4'),
+]);
 
 /** The worker's JS heap in bytes after a full collection, over CDP (the page session's
  * auto-attached worker target; the non-flattened protocol, which Playwright's API can carry). */
 async function workerHeap(session, sessionId) {
   let id = 0;
-  const ask = (method) => new Promise((resolve) => {
-    const mine = ++id + 1000 * Math.floor(Math.random() * 1e6);
-    const on = (ev) => {
-      if (ev.sessionId !== sessionId) return;
-      const m = JSON.parse(ev.message);
-      if (m.id !== mine) return;
-      session.off('Target.receivedMessageFromTarget', on);
-      resolve(m.result);
-    };
-    session.on('Target.receivedMessageFromTarget', on);
-    void session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: mine, method }) });
-  });
+  const ask = (method) =>
+    new Promise((resolve) => {
+      const mine = ++id + 1000 * Math.floor(Math.random() * 1e6);
+      const on = (ev) => {
+        if (ev.sessionId !== sessionId) return;
+        const m = JSON.parse(ev.message);
+        if (m.id !== mine) return;
+        session.off('Target.receivedMessageFromTarget', on);
+        resolve(m.result);
+      };
+      session.on('Target.receivedMessageFromTarget', on);
+      void session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: mine, method }) });
+    });
   await ask('HeapProfiler.collectGarbage');
   return (await ask('Runtime.getHeapUsage')).usedSize;
 }
@@ -50,16 +67,35 @@ describe('soak: a long job keeps memory flat', () => {
     const { page } = fx.browser;
     const session = await page.context().newCDPSession(page);
     const workers = [];
-    session.on('Target.attachedToTarget', (ev) => { if (ev.targetInfo.type === 'worker') workers.push(ev.sessionId); });
+    session.on('Target.attachedToTarget', (ev) => {
+      if (ev.targetInfo.type === 'worker') workers.push(ev.sessionId);
+    });
     await session.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
     await page.evaluate(async () => {
       window.soakInterp = await window.harness.lib.createInterpolator({ backend: 'cpu' });
       window.soakState = { done: 0, total: 0, finished: false, error: null, frames: 0 };
       const blob = await (await fetch('/soak/soak.mp4')).blob();
-      window.soakJob = window.harness.lib.interpolateVideo(blob, { factor: 2, interpolator: window.soakInterp }, {
-        onProgress: (p) => { window.soakState.done = p.framesDone; window.soakState.total = p.framesTotal; },
-      }).then((out) => { window.soakState.finished = true; window.soakState.bytes = out.size; },
-        (e) => { window.soakState.error = String(e?.message ?? e); window.soakState.finished = true; });
+      window.soakJob = window.harness.lib
+        .interpolateVideo(
+          blob,
+          { factor: 2, interpolator: window.soakInterp },
+          {
+            onProgress: (p) => {
+              window.soakState.done = p.framesDone;
+              window.soakState.total = p.framesTotal;
+            },
+          },
+        )
+        .then(
+          (out) => {
+            window.soakState.finished = true;
+            window.soakState.bytes = out.size;
+          },
+          (e) => {
+            window.soakState.error = String(e?.message ?? e);
+            window.soakState.finished = true;
+          },
+        );
     });
     for (let i = 0; i < 100 && workers.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(workers.length, 1, 'the interpolator worker is attached');
@@ -78,7 +114,10 @@ describe('soak: a long job keeps memory flat', () => {
       await new Promise((r) => setTimeout(r, 3000));
     }
     const mib = (b) => (b / 2 ** 20).toFixed(1);
-    for (const s of samples) t.diagnostic(`frame ${s.done}: worker heap ${mib(s.heap)} MiB, wasm ${mib(s.wasm)} MiB, output held ${mib(s.output)} MiB`);
+    for (const s of samples)
+      t.diagnostic(
+        `frame ${s.done}: worker heap ${mib(s.heap)} MiB, wasm ${mib(s.wasm)} MiB, output held ${mib(s.output)} MiB`,
+      );
     assert.ok(samples.length >= 4, `only ${samples.length} samples`);
     // Flat: after the first quarter (warm-up: the model, the decoders, the first pages), nothing
     // grows. wasm memory never shrinks, so any growth there is a leak; the heap may wander a bit.
@@ -87,8 +126,12 @@ describe('soak: a long job keeps memory flat', () => {
     const last = settled.at(-1);
     assert.equal(last.wasm, first.wasm, `wasm memory grew from ${mib(first.wasm)} to ${mib(last.wasm)} MiB`);
     const heaps = settled.map((s) => s.heap);
-    assert.ok(Math.max(...heaps) - Math.min(...heaps) < 8 * 2 ** 20, `worker heap ranged ${mib(Math.min(...heaps))}–${mib(Math.max(...heaps))} MiB`);
-    for (const s of samples) assert.ok(s.output <= 3 * 4 * 2 ** 20, `output held ${mib(s.output)} MiB at frame ${s.done}`);
+    assert.ok(
+      Math.max(...heaps) - Math.min(...heaps) < 8 * 2 ** 20,
+      `worker heap ranged ${mib(Math.min(...heaps))}–${mib(Math.max(...heaps))} MiB`,
+    );
+    for (const s of samples)
+      assert.ok(s.output <= 3 * 4 * 2 ** 20, `output held ${mib(s.output)} MiB at frame ${s.done}`);
     await page.evaluate(() => window.soakInterp.dispose());
   });
 });

@@ -24,17 +24,25 @@ const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a
 describe('timeline.plan', () => {
   test('x2 on constant rate: source frames kept, a mix halfway, the last frame held', () => {
     const p = plan(frames([0, 0.1, 0.2], { duration: 0.1 }), base);
-    assert.deepEqual(p.outputs.map((o) => o.kind), ['a', 'mix', 'a', 'mix', 'a', 'a']);
+    assert.deepEqual(
+      p.outputs.map((o) => o.kind),
+      ['a', 'mix', 'a', 'mix', 'a', 'a'],
+    );
     p.outputs.forEach((o, i) => close(o.time, i * 0.05, `output ${i}`));
     p.outputs.forEach((o) => close(o.duration, 0.05));
     close(p.outputs[1].t, 0.5);
-    assert.deepEqual(p.outputs.map((o) => o.pair), [0, 0, 1, 1, 2, 2]);
+    assert.deepEqual(
+      p.outputs.map((o) => o.pair),
+      [0, 0, 1, 1, 2, 2],
+    );
   });
 
   test('variable frame rate: each gap split evenly, every source timestamp kept', () => {
     const p = plan(frames([0, 0.1, 0.3, 0.35], { duration: 0.05 }), { ...base, factor: 4 });
     const times = p.outputs.map((o) => o.time);
-    [0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.3125, 0.325, 0.3375, 0.35].forEach((t, i) => close(times[i], t, `output ${i}`));
+    [0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.3125, 0.325, 0.3375, 0.35].forEach((t, i) =>
+      close(times[i], t, `output ${i}`),
+    );
     assert.equal(p.outputs.length, 16);
     close(p.outputs[6].t, 0.5);
   });
@@ -54,10 +62,16 @@ describe('timeline.plan', () => {
     const f = frames([0, 0.1, 0.2, 0.3], { cuts: [2], duration: 0.1 });
     const p = plan(f, { ...base, factor: 4 });
     assert.equal(p.cuts, 1);
-    assert.deepEqual(p.outputs.slice(4, 8).map((o) => o.kind), ['a', 'a', 'b', 'b']);
+    assert.deepEqual(
+      p.outputs.slice(4, 8).map((o) => o.kind),
+      ['a', 'a', 'b', 'b'],
+    );
     const off = plan(f, { ...base, factor: 4, sceneThreshold: 0 });
     assert.equal(off.cuts, 0);
-    assert.deepEqual(off.outputs.slice(4, 8).map((o) => o.kind), ['a', 'mix', 'mix', 'mix']);
+    assert.deepEqual(
+      off.outputs.slice(4, 8).map((o) => o.kind),
+      ['a', 'mix', 'mix', 'mix'],
+    );
   });
 
   test('pulldown (24 at 25 fps): each repeat dropped, only its own slot synthesized, every other frame kept at its time', () => {
@@ -67,7 +81,10 @@ describe('timeline.plan', () => {
     assert.equal(p.dropped, 2);
     assert.ok(!p.keys.includes(12) && !p.keys.includes(37));
     // Key frames keep their own timestamps: nothing is re-timed around a drop.
-    assert.deepEqual(p.motion, p.keys.map((i) => stamps[i]));
+    assert.deepEqual(
+      p.motion,
+      p.keys.map((i) => stamps[i]),
+    );
     // Each key frame is output as itself at its own time.
     for (const [j, i] of p.keys.entries()) {
       const o = p.outputs[2 * i];
@@ -77,8 +94,14 @@ describe('timeline.plan', () => {
     }
     // Frame 12's slot (and the half slots either side) are in-betweens of frames 11 and 13.
     const slot = p.outputs.slice(22, 26);
-    assert.deepEqual(slot.map((o) => o.kind), ['a', 'mix', 'mix', 'mix']);
-    assert.deepEqual(slot.map((o) => p.keys[o.pair]), [11, 11, 11, 11]);
+    assert.deepEqual(
+      slot.map((o) => o.kind),
+      ['a', 'mix', 'mix', 'mix'],
+    );
+    assert.deepEqual(
+      slot.map((o) => p.keys[o.pair]),
+      [11, 11, 11, 11],
+    );
     [0, 0.25, 0.5, 0.75].forEach((t, k) => close(slot[k].t, t, `t at output ${22 + k}`));
     // The account: 48 passed through, 2 replaced by in-betweens, 49 + 2 made by RIFE.
     assert.deepEqual([p.sourceFrames, p.kept, p.replaced, p.interpolated], [50, 48, 2, 51]);
@@ -128,7 +151,10 @@ describe('timeline.plan', () => {
     close(sourceEnd(frames([0, 0.1, 0.2])), 0.3);
     close(sourceEnd(frames([0.5])), 0.5 + 1 / 30);
     const single = plan(frames([0.5]), base);
-    assert.deepEqual(single.outputs.map((o) => o.kind), ['a', 'a']);
+    assert.deepEqual(
+      single.outputs.map((o) => o.kind),
+      ['a', 'a'],
+    );
     assert.ok(single.outputs[1].time > single.outputs[0].time);
   });
 });

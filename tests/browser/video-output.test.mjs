@@ -18,10 +18,30 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-output-'));
 const ffmpeg = (args) => execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 const src = (size, rate, seconds) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
 const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
-ffmpeg([...src('96x54', 24, 1), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1', ...h264,
-  '-c:a', 'aac', '-b:a', '64k', path.join(dir, 'short.mp4')]);
+ffmpeg([
+  ...src('96x54', 24, 1),
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:sample_rate=48000:duration=1',
+  ...h264,
+  '-c:a',
+  'aac',
+  '-b:a',
+  '64k',
+  path.join(dir, 'short.mp4'),
+]);
 ffmpeg([...src('96x54', 24, 6), ...h264, path.join(dir, 'long.mp4')]);
-ffmpeg([...src('96x54', 25, 1), '-c:v', 'libvpx-vp9', '-b:v', '500k', '-pix_fmt', 'yuv420p', path.join(dir, 'short.webm')]);
+ffmpeg([
+  ...src('96x54', 25, 1),
+  '-c:v',
+  'libvpx-vp9',
+  '-b:v',
+  '500k',
+  '-pix_fmt',
+  'yuv420p',
+  path.join(dir, 'short.webm'),
+]);
 
 describe('interpolateVideo: streaming output', () => {
   const fx = openTestPage({ webgpu: false, server: { mounts: { '/': REPO, '/clips/': dir } } });
@@ -34,9 +54,15 @@ describe('interpolateVideo: streaming output', () => {
         const chunks = [];
         const state = { closed: false, aborted: null };
         const stream = new WritableStream({
-          write(chunk) { chunks.push({ position: chunk.position, data: chunk.data.slice() }); },
-          close() { state.closed = true; },
-          abort(reason) { state.aborted = String(reason?.message ?? reason); },
+          write(chunk) {
+            chunks.push({ position: chunk.position, data: chunk.data.slice() });
+          },
+          close() {
+            state.closed = true;
+          },
+          abort(reason) {
+            state.aborted = String(reason?.message ?? reason);
+          },
         });
         const bytes = () => {
           const size = Math.max(0, ...chunks.map((c) => c.position + c.data.byteLength));
@@ -60,13 +86,25 @@ describe('interpolateVideo: streaming output', () => {
     return file;
   };
 
-  test('to a WritableStream: resolves null, the stream is closed, and the file is whole', { timeout: 3 * MINUTE }, async () => {
+  test('to a WritableStream: resolves null, the stream is closed, and the file is whole', {
+    timeout: 3 * MINUTE,
+  }, async () => {
     for (const clip of ['short.mp4', 'short.webm']) {
       const r = await fx.browser.page.evaluate(async (url) => {
         const blob = await (await fetch(url)).blob();
         const rec = window.recorder();
-        const result = await window.harness.lib.interpolateVideo(blob, { factor: 2, interpolator: window.outInterp, output: rec.stream });
-        return { result, state: rec.state, writes: rec.chunks.length, locked: rec.stream.locked, file: window.b64(rec.bytes()) };
+        const result = await window.harness.lib.interpolateVideo(blob, {
+          factor: 2,
+          interpolator: window.outInterp,
+          output: rec.stream,
+        });
+        return {
+          result,
+          state: rec.state,
+          writes: rec.chunks.length,
+          locked: rec.stream.locked,
+          file: window.b64(rec.bytes()),
+        };
       }, `/clips/${clip}`);
       assert.equal(r.result, null, `${clip}: resolves with null when streaming`);
       assert.deepEqual(r.state, { closed: true, aborted: null }, clip);
@@ -79,13 +117,19 @@ describe('interpolateVideo: streaming output', () => {
     }
   });
 
-  test('to a FileSystemWritableFileStream (OPFS): the file is whole after success', { timeout: 3 * MINUTE }, async () => {
+  test('to a FileSystemWritableFileStream (OPFS): the file is whole after success', {
+    timeout: 3 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const blob = await (await fetch('/clips/short.mp4')).blob();
       const root = await navigator.storage.getDirectory();
       const handle = await root.getFileHandle('out.mp4', { create: true });
       const writable = await handle.createWritable();
-      const result = await window.harness.lib.interpolateVideo(blob, { factor: 2, interpolator: window.outInterp, output: writable });
+      const result = await window.harness.lib.interpolateVideo(blob, {
+        factor: 2,
+        interpolator: window.outInterp,
+        output: writable,
+      });
       const file = await handle.getFile();
       return { result, size: file.size, file: window.b64(new Uint8Array(await file.arrayBuffer())) };
     });
@@ -95,7 +139,9 @@ describe('interpolateVideo: streaming output', () => {
     assert.equal(info.frames.length, 48);
   });
 
-  test('a cancel aborts the stream: a file stream keeps its old contents, nothing partial', { timeout: 3 * MINUTE }, async () => {
+  test('a cancel aborts the stream: a file stream keeps its old contents, nothing partial', {
+    timeout: 3 * MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const blob = await (await fetch('/clips/long.mp4')).blob();
       const root = await navigator.storage.getDirectory();
@@ -106,9 +152,18 @@ describe('interpolateVideo: streaming output', () => {
       await first.close();
       const writable = await handle.createWritable();
       const controller = new AbortController();
-      const e = await window.harness.errorOf(() => window.harness.lib.interpolateVideo(blob,
-        { factor: 2, interpolator: window.outInterp, output: writable },
-        { signal: controller.signal, onProgress: (p) => { if (p.stage === 'interpolating' && p.framesDone >= 4) controller.abort(); } }));
+      const e = await window.harness.errorOf(() =>
+        window.harness.lib.interpolateVideo(
+          blob,
+          { factor: 2, interpolator: window.outInterp, output: writable },
+          {
+            signal: controller.signal,
+            onProgress: (p) => {
+              if (p.stage === 'interpolating' && p.framesDone >= 4) controller.abort();
+            },
+          },
+        ),
+      );
       // The worker aborts the stream when it sees the cancel, at the next frame.
       const t0 = performance.now();
       let text = '';
@@ -120,18 +175,37 @@ describe('interpolateVideo: streaming output', () => {
       // A recorded stream for the same case shows abort() was called, not close().
       const rec = window.recorder();
       const c2 = new AbortController();
-      await window.harness.errorOf(() => window.harness.lib.interpolateVideo(blob,
-        { factor: 2, interpolator: window.outInterp, output: rec.stream },
-        { signal: c2.signal, onProgress: (p) => { if (p.stage === 'interpolating' && p.framesDone >= 4) c2.abort(); } }));
+      await window.harness.errorOf(() =>
+        window.harness.lib.interpolateVideo(
+          blob,
+          { factor: 2, interpolator: window.outInterp, output: rec.stream },
+          {
+            signal: c2.signal,
+            onProgress: (p) => {
+              if (p.stage === 'interpolating' && p.framesDone >= 4) c2.abort();
+            },
+          },
+        ),
+      );
       const t1 = performance.now();
-      while (performance.now() - t1 < 10_000 && !rec.state.aborted && !rec.state.closed) await new Promise((r) => setTimeout(r, 100));
+      while (performance.now() - t1 < 10_000 && !rec.state.aborted && !rec.state.closed)
+        await new Promise((r) => setTimeout(r, 100));
       // And with the job's own interpolator, which a cancel disposes at once (its worker never
       // gets to abort the stream itself): the page side must abort it.
       const own = window.recorder();
       const c3 = new AbortController();
-      const e3 = await window.harness.errorOf(() => window.harness.lib.interpolateVideo(blob,
-        { factor: 2, backend: 'cpu', output: own.stream },
-        { signal: c3.signal, onProgress: (p) => { if (p.stage === 'interpolating' && p.framesDone >= 4) c3.abort(); } }));
+      const e3 = await window.harness.errorOf(() =>
+        window.harness.lib.interpolateVideo(
+          blob,
+          { factor: 2, backend: 'cpu', output: own.stream },
+          {
+            signal: c3.signal,
+            onProgress: (p) => {
+              if (p.stage === 'interpolating' && p.framesDone >= 4) c3.abort();
+            },
+          },
+        ),
+      );
       const t2 = performance.now();
       // The pipe releases its lock on the stream just after the abort reaches it.
       while (performance.now() - t2 < 10_000 && !own.state.closed && (!own.state.aborted || own.stream.locked)) {
@@ -149,18 +223,26 @@ describe('interpolateVideo: streaming output', () => {
     assert.equal(r.own.locked, false, 'own interpolator: the stream is released');
   });
 
-  test('a file that fails aborts the stream with the error; bad output values are TypeErrors', { timeout: MINUTE }, async () => {
+  test('a file that fails aborts the stream with the error; bad output values are TypeErrors', {
+    timeout: MINUTE,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const rec = window.recorder();
       const bad = new Blob([new Uint8Array(5000).fill(7)], { type: 'video/mp4' });
-      const e = await window.harness.errorOf(() => window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: rec.stream }));
+      const e = await window.harness.errorOf(() =>
+        window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: rec.stream }),
+      );
       // The abort reaches the stream through the pipe, just after the rejection.
       for (let i = 0; i < 50 && !rec.state.aborted; i++) await new Promise((r) => setTimeout(r, 100));
       const locked = new WritableStream();
       locked.getWriter();
       const typeErrors = [
-        await window.harness.errorOf(() => window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: {} })),
-        await window.harness.errorOf(() => window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: locked })),
+        await window.harness.errorOf(() =>
+          window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: {} }),
+        ),
+        await window.harness.errorOf(() =>
+          window.harness.lib.interpolateVideo(bad, { interpolator: window.outInterp, output: locked }),
+        ),
       ];
       return { e, state: rec.state, typeErrors };
     });

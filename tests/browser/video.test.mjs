@@ -49,7 +49,10 @@ describe('interpolateVideo', () => {
       [`/clips/${clip}`, { interpolator: 'page', ...options }, extra ?? {}],
     );
     if (r.base64) {
-      r.file = path.join(dir, `out-${clip}-${Object.values(options).join('-')}.${r.type === 'video/mp4' ? 'mp4' : 'webm'}`);
+      r.file = path.join(
+        dir,
+        `out-${clip}-${Object.values(options).join('-')}.${r.type === 'video/mp4' ? 'mp4' : 'webm'}`,
+      );
       writeFileSync(r.file, Buffer.from(r.base64, 'base64'));
       delete r.base64;
     }
@@ -62,7 +65,10 @@ describe('interpolateVideo', () => {
 
   function assertMonotonic(frames) {
     for (let i = 1; i < frames.length; i++) {
-      assert.ok(frames[i] > frames[i - 1], `timestamps must increase: frame ${i} at ${frames[i]} after ${frames[i - 1]}`);
+      assert.ok(
+        frames[i] > frames[i - 1],
+        `timestamps must increase: frame ${i} at ${frames[i]} after ${frames[i - 1]}`,
+      );
     }
   }
 
@@ -82,11 +88,15 @@ describe('interpolateVideo', () => {
     assert.equal(out.frames.length, 2 * src.frames.length);
     assertMonotonic(out.frames);
     // Every source frame keeps its timestamp; the new ones sit halfway.
-    src.frames.forEach((ts, i) => assert.ok(Math.abs(out.frames[2 * i] - ts) < 1e-3, `frame ${2 * i}: ${out.frames[2 * i]} vs source ${ts}`));
+    src.frames.forEach((ts, i) =>
+      assert.ok(Math.abs(out.frames[2 * i] - ts) < 1e-3, `frame ${2 * i}: ${out.frames[2 * i]} vs source ${ts}`),
+    );
     assert.ok(Math.abs(streamDuration(out.video, out.format) - streamDuration(src.video, src.format)) < 0.01);
     assert.equal(out.audio?.codec_name, 'aac', 'audio track present');
-    assert.ok(Math.abs(streamDuration(out.audio, out.format) - streamDuration(src.audio, src.format)) < 0.03,
-      `audio ${out.audio.duration} s vs source ${src.audio.duration} s`);
+    assert.ok(
+      Math.abs(streamDuration(out.audio, out.format) - streamDuration(src.audio, src.format)) < 0.03,
+      `audio ${out.audio.duration} s vs source ${src.audio.duration} s`,
+    );
     assert.equal(r.summary.audio, 'copied');
     assert.equal(r.summary.interpolated, src.frames.length - 1, 'one RIFE frame per pair (the last frame is held)');
   });
@@ -107,7 +117,9 @@ describe('interpolateVideo', () => {
     assert.ok(Math.abs(srcEnd - outEnd) < 0.01, `video ends at ${outEnd} s, source at ${srcEnd} s`);
   });
 
-  test('hard cut: detected, and the frame across it is a source frame, not a blend', { timeout: 5 * MINUTE }, async (t) => {
+  test('hard cut: detected, and the frame across it is a source frame, not a blend', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await run('cut.mp4', { factor: 2, bitrate: 4_000_000 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     assert.equal(r.summary.cuts, 1);
@@ -122,14 +134,19 @@ describe('interpolateVideo', () => {
     const toSource = Math.min(mad(across, src[11]), mad(across, src[12]));
     const toBlend = mad(across, blend(src[11], src[12]));
     t.diagnostic(`frame 23: ${toSource.toFixed(2)} levels from a source frame, ${toBlend.toFixed(2)} from the blend`);
-    assert.ok(toBlend > 3 * toSource, `the frame at the cut is ${toSource.toFixed(2)} levels from a source frame and ${toBlend.toFixed(2)} from the blend`);
+    assert.ok(
+      toBlend > 3 * toSource,
+      `the frame at the cut is ${toSource.toFixed(2)} levels from a source frame and ${toBlend.toFixed(2)} from the blend`,
+    );
     const repeat = Math.min(mad(across, out[22]), mad(across, out[24]));
     assert.ok(repeat < 1.5, `frame 23 repeats output frame 22 or 24 (source frames 11, 12): ${repeat.toFixed(2)}`);
     // Elsewhere the in-betweens are real interpolations (they differ from both neighbours).
     assert.ok(mad(out[5], src[2]) > 1 && mad(out[5], src[3]) > 1);
   });
 
-  test('variable frame rate: every source timestamp kept, midpoints between, audio in sync', { timeout: 5 * MINUTE }, async () => {
+  test('variable frame rate: every source timestamp kept, midpoints between, audio in sync', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await run('vfr.mp4', { factor: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     const src = probe(path.join(dir, 'vfr.mp4'));
@@ -141,13 +158,18 @@ describe('interpolateVideo', () => {
     for (let i = 0; i + 1 < src.frames.length; i++) {
       assert.ok(Math.abs(out.frames[2 * i] - src.frames[i]) < 1e-3, `frame ${2 * i}`);
       const mid = (src.frames[i] + src.frames[i + 1]) / 2;
-      assert.ok(Math.abs(out.frames[2 * i + 1] - mid) < 1e-3, `frame ${2 * i + 1} at ${out.frames[2 * i + 1]}, want ${mid}`);
+      assert.ok(
+        Math.abs(out.frames[2 * i + 1] - mid) < 1e-3,
+        `frame ${2 * i + 1} at ${out.frames[2 * i + 1]}, want ${mid}`,
+      );
     }
     assert.equal(r.summary.duplicates, 0);
     assert.ok(Math.abs(streamDuration(out.audio, out.format) - streamDuration(src.audio, src.format)) < 0.03);
   });
 
-  test('real clip (Big Buck Bunny): RIFE beats the blend of the neighbours on held-back frames', { timeout: 10 * MINUTE }, async (t) => {
+  test('real clip (Big Buck Bunny): RIFE beats the blend of the neighbours on held-back frames', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
     const r = await run(path.basename(real.half), { factor: 2, bitrate: 8_000_000, sceneThreshold: 0 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     assert.equal(r.summary.audio, 'copied');
@@ -166,11 +188,15 @@ describe('interpolateVideo', () => {
       if (p > q) wins++;
       n++;
     }
-    t.diagnostic(`mean PSNR over ${n} held-back frames: RIFE ${(rife / n).toFixed(2)} dB, blend ${(naive / n).toFixed(2)} dB, RIFE better on ${wins}`);
+    t.diagnostic(
+      `mean PSNR over ${n} held-back frames: RIFE ${(rife / n).toFixed(2)} dB, blend ${(naive / n).toFixed(2)} dB, RIFE better on ${wins}`,
+    );
     assert.ok(rife / n > naive / n + 0.5, `RIFE ${(rife / n).toFixed(2)} dB vs blend ${(naive / n).toFixed(2)} dB`);
     assert.ok(wins >= n * 0.75, `RIFE better on ${wins} of ${n} frames`);
   });
-  test('overrides: AV1 in WebM at a smaller size; the AAC audio, which WebM cannot hold, becomes Opus', { timeout: 5 * MINUTE }, async () => {
+  test('overrides: AV1 in WebM at a smaller size; the AAC audio, which WebM cannot hold, becomes Opus', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await run('h264aac.mp4', { factor: 2, maxHeight: 36, container: 'webm', codec: 'av1' });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     const out = probe(r.file);
@@ -183,7 +209,9 @@ describe('interpolateVideo', () => {
     assert.ok(Math.abs(streamDuration(out.audio, out.format) - 1) < 0.05, `audio ${out.audio.duration} s`);
   });
 
-  test('on WebGPU (SwiftShader), with an interpolator of its own: same frame count, loading stage reported', { timeout: 5 * MINUTE }, async (t) => {
+  test('on WebGPU (SwiftShader), with an interpolator of its own: same frame count, loading stage reported', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const r = await run('tiny.mp4', { factor: 2, interpolator: undefined, backend: 'webgpu' });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     t.diagnostic(`${r.ms.toFixed(0)} ms on ${r.summary.backend}`);
@@ -198,7 +226,9 @@ describe('interpolateVideo', () => {
     assert.ok(mad(mid, blend(src[2], src[3])) < 20, 'and lies between them');
   });
 
-  test('on WebGPU, the WGSL engine reuses each prepared frame by handle: at most 70 dispatches per new in-between frame', { timeout: 5 * MINUTE }, async (t) => {
+  test('on WebGPU, the WGSL engine reuses each prepared frame by handle: at most 70 dispatches per new in-between frame', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     await fx.browser.page.evaluate(async () => {
       window.gpuInterp = await window.harness.lib.createInterpolator({ backend: 'webgpu' });
     });
@@ -214,14 +244,19 @@ describe('interpolateVideo', () => {
       // 73 for the first pair (both frames encoded), 69 for each later one: each source frame's
       // encoder (4 dispatches) runs once, and each pair's 5 blocks take 65. Without reuse by
       // handle every pair would encode both of its frames, 73 each, over the bound.
-      assert.ok(stats.dispatches <= 70 * stats.submissions, `${stats.dispatches} dispatches for ${stats.submissions} frames`);
+      assert.ok(
+        stats.dispatches <= 70 * stats.submissions,
+        `${stats.dispatches} dispatches for ${stats.submissions} frames`,
+      );
       assert.equal(stats.dispatches, 4 * (stats.submissions + 1) + 65 * stats.submissions);
     } finally {
       await fx.browser.page.evaluate(() => window.gpuInterp.dispose());
     }
   });
 
-  test('rotated (phone) video: the output is upright, as players show the source', { timeout: 5 * MINUTE }, async () => {
+  test('rotated (phone) video: the output is upright, as players show the source', {
+    timeout: 5 * MINUTE,
+  }, async () => {
     const r = await run('rotated.mp4', { factor: 2 });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     assert.deepEqual([r.summary.width, r.summary.height], [72, 128]);
@@ -235,10 +270,13 @@ describe('interpolateVideo', () => {
     const src = decodeRgb(path.join(dir, 'rotated.mp4'), 72, 128);
     const got = decodeRgb(r.file, 72, 128);
     assert.equal(src.length * 2, got.length);
-    for (const i of [0, 5]) assert.ok(mad(got[2 * i], src[i]) < 11, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
+    for (const i of [0, 5])
+      assert.ok(mad(got[2 * i], src[i]) < 11, `frame ${i}: ${mad(got[2 * i], src[i]).toFixed(2)} levels off`);
   });
 
-  test('MKV, MOV, VP8 + Vorbis, AV1: each read, and the audio copied into a container that takes it', { timeout: 5 * MINUTE }, async (t) => {
+  test('MKV, MOV, VP8 + Vorbis, AV1: each read, and the audio copied into a container that takes it', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const cases = [
       // [clip, container out, video codec out, audio codec out]
       ['h264aac.mkv', 'mp4', 'h264', 'aac'], // WebM cannot hold AAC: 'auto' switches to MP4
@@ -251,7 +289,9 @@ describe('interpolateVideo', () => {
       assert.equal(r.error, undefined, `${clip}: ${JSON.stringify(r.error)}`);
       const src = probe(path.join(dir, clip));
       const out = probe(r.file);
-      t.diagnostic(`${clip} (${src.video.codec_name}${src.audio ? ` + ${src.audio.codec_name}` : ''}) -> ${r.type}: ${out.video.codec_name}${out.audio ? ` + ${out.audio.codec_name}` : ''}, audio ${r.summary.audio}`);
+      t.diagnostic(
+        `${clip} (${src.video.codec_name}${src.audio ? ` + ${src.audio.codec_name}` : ''}) -> ${r.type}: ${out.video.codec_name}${out.audio ? ` + ${out.audio.codec_name}` : ''}, audio ${r.summary.audio}`,
+      );
       assert.equal(r.summary.container, container, clip);
       assert.equal(out.video.codec_name, codec, clip);
       assert.equal(out.audio?.codec_name, audio, clip);
@@ -273,7 +313,9 @@ describe('interpolateVideo', () => {
     close(r.summary.duration, 2, 'duration');
   });
 
-  test('pulldown (24 fps shown at 25): duplicates dropped, no frozen steps left', { timeout: 5 * MINUTE }, async (t) => {
+  test('pulldown (24 fps shown at 25): duplicates dropped, no frozen steps left', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const on = await run('pulldown.mp4', { factor: 2 });
     const off = await run('pulldown.mp4', { factor: 2, dedupe: false });
     assert.equal(on.error, undefined, JSON.stringify(on.error));
@@ -305,7 +347,9 @@ describe('interpolateVideo', () => {
     assert.equal(probe(on.file).frames.length, 100);
   });
 
-  test('slow real motion, x2: no frame taken for a duplicate, every source frame back in place, RIFE makes N - 1', { timeout: 5 * MINUTE }, async (t) => {
+  test('slow real motion, x2: no frame taken for a duplicate, every source frame back in place, RIFE makes N - 1', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     // The rule before issue 15 (32x32 thumbnails, largest difference under 6 levels) took some of
     // these frames for duplicates, dropped them and re-timed about a second of motion around each,
     // so source frames came back as in-betweens at fractional times.
@@ -313,7 +357,9 @@ describe('interpolateVideo', () => {
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     const n = SLOW.frames;
     const s = r.summary;
-    t.diagnostic(`summary: ${s.sourceFrames} source, ${s.kept} kept, ${s.dropped ?? s.duplicates} dropped, ${s.replaced} replaced, ${s.interpolated} by RIFE`);
+    t.diagnostic(
+      `summary: ${s.sourceFrames} source, ${s.kept} kept, ${s.dropped ?? s.duplicates} dropped, ${s.replaced} replaced, ${s.interpolated} by RIFE`,
+    );
     const out = decodeRgb(r.file, SLOW.width, SLOW.height);
     assert.equal(out.length, 2 * n);
     // Output frame 2i is source frame i, re-encoded: both files are BT.709-tagged, so Chromium and
@@ -322,23 +368,36 @@ describe('interpolateVideo', () => {
     // to the source frames either side (32-39 dB away; as close only where the sway turns).
     const scores = slow.frames.map((f, i) => {
       const self = psnr(out[2 * i], f);
-      const near = Math.max(i > 0 ? psnr(out[2 * i], slow.frames[i - 1]) : 0, i + 1 < n ? psnr(out[2 * i], slow.frames[i + 1]) : 0);
+      const near = Math.max(
+        i > 0 ? psnr(out[2 * i], slow.frames[i - 1]) : 0,
+        i + 1 < n ? psnr(out[2 * i], slow.frames[i + 1]) : 0,
+      );
       return { self, margin: self - near };
     });
     const worst = Math.min(...scores.map((c) => c.self));
     const margin = scores.reduce((a, c) => a + c.margin, 0) / n;
-    t.diagnostic(`source frames in the output: worst ${worst.toFixed(2)} dB against their own source frame; ` +
-      `on average ${margin.toFixed(2)} dB closer to it than to a neighbour, at worst ${Math.min(...scores.map((c) => c.margin)).toFixed(2)} dB`);
+    t.diagnostic(
+      `source frames in the output: worst ${worst.toFixed(2)} dB against their own source frame; ` +
+        `on average ${margin.toFixed(2)} dB closer to it than to a neighbour, at worst ${Math.min(...scores.map((c) => c.margin)).toFixed(2)} dB`,
+    );
     assert.equal(s.interpolated, n - 1, 'RIFE makes one frame per pair; the last frame is held');
     assert.deepEqual([s.sourceFrames, s.kept, s.dropped, s.replaced], [n, n, 0, 0]);
     scores.forEach((c, i) => {
       assert.ok(c.self > SOURCE_FRAME_PSNR, `source frame ${i} came back at ${c.self.toFixed(2)} dB`);
-      assert.ok(c.margin > -0.5, `output frame ${2 * i} is closer to a neighbour of source frame ${i} (by ${(-c.margin).toFixed(2)} dB)`);
+      assert.ok(
+        c.margin > -0.5,
+        `output frame ${2 * i} is closer to a neighbour of source frame ${i} (by ${(-c.margin).toFixed(2)} dB)`,
+      );
     });
-    assert.ok(margin > 2, `source frames are only ${margin.toFixed(2)} dB closer to themselves than to their neighbours`);
+    assert.ok(
+      margin > 2,
+      `source frames are only ${margin.toFixed(2)} dB closer to themselves than to their neighbours`,
+    );
   });
 
-  test('bad files: a clear error each, quickly, and the interpolator still works after', { timeout: 5 * MINUTE }, async (t) => {
+  test('bad files: a clear error each, quickly, and the interpolator still works after', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     const cases = {
       'empty.mp4': /empty/,
       'garbage.mp4': /not a video this browser can read/,
@@ -358,15 +417,26 @@ describe('interpolateVideo', () => {
   });
 
   test('bad options are TypeErrors before any work', { timeout: MINUTE }, async () => {
-    for (const options of [{ factor: 2.5 }, { factor: 2, fps: 60 }, { scale: 9 }, { codec: 'h265' }, { codec: 'avc', container: 'webm' }, { sceneThreshold: 2 }]) {
+    for (const options of [
+      { factor: 2.5 },
+      { factor: 2, fps: 60 },
+      { scale: 9 },
+      { codec: 'h265' },
+      { codec: 'avc', container: 'webm' },
+      { sceneThreshold: 2 },
+    ]) {
       const r = await run('h264aac.mp4', options);
       assert.ok(r.error?.isTypeError, `${JSON.stringify(options)}: ${JSON.stringify(r.error)}`);
     }
-    const notBlob = await fx.browser.page.evaluate(() => window.harness.errorOf(() => window.harness.lib.interpolateVideo('video.mp4')));
+    const notBlob = await fx.browser.page.evaluate(() =>
+      window.harness.errorOf(() => window.harness.lib.interpolateVideo('video.mp4')),
+    );
     assert.ok(notBlob.isTypeError);
   });
 
-  test('cancel mid-job: AbortError at once, the worker stops, then the next job runs normally', { timeout: 5 * MINUTE }, async (t) => {
+  test('cancel mid-job: AbortError at once, the worker stops, then the next job runs normally', {
+    timeout: 5 * MINUTE,
+  }, async (t) => {
     // On the page's own interpolator, so the worker outlives the job and must honour the cancel
     // itself (a job's private interpolator is simply terminated).
     const r = await run('long.mp4', { factor: 2, interpolator: 'page' }, { abortAt: 3 });
@@ -387,7 +457,9 @@ describe('interpolateVideo', () => {
     assert.equal(next.error, undefined, JSON.stringify(next.error));
   });
 
-  test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed; previews', { timeout: 10 * MINUTE }, async (t) => {
+  test('memory stays flat: a 6 s video leaves the wasm memory as a 1 s one did; every frame closed; previews', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
     const memory = () => fx.browser.page.evaluate(() => window.testing.memory(window.videoInterp));
     await run('h264aac.mp4', { factor: 2 });
     const before = await memory();
@@ -396,7 +468,10 @@ describe('interpolateVideo', () => {
     const after = await memory();
     // Preview frames came about once a second, at the output size, in order, and were closed.
     t.diagnostic(`${r.previews.length} previews in ${(r.ms / 1000).toFixed(1)} s`);
-    assert.ok(r.previews.length >= Math.floor(r.ms / 1000) - 3 && r.previews.length <= r.ms / 1000 + 1, `${r.previews.length} previews`);
+    assert.ok(
+      r.previews.length >= Math.floor(r.ms / 1000) - 3 && r.previews.length <= r.ms / 1000 + 1,
+      `${r.previews.length} previews`,
+    );
     for (const p of r.previews) assert.deepEqual([p.width, p.height], [128, 72]);
     for (let i = 1; i < r.previews.length; i++) assert.ok(r.previews[i].time > r.previews[i - 1].time);
     t.diagnostic(`wasm memory ${before / 2 ** 20} MiB after 1 s, ${after / 2 ** 20} MiB after 6 s`);

@@ -31,7 +31,11 @@ function hueDistance(a, b) {
 
 /** Every frame of `file` as RGB24, decoded by ffmpeg (BT.709 as tagged by encodeFrames). */
 function decodeFrames(file, width, height) {
-  const raw = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
+  const raw = execFileSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: 1 << 28 },
+  );
   const size = width * height * 3;
   const frames = [];
   for (let o = 0; o + size <= raw.length; o += size) frames.push(raw.subarray(o, o + size));
@@ -39,33 +43,62 @@ function decodeFrames(file, width, height) {
 }
 
 function ffprobe(file) {
-  const out = execFileSync('ffprobe', [
-    '-v', 'error', '-count_frames', '-select_streams', 'v:0',
-    '-show_entries', 'stream=codec_name,width,height,nb_read_frames:format=duration',
-    '-of', 'json', file,
-  ], { encoding: 'utf8' });
+  const out = execFileSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=codec_name,width,height,nb_read_frames:format=duration',
+      '-of',
+      'json',
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
   const j = JSON.parse(out);
   const s = j.streams[0];
-  return { codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames), duration: Number(j.format.duration) };
+  return {
+    codec: s.codec_name,
+    width: s.width,
+    height: s.height,
+    frames: Number(s.nb_read_frames),
+    duration: Number(j.format.duration),
+  };
 }
 
 describe('visualize.ts and encode.ts', () => {
   const fx = openTestPage({ webgpu: false });
   let dir;
-  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-vis-')); });
-  after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'inbetween-vis-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   test('flowToImageData: the Middlebury colour wheel (direction → hue, magnitude → saturation)', async () => {
     const r = await fx.browser.page.evaluate(() => {
       const { flowToImageData } = window.harness.lib;
       // 3x2 pixels; flow towards b (planes 2 and 3): right, down, left / up, none, half right.
-      const w = 3, h = 2, n = w * h;
+      const w = 3,
+        h = 2,
+        n = w * h;
       const flow = new Float32Array(4 * n);
       const bx = [1, 0, -1, 0, 0, 0.5];
       const by = [0, 1, 0, -1, 0, 0];
-      for (let i = 0; i < n; i++) { flow[2 * n + i] = bx[i]; flow[3 * n + i] = by[i]; }
+      for (let i = 0; i < n; i++) {
+        flow[2 * n + i] = bx[i];
+        flow[3 * n + i] = by[i];
+      }
       // Planes 0, 1 (towards a) point the other way, as RIFE's do for steady motion.
-      for (let i = 0; i < n; i++) { flow[i] = -bx[i]; flow[n + i] = -by[i]; }
+      for (let i = 0; i < n; i++) {
+        flow[i] = -bx[i];
+        flow[n + i] = -by[i];
+      }
       const px = (img) => Array.from({ length: n }, (_, i) => Array.from(img.data.slice(i * 4, i * 4 + 4)));
       const b = flowToImageData(flow, w, h);
       const a = flowToImageData(flow, w, h, { which: 'a' });
@@ -103,13 +136,23 @@ describe('visualize.ts and encode.ts', () => {
     });
     assert.deepEqual(r.size, [3, 2]);
     const grey = [0, 128, 255, 255, 0, 0];
-    assert.deepEqual(r.px, grey.flatMap((g) => [g, g, g, 255]));
+    assert.deepEqual(
+      r.px,
+      grey.flatMap((g) => [g, g, g, 255]),
+    );
   });
 
   test('flowToImageData / maskToImageData: TypeErrors that name the problem', async () => {
     const errors = await fx.browser.page.evaluate(() => {
       const { flowToImageData, maskToImageData } = window.harness.lib;
-      const attempt = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; } };
+      const attempt = (f) => {
+        try {
+          f();
+          return 'no error';
+        } catch (e) {
+          return `${e.name}: ${e.message}`;
+        }
+      };
       return [
         attempt(() => flowToImageData(new Float32Array(15), 2, 2)),
         attempt(() => flowToImageData([0, 0, 0, 0], 1, 1)),
@@ -134,10 +177,13 @@ describe('visualize.ts and encode.ts', () => {
     errors.forEach((e, i) => assert.match(e, want[i]));
   });
 
-  test('encodeFrames: ImageData, ImageBitmap and VideoFrame → WebM and MP4 with the right frames', { timeout: 120_000 }, async () => {
+  test('encodeFrames: ImageData, ImageBitmap and VideoFrame → WebM and MP4 with the right frames', {
+    timeout: 120_000,
+  }, async () => {
     const r = await fx.browser.page.evaluate(async () => {
       const { encodeFrames } = window.harness.lib;
-      const w = 64, h = 48;
+      const w = 64,
+        h = 48;
       // Frame i: a grey level that steps, so frames differ and nothing is dropped as a duplicate.
       const image = (i) => {
         const d = new ImageData(w, h);
@@ -155,7 +201,12 @@ describe('visualize.ts and encode.ts', () => {
       // An async generator of the other two types; the caller's objects must stay open.
       const bitmap = await createImageBitmap(frames[0]);
       const vf = new VideoFrame(bitmap, { timestamp: 0 });
-      async function* mixed() { yield bitmap; yield vf; yield frames[2]; yield vf; }
+      async function* mixed() {
+        yield bitmap;
+        yield vf;
+        yield frames[2];
+        yield vf;
+      }
       const mp4 = await encodeFrames(mixed(), { fps: 25, container: 'mp4', codec: 'avc' });
       const stillOpen = { bitmap: bitmap.width === w, videoFrame: vf.format !== null };
       bitmap.close();
@@ -186,15 +237,25 @@ describe('visualize.ts and encode.ts', () => {
       return px;
     };
     const meanDiff = (x, y) => x.reduce((sum, v, i) => sum + Math.abs(v - y[i]), 0) / x.length;
-    for (const [file, order] of [[webmFile, [0, 1, 2, 3, 4, 5]], [mp4File, [0, 0, 2, 0]]]) {
+    for (const [file, order] of [
+      [webmFile, [0, 1, 2, 3, 4, 5]],
+      [mp4File, [0, 0, 2, 0]],
+    ]) {
       const got = decodeFrames(file, 64, 48);
       assert.equal(got.length, order.length, file);
       got.forEach((frame, k) => {
         const diffs = [0, 1, 2, 3, 4, 5].map((i) => meanDiff(frame, picture(i)));
         const d = diffs[order[k]];
         const nearest = diffs.indexOf(Math.min(...diffs));
-        assert.equal(nearest, order[k], `${path.basename(file)} frame ${k} looks like input ${nearest}: ${diffs.map((x) => x.toFixed(1))}`);
-        assert.ok(d < 12, `${path.basename(file)} frame ${k}: mean |diff| ${d.toFixed(1)} levels from input ${order[k]}`);
+        assert.equal(
+          nearest,
+          order[k],
+          `${path.basename(file)} frame ${k} looks like input ${nearest}: ${diffs.map((x) => x.toFixed(1))}`,
+        );
+        assert.ok(
+          d < 12,
+          `${path.basename(file)} frame ${k}: mean |diff| ${d.toFixed(1)} levels from input ${order[k]}`,
+        );
       });
     }
   });
@@ -202,7 +263,14 @@ describe('visualize.ts and encode.ts', () => {
   test('encodeFrames: errors name the problem', async () => {
     const errors = await fx.browser.page.evaluate(async () => {
       const { encodeFrames } = window.harness.lib;
-      const attempt = async (f) => { try { await f(); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; } };
+      const attempt = async (f) => {
+        try {
+          await f();
+          return 'no error';
+        } catch (e) {
+          return `${e.name}: ${e.message}`;
+        }
+      };
       return [
         await attempt(() => encodeFrames([], { fps: 10 })),
         await attempt(() => encodeFrames([new ImageData(16, 16), new ImageData(32, 16)], { fps: 10 })),

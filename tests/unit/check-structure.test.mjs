@@ -31,11 +31,13 @@ async function check(tree) {
 }
 
 const CLEAN = {
-  'index.ts': "// the entry\nexport { a } from './a.js';\nexport type { T } from './shared/types.js';\nexport * from './b.js';\n",
+  'index.ts':
+    "// the entry\nexport { a } from './a.js';\nexport type { T } from './shared/types.js';\nexport * from './b.js';\n",
   'a.ts': "import type { T } from './shared/types.js';\nimport { b } from './b.js';\nexport const a: T = b;\n",
   'b.ts': 'export const b = 1;\n',
   'shared/types.ts': 'export type T = number;\n',
-  'worker/worker.ts': "import type { T } from '../shared/types.js';\nimport { job } from './job.js';\nexport const w: T = job;\n",
+  'worker/worker.ts':
+    "import type { T } from '../shared/types.js';\nimport { job } from './job.js';\nexport const w: T = job;\n",
   'worker/job.ts': 'export const job = 2;\n',
 };
 
@@ -54,7 +56,11 @@ test('a cycle, a page→worker crossing, an upward import from shared/ and code 
     'shared/types.ts': "import { b } from '../b.js';\nexport type T = typeof b;\n",
   });
   assert.equal(r.code, 1, r.stdout);
-  const problems = r.stdout.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim()).sort();
+  const problems = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('  '))
+    .map((l) => l.trim())
+    .sort();
   assert.deepEqual(problems, [
     'crossing: a.ts (page) imports worker/job.ts (worker)',
     'crossing: shared/types.ts (shared) imports b.ts (page)',

@@ -30,7 +30,10 @@ test('random writes and back-patches give the same bytes as a flat buffer', asyn
   assert.equal(sink.size, size);
   const got = new Uint8Array(await sink.toBlob('video/mp4').arrayBuffer());
   assert.equal(got.length, want.length);
-  assert.ok(got.every((v, i) => v === want[i]), 'bytes differ');
+  assert.ok(
+    got.every((v, i) => v === want[i]),
+    'bytes differ',
+  );
 });
 
 test('a long sequential file keeps at most three pages in memory', async () => {

@@ -26,7 +26,8 @@ const list = (q, name, fallback) => (q.get(name) ?? fallback).split(',').map((s)
 function parseParams() {
   const q = new URLSearchParams(location.search);
   const backend = q.get('backend') ?? 'auto';
-  if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new Error(`backend must be auto, webgpu or cpu, got ${backend}`);
+  if (!['auto', 'webgpu', 'cpu'].includes(backend))
+    throw new Error(`backend must be auto, webgpu or cpu, got ${backend}`);
   const sizes = list(q, 'sizes', '640x360,1280x720').map((s) => {
     const m = /^(\d+)x(\d+)$/.exec(s);
     if (!m || +m[1] < 1 || +m[2] < 1) throw new Error(`a size must look like 640x360, got '${s}'`);
@@ -45,11 +46,13 @@ function parseParams() {
 
 /** The committed photo pair, decoded once; each size is drawn from these. */
 async function loadPhotos() {
-  return Promise.all(IMAGES.map(async (url) => {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status} (serve the repo root)`);
-    return createImageBitmap(await response.blob());
-  }));
+  return Promise.all(
+    IMAGES.map(async (url) => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status} (serve the repo root)`);
+      return createImageBitmap(await response.blob());
+    }),
+  );
 }
 
 /** A photo resized to width×height: real image content (textures, edges, actual motion between
@@ -95,7 +98,9 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
     backend,
     // Passed only when not the default, so that a build without the option still runs f32.
     ...(precision === 'f32' ? {} : { precision }),
-    onProgress: (loaded, total) => { if (loaded >= total) downloaded = performance.now(); },
+    onProgress: (loaded, total) => {
+      if (loaded >= total) downloaded = performance.now();
+    },
   });
   const created = performance.now();
   try {
@@ -110,7 +115,8 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
           const start = performance.now();
           const out = await interp.interpolate(x, y, 0.5, { scale });
           const ms = performance.now() - start;
-          if (out.width !== size.width || out.height !== size.height) throw new Error(`${label}: got a ${out.width}x${out.height} frame`);
+          if (out.width !== size.width || out.height !== size.height)
+            throw new Error(`${label}: got a ${out.width}x${out.height} frame`);
           return ms;
         };
         // The first call at a size is reported apart: it creates the size's buffers and bind
@@ -150,7 +156,9 @@ async function benchOne(lib, { backend, precision, sizes, scales, iters, photos 
       backend: interp.backend,
       engine: stats?.engine ?? 'burn (no engine counter in this build)',
       // A build without the option (the old burn-wgpu package) runs f32 whatever was asked.
-      precision: stats?.precision ?? (precision === 'f32' ? 'f32' : `f32 (this build has no precision option; asked ${precision})`),
+      precision:
+        stats?.precision ??
+        (precision === 'f32' ? 'f32' : `f32 (this build has no precision option; asked ${precision})`),
       adapterInfo: interp.adapterInfo,
       // The wasm build that ran (threaded or not, rayon threads, simd128); absent in old builds.
       cpu: stats?.cpu ?? null,
@@ -171,7 +179,8 @@ async function run() {
   const lib = await import(libHref);
   testing = await import(new URL('testing.js', libHref).href).catch(() => null);
   for (const scale of scales) {
-    if (!(scale >= lib.SCALE_RANGE[0] && scale <= lib.SCALE_RANGE[1])) throw new Error(`scale must be in [${lib.SCALE_RANGE}], got ${scale}`);
+    if (!(scale >= lib.SCALE_RANGE[0] && scale <= lib.SCALE_RANGE[1]))
+      throw new Error(`scale must be in [${lib.SCALE_RANGE}], got ${scale}`);
   }
   const photos = await loadPhotos();
   try {

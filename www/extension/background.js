@@ -47,7 +47,8 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const token = crypto.randomUUID();
   // To content.js, in the tab's top frame. A frame of engine.html that a page made itself has no
   // nonce content.js knows, so content.js ignores its token; it gets its own through this too.
-  chrome.tabs.sendMessage(sender.tab.id, { type: 'engine-token', nonce, token }, { frameId: 0 })
+  chrome.tabs
+    .sendMessage(sender.tab.id, { type: 'engine-token', nonce, token }, { frameId: 0 })
     .catch(() => {}) // no content.js in the tab (a page framed engine.html by itself)
     .finally(() => sendResponse({ token }));
   return true; // answered asynchronously

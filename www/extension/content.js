@@ -95,12 +95,14 @@
       stop();
       return;
     }
-    state.starting = start().catch((e) => {
-      notice(`inbetween stopped: ${brief(e)}`);
-      stop();
-    }).finally(() => {
-      state.starting = null;
-    });
+    state.starting = start()
+      .catch((e) => {
+        notice(`inbetween stopped: ${brief(e)}`);
+        stop();
+      })
+      .finally(() => {
+        state.starting = null;
+      });
   }
 
   async function start() {
@@ -119,7 +121,10 @@
     const engine = new EngineClient();
     try {
       await engine.connect();
-      const { adapter } = await engine.call({ type: 'init', allowSoftwareAdapter: state.settings.allowSoftwareAdapter === true });
+      const { adapter } = await engine.call({
+        type: 'init',
+        allowSoftwareAdapter: state.settings.allowSoftwareAdapter === true,
+      });
       state.adapter = adapter;
     } catch (e) {
       engine.dispose();
@@ -202,15 +207,19 @@
 
   function unreadable(v) {
     if (v.mediaKeys) {
-      return 'inbetween cannot smooth this video: it is DRM-protected (Encrypted Media Extensions), '
-        + 'so its pixels cannot be read. The video is unchanged.';
+      return (
+        'inbetween cannot smooth this video: it is DRM-protected (Encrypted Media Extensions), ' +
+        'so its pixels cannot be read. The video is unchanged.'
+      );
     }
     try {
       new VideoFrame(v).close();
     } catch (e) {
       if (e?.name === 'SecurityError') {
-        return 'inbetween cannot smooth this video: it comes from another site that does not allow '
-          + 'reading its pixels (a cross-origin video without CORS). The video is unchanged.';
+        return (
+          'inbetween cannot smooth this video: it comes from another site that does not allow ' +
+          'reading its pixels (a cross-origin video without CORS). The video is unchanged.'
+        );
       }
       // No frame yet (InvalidStateError) and the like: it may be readable later.
     }
@@ -224,8 +233,9 @@
     constructor() {
       this.url = chrome.runtime.getURL('engine.html');
       this.host = document.createElement('div');
-      this.host.style.cssText = 'all: initial; position: fixed; left: -10px; top: -10px; width: 1px; height: 1px; '
-        + 'opacity: 0; pointer-events: none; overflow: hidden;';
+      this.host.style.cssText =
+        'all: initial; position: fixed; left: -10px; top: -10px; width: 1px; height: 1px; ' +
+        'opacity: 0; pointer-events: none; overflow: hidden;';
       // Closed: the page cannot reach the frame element (nor change its src) through the host.
       const root = this.host.attachShadow({ mode: 'closed' });
       this.frame = document.createElement('iframe');
@@ -245,8 +255,12 @@
       const nonce = crypto.randomUUID();
       this.token = new Promise((resolve) => {
         this.onToken = (message, sender) => {
-          if (sender.id === chrome.runtime.id && message?.type === 'engine-token' && message.nonce === nonce
-            && typeof message.token === 'string') {
+          if (
+            sender.id === chrome.runtime.id &&
+            message?.type === 'engine-token' &&
+            message.nonce === nonce &&
+            typeof message.token === 'string'
+          ) {
             chrome.runtime.onMessage.removeListener(this.onToken);
             resolve(message.token);
           }
@@ -273,7 +287,9 @@
         };
       });
       // Addressed to the extension's origin only.
-      this.frame.contentWindow.postMessage({ type: 'inbetween-connect', token }, new URL(this.url).origin, [channel.port2]);
+      this.frame.contentWindow.postMessage({ type: 'inbetween-connect', token }, new URL(this.url).origin, [
+        channel.port2,
+      ]);
       await withTimeout(ready, 20_000, 'the engine frame did not answer (the page may block extension frames)');
     }
 
@@ -346,7 +362,20 @@
       this.presentLog = [];
       /** Media time of the picture before a repeated frame the engine skipped, until the next pair. */
       this.repeatFrom = null;
-      this.stats = { captured: 0, pairs: 0, interpolated: 0, dropped: 0, repeats: 0, late: 0, opened: 0, closed: 0, bitmaps: 0, bitmapsClosed: 0, presented: 0, presentedInterp: 0 };
+      this.stats = {
+        captured: 0,
+        pairs: 0,
+        interpolated: 0,
+        dropped: 0,
+        repeats: 0,
+        late: 0,
+        opened: 0,
+        closed: 0,
+        bitmaps: 0,
+        bitmapsClosed: 0,
+        presented: 0,
+        presentedInterp: 0,
+      };
       this.styleKey = '';
       this.styleAge = 0;
       this.computed = null;
@@ -431,8 +460,15 @@
       this.captureTimes.push(performance.now());
 
       const rec = {
-        seq: ++this.seq, mt: meta.mediaTime, due: meta.expectedDisplayTime, image, width, height,
-        level: this.level, generation: this.generation, prev: null,
+        seq: ++this.seq,
+        mt: meta.mediaTime,
+        due: meta.expectedDisplayTime,
+        image,
+        width,
+        height,
+        level: this.level,
+        generation: this.generation,
+        prev: null,
       };
       const prev = this.last;
       this.last = rec;
@@ -461,7 +497,12 @@
       let spans = 1;
       if (pairable && this.repeatFrom !== null) {
         rec.prev = { seq: rec.prev.seq, mt: this.repeatFrom };
-        spans = Math.max(1, Math.round((rec.mt - this.repeatFrom) / Math.max(1e-3, median(this.srcIntervals) || rec.mt - this.repeatFrom)));
+        spans = Math.max(
+          1,
+          Math.round(
+            (rec.mt - this.repeatFrom) / Math.max(1e-3, median(this.srcIntervals) || rec.mt - this.repeatFrom),
+          ),
+        );
       }
       this.repeatFrom = null;
       const ts = pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
@@ -469,45 +510,58 @@
       this.inFlight = true;
       const sent = performance.now();
       // No transfer: the image stays here too, as the overlay's copy of the source frame.
-      state.engine.call({
-        type: 'frame', stream: this.stream, seq: rec.seq, prevSeq: rec.prev?.seq ?? -1,
-        image: { pixels: rec.image.data.buffer, width: rec.width, height: rec.height }, ts, scale,
-        staticGuard: state.settings.staticGuard !== false,
-      }).then((result) => {
-        if (this.closed) return;
-        this.anchorSeq = rec.seq;
-        if (result.repeat && rec.prev && rec.generation === this.generation) {
-          // The engine found this frame a repeat: its picture is shown by the next pair's
-          // in-betweens instead (a frozen step here would be the stutter to remove).
-          this.repeatFrom = rec.prev.mt;
-          this.stats.repeats++;
-          const at = this.entries.findIndex((e) => e.kind === 'source' && e.mt === rec.mt);
-          if (at >= 0 && this.entries[at] !== this.shown) this.release(this.entries.splice(at, 1)[0]);
-          return;
-        }
-        if (!result.frames || rec.generation !== this.generation) return;
-        this.received(rec, ts, result, performance.now() - sent);
-      }, (e) => {
-        // The engine's queue is full (LIMITS in engine.js; only with many videos at once): this
-        // pair is lost, as when the engine is busy here.
-        if (e?.code === 'busy') {
-          if (!this.closed && rec.prev) this.outcome(false, 'dropped');
-          return;
-        }
-        // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
-        // everything, so the page is as it was, and say so; a click starts afresh.
-        if (!this.closed && state.active) {
-          const why = /device was lost/.test(messageOf(e)) ? 'the GPU device was lost (a driver reset, or the GPU went away)' : brief(e);
-          notice(`inbetween stopped: ${why}. Click its button to start again.`);
-          stop();
-        }
-      }).finally(() => {
-        this.inFlight = false;
-        if (this.closed) return;
-        const next = this.pending;
-        this.pending = null;
-        if (next && next.generation === this.generation && this.mode === 'running') this.send(next);
-      });
+      state.engine
+        .call({
+          type: 'frame',
+          stream: this.stream,
+          seq: rec.seq,
+          prevSeq: rec.prev?.seq ?? -1,
+          image: { pixels: rec.image.data.buffer, width: rec.width, height: rec.height },
+          ts,
+          scale,
+          staticGuard: state.settings.staticGuard !== false,
+        })
+        .then(
+          (result) => {
+            if (this.closed) return;
+            this.anchorSeq = rec.seq;
+            if (result.repeat && rec.prev && rec.generation === this.generation) {
+              // The engine found this frame a repeat: its picture is shown by the next pair's
+              // in-betweens instead (a frozen step here would be the stutter to remove).
+              this.repeatFrom = rec.prev.mt;
+              this.stats.repeats++;
+              const at = this.entries.findIndex((e) => e.kind === 'source' && e.mt === rec.mt);
+              if (at >= 0 && this.entries[at] !== this.shown) this.release(this.entries.splice(at, 1)[0]);
+              return;
+            }
+            if (!result.frames || rec.generation !== this.generation) return;
+            this.received(rec, ts, result, performance.now() - sent);
+          },
+          (e) => {
+            // The engine's queue is full (LIMITS in engine.js; only with many videos at once): this
+            // pair is lost, as when the engine is busy here.
+            if (e?.code === 'busy') {
+              if (!this.closed && rec.prev) this.outcome(false, 'dropped');
+              return;
+            }
+            // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
+            // everything, so the page is as it was, and say so; a click starts afresh.
+            if (!this.closed && state.active) {
+              const why = /device was lost/.test(messageOf(e))
+                ? 'the GPU device was lost (a driver reset, or the GPU went away)'
+                : brief(e);
+              notice(`inbetween stopped: ${why}. Click its button to start again.`);
+              stop();
+            }
+          },
+        )
+        .finally(() => {
+          this.inFlight = false;
+          if (this.closed) return;
+          const next = this.pending;
+          this.pending = null;
+          if (next && next.generation === this.generation && this.mode === 'running') this.send(next);
+        });
     }
 
     received(rec, ts, result, roundTripMs) {
@@ -638,12 +692,23 @@
       // Main-thread cost counts too: capture is ours, on the page's thread.
       const mainThreadHeavy = intervalMs > 0 && this.captureMs > 0.3 * intervalMs;
       if (okShare < 0.75 || mainThreadHeavy) {
-        const speed = this.levelPairs > 0 ? `${Math.round(this.pairMs)} ms per pair` : `no pair done in ${Math.round(age / 1000)} s`;
-        this.stepDown(okShare < 0.75 ? `${speed} for a ${Math.round(intervalMs)} ms frame interval` : `reading a frame takes ${Math.round(this.captureMs)} ms`);
+        const speed =
+          this.levelPairs > 0
+            ? `${Math.round(this.pairMs)} ms per pair`
+            : `no pair done in ${Math.round(age / 1000)} s`;
+        this.stepDown(
+          okShare < 0.75
+            ? `${speed} for a ${Math.round(intervalMs)} ms frame interval`
+            : `reading a frame takes ${Math.round(this.captureMs)} ms`,
+        );
         return;
       }
-      const comfortable = okShare === 1 && recent.length >= 8 && now - this.levelSince > 8000
-        && this.pairMs < 0.4 * intervalMs && Math.max(...this.needs) < 0.5 * this.maxDelay();
+      const comfortable =
+        okShare === 1 &&
+        recent.length >= 8 &&
+        now - this.levelSince > 8000 &&
+        this.pairMs < 0.4 * intervalMs &&
+        Math.max(...this.needs) < 0.5 * this.maxDelay();
       if (comfortable && (this.level > 0 || this.factorCap < MAX_FACTOR)) this.stepUp();
     }
 
@@ -718,7 +783,8 @@
       // 1.1x fast for a moment instead of skipping frames.
       const elapsed = this.lastPresent ? Math.min(100, now - this.lastPresent) : 0;
       this.lastPresent = now;
-      this.delayMs = this.wantDelayMs >= this.delayMs ? this.wantDelayMs : Math.max(this.wantDelayMs, this.delayMs - 0.1 * elapsed);
+      this.delayMs =
+        this.wantDelayMs >= this.delayMs ? this.wantDelayMs : Math.max(this.wantDelayMs, this.delayMs - 0.1 * elapsed);
       // The video's clock now, extrapolated from its last presented frame, minus our delay.
       const target = c.mt + ((now - c.at) / 1000) * rate - (this.delayMs / 1000) * rate;
       const e = this.entries;
@@ -758,10 +824,18 @@
         this.presentTimes.push(now);
         // How long after its moment on the (delayed) clock each frame went up, for the tests and
         // for anyone debugging judder: it should be under one display frame.
-        pushLimited(this.presentLog, {
-          mt: entry.mt, kind: entry.kind, generation: this.generation, at: now,
-          lateMs: ((target - entry.mt) / rate) * 1000, delayMs: this.delayMs,
-        }, 32);
+        pushLimited(
+          this.presentLog,
+          {
+            mt: entry.mt,
+            kind: entry.kind,
+            generation: this.generation,
+            at: now,
+            lateMs: ((target - entry.mt) / rate) * 1000,
+            delayMs: this.delayMs,
+          },
+          32,
+        );
       }
       this.showCanvas();
       this.updatePanel();
@@ -823,23 +897,40 @@
         this.styleAge = 0;
       }
       const b = this.computed;
-      const box = { x: r.left + b.left, y: r.top + b.top, w: r.width - b.left - b.right, h: r.height - b.top - b.bottom };
+      const box = {
+        x: r.left + b.left,
+        y: r.top + b.top,
+        w: r.width - b.left - b.right,
+        h: r.height - b.top - b.bottom,
+      };
       const vw = v.videoWidth || 1;
       const vh = v.videoHeight || 1;
       let sx;
       let sy;
       switch (b.fit) {
-        case 'fill': sx = box.w / vw; sy = box.h / vh; break;
-        case 'cover': sx = sy = Math.max(box.w / vw, box.h / vh); break;
-        case 'none': sx = sy = 1; break;
-        case 'scale-down': sx = sy = Math.min(1, box.w / vw, box.h / vh); break;
-        default: sx = sy = Math.min(box.w / vw, box.h / vh); // contain, the default for <video>
+        case 'fill':
+          sx = box.w / vw;
+          sy = box.h / vh;
+          break;
+        case 'cover':
+          sx = sy = Math.max(box.w / vw, box.h / vh);
+          break;
+        case 'none':
+          sx = sy = 1;
+          break;
+        case 'scale-down':
+          sx = sy = Math.min(1, box.w / vw, box.h / vh);
+          break;
+        default:
+          sx = sy = Math.min(box.w / vw, box.h / vh); // contain, the default for <video>
       }
       // object-position is centred by default; pages rarely change it for video.
       const pic = { x: (box.w - vw * sx) / 2, y: (box.h - vh * sy) / 2, width: vw * sx, height: vh * sy };
       this.pictureRect = pic;
       const hidden = b.hidden || box.w < 2 || box.h < 2;
-      const key = hidden ? 'hidden' : [box.x, box.y, box.w, box.h, pic.x, pic.y, pic.width, pic.height].map((n) => n.toFixed(1)).join(',');
+      const key = hidden
+        ? 'hidden'
+        : [box.x, box.y, box.w, box.h, pic.x, pic.y, pic.width, pic.height].map((n) => n.toFixed(1)).join(',');
       if (key === this.styleKey) return;
       this.styleKey = key;
       if (hidden) {
@@ -865,8 +956,9 @@
       const host = document.createElement('div');
       // `all: initial` shields the host from the page's styles; the popover puts it in the top
       // layer, above the page and above a fullscreen element (see restack).
-      host.style.cssText = 'all: initial; position: fixed; display: block; margin: 0; padding: 0; border: 0; '
-        + 'background: transparent; overflow: visible; pointer-events: none; z-index: 2147483647; inset: auto;';
+      host.style.cssText =
+        'all: initial; position: fixed; display: block; margin: 0; padding: 0; border: 0; ' +
+        'background: transparent; overflow: visible; pointer-events: none; z-index: 2147483647; inset: auto;';
       const root = host.attachShadow({ mode: 'closed' });
       root.innerHTML = `
         <style>
@@ -915,7 +1007,17 @@
       };
       this.ui.factor.value = String(state.settings.factor);
       // Our clicks and keys must not reach the page's handlers (a click-to-pause player, say).
-      for (const type of ['click', 'pointerdown', 'pointerup', 'mousedown', 'mouseup', 'dblclick', 'keydown', 'keyup', 'wheel']) {
+      for (const type of [
+        'click',
+        'pointerdown',
+        'pointerup',
+        'mousedown',
+        'mouseup',
+        'dblclick',
+        'keydown',
+        'keyup',
+        'wheel',
+      ]) {
         panel.addEventListener(type, (e) => e.stopPropagation());
       }
       this.ui.toggle.addEventListener('click', () => this.setOn(!this.on));
@@ -946,7 +1048,9 @@
     restack() {
       try {
         if (this.host.matches(':popover-open')) this.host.hidePopover();
-      } catch { /* not a popover */ }
+      } catch {
+        /* not a popover */
+      }
       this.showHost();
     }
 
@@ -979,14 +1083,19 @@
       const lv = LEVELS[this.level];
       const { width, height } = this.workSize();
       if (!this.on) text = 'off: the video plays as it is';
-      else if (this.mode === 'paused') { text = `paused: ${this.why}`; bad = true; }
-      else if (this.mode === 'error') { text = `error: ${this.why}`; bad = true; }
-      else if (this.video.paused) text = 'waiting for the video to play';
-      else if (this.factor() < 2) text = 'the video already runs at the display\'s rate';
+      else if (this.mode === 'paused') {
+        text = `paused: ${this.why}`;
+        bad = true;
+      } else if (this.mode === 'error') {
+        text = `error: ${this.why}`;
+        bad = true;
+      } else if (this.video.paused) text = 'waiting for the video to play';
+      else if (this.factor() < 2) text = "the video already runs at the display's rate";
       else if (!this.canvasVisible) text = `starting ×${this.factor()} at ${width}x${height}…`;
       else {
-        text = `×${this.factor()} at ${width}x${height}, flow scale ${lv.scale}, ${Math.round(this.pairMs)} ms per pair, `
-          + `${Math.round(this.delayMs)} ms behind`;
+        text =
+          `×${this.factor()} at ${width}x${height}, flow scale ${lv.scale}, ${Math.round(this.pairMs)} ms per pair, ` +
+          `${Math.round(this.delayMs)} ms behind`;
         if (this.level > 0 || this.factorCap < MAX_FACTOR) text += ' (reduced to keep up)';
       }
       this.ui.state.textContent = text;
@@ -1009,16 +1118,34 @@
     /** For the tests (reachable only from this extension's isolated world). */
     snapshot(withPixels) {
       this.updatePanel(true);
-      const shown = this.canvasVisible && this.shown
-        ? { kind: this.shown.kind, mt: this.shown.mt, m0: this.shown.m0, m1: this.shown.m1, t: this.shown.t }
-        : null;
+      const shown =
+        this.canvasVisible && this.shown
+          ? { kind: this.shown.kind, mt: this.shown.mt, m0: this.shown.m0, m1: this.shown.m1, t: this.shown.t }
+          : null;
       const out = {
-        mode: this.mode, why: this.why, on: this.on, level: this.level, scale: LEVELS[this.level].scale,
-        factor: this.factor(), delayMs: this.delayMs, pairMs: this.pairMs, captureMs: this.captureMs,
-        stats: { ...this.stats }, shown, panel: this.ui.state.textContent, fps: this.ui.fps.textContent,
-        hostRect: rectOf(this.host.getBoundingClientRect()), canvasRect: rectOf(this.canvas.getBoundingClientRect()),
+        mode: this.mode,
+        why: this.why,
+        on: this.on,
+        level: this.level,
+        scale: LEVELS[this.level].scale,
+        factor: this.factor(),
+        delayMs: this.delayMs,
+        pairMs: this.pairMs,
+        captureMs: this.captureMs,
+        stats: { ...this.stats },
+        shown,
+        panel: this.ui.state.textContent,
+        fps: this.ui.fps.textContent,
+        hostRect: rectOf(this.host.getBoundingClientRect()),
+        canvasRect: rectOf(this.canvas.getBoundingClientRect()),
         videoRect: rectOf(this.video.getBoundingClientRect()),
-        popoverOpen: (() => { try { return this.host.matches(':popover-open'); } catch { return false; } })(),
+        popoverOpen: (() => {
+          try {
+            return this.host.matches(':popover-open');
+          } catch {
+            return false;
+          }
+        })(),
         panelRect: rectOf(this.panel.getBoundingClientRect()),
         // Whether the control is what the user clicks at its place. Not in fullscreen: Chromium
         // makes everything outside the fullscreen element inert, top layer included.
@@ -1030,7 +1157,9 @@
         presentLog: this.presentLog.slice(),
       };
       if (withPixels && shown) {
-        out.pixels = Array.from(this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height, { colorSpace: 'srgb' }).data);
+        out.pixels = Array.from(
+          this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height, { colorSpace: 'srgb' }).data,
+        );
       }
       return out;
     }
@@ -1072,8 +1201,9 @@
   class Notices {
     constructor() {
       this.host = document.createElement('div');
-      this.host.style.cssText = 'all: initial; position: fixed; inset: 12px 12px auto auto; margin: 0; padding: 0; border: 0; '
-        + 'background: transparent; overflow: visible; z-index: 2147483647; display: flex; flex-direction: column; gap: 6px;';
+      this.host.style.cssText =
+        'all: initial; position: fixed; inset: 12px 12px auto auto; margin: 0; padding: 0; border: 0; ' +
+        'background: transparent; overflow: visible; z-index: 2147483647; display: flex; flex-direction: column; gap: 6px;';
       this.host.setAttribute('data-inbetween', 'notices');
       this.root = this.host.attachShadow({ mode: 'closed' });
       this.root.innerHTML = `<style>
@@ -1091,7 +1221,9 @@
         try {
           this.host.popover = 'manual';
           this.host.showPopover();
-        } catch { /* fixed + z-index is the fallback */ }
+        } catch {
+          /* fixed + z-index is the fallback */
+        }
       }
       const el = document.createElement('div');
       el.className = 'n';
@@ -1133,7 +1265,9 @@
       try {
         if (this.host.matches(':popover-open')) this.host.hidePopover();
         this.host.showPopover();
-      } catch { /* not a popover */ }
+      } catch {
+        /* not a popover */
+      }
     }
   }
 
@@ -1172,7 +1306,9 @@
 
   /** An error's message for a notice: first line, no backtraces, not too long. */
   function brief(e) {
-    const line = messageOf(e).replace(/\s*\([^)]*\n[\s\S]*?\)/g, '').split('\n')[0];
+    const line = messageOf(e)
+      .replace(/\s*\([^)]*\n[\s\S]*?\)/g, '')
+      .split('\n')[0];
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
   }
 
@@ -1180,7 +1316,9 @@
     let timer;
     return Promise.race([
       promise,
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
     ]).finally(() => clearTimeout(timer));
   }
 
@@ -1200,8 +1338,12 @@
       sessions: (withPixels = false) => [...state.sessions.values()].map((s) => s.snapshot(withPixels)),
       /** The overlay right after the next frame of `kind` ('interp': an in-between, 'source') was
        * drawn on it, with its pixels read back from it. */
-      next: (kind, timeoutMs) => withTimeout(new Promise((resolve) => waiters.push({ kind, resolve })), timeoutMs,
-        `no ${kind} frame reached the overlay in time`),
+      next: (kind, timeoutMs) =>
+        withTimeout(
+          new Promise((resolve) => waiters.push({ kind, resolve })),
+          timeoutMs,
+          `no ${kind} frame reached the overlay in time`,
+        ),
       dismissNotices: () => state.notices?.clear(),
       /** Destroys the engine's GPU device, as a driver reset would. */
       loseDevice: () => state.engine.call({ type: 'loseDeviceForTesting' }),

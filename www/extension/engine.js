@@ -79,8 +79,10 @@ let queued = 0;
 
 /** The token the service worker made for this frame, asked for once at load. content.js's nonce
  * (the URL's fragment) tells the service worker which content.js named this frame. */
-const expected = chrome.runtime.sendMessage({ type: 'engine-hello', nonce: location.hash.slice(1) })
-  .then((r) => (typeof r?.token === 'string' ? r.token : null), () => null);
+const expected = chrome.runtime.sendMessage({ type: 'engine-hello', nonce: location.hash.slice(1) }).then(
+  (r) => (typeof r?.token === 'string' ? r.token : null),
+  () => null,
+);
 
 /** Equal strings, compared in time that does not depend on where they differ. */
 function sameToken(a, b) {
@@ -102,11 +104,18 @@ window.addEventListener('message', async (event) => {
   port = offered;
   port.onmessage = (m) => {
     if (queued >= LIMITS.maxQueued) {
-      reply(m.data, { ok: false, error: { code: 'busy', message: `more than ${LIMITS.maxQueued} requests are waiting` } });
+      reply(m.data, {
+        ok: false,
+        error: { code: 'busy', message: `more than ${LIMITS.maxQueued} requests are waiting` },
+      });
       return;
     }
     queued++;
-    queue = queue.then(() => serve(m.data)).finally(() => { queued--; });
+    queue = queue
+      .then(() => serve(m.data))
+      .finally(() => {
+        queued--;
+      });
   };
   port.postMessage({ type: 'ready' });
 });
@@ -189,8 +198,10 @@ async function init(allowSoftwareAdapter) {
   // so stay out of the way. The wasm CPU path is no better (≈0.2 s for a 160x96 frame), which is
   // why the extension never falls back to it. The setting exists for tests and the curious.
   if (software && !allowSoftwareAdapter) {
-    throw new EngineError('software-webgpu',
-      `the only WebGPU adapter is a software one (${info.vendor || '?'} ${info.architecture || ''}), far too slow for real time`);
+    throw new EngineError(
+      'software-webgpu',
+      `the only WebGPU adapter is a software one (${info.vendor || '?'} ${info.architecture || ''}), far too slow for real time`,
+    );
   }
   // The model ships inside the extension: no download, and no Cache API copy of a local file.
   interp = await createInterpolator({ backend: 'webgpu', cache: false });
@@ -204,9 +215,13 @@ function isRepeat(stream, image) {
     const size = analysisSize(image.width, image.height);
     const canvas = new OffscreenCanvas(size.width, size.height);
     c = {
-      width: image.width, height: image.height, size, canvas,
+      width: image.width,
+      height: image.height,
+      size,
+      canvas,
       ctx: canvas.getContext('2d', { willReadFrequently: true }),
-      meter: new ChangeMeter(size.width, size.height), guard: new CadenceGuard(),
+      meter: new ChangeMeter(size.width, size.height),
+      guard: new CadenceGuard(),
     };
     c.ctx.imageSmoothingQuality = 'high';
     cadence.set(stream, c);
@@ -222,7 +237,8 @@ function isRepeat(stream, image) {
 let scratch = null;
 /** `image` on a canvas, to be scaled from (ImageData cannot be drawn scaled directly). */
 function imageCanvas(image) {
-  if (!scratch || scratch.width !== image.width || scratch.height !== image.height) scratch = new OffscreenCanvas(image.width, image.height);
+  if (!scratch || scratch.width !== image.width || scratch.height !== image.height)
+    scratch = new OffscreenCanvas(image.width, image.height);
   scratch.getContext('2d').putImageData(image, 0, 0);
   return scratch;
 }
@@ -236,10 +252,19 @@ function checkFrame({ stream, seq, prevSeq, image, ts, scale }) {
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(prevSeq)) throw bad('seq and prevSeq are integers');
   if (image === null || typeof image !== 'object') throw bad('image is { pixels, width, height }');
   const { pixels, width, height } = image;
-  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1
-    || width > LIMITS.maxSide || height > LIMITS.maxSide || width * height > LIMITS.maxPixels) {
-    throw bad(`a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels `
-      + `(got ${String(width).slice(0, 12)}x${String(height).slice(0, 12)})`);
+  if (
+    !Number.isSafeInteger(width) ||
+    !Number.isSafeInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > LIMITS.maxSide ||
+    height > LIMITS.maxSide ||
+    width * height > LIMITS.maxPixels
+  ) {
+    throw bad(
+      `a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels ` +
+        `(got ${String(width).slice(0, 12)}x${String(height).slice(0, 12)})`,
+    );
   }
   if (!(pixels instanceof ArrayBuffer) || pixels.byteLength !== width * height * 4) {
     throw bad(`image.pixels is an ArrayBuffer of width x height x 4 = ${width * height * 4} bytes`);
@@ -270,7 +295,8 @@ async function frame(request) {
   const current = new ImageData(new Uint8ClampedArray(image.pixels), width, height);
   const previous = held.get(stream);
   // This frame follows the stream's last one (content.js dropped none in between) at its size.
-  const follows = previous !== undefined && previous.seq === prevSeq && previous.width === width && previous.height === height;
+  const follows =
+    previous !== undefined && previous.seq === prevSeq && previous.width === width && previous.height === height;
   if (isRepeat(stream, current) && follows) {
     // The picture before the repeat stays the sequence's frame, the next pair's first, under this
     // frame's seq: the sequence is not pushed.

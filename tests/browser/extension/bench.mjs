@@ -15,7 +15,9 @@ import { launchWithExtension } from './launch.mjs';
 const args = process.argv.slice(2);
 const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const seconds = Number(opt('--seconds', 20));
-const sizes = opt('--sizes', '640x360,1280x720').split(',').map((s) => s.split('x').map(Number));
+const sizes = opt('--sizes', '640x360,1280x720')
+  .split(',')
+  .map((s) => s.split('x').map(Number));
 const factor = opt('--factor', '2');
 const realGpu = !args.includes('--swiftshader');
 
@@ -27,12 +29,15 @@ try {
   for (const [w, h] of sizes) {
     makeClip(tmp, { name: `${w}x${h}.webm`, width: w, height: h, fps: 30, seconds: seconds + 15 });
     await b.page.goto(`${site.origin}/tests/browser/extension/page.html?src=/clips/${w}x${h}.webm&blob=1`);
-    await b.page.evaluate(({ w, h }) => {
-      const v = document.querySelector('video');
-      v.style.width = `${w}px`;
-      v.style.height = `${h}px`;
-      return window.videoReady;
-    }, { w, h });
+    await b.page.evaluate(
+      ({ w, h }) => {
+        const v = document.querySelector('video');
+        v.style.width = `${w}px`;
+        v.style.height = `${h}px`;
+        return window.videoReady;
+      },
+      { w, h },
+    );
     await b.clickAction();
     const samples = [];
     for (let i = 0; i < seconds; i++) {
@@ -41,11 +46,16 @@ try {
         const x = globalThis.__inbetween?.debug;
         return x && { adapter: x.adapter(), notices: x.notices(), s: x.sessions()[0] };
       });
-      if (!d?.s) { console.log(`${w}x${h} t=${i + 1}s`, JSON.stringify(d)); continue; }
+      if (!d?.s) {
+        console.log(`${w}x${h} t=${i + 1}s`, JSON.stringify(d));
+        continue;
+      }
       const { s } = d;
       samples.push(s);
-      console.log(`${w}x${h} t=${i + 1}s level ${s.level} scale ${s.scale} ×${s.factor} pair ${Math.round(s.pairMs)} ms `
-        + `capture ${s.captureMs.toFixed(1)} ms delay ${Math.round(s.delayMs)} ms fps ${s.fps} | ${s.panel}`);
+      console.log(
+        `${w}x${h} t=${i + 1}s level ${s.level} scale ${s.scale} ×${s.factor} pair ${Math.round(s.pairMs)} ms ` +
+          `capture ${s.captureMs.toFixed(1)} ms delay ${Math.round(s.delayMs)} ms fps ${s.fps} | ${s.panel}`,
+      );
       if (i === 0) console.log('adapter', JSON.stringify(d.adapter));
     }
     const last = samples.at(-1);

@@ -11,16 +11,32 @@ import path from 'node:path';
 export function makeClip(dir, { name = 'clip.webm', width = 96, height = 64, fps = 5, seconds = 4 } = {}) {
   const out = path.join(dir, name);
   const graph = [
-    `color=c=black:s=${width}x${height}:r=${fps}:d=${seconds},format=rgb24,`
-      + `geq=r='40+X*150/${width}':g='40+Y*150/${height}':b='160-X*60/${width}'[bg]`,
+    `color=c=black:s=${width}x${height}:r=${fps}:d=${seconds},format=rgb24,` +
+      `geq=r='40+X*150/${width}':g='40+Y*150/${height}':b='160-X*60/${width}'[bg]`,
     `color=c=white:s=16x16:r=${fps}:d=${seconds}[sq]`,
     `[bg][sq]overlay=x='8+mod(n*6\\,${width - 32})':y='${(height - 16) / 2}+6*sin(n)'`,
   ].join(';');
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', graph,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    graph,
     // crf 4: close to lossless, so the decoder, not the encoder, decides what the frames are.
     // Every frame a keyframe: a test's seek then lands on exactly the frame asked for, at once.
-    '-c:v', 'libvpx-vp9', '-crf', '4', '-b:v', '0', '-pix_fmt', 'yuv420p', '-g', '1',
+    '-c:v',
+    'libvpx-vp9',
+    '-crf',
+    '4',
+    '-b:v',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '1',
     out,
   ]);
   return out;

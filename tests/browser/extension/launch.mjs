@@ -13,11 +13,20 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../browser.mjs';
 
 const BASE_ARGS = [
-  '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--disable-quic',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
 ];
 // As tests/browser/browser.mjs: SwiftShader WebGPU, with VideoFrame imports working.
-const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--use-vulkan=swiftshader'];
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=vulkan',
+  '--use-vulkan=swiftshader',
+];
 // A machine with a real GPU (the bench): Chromium's own driver choice, blocklist ignored.
 const REAL_GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
 
@@ -31,17 +40,21 @@ export async function launchWithExtension({ extensionDir, webgpu = true, realGpu
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [
-      '--headless=new', ...BASE_ARGS, ...(webgpu ? (realGpu ? REAL_GPU_ARGS : WEBGPU_ARGS) : []),
-      `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`,
-      '--enable-unsafe-extension-debugging', '--autoplay-policy=no-user-gesture-required',
+      '--headless=new',
+      ...BASE_ARGS,
+      ...(webgpu ? (realGpu ? REAL_GPU_ARGS : WEBGPU_ARGS) : []),
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--enable-unsafe-extension-debugging',
+      '--autoplay-policy=no-user-gesture-required',
     ],
     env: realGpu ? process.env : { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
     timeout: 120_000,
   });
   context.setDefaultTimeout(0);
-  const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: 30_000 });
+  const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
   const extensionId = new URL(sw.url()).host;
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   /** Console errors and warnings of the page (content script included) and of extension pages. */
   const messages = [];
   const record = (where) => (m) => {
@@ -51,11 +64,18 @@ export async function launchWithExtension({ extensionDir, webgpu = true, realGpu
     }
   };
   page.on('console', record('page'));
-  page.on('pageerror', (e) => { messages.push(`page: ${e.message}`); log(`[pageerror] ${e.message}`); });
+  page.on('pageerror', (e) => {
+    messages.push(`page: ${e.message}`);
+    log(`[pageerror] ${e.message}`);
+  });
   const cdp = await context.browser().newBrowserCDPSession();
 
   return {
-    context, page, sw, extensionId, messages,
+    context,
+    page,
+    sw,
+    extensionId,
+    messages,
     /**
      * Clicks the extension's action on the active tab, as a user would, and waits until
      * content.js has seen the click. A click can get lost (seen about once in ten runs: the
@@ -71,7 +91,7 @@ export async function launchWithExtension({ extensionDir, webgpu = true, realGpu
         const tab = targetInfos.find((t) => t.url === url) ?? targetInfos[0];
         await cdp.send('Extensions.triggerAction', { id: extensionId, targetId: tab.targetId });
         for (let i = 0; i < 20; i++) {
-          if (await clicks() > before) return;
+          if ((await clicks()) > before) return;
           await new Promise((r) => setTimeout(r, 250));
         }
         if (attempt === 3) throw new Error('the action click never reached the page');

@@ -38,7 +38,10 @@ export class Compare {
       if (Number.isFinite(d)) this.seek(Number(this.#seek.value) * d);
     });
     this.#audio.addEventListener('change', () => this.#applyAudio());
-    this.before.addEventListener('ended', () => { this.after.pause(); this.#play.textContent = 'Play'; });
+    this.before.addEventListener('ended', () => {
+      this.after.pause();
+      this.#play.textContent = 'Play';
+    });
     this.before.addEventListener('loadedmetadata', () => {
       // Match the box to the video so neither side is letterboxed differently.
       const { videoWidth: w, videoHeight: h } = this.before;

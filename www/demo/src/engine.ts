@@ -40,9 +40,10 @@ async function start(): Promise<Interpolator> {
     const interp = await createInterpolator({
       backend: requestedBackend(),
       onProgress: (loaded, total) => {
-        engine.textContent = total > 0
-          ? `Loading the model… ${Math.round((100 * loaded) / total)} % of ${formatBytes(total)}`
-          : `Loading the model… ${formatBytes(loaded)}`;
+        engine.textContent =
+          total > 0
+            ? `Loading the model… ${Math.round((100 * loaded) / total)} % of ${formatBytes(total)}`
+            : `Loading the model… ${formatBytes(loaded)}`;
       },
     });
     if (interp.backend === 'webgpu') {
@@ -52,10 +53,11 @@ async function start(): Promise<Interpolator> {
     } else {
       engine.textContent = 'Running on the CPU (WebAssembly).';
       const notice = $('cpu-notice');
-      const why = interp.fallbackReason ?? (typeof navigator.gpu === 'undefined'
-        ? 'this browser has no WebGPU'
-        : 'no WebGPU adapter was found');
-      notice.textContent = `No usable WebGPU: ${why}. Interpolation runs on the CPU, which is much ` +
+      const why =
+        interp.fallbackReason ??
+        (typeof navigator.gpu === 'undefined' ? 'this browser has no WebGPU' : 'no WebGPU adapter was found');
+      notice.textContent =
+        `No usable WebGPU: ${why}. Interpolation runs on the CPU, which is much ` +
         `slower, so videos are scaled down to ${CPU_MAX_HEIGHT} px high by default (you can change it). ` +
         'A browser with WebGPU on a GPU (recent Chrome or Edge) is many times faster.';
       notice.hidden = false;

@@ -39,7 +39,10 @@ export async function grabFramePair(file: Blob, time: number, maxHeight: number)
   }
 }
 
-interface Grabbed { image: ImageData; time: number }
+interface Grabbed {
+  image: ImageData;
+  time: number;
+}
 
 async function readTwo(sink: CanvasSink, time: number): Promise<Grabbed[]> {
   const out: Grabbed[] = [];

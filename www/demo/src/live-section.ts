@@ -38,8 +38,10 @@ export class LiveSection {
   }
 
   #refresh(): void {
-    this.#start.disabled = this.#video.file === null || this.#video.busy || document.documentElement.dataset.engine !== 'webgpu';
-    this.#start.title = document.documentElement.dataset.engine === 'webgpu' ? '' : 'Live playback needs WebGPU on a GPU';
+    this.#start.disabled =
+      this.#video.file === null || this.#video.busy || document.documentElement.dataset.engine !== 'webgpu';
+    this.#start.title =
+      document.documentElement.dataset.engine === 'webgpu' ? '' : 'Live playback needs WebGPU on a GPU';
   }
 
   async #open(): Promise<void> {
@@ -75,7 +77,8 @@ export class LiveSection {
         this.#play.textContent = player.paused ? 'Play' : 'Pause';
         this.#seek.value = String(player.duration > 0 ? player.currentTime / player.duration : 0);
         $('live-time').textContent = formatTime(player.currentTime);
-        $('live-stats').textContent = `${s.presented} frames shown (${s.interpolated} in-between, ` +
+        $('live-stats').textContent =
+          `${s.presented} frames shown (${s.interpolated} in-between, ` +
           `${(s.presented / Math.max(wall, 1e-3)).toFixed(1)} a second on average), ${s.late} refreshes late, ` +
           `${s.skipped} source frames skipped`;
       }, 250);

@@ -58,27 +58,32 @@ export class PairSection {
     this.#pair = null;
     const thumbs = $('pair-thumbs');
     for (const img of thumbs.querySelectorAll('img')) URL.revokeObjectURL(img.src);
-    thumbs.replaceChildren(...this.#files.map((f, i) => {
-      const img = document.createElement('img');
-      img.src = URL.createObjectURL(f);
-      img.alt = `Photo ${i === 0 ? 'A' : 'B'}: ${f.name}`;
-      return img;
-    }));
+    thumbs.replaceChildren(
+      ...this.#files.map((f, i) => {
+        const img = document.createElement('img');
+        img.src = URL.createObjectURL(f);
+        img.alt = `Photo ${i === 0 ? 'A' : 'B'}: ${f.name}`;
+        return img;
+      }),
+    );
     this.#start.disabled = this.#files.length !== 2;
-    this.#status.textContent = this.#files.length === 2
-      ? `${this.#files[0]?.name} → ${this.#files[1]?.name}`
-      : 'One photo chosen; add the second.';
+    this.#status.textContent =
+      this.#files.length === 2
+        ? `${this.#files[0]?.name} → ${this.#files[1]?.name}`
+        : 'One photo chosen; add the second.';
   }
 
   /** RIFE's own demo frames (committed under tests/golden/images), when the repo root is served. */
   async #loadSample(): Promise<void> {
     try {
       const names = ['I0_0.png', 'I0_1.png'];
-      const files = await Promise.all(names.map(async (name) => {
-        const res = await fetch(new URL(`../../tests/golden/images/${name}`, location.href));
-        if (!res.ok) throw new Error(`${name}: HTTP ${res.status} (serve the repository root to use the demo pair)`);
-        return new File([await res.blob()], name, { type: 'image/png' });
-      }));
+      const files = await Promise.all(
+        names.map(async (name) => {
+          const res = await fetch(new URL(`../../tests/golden/images/${name}`, location.href));
+          if (!res.ok) throw new Error(`${name}: HTTP ${res.status} (serve the repository root to use the demo pair)`);
+          return new File([await res.blob()], name, { type: 'image/png' });
+        }),
+      );
       this.#files = [];
       this.#addFiles(files);
     } catch (e) {
@@ -90,18 +95,22 @@ export class PairSection {
   async #decode(): Promise<{ a: ImageData; b: ImageData }> {
     const interp = await interpolator();
     const [fa, fb] = this.#files as [File, File];
-    const bitmaps = await Promise.all([fa, fb].map(async (f) => {
-      try {
-        return await createImageBitmap(f, { imageOrientation: 'from-image' });
-      } catch {
-        throw new Error(`${f.name} is not an image this browser can decode`);
-      }
-    }));
+    const bitmaps = await Promise.all(
+      [fa, fb].map(async (f) => {
+        try {
+          return await createImageBitmap(f, { imageOrientation: 'from-image' });
+        } catch {
+          throw new Error(`${f.name} is not an image this browser can decode`);
+        }
+      }),
+    );
     const [ba, bb] = bitmaps as [ImageBitmap, ImageBitmap];
     try {
       if (ba.width !== bb.width || ba.height !== bb.height) {
-        throw new Error(`The photos differ in size: ${fa.name} is ${ba.width}x${ba.height}, ${fb.name} is ` +
-          `${bb.width}x${bb.height}. Use two photos of the same size (two shots of one scene).`);
+        throw new Error(
+          `The photos differ in size: ${fa.name} is ${ba.width}x${ba.height}, ${fb.name} is ` +
+            `${bb.width}x${bb.height}. Use two photos of the same size (two shots of one scene).`,
+        );
       }
       const cap = MAX_HEIGHT[interp.backend];
       const height = Math.min(ba.height, cap);
@@ -130,12 +139,13 @@ export class PairSection {
       for (let i = 0; i < ts.length; i += CHUNK) {
         this.#status.textContent = `Making in-betweens at ${a.width}x${a.height}: ${mids.length} / ${count}…`;
         await nextFrame();
-        mids.push(...await interp.interpolateMany(a, b, ts.slice(i, i + CHUNK)));
+        mids.push(...(await interp.interpolateMany(a, b, ts.slice(i, i + CHUNK))));
       }
       // Loop: A, in-betweens, B, then back to A. Boomerang: A → B → A without repeating the ends.
       const boomerang = $<HTMLSelectElement>('pair-mode').value === 'boomerang';
       this.#sequence = boomerang ? [a, ...mids, b, ...mids.slice().reverse()] : [a, ...mids, b];
-      this.#status.textContent = `${this.#sequence.length} frames at ${a.width}x${a.height}, ` +
+      this.#status.textContent =
+        `${this.#sequence.length} frames at ${a.width}x${a.height}, ` +
         `${boomerang ? 'boomerang' : 'loop'}, ${this.#fps} fps.`;
       $('pair-result').hidden = false;
       this.#download.hidden = true;
@@ -176,9 +186,10 @@ export class PairSection {
     this.#status.textContent = `Encoding ${kind.toUpperCase()}…`;
     await nextFrame();
     try {
-      const blob = kind === 'webm'
-        ? await encodeFrames(this.#sequence, { fps: this.#fps, container: 'webm' })
-        : encodeGif(this.#sequence, this.#fps);
+      const blob =
+        kind === 'webm'
+          ? await encodeFrames(this.#sequence, { fps: this.#fps, container: 'webm' })
+          : encodeGif(this.#sequence, this.#fps);
       setDownload(this.#download, blob, `inbetween-pair.${kind}`, `Download the ${kind === 'webm' ? 'WebM' : 'GIF'}`);
       this.#status.textContent = `${kind === 'webm' ? 'WebM' : 'GIF'} ready: ${this.#sequence.length} frames at ${this.#fps} fps, looping.`;
       section.dataset.export = 'done';

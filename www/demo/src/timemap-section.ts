@@ -59,10 +59,14 @@ export class TimeMapSection {
         const file = video.file;
         if (!file) throw new Error('Choose a video first (above), then pick a moment with the playhead.');
         this.#status.textContent = 'Decoding two frames…';
-        frames = await grabFramePair(file, video.compare.currentTime, video.maxHeight || (interp.backend === 'cpu' ? 360 : 0));
+        frames = await grabFramePair(
+          file,
+          video.compare.currentTime,
+          video.maxHeight || (interp.backend === 'cpu' ? 360 : 0),
+        );
       } else {
         const pair = await pairSection.pair();
-        if (!pair) throw new Error("Choose two photos first (above), or press \"Use RIFE's demo pair\".");
+        if (!pair) throw new Error('Choose two photos first (above), or press "Use RIFE\'s demo pair".');
         frames = pair;
       }
       const { a, b } = frames;

@@ -2,14 +2,28 @@
 // the result, compare before/after, and draw RIFE's flow and mask at the playhead.
 
 import {
-  flowToImageData, interpolateVideo, maskToImageData, probeVideo,
-  type VideoInfo, type VideoOptions, type VideoProgress, type VideoSummary,
+  flowToImageData,
+  interpolateVideo,
+  maskToImageData,
+  probeVideo,
+  type VideoInfo,
+  type VideoOptions,
+  type VideoProgress,
+  type VideoSummary,
 } from '../../lib/dist/index.js';
 import { Compare } from './compare.js';
 import { CPU_MAX_HEIGHT, interpolator } from './engine.js';
 import { grabFramePair } from './frames.js';
 import {
-  $, drawImageData, errorMessage, formatBytes, formatDuration, formatTime, isAbort, setDownload, wireDropZone,
+  $,
+  drawImageData,
+  errorMessage,
+  formatBytes,
+  formatDuration,
+  formatTime,
+  isAbort,
+  setDownload,
+  wireDropZone,
 } from './ui.js';
 
 type State = 'empty' | 'ready' | 'running' | 'done' | 'cancelled' | 'error';
@@ -35,7 +49,9 @@ export class VideoSection {
   constructor() {
     wireDropZone($('video-drop'), $<HTMLInputElement>('video-file'), (files) => void this.#setFile(files[0] as File));
     const scene = $<HTMLInputElement>('opt-scene');
-    scene.addEventListener('input', () => { $('opt-scene-value').textContent = Number(scene.value).toFixed(2); });
+    scene.addEventListener('input', () => {
+      $('opt-scene-value').textContent = Number(scene.value).toFixed(2);
+    });
     this.#form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       void this.#run();
@@ -46,9 +62,12 @@ export class VideoSection {
     $('opt-save-wrap').hidden = !('showSaveFilePicker' in window);
     $('flow-show').addEventListener('click', () => void this.#showFlow());
     // On the CPU path, default to a small output so a first try finishes in reasonable time.
-    void interpolator().then((interp) => {
-      if (interp.backend === 'cpu') $<HTMLSelectElement>('opt-height').value = String(CPU_MAX_HEIGHT);
-    }, () => {});
+    void interpolator().then(
+      (interp) => {
+        if (interp.backend === 'cpu') $<HTMLSelectElement>('opt-height').value = String(CPU_MAX_HEIGHT);
+      },
+      () => {},
+    );
   }
 
   /** The chosen file, for the time-map section. */
@@ -74,9 +93,10 @@ export class VideoSection {
   #setState(state: State): void {
     this.#section.dataset.state = state;
     const running = state === 'running';
-    this.#start.disabled = running || this.#file === null || state === 'error' && this.#probe === null;
+    this.#start.disabled = running || this.#file === null || (state === 'error' && this.#probe === null);
     this.#cancel.disabled = !running;
-    for (const el of this.#form.querySelectorAll<HTMLSelectElement | HTMLInputElement>('select, input')) el.disabled = running;
+    for (const el of this.#form.querySelectorAll<HTMLSelectElement | HTMLInputElement>('select, input'))
+      el.disabled = running;
   }
 
   async #setFile(file: File): Promise<void> {
@@ -97,7 +117,8 @@ export class VideoSection {
       if (this.#file !== file) return; // another file was chosen meanwhile
       this.#probe = p;
       const audio = p.audioCodec ? `, ${p.audioCodec} audio` : ', no audio';
-      this.#info.textContent = `${file.name}: ${p.width}x${p.height}, ${round(p.fps)} fps, ` +
+      this.#info.textContent =
+        `${file.name}: ${p.width}x${p.height}, ${round(p.fps)} fps, ` +
         `${formatTime(p.duration)}, ${p.codec} in ${p.container}${audio} (${formatBytes(file.size)})`;
     } catch (e) {
       if (this.#file !== file) return;
@@ -118,8 +139,10 @@ export class VideoSection {
       codec: $<HTMLSelectElement>('opt-codec').value as VideoOptions['codec'],
     };
     if (rate.startsWith('x')) o.factor = Number(rate.slice(1));
-    else if (rate === 'slowmo') { o.fps = 240; o.slowdown = 4; }
-    else o.fps = Number(rate.slice(3));
+    else if (rate === 'slowmo') {
+      o.fps = 240;
+      o.slowdown = 4;
+    } else o.fps = Number(rate.slice(3));
     if (this.maxHeight > 0) o.maxHeight = this.maxHeight;
     return o;
   }
@@ -194,7 +217,13 @@ export class VideoSection {
 
   #onProgress(p: VideoProgress): void {
     if (p.summary) this.#lastSummary = p.summary;
-    const stage = { loading: 'Loading', analysing: 'Finding cuts and duplicates', interpolating: 'Interpolating', finishing: 'Finishing the file', done: 'Done' }[p.stage];
+    const stage = {
+      loading: 'Loading',
+      analysing: 'Finding cuts and duplicates',
+      interpolating: 'Interpolating',
+      finishing: 'Finishing the file',
+      done: 'Done',
+    }[p.stage];
     if (p.framesTotal > 0) {
       this.#bar.max = p.framesTotal;
       this.#bar.value = p.framesDone;
@@ -210,7 +239,12 @@ export class VideoSection {
   }
 
   #finish(file: File, blob: Blob, options: VideoOptions, seconds: number, savedAs: string | null): void {
-    setDownload(this.#download, blob, outputName(file, options, blob.type.includes('mp4') ? 'mp4' : 'webm'), 'Download the result');
+    setDownload(
+      this.#download,
+      blob,
+      outputName(file, options, blob.type.includes('mp4') ? 'mp4' : 'webm'),
+      'Download the result',
+    );
     // Written to disk already: the link would only make a second copy.
     this.#download.hidden = savedAs !== null;
     this.#summary.textContent = (savedAs ? `Saved as ${savedAs}. ` : '') + this.#describe(this.#lastSummary, seconds);
@@ -224,15 +258,23 @@ export class VideoSection {
 
   #describe(s: VideoSummary | undefined, seconds: number): string {
     if (!s) return `Done in ${formatDuration(seconds)}.`;
-    const audio = { copied: 'audio copied', transcoded: 'audio re-encoded', none: 'no audio', dropped: 'audio left out (slow motion)' }[s.audio];
+    const audio = {
+      copied: 'audio copied',
+      transcoded: 'audio re-encoded',
+      none: 'no audio',
+      dropped: 'audio left out (slow motion)',
+    }[s.audio];
     const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
     // Where the frames came from, as the library counts them: source frames passed through,
     // repeats dropped (and their slots filled by in-betweens), and RIFE's frames.
-    const source = `${plural(s.sourceFrames, 'source frame')}: ${s.kept} kept as they were, ` +
+    const source =
+      `${plural(s.sourceFrames, 'source frame')}: ${s.kept} kept as they were, ` +
       `${plural(s.dropped, 'repeat')} dropped${s.replaced > 0 ? ` (${s.replaced} replaced by in-betweens)` : ''}`;
-    return `${s.frames} frames, ${s.width}x${s.height}, ${formatTime(s.duration)}, ${CODEC_NAMES[s.codec]} in ${s.container === 'mp4' ? 'MP4' : 'WebM'}, ` +
+    return (
+      `${s.frames} frames, ${s.width}x${s.height}, ${formatTime(s.duration)}, ${CODEC_NAMES[s.codec]} in ${s.container === 'mp4' ? 'MP4' : 'WebM'}, ` +
       `${audio}; ${source}; ${s.interpolated} made by RIFE; ${plural(s.cuts, 'cut')}; ${s.backend}, scale ${s.scale}; ` +
-      `done in ${formatDuration(seconds)}.`;
+      `done in ${formatDuration(seconds)}.`
+    );
   }
 
   /** RIFE's flow and mask between the source frame under the playhead and the next one. */
@@ -254,13 +296,18 @@ export class VideoSection {
       const scale = this.scale === 'auto' ? 1 : this.scale;
       const out = await interp.interpolateWithFlow(pair.a, pair.b, 0.5, { scale });
       drawImageData($<HTMLCanvasElement>('flow-frame'), out.image);
-      drawImageData($<HTMLCanvasElement>('flow-canvas'), flowToImageData(out.flow, out.width, out.height, { which: 'b' }));
+      drawImageData(
+        $<HTMLCanvasElement>('flow-canvas'),
+        flowToImageData(out.flow, out.width, out.height, { which: 'b' }),
+      );
       drawImageData($<HTMLCanvasElement>('mask-canvas'), maskToImageData(out.mask, out.width, out.height));
       drawLegend($<HTMLCanvasElement>('flow-legend'));
       let max = 0;
       const n = out.width * out.height;
-      for (let i = 0; i < n; i++) max = Math.max(max, Math.hypot(out.flow[2 * n + i] as number, out.flow[3 * n + i] as number));
-      status.textContent = `Between the frames at ${formatTime(pair.timeA)} and ${formatTime(pair.timeB)} ` +
+      for (let i = 0; i < n; i++)
+        max = Math.max(max, Math.hypot(out.flow[2 * n + i] as number, out.flow[3 * n + i] as number));
+      status.textContent =
+        `Between the frames at ${formatTime(pair.timeA)} and ${formatTime(pair.timeB)} ` +
         `(${out.width}x${out.height}); largest motion ${max.toFixed(1)} px, drawn fully saturated.`;
       view.dataset.state = 'done';
     } catch (e) {
@@ -317,11 +364,17 @@ async function pickOutputFile(file: File, options: VideoOptions): Promise<FileSy
     if (options.container === 'mp4' && options.codec === 'vp8') options.container = 'webm';
   }
   const ext = options.container;
-  const picker = (window as unknown as { showSaveFilePicker(o: unknown): Promise<FileSystemFileHandle> }).showSaveFilePicker;
+  const picker = (window as unknown as { showSaveFilePicker(o: unknown): Promise<FileSystemFileHandle> })
+    .showSaveFilePicker;
   try {
     return await picker.call(window, {
       suggestedName: outputName(file, options, ext),
-      types: [{ description: ext === 'mp4' ? 'MP4 video' : 'WebM video', accept: { [ext === 'mp4' ? 'video/mp4' : 'video/webm']: [`.${ext}`] } }],
+      types: [
+        {
+          description: ext === 'mp4' ? 'MP4 video' : 'WebM video',
+          accept: { [ext === 'mp4' ? 'video/mp4' : 'video/webm']: [`.${ext}`] },
+        },
+      ],
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return null;

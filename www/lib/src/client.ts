@@ -71,11 +71,18 @@ export class WorkerClient {
         if (!this.#dead) this.#worker.postMessage({ type: 'cancel', target: id, id: this.#nextId++ } as Request);
         reject(abortReason(signal as AbortSignal));
       };
-      const settle = <A>(f: (a: A) => void) => (a: A) => {
-        signal?.removeEventListener('abort', onAbort);
-        f(a);
-      };
-      this.#pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject), onProgress, onPreview });
+      const settle =
+        <A>(f: (a: A) => void) =>
+        (a: A) => {
+          signal?.removeEventListener('abort', onAbort);
+          f(a);
+        };
+      this.#pending.set(id, {
+        resolve: settle(resolve as (value: unknown) => void),
+        reject: settle(reject),
+        onProgress,
+        onPreview,
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#worker.postMessage({ ...request, id } as Request, transfer);
     });
@@ -89,7 +96,12 @@ export class WorkerClient {
    */
   #watch(name: string): void {
     void navigator.locks.request(name, () => {
-      this.terminate(codedError('the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator', 'worker-died'));
+      this.terminate(
+        codedError(
+          'the inbetween worker stopped unexpectedly (it may have run out of memory); create a new interpolator',
+          'worker-died',
+        ),
+      );
     });
   }
 
@@ -146,9 +158,12 @@ function report(f: () => void): void {
 /** Rebuilds the worker's error with its class, so a TypeError stays a TypeError, and its code. */
 function fromPayload(payload: ErrorPayload): Error {
   if (payload.name === 'AbortError') return new DOMException(payload.message, 'AbortError');
-  const error = payload.name === 'TypeError' ? new TypeError(payload.message)
-    : payload.name === 'RangeError' ? new RangeError(payload.message)
-    : new Error(payload.message);
+  const error =
+    payload.name === 'TypeError'
+      ? new TypeError(payload.message)
+      : payload.name === 'RangeError'
+        ? new RangeError(payload.message)
+        : new Error(payload.message);
   return withCode(error, payload.code);
 }
 

@@ -39,9 +39,12 @@ export async function encodeFrames(
   frames: Iterable<SequenceFrame> | AsyncIterable<SequenceFrame>,
   options: EncodeFramesOptions,
 ): Promise<Blob> {
-  if (frames === null || typeof frames !== 'object' ||
+  if (
+    frames === null ||
+    typeof frames !== 'object' ||
     (typeof (frames as Iterable<unknown>)[Symbol.iterator] !== 'function' &&
-      typeof (frames as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')) {
+      typeof (frames as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
+  ) {
     throw new TypeError(`frames must be an iterable or async iterable of images, got ${describe(frames)}`);
   }
   if (typeof options !== 'object' || options === null) {
@@ -92,7 +95,8 @@ export async function encodeFrames(
         await output.start();
       } else if (here.width !== size.width || here.height !== size.height) {
         throw new TypeError(
-          `frame ${index} is ${here.width}x${here.height}, but frame 0 is ${size.width}x${size.height}; all frames must be the same size`);
+          `frame ${index} is ${here.width}x${here.height}, but frame 0 is ${size.width}x${size.height}; all frames must be the same size`,
+        );
       }
       const sample = makeSample(mb, frame, index / fps, 1 / fps);
       try {
@@ -117,7 +121,8 @@ export async function encodeFrames(
 
 function frameSize(frame: unknown, index: number): { width: number; height: number } {
   if (typeof ImageData !== 'undefined' && frame instanceof ImageData) {
-    if (!(frame.data instanceof Uint8ClampedArray)) throw new TypeError(`frame ${index} is an ImageData with a non-8-bit pixel format`);
+    if (!(frame.data instanceof Uint8ClampedArray))
+      throw new TypeError(`frame ${index} is an ImageData with a non-8-bit pixel format`);
     return { width: frame.width, height: frame.height };
   }
   if (typeof ImageBitmap !== 'undefined' && frame instanceof ImageBitmap) {
@@ -153,7 +158,12 @@ function makeSample(mb: Mediabunny, frame: SequenceFrame, timestamp: number, dur
     rgba = g.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data;
   }
   return new mb.VideoSample(rgbaToI420(rgba, width, height, BT709_LIMITED), {
-    format: 'I420', codedWidth: width, codedHeight: height, timestamp, duration, colorSpace: BT709_LIMITED.tag,
+    format: 'I420',
+    codedWidth: width,
+    codedHeight: height,
+    timestamp,
+    duration,
+    colorSpace: BT709_LIMITED.tag,
   });
 }
 
@@ -172,7 +182,9 @@ async function pickCodec(
   }
   const codec = await mb.getFirstEncodableVideoCodec(PREFERENCE[container], { ...size, quality });
   if (codec === null) {
-    throw new Error(`this browser cannot encode any of ${PREFERENCE[container].join(', ')} at ${size.width}x${size.height} for ${container.toUpperCase()}`);
+    throw new Error(
+      `this browser cannot encode any of ${PREFERENCE[container].join(', ')} at ${size.width}x${size.height} for ${container.toUpperCase()}`,
+    );
   }
   return codec;
 }

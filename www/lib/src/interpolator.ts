@@ -21,14 +21,7 @@ import {
 } from './pixels.js';
 import { codedError } from './shared/errors.js';
 import { SCALE_RANGE, T_RANGE } from './shared/limits.js';
-import type {
-  ClosedResult,
-  FlowResult,
-  FrameInput,
-  InitResult,
-  PixelsResult,
-  RawImage,
-} from './shared/protocol.js';
+import type { ClosedResult, FlowResult, FrameInput, InitResult, PixelsResult, RawImage } from './shared/protocol.js';
 import type { AdapterInfo, BackendChoice, BackendName, CpuBuild } from './shared/types.js';
 
 export interface CreateInterpolatorOptions {
@@ -273,12 +266,21 @@ export class Interpolator {
   interpolate(a: ImageData | ImageBitmap, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData>;
   interpolate(a: FrameSource, b: ImageData | ImageBitmap, t: number, options?: InterpolateOptions): Promise<ImageData>;
   interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame>;
-  async interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame> {
+  async interpolate(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    options?: InterpolateOptions,
+  ): Promise<ImageData | VideoFrame> {
     const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     checkTime(t, 't');
     const [ra, rb] = await this.#inputPair(a, b);
-    const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
-      { type: 'interpolate', a: ra, b: rb, scale, staticGuard, t }, [...transferOf(ra), ...transferOf(rb)]));
+    const { pixels } = await sendInputs([ra, rb], () =>
+      this.#client.call<PixelsResult>({ type: 'interpolate', a: ra, b: rb, scale, staticGuard, t }, [
+        ...transferOf(ra),
+        ...transferOf(rb),
+      ]),
+    );
     return wrap(pixels, size, a, b, t, 0);
   }
 
@@ -286,19 +288,48 @@ export class Interpolator {
    * Several frames of one pair (each input is encoded once). Returns one result per `ts` entry,
    * VideoFrames when both inputs are VideoFrames, else ImageData.
    */
-  interpolateMany(a: VideoFrame, b: VideoFrame, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<VideoFrame[]>;
-  interpolateMany(a: ImageData | ImageBitmap, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<ImageData[]>;
-  interpolateMany(a: FrameSource, b: ImageData | ImageBitmap, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<ImageData[]>;
-  interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]>;
-  async interpolateMany(a: FrameSource, b: FrameSource, ts: ArrayLike<number>, options?: InterpolateOptions): Promise<(ImageData | VideoFrame)[]> {
+  interpolateMany(
+    a: VideoFrame,
+    b: VideoFrame,
+    ts: ArrayLike<number>,
+    options?: InterpolateOptions,
+  ): Promise<VideoFrame[]>;
+  interpolateMany(
+    a: ImageData | ImageBitmap,
+    b: FrameSource,
+    ts: ArrayLike<number>,
+    options?: InterpolateOptions,
+  ): Promise<ImageData[]>;
+  interpolateMany(
+    a: FrameSource,
+    b: ImageData | ImageBitmap,
+    ts: ArrayLike<number>,
+    options?: InterpolateOptions,
+  ): Promise<ImageData[]>;
+  interpolateMany(
+    a: FrameSource,
+    b: FrameSource,
+    ts: ArrayLike<number>,
+    options?: InterpolateOptions,
+  ): Promise<(ImageData | VideoFrame)[]>;
+  async interpolateMany(
+    a: FrameSource,
+    b: FrameSource,
+    ts: ArrayLike<number>,
+    options?: InterpolateOptions,
+  ): Promise<(ImageData | VideoFrame)[]> {
     const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
     const times = Array.from(ts);
     times.forEach((t, i) => checkTime(t, `ts[${i}]`));
     if (times.length === 0) return [];
     const [ra, rb] = await this.#inputPair(a, b);
-    const { pixels } = await sendInputs([ra, rb], () => this.#client.call<PixelsResult>(
-      { type: 'interpolateMany', a: ra, b: rb, scale, staticGuard, ts: new Float32Array(times) }, [...transferOf(ra), ...transferOf(rb)]));
+    const { pixels } = await sendInputs([ra, rb], () =>
+      this.#client.call<PixelsResult>(
+        { type: 'interpolateMany', a: ra, b: rb, scale, staticGuard, ts: new Float32Array(times) },
+        [...transferOf(ra), ...transferOf(rb)],
+      ),
+    );
     const frameBytes = size.width * size.height * 4;
     return times.map((t, i) => wrap(pixels, size, a, b, t, i * frameBytes));
   }
@@ -308,7 +339,12 @@ export class Interpolator {
    * top-to-bottom ramp undoes a rolling shutter). Always returns ImageData: a frame with many
    * times has no single timestamp to give a VideoFrame.
    */
-  async interpolateMap(a: FrameSource, b: FrameSource, map: Float32Array, options?: InterpolateOptions): Promise<ImageData> {
+  async interpolateMap(
+    a: FrameSource,
+    b: FrameSource,
+    map: Float32Array,
+    options?: InterpolateOptions,
+  ): Promise<ImageData> {
     const { size, scale, staticGuard } = this.#checkPair(a, b, options);
     if (!(map instanceof Float32Array)) throw new TypeError(`map must be a Float32Array, got ${describe(map)}`);
     const expected = size.width * size.height;
@@ -323,17 +359,26 @@ export class Interpolator {
     // Copy: the caller keeps their map, and the copy's buffer can be transferred.
     const copy = map.slice();
     const { pixels } = await this.#client.call<PixelsResult>(
-      { type: 'interpolateMap', a: ra, b: rb, scale, staticGuard, map: copy }, [ra.pixels, rb.pixels, copy.buffer]);
+      { type: 'interpolateMap', a: ra, b: rb, scale, staticGuard, map: copy },
+      [ra.pixels, rb.pixels, copy.buffer],
+    );
     return toImageData(pixels, size.width, size.height);
   }
 
   /** The frame at time `t` plus the optical flow and blend mask that made it. */
-  async interpolateWithFlow(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<FlowOutput> {
+  async interpolateWithFlow(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    options?: InterpolateOptions,
+  ): Promise<FlowOutput> {
     const { scale, staticGuard } = this.#checkPair(a, b, options);
     checkTime(t, 't');
     const [ra, rb] = await readPair(a, b);
     const out = await this.#client.call<FlowResult>(
-      { type: 'interpolateWithFlow', a: ra, b: rb, scale, staticGuard, t }, [ra.pixels, rb.pixels]);
+      { type: 'interpolateWithFlow', a: ra, b: rb, scale, staticGuard, t },
+      [ra.pixels, rb.pixels],
+    );
     return {
       image: toImageData(out.pixels, out.width, out.height),
       flow: new Float32Array(out.flow),
@@ -368,16 +413,25 @@ export class Interpolator {
     const staticGuard = checkGuard(options);
     const canvas = options?.canvas ?? null;
     if (canvas !== null) {
-      const isCanvas = (typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas)
-        || (typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement);
-      if (!isCanvas) throw new TypeError(`canvas must be an HTMLCanvasElement or OffscreenCanvas, got ${describe(canvas)}`);
+      const isCanvas =
+        (typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas) ||
+        (typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement);
+      if (!isCanvas)
+        throw new TypeError(`canvas must be an HTMLCanvasElement or OffscreenCanvas, got ${describe(canvas)}`);
       if (this.backend !== 'webgpu') {
         throw new TypeError(`canvas output needs the WebGPU backend; this interpolator runs on '${this.backend}'`);
       }
     }
     constructingSequence = true;
     try {
-      return new FrameSequence(this.#client, scale, () => this.#disposed, this.backend === 'webgpu', canvas, staticGuard);
+      return new FrameSequence(
+        this.#client,
+        scale,
+        () => this.#disposed,
+        this.backend === 'webgpu',
+        canvas,
+        staticGuard,
+      );
     } finally {
       constructingSequence = false;
     }
@@ -433,8 +487,14 @@ export class FrameSequence {
   readonly #hasCanvas: boolean;
 
   /** @internal Use `Interpolator.sequence()`. */
-  constructor(client: WorkerClient, scale: number, disposed: () => boolean, gpu = false,
-    canvas: HTMLCanvasElement | OffscreenCanvas | null = null, staticGuard = false) {
+  constructor(
+    client: WorkerClient,
+    scale: number,
+    disposed: () => boolean,
+    gpu = false,
+    canvas: HTMLCanvasElement | OffscreenCanvas | null = null,
+    staticGuard = false,
+  ) {
     if (!constructingSequence) throw new TypeError('use Interpolator.sequence() to make a FrameSequence');
     this.#client = client;
     this.#scale = scale;
@@ -443,11 +503,14 @@ export class FrameSequence {
     this.#gpu = gpu;
     this.#hasCanvas = canvas !== null;
     if (canvas !== null) {
-      const offscreen = typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement
-        ? canvas.transferControlToOffscreen()
-        : canvas as OffscreenCanvas;
+      const offscreen =
+        typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement
+          ? canvas.transferControlToOffscreen()
+          : (canvas as OffscreenCanvas);
       // Queued before any push, so it is attached when the first draw comes.
-      this.#last = this.#client.call<ClosedResult>({ type: 'sequenceCanvas', seq: this.#id, canvas: offscreen }, [offscreen]);
+      this.#last = this.#client.call<ClosedResult>({ type: 'sequenceCanvas', seq: this.#id, canvas: offscreen }, [
+        offscreen,
+      ]);
     }
   }
 
@@ -461,9 +524,16 @@ export class FrameSequence {
     if (this.#disposed()) throw codedError('the Interpolator was disposed', 'disposed');
     if (!this.#hasCanvas) throw new Error('this sequence has no canvas: make it with sequence({ canvas })');
     checkTime(t, 't');
-    const run = this.#last.catch(() => {}).then(async () => {
-      await this.#client.call<ClosedResult>({ type: 'sequenceDraw', seq: this.#id, staticGuard: this.#staticGuard, t });
-    });
+    const run = this.#last
+      .catch(() => {})
+      .then(async () => {
+        await this.#client.call<ClosedResult>({
+          type: 'sequenceDraw',
+          seq: this.#id,
+          staticGuard: this.#staticGuard,
+          t,
+        });
+      });
     this.#last = run;
     return run;
   }
@@ -479,25 +549,42 @@ export class FrameSequence {
     const size = sourceSize(frame, 'frame');
     if (size.width === 0 || size.height === 0) throw new TypeError(`the frame is empty (${size.width}x${size.height})`);
     if (this.#size && (this.#size.width !== size.width || this.#size.height !== size.height)) {
-      throw new TypeError(`this sequence's frames are ${this.#size.width}x${this.#size.height}, got ${size.width}x${size.height}: start a new sequence`);
+      throw new TypeError(
+        `this sequence's frames are ${this.#size.width}x${this.#size.height}, got ${size.width}x${size.height}: start a new sequence`,
+      );
     }
     if (!isArrayLike(ts)) throw new TypeError(`ts must be an array or Float32Array of numbers, got ${describe(ts)}`);
     const times = Array.from(ts);
     times.forEach((t, i) => checkTime(t, `ts[${i}]`));
     this.#size = size;
-    const run = this.#last.catch(() => {}).then(async () => {
-      const raw = this.#gpu ? await gpuInput(frame) : await readPixels(frame);
-      const { pixels } = await sendInputs([raw], () => this.#client.call<PixelsResult>(
-        { type: 'sequencePush', seq: this.#id, image: raw, scale: this.#scale, staticGuard: this.#staticGuard, ts: new Float32Array(times) }, transferOf(raw)));
-      const prev = this.#prevTimestamp;
-      const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
-      this.#prevTimestamp = timestamp;
-      if (pixels.byteLength === 0) return [];
-      const frameBytes = size.width * size.height * 4;
-      return times.map((t, i) => (prev !== null && timestamp !== null
-        ? toVideoFrame(pixels, size.width, size.height, Math.round(prev + (timestamp - prev) * t), i * frameBytes)
-        : toImageData(pixels, size.width, size.height, i * frameBytes)));
-    });
+    const run = this.#last
+      .catch(() => {})
+      .then(async () => {
+        const raw = this.#gpu ? await gpuInput(frame) : await readPixels(frame);
+        const { pixels } = await sendInputs([raw], () =>
+          this.#client.call<PixelsResult>(
+            {
+              type: 'sequencePush',
+              seq: this.#id,
+              image: raw,
+              scale: this.#scale,
+              staticGuard: this.#staticGuard,
+              ts: new Float32Array(times),
+            },
+            transferOf(raw),
+          ),
+        );
+        const prev = this.#prevTimestamp;
+        const timestamp = isVideoFrame(frame) ? frame.timestamp : null;
+        this.#prevTimestamp = timestamp;
+        if (pixels.byteLength === 0) return [];
+        const frameBytes = size.width * size.height * 4;
+        return times.map((t, i) =>
+          prev !== null && timestamp !== null
+            ? toVideoFrame(pixels, size.width, size.height, Math.round(prev + (timestamp - prev) * t), i * frameBytes)
+            : toImageData(pixels, size.width, size.height, i * frameBytes),
+        );
+      });
     this.#last = run;
     return run;
   }
@@ -508,7 +595,10 @@ export class FrameSequence {
     this.#closed = true;
     if (this.#disposed()) return;
     // After the pending pushes; a dead worker has freed everything already.
-    void this.#last.catch(() => {}).then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id })).catch(() => {});
+    void this.#last
+      .catch(() => {})
+      .then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id }))
+      .catch(() => {});
   }
 }
 
@@ -546,7 +636,14 @@ function readPair(a: FrameSource, b: FrameSource): Promise<[RawImage, RawImage]>
 }
 
 /** One output frame out of `pixels` at byte `offset`: a VideoFrame for two VideoFrames. */
-function wrap(pixels: ArrayBuffer, size: Size, a: FrameSource, b: FrameSource, t: number, offset: number): ImageData | VideoFrame {
+function wrap(
+  pixels: ArrayBuffer,
+  size: Size,
+  a: FrameSource,
+  b: FrameSource,
+  t: number,
+  offset: number,
+): ImageData | VideoFrame {
   if (isVideoFrame(a) && isVideoFrame(b)) {
     // Timestamps are integers in µs; interpolate linearly, like the picture.
     const timestamp = Math.round(a.timestamp + (b.timestamp - a.timestamp) * t);

@@ -119,7 +119,9 @@ async function fetchBody(
   }
   onData();
   if (!response.ok) {
-    throw new Error(`could not fetch the model from ${url.href}: HTTP ${response.status} ${response.statusText}${hint}`);
+    throw new Error(
+      `could not fetch the model from ${url.href}: HTTP ${response.status} ${response.statusText}${hint}`,
+    );
   }
   // Content-Length counts encoded bytes: with gzip or br it is not the size we will read.
   const length = Number(response.headers.get('Content-Length'));
@@ -165,9 +167,7 @@ async function verify(
 
 export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   if (!globalThis.crypto?.subtle) {
-    throw new Error(
-      "cannot verify the model's sha256: crypto.subtle needs a secure context (https or localhost)",
-    );
+    throw new Error("cannot verify the model's sha256: crypto.subtle needs a secure context (https or localhost)");
   }
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -144,7 +144,13 @@ export function toImageData(pixels: ArrayBuffer, width: number, height: number, 
 }
 
 /** RGBA bytes → a new VideoFrame at `timestamp` (µs). The caller of the API owns (and closes) it. */
-export function toVideoFrame(pixels: ArrayBuffer, width: number, height: number, timestamp: number, offset = 0): VideoFrame {
+export function toVideoFrame(
+  pixels: ArrayBuffer,
+  width: number,
+  height: number,
+  timestamp: number,
+  offset = 0,
+): VideoFrame {
   return new VideoFrame(new Uint8Array(pixels, offset, width * height * 4), {
     format: 'RGBA',
     codedWidth: width,

@@ -94,7 +94,8 @@ export interface PlayerStats {
 /** Plays `input` smoothed into `options.canvas`; see `LivePlayer`. */
 export async function createPlayer(input: Blob, options: PlayerOptions): Promise<LivePlayer> {
   if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object with a canvas, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`options must be an object with a canvas, got ${describe(options)}`);
   const factor = options.factor ?? 'display';
   if (factor !== 'display' && !(Number.isInteger(factor) && factor >= 1 && factor <= 16)) {
     throw new TypeError(`factor must be 'display' or an integer in [1, 16], got ${describe(factor)}`);
@@ -103,18 +104,22 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
   if (typeof sceneThreshold !== 'number' || !(sceneThreshold >= 0 && sceneThreshold <= 1)) {
     throw new TypeError(`sceneThreshold must be a number in [0, 1], got ${describe(sceneThreshold)}`);
   }
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError(`clock must be a function, got ${describe(options.clock)}`);
-  if (options.onFrame !== undefined && typeof options.onFrame !== 'function') throw new TypeError(`onFrame must be a function, got ${describe(options.onFrame)}`);
+  if (options.clock !== undefined && typeof options.clock !== 'function')
+    throw new TypeError(`clock must be a function, got ${describe(options.clock)}`);
+  if (options.onFrame !== undefined && typeof options.onFrame !== 'function')
+    throw new TypeError(`onFrame must be a function, got ${describe(options.onFrame)}`);
   const own = options.interpolator === undefined;
   const interp = options.interpolator ?? (await createInterpolator({ backend: 'webgpu' }));
   try {
-    if (interp.backend !== 'webgpu') throw new TypeError(`the live player needs the WebGPU backend; this interpolator runs on '${interp.backend}'`);
+    if (interp.backend !== 'webgpu')
+      throw new TypeError(`the live player needs the WebGPU backend; this interpolator runs on '${interp.backend}'`);
     const mb: Mediabunny = await import('./vendor/mediabunny.js');
     const demux = new mb.Input({ source: new mb.BlobSource(input), formats: mb.ALL_FORMATS });
     try {
       const track = await demux.getPrimaryVideoTrack();
       if (!track) throw new Error('the file has no video track');
-      if (!(await track.canDecode())) throw new Error(`this browser cannot decode the file's video (${await track.getCodec() ?? 'unknown codec'})`);
+      if (!(await track.canDecode()))
+        throw new Error(`this browser cannot decode the file's video (${(await track.getCodec()) ?? 'unknown codec'})`);
       const width = await track.getCodedWidth();
       const height = await track.getCodedHeight();
       const scale = options.scale ?? (width * height > 1920 * 1088 ? 0.5 : 1);
@@ -124,11 +129,23 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       // the last frame still has its pair.
       const rate = (await track.computePacketStats(50)).averagePacketRate;
       const spacing = rate > 0 ? 1 / rate : 0;
-      const hasAudio = options.audio !== false && options.clock === undefined && (await demux.getPrimaryAudioTrack()) !== null;
-      return new LivePlayer({ mb, demux, track, seq }, {
-        factor, duration, spacing, sceneThreshold, dedupe: options.dedupe !== false, size: analysisSize(width, height), audio: hasAudio ? input : null, clock: options.clock ?? null,
-        onFrame: options.onFrame ?? null, dispose: own ? () => interp.dispose() : () => {},
-      });
+      const hasAudio =
+        options.audio !== false && options.clock === undefined && (await demux.getPrimaryAudioTrack()) !== null;
+      return new LivePlayer(
+        { mb, demux, track, seq },
+        {
+          factor,
+          duration,
+          spacing,
+          sceneThreshold,
+          dedupe: options.dedupe !== false,
+          size: analysisSize(width, height),
+          audio: hasAudio ? input : null,
+          clock: options.clock ?? null,
+          onFrame: options.onFrame ?? null,
+          dispose: own ? () => interp.dispose() : () => {},
+        },
+      );
     } catch (e) {
       demux.dispose();
       throw e;
@@ -278,7 +295,8 @@ export class LivePlayer {
   /** Moves the playhead; the picture follows once the frames there are decoded and prepared. */
   async seek(time: number): Promise<void> {
     this.#check();
-    if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`time must be a finite number of seconds, got ${describe(time)}`);
+    if (typeof time !== 'number' || !Number.isFinite(time))
+      throw new TypeError(`time must be a finite number of seconds, got ${describe(time)}`);
     const at = Math.min(Math.max(0, time), this.duration);
     this.#anchorTime = at;
     this.#anchorAt = performance.now();
@@ -401,12 +419,14 @@ export class LivePlayer {
         return;
       }
       this.#busy = true;
-      this.#tick().catch((e) => {
-        this.#error = e;
-        this.close();
-      }).finally(() => {
-        this.#busy = false;
-      });
+      this.#tick()
+        .catch((e) => {
+          this.#error = e;
+          this.close();
+        })
+        .finally(() => {
+          this.#busy = false;
+        });
     });
   }
 
@@ -502,7 +522,8 @@ export class LivePlayer {
     if (epoch !== this.#epoch) return;
     const last = this.#last;
     this.#pair = last === null ? null : [last.ts, d.ts];
-    this.#cut = last !== null && this.#parts.sceneThreshold > 0 && ssim(last.thumb, d.thumb) < this.#parts.sceneThreshold;
+    this.#cut =
+      last !== null && this.#parts.sceneThreshold > 0 && ssim(last.thumb, d.thumb) < this.#parts.sceneThreshold;
     this.#last = { ts: d.ts, thumb: d.thumb };
   }
 

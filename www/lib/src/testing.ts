@@ -12,12 +12,22 @@ import type { FloatResult, LostResult, MemoryResult } from './shared/protocol.js
  * The frame at `t` as planar f32 RGB [3][h][w], neither clamped nor rounded, so parity tests can
  * hold the engine to 1e-3 of the PyTorch goldens.
  */
-export async function interpolateRgb(interp: Interpolator, a: ImageData, b: ImageData, t: number, options?: { scale?: number; staticGuard?: boolean }): Promise<Float32Array> {
+export async function interpolateRgb(
+  interp: Interpolator,
+  a: ImageData,
+  b: ImageData,
+  t: number,
+  options?: { scale?: number; staticGuard?: boolean },
+): Promise<Float32Array> {
   const client = clientOf(interp);
   const scale = options?.scale ?? 1;
-  if (!(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1])) throw new TypeError(`scale must be in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}]`);
+  if (!(scale >= SCALE_RANGE[0] && scale <= SCALE_RANGE[1]))
+    throw new TypeError(`scale must be in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}]`);
   const [ra, rb] = await Promise.all([readPixels(a), readPixels(b)]);
-  const { rgb } = await client.call<FloatResult>({ type: 'rgbForTesting', a: ra, b: rb, scale, staticGuard: options?.staticGuard ?? false, t }, [ra.pixels, rb.pixels]);
+  const { rgb } = await client.call<FloatResult>(
+    { type: 'rgbForTesting', a: ra, b: rb, scale, staticGuard: options?.staticGuard ?? false, t },
+    [ra.pixels, rb.pixels],
+  );
   return new Float32Array(rgb);
 }
 

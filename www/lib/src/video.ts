@@ -8,8 +8,15 @@ import { clientOf, createInterpolator, Interpolator, spawnWorker } from './inter
 import { describe } from './pixels.js';
 import { CODEC_PREFERENCE, CODECS, CONTAINERS, quoted, SCALE_RANGE } from './shared/limits.js';
 import type { VideoResult } from './shared/protocol.js';
-import type { BackendChoice, VideoCodecChoice, VideoContainer, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './shared/types.js';
-
+import type {
+  BackendChoice,
+  VideoCodecChoice,
+  VideoContainer,
+  VideoInfo,
+  VideoJobOptions,
+  VideoPreview,
+  VideoProgress,
+} from './shared/types.js';
 
 export interface VideoOptions {
   /** Frames out per frame in: 2 (default), 4, 8... an integer in [1, 16] (1 re-encodes, with cut and duplicate handling). Not with `fps`. */
@@ -80,7 +87,6 @@ export interface VideoCallbacks {
   signal?: AbortSignal | undefined;
 }
 
-
 /**
  * Reads a video's size, duration, average frame rate and codecs without decoding it. Rejects
  * with an Error naming the problem for files this browser cannot read or decode.
@@ -105,19 +111,33 @@ export async function probeVideo(input: Blob): Promise<VideoInfo> {
  * `signal` aborts, and an Error naming the problem for files that cannot be read, decoded or
  * encoded.
  */
-export function interpolateVideo(input: Blob, options: VideoOptions & { output: WritableStream }, callbacks?: VideoCallbacks): Promise<null>;
+export function interpolateVideo(
+  input: Blob,
+  options: VideoOptions & { output: WritableStream },
+  callbacks?: VideoCallbacks,
+): Promise<null>;
 export function interpolateVideo(input: Blob, options?: VideoOptions, callbacks?: VideoCallbacks): Promise<Blob>;
-export async function interpolateVideo(input: Blob, options: VideoOptions = {}, callbacks: VideoCallbacks = {}): Promise<Blob | null> {
+export async function interpolateVideo(
+  input: Blob,
+  options: VideoOptions = {},
+  callbacks: VideoCallbacks = {},
+): Promise<Blob | null> {
   if (!(input instanceof Blob)) throw new TypeError(`input must be a Blob or File, got ${describe(input)}`);
-  if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`callbacks must be an object, got ${describe(callbacks)}`);
+  if (typeof callbacks !== 'object' || callbacks === null)
+    throw new TypeError(`callbacks must be an object, got ${describe(callbacks)}`);
   const { onProgress, onPreview, signal } = callbacks;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
-  if (onPreview !== undefined && typeof onPreview !== 'function') throw new TypeError(`onPreview must be a function, got ${describe(onPreview)}`);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
+  if (onPreview !== undefined && typeof onPreview !== 'function')
+    throw new TypeError(`onPreview must be a function, got ${describe(onPreview)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
   const job = { ...checkVideoOptions(options), preview: onPreview !== undefined };
   const output = options.output ?? null;
   if (output !== null && !(output instanceof WritableStream)) {
-    throw new TypeError(`output must be a WritableStream (e.g. from showSaveFilePicker().createWritable()), got ${describe(output)}`);
+    throw new TypeError(
+      `output must be a WritableStream (e.g. from showSaveFilePicker().createWritable()), got ${describe(output)}`,
+    );
   }
   if (output?.locked) throw new TypeError('output is locked: it is already being written by someone else');
   if (signal?.aborted) throw abortReason(signal);
@@ -144,7 +164,13 @@ export async function interpolateVideo(input: Blob, options: VideoOptions = {}, 
 }
 
 /** Runs a whole-video job in the interpolator's worker. */
-async function videoJob(interp: Interpolator, input: Blob, options: VideoJobOptions, call: CallOptions, output: WritableStream | null): Promise<Blob | null> {
+async function videoJob(
+  interp: Interpolator,
+  input: Blob,
+  options: VideoJobOptions,
+  call: CallOptions,
+  output: WritableStream | null,
+): Promise<Blob | null> {
   const client = clientOf(interp);
   if (!output) {
     const { blob } = await client.call<VideoResult>({ type: 'video', input, options, output: null }, [], call);
@@ -173,7 +199,8 @@ async function videoJob(interp: Interpolator, input: Blob, options: VideoJobOpti
 }
 
 function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
   const o = options as VideoOptions;
   const num = (v: unknown, name: string, lo: number, hi: number, loOpen = false): number => {
     if (typeof v !== 'number' || !(loOpen ? v > lo : v >= lo) || !(v <= hi)) {
@@ -186,14 +213,18 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   if (factor !== null && !Number.isInteger(factor)) throw new TypeError(`factor must be an integer, got ${factor}`);
   const fps = o.fps === undefined ? null : num(o.fps, 'fps', 0, 480, true);
   const slowdown = o.slowdown === undefined ? 1 : num(o.slowdown, 'slowdown', 1, 16);
-  const scale = o.scale === undefined || o.scale === 'auto' ? 'auto' : num(o.scale, 'scale', SCALE_RANGE[0], SCALE_RANGE[1]);
+  const scale =
+    o.scale === undefined || o.scale === 'auto' ? 'auto' : num(o.scale, 'scale', SCALE_RANGE[0], SCALE_RANGE[1]);
   const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
-  if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean') throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
-  if (o.staticGuard !== undefined && typeof o.staticGuard !== 'boolean') throw new TypeError(`staticGuard must be a boolean, got ${describe(o.staticGuard)}`);
+  if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean')
+    throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
+  if (o.staticGuard !== undefined && typeof o.staticGuard !== 'boolean')
+    throw new TypeError(`staticGuard must be a boolean, got ${describe(o.staticGuard)}`);
   const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
   const container: VideoContainer = o.container ?? 'auto';
   const containers = ['auto', ...CONTAINERS];
-  if (!containers.includes(container)) throw new TypeError(`container must be ${quoted(containers)}, got ${describe(container)}`);
+  if (!containers.includes(container))
+    throw new TypeError(`container must be ${quoted(containers)}, got ${describe(container)}`);
   const codec: VideoCodecChoice = o.codec ?? 'auto';
   const codecs = ['auto', ...CODECS];
   if (!codecs.includes(codec)) throw new TypeError(`codec must be ${quoted(codecs)}, got ${describe(codec)}`);
@@ -202,7 +233,9 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   }
   const bitrate = o.bitrate === undefined ? null : num(o.bitrate, 'bitrate', 10_000, 500_000_000);
   if (o.interpolator !== undefined && !(o.interpolator instanceof Interpolator)) {
-    throw new TypeError(`interpolator must be an Interpolator from createInterpolator(), got ${describe(o.interpolator)}`);
+    throw new TypeError(
+      `interpolator must be an Interpolator from createInterpolator(), got ${describe(o.interpolator)}`,
+    );
   }
   return {
     factor: factor ?? (fps === null ? 2 : null),

@@ -69,12 +69,19 @@ function checkSize(width: unknown, height: unknown): void {
  * RIFE's optical flow (as `interpolateWithFlow` returns it: planar [4][height][width], pixels)
  * as a colour picture, width x height, in the Middlebury colour-wheel convention (see above).
  */
-export function flowToImageData(flow: Float32Array, width: number, height: number, options: FlowImageOptions = {}): ImageData {
+export function flowToImageData(
+  flow: Float32Array,
+  width: number,
+  height: number,
+  options: FlowImageOptions = {},
+): ImageData {
   if (!(flow instanceof Float32Array)) throw new TypeError(`flow must be a Float32Array, got ${describe(flow)}`);
   checkSize(width, height);
   const n = width * height;
   if (flow.length !== 4 * n) {
-    throw new TypeError(`flow has ${flow.length} values, expected 4 x ${width} x ${height} = ${4 * n} (planar [4][height][width])`);
+    throw new TypeError(
+      `flow has ${flow.length} values, expected 4 x ${width} x ${height} = ${4 * n} (planar [4][height][width])`,
+    );
   }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
@@ -82,7 +89,10 @@ export function flowToImageData(flow: Float32Array, width: number, height: numbe
   const which = options.which ?? 'b';
   if (which !== 'a' && which !== 'b') throw new TypeError(`which must be 'a' or 'b', got ${describe(which)}`);
   const { maxMagnitude } = options;
-  if (maxMagnitude !== undefined && (typeof maxMagnitude !== 'number' || !(maxMagnitude > 0) || !Number.isFinite(maxMagnitude))) {
+  if (
+    maxMagnitude !== undefined &&
+    (typeof maxMagnitude !== 'number' || !(maxMagnitude > 0) || !Number.isFinite(maxMagnitude))
+  ) {
     throw new TypeError(`maxMagnitude must be a finite number > 0, got ${describe(maxMagnitude)}`);
   }
 

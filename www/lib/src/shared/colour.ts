@@ -45,7 +45,11 @@ export interface YuvSpace {
  * VP9 and AV1 default). Null when it is not one we convert exactly (HDR transfer, an RGB or
  * unknown matrix): the browser's conversion is used then.
  */
-export function resolveSpace(tags: VideoColorSpaceInit | null | undefined, width: number, height: number): YuvSpace | null {
+export function resolveSpace(
+  tags: VideoColorSpaceInit | null | undefined,
+  width: number,
+  height: number,
+): YuvSpace | null {
   const hd = width >= 1280 || height > 576;
   const transfer: string = tags?.transfer ?? (hd ? 'bt709' : 'smpte170m');
   if (transfer === 'pq' || transfer === 'hlg' || transfer === 'linear') return null;
@@ -54,14 +58,23 @@ export function resolveSpace(tags: VideoColorSpaceInit | null | undefined, width
   if (!weights) return null;
   const primaries = tags?.primaries ?? (hd ? 'bt709' : height === 576 ? 'bt470bg' : 'smpte170m');
   const fullRange = tags?.fullRange ?? false;
-  return { kr: weights[0], kb: weights[1], fullRange, tag: { primaries, transfer: transfer as VideoTransferCharacteristics, matrix, fullRange } };
+  return {
+    kr: weights[0],
+    kb: weights[1],
+    fullRange,
+    tag: { primaries, transfer: transfer as VideoTransferCharacteristics, matrix, fullRange },
+  };
 }
 
 /**
  * What RGB pictures (ImageData, canvases) are encoded as: HD's standard format. Their pixels are
  * sRGB, whose primaries are BT.709's, and players treat the two transfer curves alike.
  */
-export const BT709_LIMITED = resolveSpace({ primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false }, 1920, 1080) as YuvSpace;
+export const BT709_LIMITED = resolveSpace(
+  { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false },
+  1920,
+  1080,
+) as YuvSpace;
 
 /** Pixel formats read here (8-bit 4:2:0); others go through the browser's conversion. */
 export function canRead(format: VideoPixelFormat | string | null): boolean {
@@ -87,7 +100,8 @@ export async function readI420(frame: Planar): Promise<Uint8Array> {
   const out = new Uint8Array(w * h + 2 * cw * ch);
   const plane = (i: number) => layout[i] as PlaneLayout;
   const copyPlane = (p: PlaneLayout, rowBytes: number, rows: number, dst: number) => {
-    for (let y = 0; y < rows; y++) out.set(raw.subarray(p.offset + y * p.stride, p.offset + y * p.stride + rowBytes), dst + y * rowBytes);
+    for (let y = 0; y < rows; y++)
+      out.set(raw.subarray(p.offset + y * p.stride, p.offset + y * p.stride + rowBytes), dst + y * rowBytes);
   };
   copyPlane(plane(0), w, h, 0);
   if (frame.format === 'NV12') {
@@ -150,7 +164,12 @@ export function i420ToRgba(yuv: Uint8Array, w: number, h: number, space: YuvSpac
 }
 
 /** RGBA (w x h) → tight I420 in `space`, chroma averaged over each 2x2 block. */
-export function rgbaToI420(rgba: Uint8Array | Uint8ClampedArray, w: number, h: number, space: YuvSpace): Uint8Array<ArrayBuffer> {
+export function rgbaToI420(
+  rgba: Uint8Array | Uint8ClampedArray,
+  w: number,
+  h: number,
+  space: YuvSpace,
+): Uint8Array<ArrayBuffer> {
   const { kr, kb } = space;
   const kg = 1 - kr - kb;
   const { yOff, yScale, cScale } = range(space.fullRange);

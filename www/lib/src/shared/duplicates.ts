@@ -37,7 +37,8 @@ export function analysisSize(width: number, height: number): { width: number; he
 export function greyOf(rgba: Uint8ClampedArray | Uint8Array): Float32Array {
   const grey = new Float32Array(rgba.length >> 2);
   for (let i = 0; i < grey.length; i++) {
-    grey[i] = 0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number);
+    grey[i] =
+      0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number);
   }
   return grey;
 }
@@ -127,11 +128,16 @@ export type RepeatRule = { readonly [K in keyof typeof REPEAT_RULE]: number };
  * `move`. At the ends of the video only the one outside pair there is counts. Returns that
  * smaller outside change, or null.
  */
-export function holdAt(top: readonly (number | null)[], i: number, len: number, rule: RepeatRule = REPEAT_RULE): number | null {
+export function holdAt(
+  top: readonly (number | null)[],
+  i: number,
+  len: number,
+  rule: RepeatRule = REPEAT_RULE,
+): number | null {
   const n = top.length;
   if (i < 1 || i + len > n) return null;
-  const before = i >= 2 ? top[i - 1] ?? null : null;
-  const after = i + len < n ? top[i + len] ?? null : null;
+  const before = i >= 2 ? (top[i - 1] ?? null) : null;
+  const after = i + len < n ? (top[i + len] ?? null) : null;
   if (before === null && after === null) return null;
   const lo = Math.min(before ?? Number.POSITIVE_INFINITY, after ?? Number.POSITIVE_INFINITY);
   let hi = 0;
@@ -157,7 +163,7 @@ export function findRepeats(changes: readonly (Change | null)[], rule: RepeatRul
   const n = changes.length;
   const top = changes.map((c) => c?.top ?? null);
   const holds: Hold[] = [];
-  for (let i = 1; i < n;) {
+  for (let i = 1; i < n; ) {
     let hold: Hold | null = null;
     for (let len = 1; len <= rule.maxHold && hold === null; len++) {
       const lo = holdAt(top, i, len, rule);

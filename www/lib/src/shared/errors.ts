@@ -41,5 +41,7 @@ export function codedError(message: string, code: ErrorCode): Error & { code: Er
 /** The code on `e`, if it has one of ours (an Error from the wasm module or an InbetweenError). */
 export function codeOf(e: unknown): ErrorCode | undefined {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : undefined;
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code)
+    ? (code as ErrorCode)
+    : undefined;
 }

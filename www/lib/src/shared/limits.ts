@@ -43,4 +43,9 @@ export function quoted(values: readonly string[]): string {
  * the source on the test clip. BT.709's primaries are sRGB's, and players treat the two transfer
  * curves alike.
  */
-export const ENCODE_AS: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
+export const ENCODE_AS: VideoColorSpaceInit = {
+  primaries: 'bt709',
+  transfer: 'bt709',
+  matrix: 'bt709',
+  fullRange: false,
+};

@@ -3,8 +3,16 @@
 // travel as transferred ArrayBuffers (moved, not copied).
 
 import type { ErrorCode } from './errors.js';
-import type { AdapterInfo, BackendChoice, BackendName, CpuBuild, VideoInfo, VideoJobOptions, VideoPreview, VideoProgress } from './types.js';
-
+import type {
+  AdapterInfo,
+  BackendChoice,
+  BackendName,
+  CpuBuild,
+  VideoInfo,
+  VideoJobOptions,
+  VideoPreview,
+  VideoProgress,
+} from './types.js';
 
 /** An 8-bit RGBA image; `pixels.byteLength === width * height * 4`. */
 export interface RawImage {
@@ -29,16 +37,55 @@ export type FrameInput = RawImage | GpuImage;
 
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
-  | { id: number; type: 'init'; model: ArrayBuffer; backend: BackendChoice; precision: 'f32' | 'f16'; wasmUrl: string | null }
+  | {
+      id: number;
+      type: 'init';
+      model: ArrayBuffer;
+      backend: BackendChoice;
+      precision: 'f32' | 'f16';
+      wasmUrl: string | null;
+    }
   | { id: number; type: 'interpolate'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
-  | { id: number; type: 'interpolateMany'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; ts: Float32Array }
-  | { id: number; type: 'interpolateMap'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; map: Float32Array }
-  | { id: number; type: 'interpolateWithFlow'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
+  | {
+      id: number;
+      type: 'interpolateMany';
+      a: FrameInput;
+      b: FrameInput;
+      scale: number;
+      staticGuard: boolean;
+      ts: Float32Array;
+    }
+  | {
+      id: number;
+      type: 'interpolateMap';
+      a: FrameInput;
+      b: FrameInput;
+      scale: number;
+      staticGuard: boolean;
+      map: Float32Array;
+    }
+  | {
+      id: number;
+      type: 'interpolateWithFlow';
+      a: FrameInput;
+      b: FrameInput;
+      scale: number;
+      staticGuard: boolean;
+      t: number;
+    }
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'trapForTesting' }
   /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
    * of `ts` (nothing for the first frame), then kept, by handle, as the next pair's first frame. */
-  | { id: number; type: 'sequencePush'; seq: number; image: FrameInput; scale: number; staticGuard: boolean; ts: Float32Array }
+  | {
+      id: number;
+      type: 'sequencePush';
+      seq: number;
+      image: FrameInput;
+      scale: number;
+      staticGuard: boolean;
+      ts: Float32Array;
+    }
   /** Draws sequence `seq`'s in-between of its last two frames at `t` into the canvas attached by
    * 'sequenceCanvas', with no readback (answered as ClosedResult, `closed: false`). */
   | { id: number; type: 'sequenceDraw'; seq: number; staticGuard: boolean; t: number }
@@ -145,7 +192,20 @@ export interface VideoResult {
 }
 
 export type Response =
-  | { id: number; ok: true; result: InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult | VideoInfo }
+  | {
+      id: number;
+      ok: true;
+      result:
+        | InitResult
+        | PixelsResult
+        | FlowResult
+        | FloatResult
+        | ClosedResult
+        | LostResult
+        | VideoResult
+        | MemoryResult
+        | VideoInfo;
+    }
   | { id: number; ok: false; error: ErrorPayload }
   /** Not an answer: the worker holds its life lock (client.ts #watch) and can be watched. */
   | { alive: true }

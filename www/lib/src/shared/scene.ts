@@ -11,7 +11,8 @@ export const THUMB = 32;
 export function toGrey(rgba: Uint8ClampedArray | Uint8Array): Float32Array {
   const grey = new Float32Array(THUMB * THUMB);
   for (let i = 0; i < grey.length; i++) {
-    grey[i] = 0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number);
+    grey[i] =
+      0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number);
   }
   return grey;
 }
@@ -29,18 +30,29 @@ export function ssim(x: Float32Array, y: Float32Array): number {
   let count = 0;
   for (let wy = 0; wy + WIN <= THUMB; wy += STEP) {
     for (let wx = 0; wx + WIN <= THUMB; wx += STEP) {
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        syy = 0,
+        sxy = 0;
       for (let r = 0; r < WIN; r++) {
         const row = (wy + r) * THUMB + wx;
         for (let c = 0; c < WIN; c++) {
           const a = x[row + c] as number;
           const b = y[row + c] as number;
-          sx += a; sy += b; sxx += a * a; syy += b * b; sxy += a * b;
+          sx += a;
+          sy += b;
+          sxx += a * a;
+          syy += b * b;
+          sxy += a * b;
         }
       }
       const n = WIN * WIN;
-      const mx = sx / n, my = sy / n;
-      const vx = sxx / n - mx * mx, vy = syy / n - my * my, cxy = sxy / n - mx * my;
+      const mx = sx / n,
+        my = sy / n;
+      const vx = sxx / n - mx * mx,
+        vy = syy / n - my * my,
+        cxy = sxy / n - mx * my;
       total += ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2));
       count++;
     }

@@ -24,23 +24,38 @@ export class AudioPump {
   readonly #close: () => void;
   #next: { timestamp: number; close?: () => void } | null | undefined = undefined;
 
-  private constructor(mode: 'copied' | 'transcoded', iter: AsyncIterator<{ timestamp: number }>, add: (item: never) => Promise<void>, close: () => void) {
+  private constructor(
+    mode: 'copied' | 'transcoded',
+    iter: AsyncIterator<{ timestamp: number }>,
+    add: (item: never) => Promise<void>,
+    close: () => void,
+  ) {
     this.mode = mode;
     this.#iter = iter;
     this.#add = add;
     this.#close = close;
   }
 
-  static async create(track: InputAudioTrack, codec: string | null, supported: readonly string[], output: Output): Promise<AudioPump | null> {
+  static async create(
+    track: InputAudioTrack,
+    codec: string | null,
+    supported: readonly string[],
+    output: Output,
+  ): Promise<AudioPump | null> {
     if (codec !== null && supported.includes(codec)) {
       const source = new EncodedAudioPacketSource(codec as never);
       output.addAudioTrack(source);
       const config = await track.getDecoderConfig();
       let first = true;
-      return new AudioPump('copied', new EncodedPacketSink(track).packets(), (async (packet: never) => {
-        await source.add(packet, first && config ? { decoderConfig: config } : undefined);
-        first = false;
-      }) as (item: never) => Promise<void>, () => source.close());
+      return new AudioPump(
+        'copied',
+        new EncodedPacketSink(track).packets(),
+        (async (packet: never) => {
+          await source.add(packet, first && config ? { decoderConfig: config } : undefined);
+          first = false;
+        }) as (item: never) => Promise<void>,
+        () => source.close(),
+      );
     }
     if (!(await track.canDecode())) return null;
     const target = await getFirstEncodableAudioCodec(supported as never, {
@@ -50,9 +65,14 @@ export class AudioPump {
     if (!target) return null;
     const source = new AudioSampleSource({ codec: target, bitrate: QUALITY_HIGH });
     output.addAudioTrack(source);
-    return new AudioPump('transcoded', new AudioSampleSink(track).samples(), (async (sample: never) => {
-      await source.add(sample);
-    }) as (item: never) => Promise<void>, () => source.close());
+    return new AudioPump(
+      'transcoded',
+      new AudioSampleSink(track).samples(),
+      (async (sample: never) => {
+        await source.add(sample);
+      }) as (item: never) => Promise<void>,
+      () => source.close(),
+    );
   }
 
   /** Adds every audio item that starts before `time` (s). */

@@ -5,7 +5,9 @@
 import init, { runPoolThread } from '../../pkg-mt/inbetween_wasm.js';
 
 interface HelperScope {
-  onmessage: ((event: MessageEvent<{ type?: string; module: WebAssembly.Module; memory: WebAssembly.Memory }>) => void) | null;
+  onmessage:
+    | ((event: MessageEvent<{ type?: string; module: WebAssembly.Module; memory: WebAssembly.Memory }>) => void)
+    | null;
   postMessage(message: { type: string; error?: string }): void;
 }
 const scope = self as unknown as HelperScope;

@@ -184,8 +184,14 @@ export function plan(frames: readonly SourceFrame[], options: PlanOptions): Plan
     if (o.kind === 'mix') replaced++;
   }
   return {
-    keys, motion, cut, outputs,
-    sourceFrames: frames.length, kept: copied.size, dropped, replaced,
+    keys,
+    motion,
+    cut,
+    outputs,
+    sourceFrames: frames.length,
+    kept: copied.size,
+    dropped,
+    replaced,
     interpolated: outputs.filter((o) => o.kind === 'mix').length,
     cuts: cut.filter(Boolean).length,
   };

@@ -36,7 +36,6 @@ import {
   WebMOutputFormat,
 } from '../vendor/mediabunny.js';
 
-
 export interface JobContext {
   engine: Engine;
   backend: BackendName;
@@ -48,7 +47,6 @@ export interface JobContext {
   output: WritableStream<FileChunk> | null;
 }
 
-
 type OutCodec = VideoSummary['codec'];
 type OutContainer = VideoSummary['container'];
 
@@ -56,9 +54,13 @@ type OutContainer = VideoSummary['container'];
 const PREFERRED = CODEC_PREFERENCE as Record<OutContainer, OutCodec[]>;
 
 const CODEC_NAMES: Record<string, string> = {
-  avc: 'H.264', hevc: 'HEVC (H.265)', vp8: 'VP8', vp9: 'VP9', av1: 'AV1', prores: 'ProRes',
+  avc: 'H.264',
+  hevc: 'HEVC (H.265)',
+  vp8: 'VP8',
+  vp9: 'VP9',
+  av1: 'AV1',
+  prores: 'ProRes',
 };
-
 
 export class AbortedError extends Error {
   override name = 'AbortError';
@@ -72,7 +74,9 @@ function messageOf(e: unknown): string {
 }
 
 /** Opens `blob` and its tracks, or throws an Error that names what is wrong with the file. */
-async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack; family: OutContainer; formatName: string }> {
+async function open(
+  blob: Blob,
+): Promise<{ input: Input; video: InputVideoTrack; family: OutContainer; formatName: string }> {
   if (blob.size === 0) throw codedError('the file is empty (0 bytes)', 'video-unreadable');
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
   try {
@@ -80,7 +84,10 @@ async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack;
     try {
       format = await input.getFormat();
     } catch (e) {
-      throw codedError(`the file is not a video this browser can read: ${messageOf(e)} (expected MP4, MOV, WebM or MKV)`, 'video-unreadable');
+      throw codedError(
+        `the file is not a video this browser can read: ${messageOf(e)} (expected MP4, MOV, WebM or MKV)`,
+        'video-unreadable',
+      );
     }
     let video: InputVideoTrack | null;
     try {
@@ -90,16 +97,22 @@ async function open(blob: Blob): Promise<{ input: Input; video: InputVideoTrack;
     }
     if (!video) {
       const tracks = await input.getTracks().catch(() => []);
-      throw codedError(tracks.length === 0
-        ? `the ${format.name} file has no readable tracks: it is damaged or truncated (its index may be missing)`
-        : `the ${format.name} file has no video track`, 'video-unreadable');
+      throw codedError(
+        tracks.length === 0
+          ? `the ${format.name} file has no readable tracks: it is damaged or truncated (its index may be missing)`
+          : `the ${format.name} file has no video track`,
+        'video-unreadable',
+      );
     }
     const codec = await video.getCodec();
     if (!codec || !(await video.canDecode())) {
       const detail = await video.getCodecParameterString().catch(() => null);
-      const name = codec ? CODEC_NAMES[codec] ?? codec : 'an unknown codec';
-      throw codedError(`this browser cannot decode the file's ${name} video${detail ? ` (${detail})` : ''}; `
-        + 'H.264, VP8, VP9 and AV1 are the codecs browsers decode', 'video-unsupported');
+      const name = codec ? (CODEC_NAMES[codec] ?? codec) : 'an unknown codec';
+      throw codedError(
+        `this browser cannot decode the file's ${name} video${detail ? ` (${detail})` : ''}; ` +
+          'H.264, VP8, VP9 and AV1 are the codecs browsers decode',
+        'video-unsupported',
+      );
     }
     const mime = format.mimeType;
     const family: OutContainer = mime === 'video/webm' || mime === 'video/x-matroska' ? 'webm' : 'mp4';
@@ -121,7 +134,7 @@ export async function probeVideo(blob: Blob): Promise<VideoInfo> {
       duration: await input.computeDuration(),
       fps: stats.averagePacketRate,
       codec: (await video.getCodec()) ?? 'unknown',
-      audioCodec: audio ? (await audio.getCodec()) ?? 'unknown' : null,
+      audioCodec: audio ? ((await audio.getCodec()) ?? 'unknown') : null,
       container: formatName,
     };
   } finally {
@@ -199,11 +212,17 @@ async function runToTarget(
     // ---- Pass 1: thumbnails → similarities.
     ctx.progress({ stage: 'analysing', framesDone: 0, framesTotal: 0, fps: 0, etaSeconds: null });
     const frames = await analyse(video, analysisSize(srcWidth, srcHeight), check, (n) =>
-      ctx.progress({ stage: 'analysing', framesDone: n, framesTotal: 0, fps: 0, etaSeconds: null }));
+      ctx.progress({ stage: 'analysing', framesDone: n, framesTotal: 0, fps: 0, etaSeconds: null }),
+    );
     if (frames.length === 0) throw codedError('no video frames could be decoded from the file', 'video-unreadable');
 
     const fps = o.fps ?? null;
-    const thePlan = plan(frames, { factor: fps === null ? o.factor ?? 2 : null, fps, sceneThreshold: o.sceneThreshold, dedupe: o.dedupe });
+    const thePlan = plan(frames, {
+      factor: fps === null ? (o.factor ?? 2) : null,
+      fps,
+      sceneThreshold: o.sceneThreshold,
+      dedupe: o.dedupe,
+    });
 
     // ---- Output: container, codec, audio.
     const audioTrack = await input.getPrimaryAudioTrack();
@@ -215,7 +234,9 @@ async function runToTarget(
     // end, which is what made hour-long jobs fail after all their work.
     const format = chosen.container === 'mp4' ? new Mp4OutputFormat({ fastStart: false }) : new WebMOutputFormat();
     sink = dest ? null : new PagedSink();
-    const writable = dest ? new WritableStream<FileChunk>({ write: (chunk) => dest.write(chunk) }) : (sink as PagedSink).writable();
+    const writable = dest
+      ? new WritableStream<FileChunk>({ write: (chunk) => dest.write(chunk) })
+      : (sink as PagedSink).writable();
     const target = new StreamTarget(writable, { chunked: true, chunkSize: 4 << 20 });
     const output = new Output({ format, target });
     const videoSource = new VideoSampleSource({
@@ -226,8 +247,15 @@ async function runToTarget(
       sizeChangeBehavior: 'deny',
     });
     const spacing = typicalSpacing(frames);
-    const constantRate = frames.every((f, i) => i === 0 || Math.abs(f.timestamp - (frames[i - 1] as SourceFrame).timestamp - spacing) < spacing * 0.02);
-    const outRate = fps !== null ? fps / o.slowdown : constantRate && spacing > 0 ? (o.factor ?? 2) / spacing / o.slowdown : undefined;
+    const constantRate = frames.every(
+      (f, i) => i === 0 || Math.abs(f.timestamp - (frames[i - 1] as SourceFrame).timestamp - spacing) < spacing * 0.02,
+    );
+    const outRate =
+      fps !== null
+        ? fps / o.slowdown
+        : constantRate && spacing > 0
+          ? (o.factor ?? 2) / spacing / o.slowdown
+          : undefined;
     output.addVideoTrack(videoSource, outRate !== undefined ? { frameRate: outRate } : {});
 
     let audio: AudioPump | null = null;
@@ -241,15 +269,42 @@ async function runToTarget(
 
     await output.start();
     const summary: VideoSummary = {
-      width, height, frames: thePlan.outputs.length, duration: 0, container: chosen.container, codec: chosen.codec,
-      audio: audioState, cuts: thePlan.cuts, backend: ctx.backend, scale, interpolated: 0,
-      sourceFrames: thePlan.sourceFrames, kept: thePlan.kept, dropped: thePlan.dropped, replaced: thePlan.replaced,
+      width,
+      height,
+      frames: thePlan.outputs.length,
+      duration: 0,
+      container: chosen.container,
+      codec: chosen.codec,
+      audio: audioState,
+      cuts: thePlan.cuts,
+      backend: ctx.backend,
+      scale,
+      interpolated: 0,
+      sourceFrames: thePlan.sourceFrames,
+      kept: thePlan.kept,
+      dropped: thePlan.dropped,
+      replaced: thePlan.replaced,
       duplicates: thePlan.dropped,
     };
     try {
-      await render(video, thePlan, { width, height, scale, slowdown: o.slowdown, preview: o.preview }, ctx, check, videoSource, audio, summary);
+      await render(
+        video,
+        thePlan,
+        { width, height, scale, slowdown: o.slowdown, preview: o.preview },
+        ctx,
+        check,
+        videoSource,
+        audio,
+        summary,
+      );
       check();
-      ctx.progress({ stage: 'finishing', framesDone: summary.frames, framesTotal: summary.frames, fps: 0, etaSeconds: 0 });
+      ctx.progress({
+        stage: 'finishing',
+        framesDone: summary.frames,
+        framesTotal: summary.frames,
+        fps: 0,
+        etaSeconds: 0,
+      });
       await audio?.finish();
       videoSource.close();
       await output.finalize();
@@ -262,7 +317,14 @@ async function runToTarget(
     const last = thePlan.outputs[thePlan.outputs.length - 1];
     summary.duration = last ? (last.time + last.duration - first.timestamp) * o.slowdown : 0;
     const result = sink ? sink.toBlob(chosen.container === 'mp4' ? 'video/mp4' : 'video/webm') : null;
-    ctx.progress({ stage: 'done', framesDone: summary.frames, framesTotal: summary.frames, fps: 0, etaSeconds: 0, summary });
+    ctx.progress({
+      stage: 'done',
+      framesDone: summary.frames,
+      framesTotal: summary.frames,
+      fps: 0,
+      etaSeconds: 0,
+      summary,
+    });
     return result;
   } finally {
     sink?.discard();
@@ -317,7 +379,10 @@ async function analyse(
     }
   } catch (e) {
     if (e instanceof AbortedError) throw e;
-    throw codedError(`the video could not be decoded after ${frames.length} frames (the file may be damaged or truncated): ${messageOf(e)}`, 'video-unreadable');
+    throw codedError(
+      `the video could not be decoded after ${frames.length} frames (the file may be damaged or truncated): ${messageOf(e)}`,
+      'video-unreadable',
+    );
   }
   return frames;
 }
@@ -330,7 +395,11 @@ async function chooseOutput(
   height: number,
 ): Promise<{ container: OutContainer; codec: OutCodec }> {
   const bitrate = o.bitrate ?? undefined;
-  const fits = (c: OutContainer) => audioCodec === null || formatFor(c).getSupportedAudioCodecs().includes(audioCodec as never);
+  const fits = (c: OutContainer) =>
+    audioCodec === null ||
+    formatFor(c)
+      .getSupportedAudioCodecs()
+      .includes(audioCodec as never);
   let containers: OutContainer[];
   if (o.container !== 'auto') containers = [o.container];
   else if (o.codec === 'avc') containers = ['mp4'];
@@ -345,14 +414,28 @@ async function chooseOutput(
     if (o.codec !== 'auto') {
       if (!allowed.includes(o.codec)) continue;
       const ok = await canEncodeVideo(o.codec, { width, height, ...(bitrate ? { bitrate } : {}) });
-      if (!ok) throw codedError(`this browser cannot encode ${CODEC_NAMES[o.codec]} video at ${width}x${height}`, 'video-unsupported');
+      if (!ok)
+        throw codedError(
+          `this browser cannot encode ${CODEC_NAMES[o.codec]} video at ${width}x${height}`,
+          'video-unsupported',
+        );
       return { container, codec: o.codec };
     }
-    const codec = await getFirstEncodableVideoCodec(PREFERRED[container], { width, height, ...(bitrate ? { bitrate } : {}) });
+    const codec = await getFirstEncodableVideoCodec(PREFERRED[container], {
+      width,
+      height,
+      ...(bitrate ? { bitrate } : {}),
+    });
     if (codec) return { container, codec: codec as OutCodec };
   }
-  if (o.codec !== 'auto') throw new TypeError(`codec '${o.codec}' cannot be stored in ${o.container === 'auto' ? 'MP4 or WebM' : o.container}`);
-  throw codedError(`this browser cannot encode H.264, VP9, AV1 or VP8 video at ${width}x${height}`, 'video-unsupported');
+  if (o.codec !== 'auto')
+    throw new TypeError(
+      `codec '${o.codec}' cannot be stored in ${o.container === 'auto' ? 'MP4 or WebM' : o.container}`,
+    );
+  throw codedError(
+    `this browser cannot encode H.264, VP9, AV1 or VP8 video at ${width}x${height}`,
+    'video-unsupported',
+  );
 }
 
 function formatFor(c: OutContainer) {
@@ -386,7 +469,11 @@ async function render(
   g.imageSmoothingQuality = 'high';
   // The input's colour space (colour.ts): frames are converted by it here and the output is
   // tagged with it. Null (HDR, or a matrix we do not convert): the browser converts, to BT.709.
-  const space = resolveSpace(await video.getColorSpace(), await video.getDisplayWidth(), await video.getDisplayHeight());
+  const space = resolveSpace(
+    await video.getColorSpace(),
+    await video.getDisplayWidth(),
+    await video.getDisplayHeight(),
+  );
 
   const samples = new VideoSampleSink(video).samples();
   // The key frames in the order they are read (each once, k = 0, 1, 2, …), kept by handle: the
@@ -399,7 +486,11 @@ async function render(
     const want = thePlan.keys[k] as number;
     for (;;) {
       const r = await samples.next();
-      if (r.done) throw codedError(`the video ended early on the second read (frame ${want} of ${thePlan.keys.length} key frames)`, 'video-unreadable');
+      if (r.done)
+        throw codedError(
+          `the video ended early on the second read (frame ${want} of ${thePlan.keys.length} key frames)`,
+          'video-unreadable',
+        );
       const sample = r.value;
       try {
         decoded++;
@@ -439,7 +530,8 @@ async function render(
       else if (out.kind === 'b') [pixels, yuv] = [(b as Key).rgba, (b as Key).yuv];
       else {
         // The chain's last two frames are this pair: b is the newest key read, a the one before.
-        if ((b as Key).k !== pushed || chain.length < 2) throw new Error('internal error: the pair is not the chain\'s last two frames');
+        if ((b as Key).k !== pushed || chain.length < 2)
+          throw new Error("internal error: the pair is not the chain's last two frames");
         pixels = await ctx.engine.interpolate(...chain.pair(), out.t);
         summary.interpolated++;
         if (preview && performance.now() - lastPreview > 1000) {
@@ -457,7 +549,11 @@ async function render(
       // Source frames go out as they were decoded; in-betweens are converted back by the input's
       // matrix and range. Without a space we convert, the browser's RGBA → BT.709 does it.
       const sample = space
-        ? new VideoSample(yuv ?? rgbaToI420(pixels, width, height, space), { format: 'I420', ...timing, colorSpace: space.tag })
+        ? new VideoSample(yuv ?? rgbaToI420(pixels, width, height, space), {
+            format: 'I420',
+            ...timing,
+            colorSpace: space.tag,
+          })
         : new VideoSample(pixels, { format: 'RGBA', ...timing, colorSpace: ENCODE_AS });
       try {
         await videoSource.add(sample);
@@ -470,7 +566,13 @@ async function render(
       if (performance.now() - lastReport > 100 || done === thePlan.outputs.length) {
         lastReport = performance.now();
         const left = thePlan.outputs.length - done;
-        ctx.progress({ stage: 'interpolating', framesDone: done, framesTotal: thePlan.outputs.length, fps: rate, etaSeconds: rate > 0 ? left / rate : null });
+        ctx.progress({
+          stage: 'interpolating',
+          framesDone: done,
+          framesTotal: thePlan.outputs.length,
+          fps: rate,
+          etaSeconds: rate > 0 ? left / rate : null,
+        });
       }
     }
   } finally {

@@ -40,7 +40,10 @@ let pool: Promise<void> | null = null;
 
 /** True where a shared WebAssembly.Memory can be made and posted to other workers. */
 export function canUseThreads(): boolean {
-  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return (
+    typeof SharedArrayBuffer === 'function' &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
+  );
 }
 
 /**
@@ -48,7 +51,10 @@ export function canUseThreads(): boolean {
  * core, else the single-thread build. A `wasmUrl` given by the app names the single-thread
  * module (the `inbetween/wasm` export), so it always gets that build.
  */
-export async function loadWasm(wasmUrl: string | null): Promise<{ url: string; exports: { memory: WebAssembly.Memory; __wbindgen_malloc: (size: number, align: number) => number } }> {
+export async function loadWasm(wasmUrl: string | null): Promise<{
+  url: string;
+  exports: { memory: WebAssembly.Memory; __wbindgen_malloc: (size: number, align: number) => number };
+}> {
   const cores = navigator.hardwareConcurrency ?? 1;
   const useThreads = wasmUrl === null && cores > 1 && canUseThreads();
   // Literal `new URL(…, import.meta.url)` expressions: what Vite and webpack follow to emit the
@@ -61,7 +67,9 @@ export async function loadWasm(wasmUrl: string | null): Promise<{ url: string; e
   try {
     exports = (await g.default({ module_or_path: url })) as unknown as typeof exports;
   } catch (e) {
-    throw new Error(`could not load the WebAssembly module from ${String(url)}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `could not load the WebAssembly module from ${String(url)}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   glue = g;
   variant = useThreads ? 'threads' : 'single';
@@ -82,7 +90,10 @@ export async function loadWasm(wasmUrl: string | null): Promise<{ url: string; e
     return { url: String(url), exports: { ...exports, memory } };
   }
   Engine = single.Engine;
-  return { url: String(url), exports: exports as { memory: WebAssembly.Memory; __wbindgen_malloc: (size: number, align: number) => number } };
+  return {
+    url: String(url),
+    exports: exports as { memory: WebAssembly.Memory; __wbindgen_malloc: (size: number, align: number) => number },
+  };
 }
 
 function startPool(memory: WebAssembly.Memory, threads: number): Promise<void> {
@@ -102,9 +113,11 @@ function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): Pr
     const worker = new Worker(new URL('./cpu-thread.js', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent<{ type?: string; error?: string }>) => {
       if (event.data?.type === 'inbetween-cpu-thread-ready') resolve(worker);
-      else if (event.data?.type === 'inbetween-cpu-thread-failed') reject(new Error(`a CPU thread could not start: ${event.data.error}`));
+      else if (event.data?.type === 'inbetween-cpu-thread-failed')
+        reject(new Error(`a CPU thread could not start: ${event.data.error}`));
     };
-    worker.onerror = (event) => reject(new Error(`a CPU thread worker failed to load: ${event.message ?? 'unknown error'}`));
+    worker.onerror = (event) =>
+      reject(new Error(`a CPU thread worker failed to load: ${event.message ?? 'unknown error'}`));
     worker.postMessage({ type: 'inbetween-cpu-thread', module, memory });
   });
 }
@@ -119,4 +132,3 @@ export function cpuBuild(): CpuBuild | null {
     info.free();
   }
 }
-

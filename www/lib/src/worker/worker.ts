@@ -99,7 +99,9 @@ async function serve(request: Request): Promise<void> {
     response = {
       id: request.id,
       ok: false,
-      error: crashed ? { name: 'Error', message: crashed, code: 'engine-crashed', fatal: true } : { ...toPayload(e), fatal: lost },
+      error: crashed
+        ? { name: 'Error', message: crashed, code: 'engine-crashed', fatal: true }
+        : { ...toPayload(e), fatal: lost },
     };
   }
   try {
@@ -110,15 +112,30 @@ async function serve(request: Request): Promise<void> {
   }
 }
 
-type Handled = [InitResult | PixelsResult | FlowResult | FloatResult | ClosedResult | LostResult | VideoResult | MemoryResult | VideoInfo, Transferable[]];
+type Handled = [
+  (
+    | InitResult
+    | PixelsResult
+    | FlowResult
+    | FloatResult
+    | ClosedResult
+    | LostResult
+    | VideoResult
+    | MemoryResult
+    | VideoInfo
+  ),
+  Transferable[],
+];
 
 /** Set once the wasm instance trapped: the message every later request fails with. */
 let crashed: string | null = null;
 
 function crashMessage(e: WebAssembly.RuntimeError, request: Request): string {
   const size = 'a' in request ? ` on ${request.a.width}x${request.a.height} frames at scale ${request.scale}` : '';
-  return `the inbetween engine crashed (WebAssembly ${e.message})${size}, most likely out of memory; `
-    + 'this interpolator cannot be used again: create a new one, with smaller frames or a lower scale';
+  return (
+    `the inbetween engine crashed (WebAssembly ${e.message})${size}, most likely out of memory; ` +
+    'this interpolator cannot be used again: create a new one, with smaller frames or a lower scale'
+  );
 }
 
 async function handle(request: Request): Promise<Handled> {
@@ -234,7 +251,10 @@ async function handle(request: Request): Promise<Handled> {
 
 function memoryNow(): MemoryResult {
   let counters: Pick<MemoryResult, 'engine' | 'precision' | 'dispatches' | 'submissions'> = {
-    engine: null, precision: null, dispatches: 0, submissions: 0,
+    engine: null,
+    precision: null,
+    dispatches: 0,
+    submissions: 0,
   };
   if (engine) {
     const stats = engine.stats();
@@ -305,11 +325,17 @@ async function sequencePush(seq: number, image: FrameInput, scale: number, ts: F
   if (!engine) throw new Error('the inbetween engine is not initialised');
   const e = engine;
   let chain = sequences.get(seq);
-  if (chain && chain.length > 0 && (chain.width !== image.width || chain.height !== image.height || chain.scale !== scale)) {
+  if (
+    chain &&
+    chain.length > 0 &&
+    (chain.width !== image.width || chain.height !== image.height || chain.scale !== scale)
+  ) {
     // The page checks this first; a second check here keeps a bad request from pairing frames
     // the engine would refuse anyway.
     discard(image);
-    throw new Error(`internal error: sequence ${seq} holds ${chain.width}x${chain.height} frames at scale ${chain.scale}`);
+    throw new Error(
+      `internal error: sequence ${seq} holds ${chain.width}x${chain.height} frames at scale ${chain.scale}`,
+    );
   }
   if (!chain) {
     chain = new FrameChain(e, scale);
@@ -317,7 +343,8 @@ async function sequencePush(seq: number, image: FrameInput, scale: number, ts: F
   }
   chain.push(image);
   try {
-    const pixels = chain.length === 2 && ts.length > 0 ? await e.interpolateMany(...chain.pair(), ts) : new Uint8Array(0);
+    const pixels =
+      chain.length === 2 && ts.length > 0 ? await e.interpolateMany(...chain.pair(), ts) : new Uint8Array(0);
     // With a canvas the previous frame stays too, for `draw`; else it is freed now.
     if (!canvases.has(seq)) chain.dropBefore();
     return pixelsResult(pixels);
@@ -327,7 +354,12 @@ async function sequencePush(seq: number, image: FrameInput, scale: number, ts: F
   }
 }
 
-async function createEngine(model: ArrayBuffer, backend: BackendChoice, precision: 'f32' | 'f16', wasmUrl: string | null): Promise<InitResult> {
+async function createEngine(
+  model: ArrayBuffer,
+  backend: BackendChoice,
+  precision: 'f32' | 'f16',
+  wasmUrl: string | null,
+): Promise<InitResult> {
   if (engine) throw new Error('the inbetween engine is already initialised');
   // The threaded or the single-thread build, chosen and loaded in wasm-variant.ts (which also
   // holds the `new URL(…, import.meta.url)` expressions bundlers follow to emit the .wasm).
@@ -384,7 +416,8 @@ async function createEngine(model: ArrayBuffer, backend: BackendChoice, precisio
 async function probeWebGpu(): Promise<{ adapter: AdapterInfo | null; reason: string }> {
   // `navigator.gpu` is absent outside secure contexts and in browsers without WebGPU.
   const gpu = (navigator as Partial<Navigator>).gpu;
-  if (!gpu) return { adapter: null, reason: 'navigator.gpu is missing (no WebGPU in this browser, or not a secure context)' };
+  if (!gpu)
+    return { adapter: null, reason: 'navigator.gpu is missing (no WebGPU in this browser, or not a secure context)' };
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter();
@@ -392,7 +425,10 @@ async function probeWebGpu(): Promise<{ adapter: AdapterInfo | null; reason: str
     return { adapter: null, reason: `navigator.gpu.requestAdapter() failed: ${messageOf(e)}` };
   }
   if (!adapter) {
-    return { adapter: null, reason: 'navigator.gpu.requestAdapter() returned no adapter (WebGPU disabled or blocked, or no usable GPU)' };
+    return {
+      adapter: null,
+      reason: 'navigator.gpu.requestAdapter() returned no adapter (WebGPU disabled or blocked, or no usable GPU)',
+    };
   }
   const info = adapter.info;
   // `isFallbackAdapter` moved from GPUAdapter to GPUAdapterInfo; browsers may have either.
