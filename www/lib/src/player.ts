@@ -104,6 +104,10 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
   if (typeof sceneThreshold !== 'number' || !(sceneThreshold >= 0 && sceneThreshold <= 1)) {
     throw new TypeError(`sceneThreshold must be a number in [0, 1], got ${describe(sceneThreshold)}`);
   }
+  for (const key of ['staticGuard', 'dedupe', 'audio'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new TypeError(`${key} must be a boolean, got ${describe(options[key])}`);
+  }
   if (options.clock !== undefined && typeof options.clock !== 'function')
     throw new TypeError(`clock must be a function, got ${describe(options.clock)}`);
   if (options.onFrame !== undefined && typeof options.onFrame !== 'function')
@@ -115,6 +119,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       throw new TypeError(`the live player needs the WebGPU backend; this interpolator runs on '${interp.backend}'`);
     const mb: Mediabunny = await import('./vendor/mediabunny.js');
     const demux = new mb.Input({ source: new mb.BlobSource(input), formats: mb.ALL_FORMATS });
+    let seq: ReturnType<Interpolator['sequence']> | null = null;
     try {
       const track = await demux.getPrimaryVideoTrack();
       if (!track) throw new Error('the file has no video track');
@@ -123,7 +128,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       const width = await track.getCodedWidth();
       const height = await track.getCodedHeight();
       const scale = options.scale ?? (width * height > 1920 * 1088 ? 0.5 : 1);
-      const seq = interp.sequence({ canvas: options.canvas, scale, staticGuard: options.staticGuard ?? true });
+      seq = interp.sequence({ canvas: options.canvas, scale, staticGuard: options.staticGuard ?? true });
       const duration = await demux.computeDuration();
       // The usual gap between frames: a seek decodes from one frame earlier, so that a time in
       // the last frame still has its pair.
@@ -147,6 +152,7 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
         },
       );
     } catch (e) {
+      seq?.close();
       demux.dispose();
       throw e;
     }
