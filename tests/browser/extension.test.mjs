@@ -204,6 +204,8 @@ describe('browser extension', () => {
     );
     t.diagnostic(stopped.notices.join(' | '));
     assert.match(stopped.notices.join('\n'), /Click its button to start again/);
+    // Told apart by the error's code ('device-lost'), not by its text.
+    assert.match(stopped.notices.join('\n'), /the GPU device was lost/);
     await assertUntouched(before, 'after a lost device');
   });
 

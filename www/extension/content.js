@@ -547,9 +547,9 @@
             // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
             // everything, so the page is as it was, and say so; a click starts afresh.
             if (!this.closed && state.active) {
-              const why = /device was lost/.test(messageOf(e))
-                ? 'the GPU device was lost (a driver reset, or the GPU went away)'
-                : brief(e);
+              // By the error's code (the package's, which engine.js passes on), not its text.
+              const why =
+                e?.code === 'device-lost' ? 'the GPU device was lost (a driver reset, or the GPU went away)' : brief(e);
               notice(`inbetween stopped: ${why}. Click its button to start again.`);
               stop();
             }
