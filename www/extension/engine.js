@@ -45,7 +45,7 @@
 // 'software-webgpu', 'bad-request', 'busy', 'error'.
 
 import { createInterpolator } from './lib/dist/index.js';
-import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/worker/duplicates.js';
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from './lib/dist/shared/duplicates.js';
 
 /** The caps on what content.js (or anything holding its port) may ask. content.js works at up to
  * 720 lines and ×8 (with a threes cadence, up to 23 in-betweens per frame), well inside these. */
