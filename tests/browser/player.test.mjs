@@ -146,10 +146,12 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       document.body.append(canvas);
       const presented = [];
       let now = 0;
+      // The player's default static guard, named here because interpolate() below must match it.
       const player = await lib.createPlayer(window.clip, {
         canvas,
         interpolator: window.gpu,
         factor: 4,
+        staticGuard: true,
         clock: () => now,
         onFrame: (f) => presented.push(f),
       });
@@ -179,7 +181,7 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
         const a = window.frames.find((x) => x.ts === f.a);
         const b = window.frames.find((x) => x.ts === f.b);
         // VideoFrames in, a VideoFrame out (made from the engine's RGBA bytes): read them back.
-        const out = await window.gpu.interpolate(a.frame, b.frame, f.t);
+        const out = await window.gpu.interpolate(a.frame, b.frame, f.t, { staticGuard: true });
         const expected = { data: new Uint8Array(out.allocationSize({ format: 'RGBA' })) };
         await out.copyTo(expected.data, { format: 'RGBA' });
         out.close();
