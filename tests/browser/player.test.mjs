@@ -21,11 +21,26 @@ import { openTestPage } from './fixture.mjs';
 
 const MINUTE = 60_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'inbetween-player-'));
-execFileSync('ffmpeg', [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-y',
+/** An H.264 clip (64x48) made by ffmpeg from `args` (inputs and filters). */
+const clip = (name, ...args) =>
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...args,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '16',
+    '-pix_fmt',
+    'yuv420p',
+    path.join(dir, name),
+  ]);
+clip(
+  'clip.mp4',
   '-f',
   'lavfi',
   '-i',
@@ -34,47 +49,15 @@ execFileSync('ffmpeg', [
   'lavfi',
   '-i',
   'sine=frequency=440:sample_rate=48000:duration=1',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-crf',
-  '16',
-  '-pix_fmt',
-  'yuv420p',
   '-c:a',
   'aac',
-  path.join(dir, 'clip.mp4'),
-]);
+);
 // Animation on twos: 4 pictures a second, scrolling fast, each shown twice at 8 fps (ffmpeg's fps
 // filter repeats).
-execFileSync('ffmpeg', [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-y',
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc2=size=64x48:rate=4:duration=2',
-  '-vf',
-  'scroll=horizontal=0.05,fps=8',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-crf',
-  '16',
-  '-pix_fmt',
-  'yuv420p',
-  path.join(dir, 'twos.mp4'),
-]);
+clip('twos.mp4', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=4:duration=2', '-vf', 'scroll=horizontal=0.05,fps=8');
 // A hard cut between frames 3 and 4 (0.375 s and 0.5 s): the pattern, then a different picture.
-execFileSync('ffmpeg', [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-y',
+clip(
+  'cut.mp4',
   '-f',
   'lavfi',
   '-i',
@@ -84,17 +67,10 @@ execFileSync('ffmpeg', [
   '-i',
   'mandelbrot=size=64x48:rate=8,trim=duration=0.5',
   '-filter_complex',
-  '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]',
+  '[0:v][1:v]concat=n=2:v=1:a=0[v]',
   '-map',
   '[v]',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-crf',
-  '16',
-  path.join(dir, 'cut.mp4'),
-]);
+);
 
 describe('createPlayer: live playback into a WebGPU canvas', () => {
   const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/clips/': dir } } });
@@ -113,6 +89,37 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
           window.frames.push({ ts: sample.timestamp, frame: sample.toVideoFrame() });
           sample.close();
         }
+        /** A player on a clock the test holds: `at(time)` moves the clock there (seeking first
+         * when asked) and resolves to the frame presented for it. */
+        window.heldPlayer = async (clip, options) => {
+          const canvas = document.createElement('canvas');
+          document.body.append(canvas);
+          const presented = [];
+          let now = 0;
+          const player = await lib.createPlayer(clip, {
+            canvas,
+            interpolator: window.gpu,
+            factor: 4,
+            clock: () => now,
+            onFrame: (f) => presented.push(f),
+            ...options,
+          });
+          const at = async (time, seek = false) => {
+            now = time;
+            if (seek) await player.seek(time);
+            const start = performance.now();
+            while (!presented.some((f) => f.time === time)) {
+              if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+            return presented.find((f) => f.time === time);
+          };
+          const close = () => {
+            player.close();
+            canvas.remove();
+          };
+          return { player, canvas, at, close };
+        };
         window.readCanvas = async (canvas, expected) => {
           // The canvas updates when the browser next composites: read it until it shows
           // `expected` (RGBA bytes in `.data`), for at most 5 s; resolves to the largest difference.
@@ -141,28 +148,8 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     timeout: 10 * MINUTE,
   }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
-      const { lib } = window.harness;
-      const canvas = document.createElement('canvas');
-      document.body.append(canvas);
-      const presented = [];
-      let now = 0;
       // The player's default static guard, named here because interpolate() below must match it.
-      const player = await lib.createPlayer(window.clip, {
-        canvas,
-        interpolator: window.gpu,
-        factor: 4,
-        staticGuard: true,
-        clock: () => now,
-        onFrame: (f) => presented.push(f),
-      });
-      const waitFor = async (time) => {
-        const start = performance.now();
-        while (!presented.some((f) => f.time === time)) {
-          if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        return presented.find((f) => f.time === time);
-      };
+      const { player, canvas, at, close } = await window.heldPlayer(window.clip, { staticGuard: true });
       const checks = [];
       // Times inside pairs 0, 1, 3 and 6, then a seek back to pair 2, then forward to the last.
       const plan = [
@@ -175,9 +162,7 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
         { time: 0.95, seek: true },
       ];
       for (const step of plan) {
-        now = step.time;
-        if (step.seek) await player.seek(step.time);
-        const f = await waitFor(step.time);
+        const f = await at(step.time, step.seek);
         const a = window.frames.find((x) => x.ts === f.a);
         const b = window.frames.find((x) => x.ts === f.b);
         // VideoFrames in, a VideoFrame out (made from the engine's RGBA bytes): read them back.
@@ -188,8 +173,7 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
         checks.push({ ...step, a: f.a, b: f.b, t: f.t, diff: await window.readCanvas(canvas, expected) });
       }
       const stats = { ...player.stats };
-      player.close();
-      canvas.remove();
+      close();
       return { checks, stats, timestamps: window.frames.map((x) => x.ts) };
     });
     t.diagnostic(JSON.stringify(r));
@@ -255,34 +239,15 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     timeout: 5 * MINUTE,
   }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
-      const { lib } = window.harness;
       const clip = await (await fetch('/clips/cut.mp4')).blob();
       const run = async (options) => {
-        const canvas = document.createElement('canvas');
-        document.body.append(canvas);
-        const presented = [];
-        let now = 0;
-        const player = await lib.createPlayer(clip, {
-          canvas,
-          interpolator: window.gpu,
-          factor: 4,
-          clock: () => now,
-          onFrame: (f) => presented.push(f),
-          ...options,
-        });
+        const { at, close } = await window.heldPlayer(clip, options);
         const out = [];
         for (const time of [0.2, 0.45]) {
-          now = time;
-          const start = performance.now();
-          while (!presented.some((f) => f.time === time)) {
-            if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-          const { a, b, t: at, cut } = presented.find((f) => f.time === time);
-          out.push({ time, a, b, t: at, cut });
+          const { a, b, t, cut } = await at(time);
+          out.push({ time, a, b, t, cut });
         }
-        player.close();
-        canvas.remove();
+        close();
         return out;
       };
       return { guarded: await run({}), off: await run({ sceneThreshold: 0 }) };
@@ -309,31 +274,13 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
     timeout: 5 * MINUTE,
   }, async (t) => {
     const r = await fx.browser.page.evaluate(async () => {
-      const { lib } = window.harness;
       const clip = await (await fetch('/clips/twos.mp4')).blob();
       const run = async (options) => {
-        const canvas = document.createElement('canvas');
-        document.body.append(canvas);
-        const presented = [];
-        const time = 1.4;
-        const player = await lib.createPlayer(clip, {
-          canvas,
-          interpolator: window.gpu,
-          factor: 4,
-          clock: () => time,
-          onFrame: (f) => presented.push(f),
-          ...options,
-        });
-        const start = performance.now();
-        while (!presented.some((f) => f.time === time)) {
-          if (performance.now() - start > 60_000) throw new Error(`nothing presented for ${time}`);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        const { a, b, t: at } = presented.find((f) => f.time === time);
+        const { player, at, close } = await window.heldPlayer(clip, options);
+        const { a, b, t } = await at(1.4);
         const repeats = player.stats.repeats;
-        player.close();
-        canvas.remove();
-        return { a, b, t: at, repeats };
+        close();
+        return { a, b, t, repeats };
       };
       return { on: await run({}), off: await run({ dedupe: false }) };
     });

@@ -24,6 +24,8 @@
 // its repeat is 0.19 levels from it on the video test's pulldown clip, all of it 8-bit RGB
 // clipping this pattern's saturated edges.
 
+import { ENCODE_AS } from './limits.js';
+
 /** The Y'CbCr matrices we convert: luma weights of R and B (ITU-R BT.709, BT.601, BT.2020). */
 const MATRIX: Record<string, readonly [number, number]> = {
   bt709: [0.2126, 0.0722],
@@ -68,15 +70,8 @@ export function resolveSpace(
   };
 }
 
-/**
- * What RGB pictures (ImageData, canvases) are encoded as: HD's standard format. Their pixels are
- * sRGB, whose primaries are BT.709's, and players treat the two transfer curves alike.
- */
-export const BT709_LIMITED = resolveSpace(
-  { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false },
-  1920,
-  1080,
-) as YuvSpace;
+/** What RGB pictures (ImageData, canvases) are encoded as: `ENCODE_AS` (limits.ts), HD's format. */
+export const BT709_LIMITED = resolveSpace(ENCODE_AS, 1920, 1080) as YuvSpace;
 
 /** Pixel formats read here (8-bit 4:2:0); others go through the browser's conversion. */
 export function canRead(format: VideoPixelFormat | string | null): boolean {
