@@ -124,6 +124,10 @@ fn bad_inputs_fail_clearly() {
         &[A, B, "-o", o, "--scale", "8"],
         "scale 8 is outside [0.25, 4]",
     );
+    fails_with(
+        &[A, B, "-o", o, "--scale", "fast"],
+        "'fast' is not a number or 'auto'",
+    );
     fails_with(&[A, B, "-o", o, "--backend", "tpu"], "unknown backend");
     // Different sizes.
     let small = tmp("small.png");
@@ -141,6 +145,56 @@ fn bad_inputs_fail_clearly() {
         &[A, B, "-o", o],
         "not a valid inbetween model",
     );
+}
+
+/// `--scale auto` (issue 12, item 2): a fast pan at 960x576 runs at 0.5, the output identical
+/// to `--scale 0.5`'s; a slow pan keeps 1. The frames are windows over the golden photo
+/// upscaled 3x, so each pair is the same picture moved by a known amount.
+#[test]
+fn scale_auto_picks_a_smaller_scale_for_a_fast_pan() {
+    let src = image::open(repo_root().join(A)).unwrap().to_rgb8();
+    let big = image::imageops::resize(
+        &src,
+        src.width() * 3,
+        src.height() * 3,
+        image::imageops::FilterType::Triangle,
+    );
+    let window = |x0: u32, name: &str| {
+        let path = tmp(name);
+        image::imageops::crop_imm(&big, 20 + x0, 20, 960, 576)
+            .to_image()
+            .save(&path)
+            .unwrap();
+        path
+    };
+    let (a, fast, slow) = (
+        window(0, "pan0.png"),
+        window(160, "pan160.png"),
+        window(16, "pan16.png"),
+    );
+    let run = |b: &Path, scale: &str, out: &str| {
+        let out = tmp(out);
+        let o = cli()
+            .arg(&a)
+            .arg(b)
+            .arg("-o")
+            .arg(&out)
+            .args(["--scale", scale])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "--scale {scale}: {stderr}");
+        (std::fs::read(&out).unwrap(), stderr)
+    };
+    let (auto_fast, said) = run(&fast, "auto", "auto-fast.png");
+    assert!(said.contains("scale auto: 0.5"), "fast pan: {said}");
+    let (half, _) = run(&fast, "0.5", "half-fast.png");
+    assert!(
+        auto_fast == half,
+        "--scale auto on the fast pan is --scale 0.5"
+    );
+    let (_, said) = run(&slow, "auto", "auto-slow.png");
+    assert!(said.contains("scale auto: 1"), "slow pan: {said}");
 }
 
 // ---- Hardening: the CLI never destroys or mixes up its input (issue 13) ----

@@ -248,18 +248,24 @@ impl Interpolator {
                 channels: 3,
             });
         }
-        let (ph, pw) = padded_size(width, height, scale);
         let img = Tensor::<4>::from_data(TensorData::new(rgb, [1, 3, height, width]), &self.device);
-        // Zero padding on the right and bottom only (engine.py `F.pad(img, (0, pw-w, 0, ph-h))`).
+        Ok(self.pad_and_encode(img, scale))
+    }
+
+    /// The frame of an unpadded picture `img` `[1, 3, h, w]` at `scale`: zero padding on the
+    /// right and bottom only (engine.py `F.pad(img, (0, pw-w, 0, ph-h))`), then the encoder.
+    fn pad_and_encode(&self, img: Tensor<4>, scale: f32) -> Frame {
+        let [_, _, height, width] = img.dims();
+        let (ph, pw) = padded_size(width, height, scale);
         let img = img.pad([(0, ph - height), (0, pw - width)], PadMode::Constant(0.0)); // [1, 3, PH, PW]
         let feat = self.model.encode(img.clone()); // [1, 4, PH, PW]
-        Ok(Frame {
+        Frame {
             img,
             feat,
             width,
             height,
             scale,
-        })
+        }
     }
 
     /// One in-between frame of `a` and `b` at time `t`.
@@ -357,18 +363,26 @@ impl Interpolator {
     /// `f` mirrored left to right, padded and encoded again (the padding stays right and bottom,
     /// as `prepare` puts it, so this is `prepare` of the mirrored picture).
     fn mirrored(&self, f: &Frame) -> Result<Frame> {
-        let (w, h) = (f.width, f.height);
-        let [_, _, ph, pw] = f.img.dims();
-        let img = f.img.clone().narrow(2, 0, h).narrow(3, 0, w).flip([3]); // [1, 3, h, w]
-        let img = img.pad([(0, ph - h), (0, pw - w)], PadMode::Constant(0.0)); // [1, 3, PH, PW]
-        let feat = self.model.encode(img.clone());
-        Ok(Frame {
-            img,
-            feat,
-            width: w,
-            height: h,
-            scale: f.scale,
-        })
+        let img = f.img.clone().narrow(2, 0, f.height).narrow(3, 0, f.width); // [1, 3, h, w]
+        Ok(self.pad_and_encode(img.flip([3]), f.scale))
+    }
+
+    /// `f` prepared again at another flow scale, from its own pixels: the padding is cut off,
+    /// the picture padded for `scale` (`padded_size`) and encoded. For `scale: 'auto'`, which
+    /// measures a pair at one scale (`choose_scale`) and may then run it at a smaller one,
+    /// after the caller has let the source pixels go. Exactly `prepare` of the same picture at
+    /// `scale`.
+    pub fn rescaled(&self, f: &Frame, scale: f32) -> Result<Frame> {
+        check_scale(scale)?;
+        let img = f.img.clone().narrow(2, 0, f.height).narrow(3, 0, f.width); // [1, 3, h, w]
+        Ok(self.pad_and_encode(img, scale))
+    }
+
+    /// The scale automatic scale picks for the pair (`auto_scale` of `coarse_motion`), with the
+    /// motion it measured. The frames may be at any scale; the usual start is `size_scale`.
+    pub fn choose_scale(&self, a: &Frame, b: &Frame) -> Result<(f32, f32)> {
+        let motion = self.coarse_motion(a, b)?;
+        Ok((auto_scale(a.width, a.height, motion), motion))
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.
@@ -487,23 +501,49 @@ impl Interpolator {
     }
 }
 
+/// The flow scale for a frame size alone, before any motion is measured: 1 up to 1080p, 0.5 up to
+/// 4K, 0.25 above (Practical-RIFE suggests 0.5 for 4K; we step at 1080p and 4K). This is what the
+/// package's `scale: 'auto'` was before it looked at motion, and it stays `auto_scale`'s ceiling:
+/// automatic scale never runs a pair finer, so never slower, than this.
+pub fn size_scale(width: usize, height: usize) -> f32 {
+    let pixels = width * height;
+    if pixels <= 1920 * 1088 {
+        1.0
+    } else if pixels <= 3840 * 2176 {
+        0.5
+    } else {
+        0.25
+    }
+}
+
 /// The flow scale for one pair from its motion (`Interpolator::coarse_motion`, px between the
 /// two frames) and its size (issue 12, item 2). Measured on the quality bench
 /// (tests/quality/README.md): at 320x192 every pan, even 2 x 48 px, is best at scale 1 (scale
 /// 0.5 loses 3.6 dB on large motion there: the flow grid gets too coarse); at 960x576, pans of
 /// 2 x 72 and 2 x 144 px are better at 0.5 (+3.8 and +5.0 dB on hubble), 2 x 24 px still at 1.
-/// So: 0.5 once the motion passes MOTION_HALF px on frames at least 480 lines high; else 1.
+///
+/// The rule: start from `size_scale`, and halve while the motion, in pixels of the grid the
+/// blocks run on (`motion · scale`), passes `AUTO_MOTION_HALF` and the halved grid keeps a short
+/// side of at least `AUTO_MIN_SIDE / 2`. At 960x576 that is the measured rule (0.5 above 96 px,
+/// never 0.25); at 4K it gives 0.5, then 0.25 above 192 px, which extrapolates the same
+/// measurement to a grid we could not measure on (no 4K ground truth at bench speed here).
 pub fn auto_scale(width: usize, height: usize, motion: f32) -> f32 {
-    if width.min(height) >= AUTO_MIN_SIDE && motion > AUTO_MOTION_HALF {
-        0.5
-    } else {
-        1.0
+    let short = width.min(height) as f32;
+    let mut scale = size_scale(width, height);
+    while scale > SCALE_RANGE.0
+        && motion * scale > AUTO_MOTION_HALF
+        && short * scale / 2.0 >= AUTO_MIN_SIDE as f32 / 2.0
+    {
+        scale /= 2.0;
     }
+    scale
 }
 
-/// `auto_scale`: the short side below which scale 1 is always kept.
+/// `auto_scale`: a frame's short side must be at least this for scale 0.5 (and half of it, on
+/// the halved grid, for each further halving).
 pub const AUTO_MIN_SIDE: usize = 480;
-/// `auto_scale`: the motion (px between the frames, 95th percentile) above which 0.5 is chosen.
+/// `auto_scale`: the motion (px between the frames, 95th percentile, on the grid of the current
+/// scale) above which the scale is halved.
 pub const AUTO_MOTION_HALF: f32 = 96.0;
 
 /// Pixels of work one interpolation of a `width`×`height` frame does at `scale`, for memory

@@ -1,7 +1,7 @@
 //! `inbetween`: RIFE 4.25 frame interpolation from the command line.
 //!
 //! ```text
-//! inbetween A.png B.png -o OUT.png [--t 0.5] [--scale 1] [--backend cpu|gpu]
+//! inbetween A.png B.png -o OUT.png [--t 0.5] [--scale 1|auto] [--backend cpu|gpu]
 //! inbetween FRAMES_DIR --multi 4 -o OUT_DIR [--overwrite]
 //! ```
 //!
@@ -38,8 +38,10 @@ struct Args {
     #[arg(long, allow_negative_numbers = true)]
     t: Option<f32>,
     /// Flow resolution factor, 0.25 to 4: below 1 for 4K or large motion, above 1 for small detail.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    scale: f32,
+    /// `auto`: chosen for each pair from the motion RIFE's coarsest block sees and the frame size
+    /// (issue 12; 1 for most footage up to 1080p, 0.5 for fast motion from 480 lines up).
+    #[arg(long, default_value = "1", allow_negative_numbers = true, value_parser = parse_scale)]
+    scale: Scale,
     /// Keep still regions (burnt-in captions, logos, scores) from the inputs instead of what the
     /// warps drag in from the motion around them (issue 12's static guard; off: RIFE's output).
     #[arg(long)]
@@ -75,6 +77,22 @@ struct Args {
     mask: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Scale {
+    Fixed(f32),
+    Auto,
+}
+
+/// `auto` or a number; the range is checked in `run`, with the core's message.
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    if s == "auto" {
+        return Ok(Scale::Auto);
+    }
+    s.parse::<f32>()
+        .map(Scale::Fixed)
+        .map_err(|_| format!("'{s}' is not a number or 'auto'"))
+}
+
 #[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
 enum Quality {
     Fast,
@@ -101,8 +119,10 @@ fn run(args: Args) -> AnyResult<()> {
     {
         return Err(inbetween::Error::Timestep(t).into());
     }
-    if !(args.scale.is_finite() && (SCALE_RANGE.0..=SCALE_RANGE.1).contains(&args.scale)) {
-        return Err(inbetween::Error::Scale(args.scale).into());
+    if let Scale::Fixed(scale) = args.scale
+        && !(scale.is_finite() && (SCALE_RANGE.0..=SCALE_RANGE.1).contains(&scale))
+    {
+        return Err(inbetween::Error::Scale(scale).into());
     }
     match (args.multi, args.inputs.len()) {
         (Some(n), 1) => {
@@ -137,14 +157,18 @@ fn run(args: Args) -> AnyResult<()> {
                 .into());
             }
             let interp = Interpolator::from_file(&args.model, args.backend)?;
-            let fa = prepare(&interp, &a, args.scale)?;
-            let fb = prepare(&interp, &b, args.scale)?;
+            let mut pa = prepare(&interp, &a, args.scale)?;
+            let mut pb = prepare(&interp, &b, args.scale)?;
+            let (fa, fb, scale) = pair_at_scale(&interp, &mut pa, &mut pb, args.scale)?;
+            if args.scale == Scale::Auto {
+                eprintln!("scale auto: {scale}");
+            }
             let t = if args.time_ramp {
                 Timestep::vertical_ramp(fa.width, fa.height, 0.0, 1.0)
             } else {
                 Timestep::Uniform(args.t.unwrap_or(0.5))
             };
-            let out = interp.interpolate_with(&fa, &fb, &t, &options(&args))?;
+            let out = interp.interpolate_with(fa, fb, &t, &options(&args))?;
             save(&out, &outputs[0])?;
             if let Some(path) = &args.flow {
                 save_flow(&out, path)?;
@@ -371,12 +395,56 @@ fn check_frame_sizes(frames: &[PathBuf]) -> AnyResult<(u32, u32)> {
     Ok(size)
 }
 
-fn prepare(interp: &Interpolator, img: &image::RgbImage, scale: f32) -> AnyResult<Frame> {
+/// A prepared frame and, with `--scale auto`, the same frame at the smaller scale its last pair
+/// chose: the next pair often chooses it too, and then the frame is not encoded again.
+struct Prepared {
+    base: Frame,
+    other: Option<Frame>,
+}
+
+/// Prepares `img` at the fixed scale, or for `auto` at the size's own scale (`size_scale`), which
+/// automatic scale measures the motion at and never goes above.
+fn prepare(interp: &Interpolator, img: &image::RgbImage, scale: Scale) -> AnyResult<Prepared> {
     let (w, h) = img.dimensions();
-    Ok(interp.prepare(
+    let scale = match scale {
+        Scale::Fixed(s) => s,
+        Scale::Auto => inbetween::size_scale(w as usize, h as usize),
+    };
+    let base = interp.prepare(
         ImageRef::new(img.as_raw(), w as usize, h as usize, 3)?,
         scale,
-    )?)
+    )?;
+    Ok(Prepared { base, other: None })
+}
+
+/// `p` at `scale`: the frame as prepared, or made again from its pixels (`rescaled`) once.
+fn at_scale<'p>(interp: &Interpolator, p: &'p mut Prepared, scale: f32) -> AnyResult<&'p Frame> {
+    if p.base.scale == scale {
+        return Ok(&p.base);
+    }
+    if p.other.as_ref().is_none_or(|f| f.scale != scale) {
+        p.other = Some(interp.rescaled(&p.base, scale)?);
+    }
+    Ok(p.other.as_ref().expect("just made"))
+}
+
+/// The pair's two frames at the scale it runs at: the fixed one, or for `auto` the scale
+/// `choose_scale` picks from the pair's motion (measured on the frames as prepared).
+fn pair_at_scale<'p>(
+    interp: &Interpolator,
+    a: &'p mut Prepared,
+    b: &'p mut Prepared,
+    scale: Scale,
+) -> AnyResult<(&'p Frame, &'p Frame, f32)> {
+    let scale = match scale {
+        Scale::Fixed(s) => s,
+        Scale::Auto => interp.choose_scale(&a.base, &b.base)?.0,
+    };
+    Ok((
+        at_scale(interp, a, scale)?,
+        at_scale(interp, b, scale)?,
+        scale,
+    ))
 }
 
 /// Writes `img` to a temporary name beside `path`, then renames it into place: `path` is either
@@ -557,13 +625,20 @@ fn run_multi(
     let first = load_sized(&frames[0])?;
     let mut prev = prepare(interp, &first, args.scale)?;
     write_source(first, &mut index)?;
+    // With --scale auto: how many pairs ran at each scale, for the closing line.
+    let mut scales: Vec<(f32, usize)> = Vec::new();
     for path in &frames[1..] {
         let img = load_sized(path)?;
-        let next = prepare(interp, &img, args.scale)?;
+        let mut next = prepare(interp, &img, args.scale)?;
+        let (a, b, scale) = pair_at_scale(interp, &mut prev, &mut next, args.scale)?;
+        match scales.iter_mut().find(|(s, _)| *s == scale) {
+            Some((_, count)) => *count += 1,
+            None => scales.push((scale, 1)),
+        }
         for k in 1..n {
             let t = Timestep::Uniform(k as f32 / n as f32);
             save(
-                &interp.interpolate_with(&prev, &next, &t, &options(args))?,
+                &interp.interpolate_with(a, b, &t, &options(args))?,
                 &frame_path(index),
             )?;
             index += 1;
@@ -581,6 +656,11 @@ fn run_multi(
         }
     }
     eprintln!("wrote {index} frames to {}", out.dir.display());
+    if args.scale == Scale::Auto {
+        scales.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let counts: Vec<String> = scales.iter().map(|(s, n)| format!("{n} at {s}")).collect();
+        eprintln!("scale auto: pairs {}", counts.join(", "));
+    }
     Ok(())
 }
 
