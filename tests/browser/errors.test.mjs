@@ -81,7 +81,7 @@ describe('errors', () => {
     typeError(r.tNaN, /got NaN/, 't=NaN');
     typeError(r.tString, /got "0\.5"/, "t='0.5'");
     typeError(r.sizes, /the two frames differ in size: 40x24 and 20x24/, 'sizes');
-    typeError(r.scale8, /scale must be a number in \[0\.25, 4\], got 8/, 'scale 8');
+    typeError(r.scale8, /scale must be a number in \[0\.25, 4\] or 'auto', got 8/, 'scale 8');
     typeError(r.scaleNaN, /scale .* got NaN/, 'scale NaN');
     typeError(r.notImage, /frame a must be an ImageData, ImageBitmap or VideoFrame, got Uint8Array/, 'Uint8Array');
     typeError(r.nullFrame, /frame b must be .* got null/, 'null');

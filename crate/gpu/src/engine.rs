@@ -53,9 +53,20 @@ pub struct GpuFrame {
     engine: u64,
     plan: Arc<Plan>,
     slot: Arc<Slot>,
+    /// How the bytes in `slot.pixels` are laid out, so `rescaled` can unpack them again.
+    layout: PixelLayout,
     pub width: usize,
     pub height: usize,
     pub scale: f32,
+}
+
+/// The layout of a frame's source bytes in its slot's pixel buffer (head_conv0_unpack.wgsl's
+/// parameters 2, 9 and 10).
+#[derive(Clone, Copy)]
+struct PixelLayout {
+    channels: usize,
+    row_bytes: usize,
+    swap_rb: bool,
 }
 
 /// A surface the engine presents outputs to (`Engine::present`): in the browser, a WebGPU
@@ -445,6 +456,30 @@ impl Engine {
         Ok((plan, slot))
     }
 
+    /// `frame` prepared again at another flow scale, without leaving the GPU: its source bytes
+    /// are copied into a slot of the other scale's plan (a copy command, no dispatch) and
+    /// unpacked and encoded there as `prepare` would (the encoder runs in the next
+    /// interpolation's command buffer). For `scale: 'auto'` (issue 12), which measures a pair at
+    /// one scale and may run it at a smaller one once the source image is gone. Same output as
+    /// `prepare` of the same pixels at `scale`.
+    pub fn rescaled(&self, frame: &GpuFrame, scale: f32) -> Result<GpuFrame> {
+        self.check_health()?;
+        if frame.engine != self.id {
+            return Err(Error::ForeignFrame);
+        }
+        let (plan, slot) = self.frame_slot(frame.width, frame.height, scale)?;
+        let bytes = frame.slot.pixels.size().min(slot.pixels.size());
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame rescale copy"),
+            });
+        encoder.copy_buffer_to_buffer(&frame.slot.pixels, 0, &slot.pixels, 0, bytes);
+        self.queue.submit([encoder.finish()]);
+        let l = frame.layout;
+        Ok(self.finish_prepare(plan, slot, l.channels, l.row_bytes, l.swap_rb))
+    }
+
     /// Writes head_conv0_unpack.wgsl's parameters for the pixels now in `slot.pixels` and marks
     /// the frame for encoding.
     fn finish_prepare(
@@ -475,6 +510,11 @@ impl Engine {
             engine: self.id,
             plan,
             slot,
+            layout: PixelLayout {
+                channels,
+                row_bytes,
+                swap_rb,
+            },
             width,
             height,
             scale,

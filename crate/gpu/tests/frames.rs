@@ -203,3 +203,43 @@ fn rgba_input_time_maps_and_errors() {
         Err(Error::ForeignFrame)
     ));
 }
+
+/// `rescaled` (for `scale: 'auto'`): a frame prepared at 1 and made again at 0.5 on the GPU gives
+/// what the same pixels prepared at 0.5 give, bit for bit; RGBA input keeps its layout, and the
+/// frame it came from still works.
+#[test]
+fn rescaled_frames_are_frames_prepared_at_that_scale() {
+    let Some(engine) = engine() else { return };
+    let cases = support::common::golden_cases();
+    let case = cases
+        .iter()
+        .find(|c| c.name == "i0_t0.5")
+        .expect("case i0_t0.5");
+    let (a, b, w, h) = rgb_inputs(case);
+    let rgba = |rgb: &[u8]| -> Vec<u8> {
+        rgb.chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect()
+    };
+    let (a4, b4) = (rgba(&a), rgba(&b));
+    let t = Timestep::Uniform(0.5);
+    let read = |x: &inbetween_gpu::GpuFrame, y: &inbetween_gpu::GpuFrame| {
+        block_on(engine.read_rgb(&engine.interpolate(x, y, &t).unwrap())).unwrap()
+    };
+    let fa = engine.prepare(&a4, w, h, 4, 1.0).unwrap();
+    let fb = engine.prepare(&b4, w, h, 4, 1.0).unwrap();
+    let at_one = read(&fa, &fb);
+    let (ra, rb) = (
+        engine.rescaled(&fa, 0.5).unwrap(),
+        engine.rescaled(&fb, 0.5).unwrap(),
+    );
+    assert_eq!(ra.scale, 0.5);
+    let direct = read(
+        &engine.prepare(&a, w, h, 3, 0.5).unwrap(),
+        &engine.prepare(&b, w, h, 3, 0.5).unwrap(),
+    );
+    assert_eq!(read(&ra, &rb), direct, "rescaled = prepared at 0.5");
+    assert!(max_abs_diff(&direct, &at_one) > 1e-3, "the scale matters");
+    assert_eq!(read(&fa, &fb), at_one, "the frames at 1 are untouched");
+    assert!(engine.rescaled(&fa, 9.0).is_err(), "the scale is checked");
+}

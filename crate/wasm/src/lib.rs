@@ -111,6 +111,20 @@ fn budget_check(
     Ok(())
 }
 
+/// The flow scale for a frame size alone (1 up to 1080p, 0.5 up to 4K, 0.25 above): where
+/// `scale: 'auto'` starts, and the finest it ever runs (`inbetween::size_scale`).
+#[wasm_bindgen(js_name = sizeScale)]
+pub fn size_scale(width: usize, height: usize) -> f32 {
+    inbetween::size_scale(width, height)
+}
+
+/// The flow scale `scale: 'auto'` runs a pair at, from its size and `Engine.coarseMotion`
+/// (`inbetween::auto_scale`, issue 12 item 2).
+#[wasm_bindgen(js_name = autoScale)]
+pub fn auto_scale(width: usize, height: usize, motion: f32) -> f32 {
+    inbetween::auto_scale(width, height, motion)
+}
+
 /// The RIFE model on one device: the WGSL engine on WebGPU, or the burn port on the CPU.
 #[wasm_bindgen]
 pub struct Engine {
@@ -521,6 +535,51 @@ impl Engine {
         let mut o = self.options.get();
         o.static_guard = on;
         self.options.set(o);
+    }
+
+    /// Switches issue 12's `quality: 'best'` on or off for every later call (off at first): the
+    /// mirrored pair is interpolated too and the two averaged (about 2x the time).
+    #[wasm_bindgen(js_name = setQuality)]
+    pub fn set_quality(&self, best: bool) {
+        let mut o = self.options.get();
+        o.mirror_average = best;
+        self.options.set(o);
+    }
+
+    /// How far things move between `a` and `b`, in pixels (the 95th percentile of what RIFE's
+    /// coarsest block sees), for `autoScale`: one block, a few percent of an interpolation.
+    #[wasm_bindgen(js_name = coarseMotion)]
+    pub async fn coarse_motion(&self, a: &Frame, b: &Frame) -> Result<f32, JsError> {
+        match &self.inner {
+            Inner::Gpu(e) => {
+                let (_a, _b) = gpu_pair(a, b)?;
+                let _ = e;
+                Err(coded("MERGE-PENDING: coarse motion on the GPU engine", "backend"))
+            }
+            Inner::Cpu(e) => {
+                let (a, b) = cpu_pair(a, b)?;
+                e.coarse_motion(a, b).map_err(js_err)
+            }
+        }
+    }
+
+    /// `frame` prepared again at another flow scale from its own pixels (on WebGPU without
+    /// leaving the GPU): `scale: 'auto'` measures a pair at one scale and may run it at a
+    /// smaller one after the source image is gone.
+    pub fn rescaled(&self, frame: &Frame, scale: f32) -> Result<Frame, JsError> {
+        let inner = match (&self.inner, &frame.inner) {
+            (Inner::Gpu(e), FrameInner::Gpu(f)) => {
+                FrameInner::Gpu(e.rescaled(f, scale).map_err(gpu_err)?)
+            }
+            (Inner::Cpu(e), FrameInner::Cpu(f)) => {
+                if (inbetween::SCALE_RANGE.0..=inbetween::SCALE_RANGE.1).contains(&scale) {
+                    budget_check(BackendKind::Cpu, f.width, f.height, scale)?;
+                }
+                FrameInner::Cpu(Box::new(e.rescaled(f, scale).map_err(js_err)?))
+            }
+            _ => return Err(coded("the frame was prepared by another engine", "backend")),
+        };
+        Ok(Frame { inner })
     }
 
     /// The frame at time `t` in [0, 1] between `a` and `b`, as RGBA bytes.

@@ -23,6 +23,8 @@ export type {
   BackendChoice,
   BackendName,
   CpuBuild,
+  Quality,
+  ScaleChoice,
   VideoCodecChoice,
   VideoContainer,
   VideoInfo,

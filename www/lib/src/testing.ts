@@ -25,7 +25,7 @@ export async function interpolateRgb(
     throw new TypeError(`scale must be in [${SCALE_RANGE[0]}, ${SCALE_RANGE[1]}]`);
   const [ra, rb] = await Promise.all([readPixels(a), readPixels(b)]);
   const { rgb } = await client.call<FloatResult>(
-    { type: 'rgbForTesting', a: ra, b: rb, scale, staticGuard: options?.staticGuard ?? false, t },
+    { type: 'rgbForTesting', a: ra, b: rb, scale, staticGuard: options?.staticGuard ?? false, quality: 'fast', t },
     [ra.pixels, rb.pixels],
   );
   return new Float32Array(rgb);

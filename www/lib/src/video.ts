@@ -10,6 +10,8 @@ import { CODEC_PREFERENCE, CODECS, CONTAINERS, quoted, SCALE_RANGE } from './sha
 import type { VideoResult } from './shared/protocol.js';
 import type {
   BackendChoice,
+  Quality,
+  ScaleChoice,
   VideoCodecChoice,
   VideoContainer,
   VideoInfo,
@@ -29,8 +31,15 @@ export interface VideoOptions {
    * this is not 1 (it would no longer match the picture).
    */
   slowdown?: number | undefined;
-  /** RIFE's flow scale, in [0.25, 4], or 'auto' (default): 1 up to 1080p, 0.5 above, 0.25 above 4K. */
-  scale?: number | 'auto' | undefined;
+  /**
+   * RIFE's flow scale, in [0.25, 4], or 'auto' (default): chosen for each pair from the motion
+   * RIFE's coarsest block sees and the frame size (1 for most footage up to 1080p, 0.5 for fast
+   * motion from 480 lines up and for 4K, 0.25 above 4K). The summary's `scales` counts the pairs
+   * run at each.
+   */
+  scale?: ScaleChoice | undefined;
+  /** 'fast' (default) or 'best': each in-between also from the mirrored pair, averaged (about 2x the time). */
+  quality?: Quality | undefined;
   /**
    * Scene-cut threshold in [0, 1] (default 0.2, as Practical-RIFE's video script): a pair of frames whose structural similarity
    * (SSIM of small grey thumbnails) is below it is a cut, and frames between them repeat the
@@ -218,6 +227,8 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
   const sceneThreshold = o.sceneThreshold === undefined ? 0.2 : num(o.sceneThreshold, 'sceneThreshold', 0, 1);
   if (o.dedupe !== undefined && typeof o.dedupe !== 'boolean')
     throw new TypeError(`dedupe must be a boolean, got ${describe(o.dedupe)}`);
+  if (o.quality !== undefined && o.quality !== 'fast' && o.quality !== 'best')
+    throw new TypeError(`quality must be 'fast' or 'best', got ${describe(o.quality)}`);
   if (o.staticGuard !== undefined && typeof o.staticGuard !== 'boolean')
     throw new TypeError(`staticGuard must be a boolean, got ${describe(o.staticGuard)}`);
   const maxHeight = o.maxHeight === undefined ? null : num(o.maxHeight, 'maxHeight', 2, 8640);
@@ -242,6 +253,7 @@ function checkVideoOptions(options: unknown): Omit<VideoJobOptions, 'preview'> {
     fps,
     slowdown,
     scale,
+    quality: o.quality ?? 'fast',
     sceneThreshold,
     dedupe: o.dedupe ?? true,
     staticGuard: o.staticGuard ?? true,

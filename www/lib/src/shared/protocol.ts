@@ -8,6 +8,8 @@ import type {
   BackendChoice,
   BackendName,
   CpuBuild,
+  Quality,
+  ScaleChoice,
   VideoInfo,
   VideoJobOptions,
   VideoPreview,
@@ -45,14 +47,24 @@ export type Request =
       precision: 'f32' | 'f16';
       wasmUrl: string | null;
     }
-  | { id: number; type: 'interpolate'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
+  | {
+      id: number;
+      type: 'interpolate';
+      a: FrameInput;
+      b: FrameInput;
+      scale: ScaleChoice;
+      staticGuard: boolean;
+      quality: Quality;
+      t: number;
+    }
   | {
       id: number;
       type: 'interpolateMany';
       a: FrameInput;
       b: FrameInput;
-      scale: number;
+      scale: ScaleChoice;
       staticGuard: boolean;
+      quality: Quality;
       ts: Float32Array;
     }
   | {
@@ -60,8 +72,9 @@ export type Request =
       type: 'interpolateMap';
       a: FrameInput;
       b: FrameInput;
-      scale: number;
+      scale: ScaleChoice;
       staticGuard: boolean;
+      quality: Quality;
       map: Float32Array;
     }
   | {
@@ -69,8 +82,9 @@ export type Request =
       type: 'interpolateWithFlow';
       a: FrameInput;
       b: FrameInput;
-      scale: number;
+      scale: ScaleChoice;
       staticGuard: boolean;
+      quality: Quality;
       t: number;
     }
   | { id: number; type: 'loseDeviceForTesting' }
@@ -82,19 +96,29 @@ export type Request =
       type: 'sequencePush';
       seq: number;
       image: FrameInput;
-      scale: number;
+      scale: ScaleChoice;
       staticGuard: boolean;
+      quality: Quality;
       ts: Float32Array;
     }
   /** Draws sequence `seq`'s in-between of its last two frames at `t` into the canvas attached by
    * 'sequenceCanvas', with no readback (answered as ClosedResult, `closed: false`). */
-  | { id: number; type: 'sequenceDraw'; seq: number; staticGuard: boolean; t: number }
+  | { id: number; type: 'sequenceDraw'; seq: number; staticGuard: boolean; quality: Quality; t: number }
   /** Attaches a transferred OffscreenCanvas to sequence `seq` for 'sequenceDraw'. */
   | { id: number; type: 'sequenceCanvas'; seq: number; canvas: OffscreenCanvas }
   /** Frees sequence `seq`'s kept frame. */
   | { id: number; type: 'sequenceClose'; seq: number }
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
-  | { id: number; type: 'rgbForTesting'; a: FrameInput; b: FrameInput; scale: number; staticGuard: boolean; t: number }
+  | {
+      id: number;
+      type: 'rgbForTesting';
+      a: FrameInput;
+      b: FrameInput;
+      scale: ScaleChoice;
+      staticGuard: boolean;
+      quality: Quality;
+      t: number;
+    }
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }

@@ -26,6 +26,16 @@ export type VideoContainer = 'auto' | (typeof CONTAINERS)[number];
 /** Output video codec. 'auto' picks the first the browser can encode: MP4 avc, av1; WebM vp9, av1, vp8. */
 export type VideoCodecChoice = 'auto' | VideoCodec;
 
+/**
+ * RIFE's flow scale in [0.25, 4], or 'auto': chosen for each pair from the motion RIFE's coarsest
+ * block sees and the frame size (1 for most footage up to 1080p, 0.5 for fast motion from 480
+ * lines up and for 4K, 0.25 above 4K or for fast motion in 4K).
+ */
+export type ScaleChoice = number | 'auto';
+
+/** 'fast': RIFE once. 'best': the mirrored pair too, the two averaged (about 2x the time). */
+export type Quality = 'fast' | 'best';
+
 export type VideoStage = 'loading' | 'analysing' | 'interpolating' | 'finishing' | 'done';
 
 export interface VideoSummary {
@@ -52,7 +62,10 @@ export interface VideoSummary {
   /** The same as `dropped` (the name before 0.2). */
   duplicates: number;
   backend: BackendName;
-  scale: number;
+  /** The scale asked for: a number, or 'auto' (then `scales` says what the pairs ran at). */
+  scale: ScaleChoice;
+  /** How many pairs ran at each scale, e.g. { '1': 230, '0.5': 12 }. */
+  scales: Record<string, number>;
   /** Frames actually made by RIFE (the rest are source frames). */
   interpolated: number;
 }
@@ -106,7 +119,8 @@ export interface VideoJobOptions {
   factor: number | null;
   fps: number | null;
   slowdown: number;
-  scale: number | 'auto';
+  scale: ScaleChoice;
+  quality: Quality;
   sceneThreshold: number;
   dedupe: boolean;
   /** Issue 12's static-region guard (still captions and logos stay still). */

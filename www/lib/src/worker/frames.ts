@@ -5,6 +5,8 @@
 
 import type { Engine, Frame } from '../../pkg/inbetween_wasm.js';
 import type { FrameInput } from '../shared/protocol.js';
+import type { ScaleChoice } from '../shared/types.js';
+import { autoScale, sizeScale } from './wasm-variant.js';
 
 /** What the worker has prepared so far (the stats test hook shows the reuse at work). */
 export const counts = {
@@ -57,25 +59,42 @@ interface Slot {
   /** The frame as it came, until it is prepared (lazy pushes only). */
   input: FrameInput | null;
   frame: Frame | null;
+  /** With scale 'auto': the frame made again at the smaller scale a pair chose (kept, since
+   * the next pair often chooses it too). */
+  alt: Frame | null;
 }
 
 /**
  * Frames pushed one after another at one scale; the last two are kept (the pair the next call
  * interpolates), each prepared at most once. `close()` frees what is held.
+ *
+ * With scale 'auto' (issue 12), frames are prepared at their size's scale (`sizeScale`), and
+ * each pair is measured once (`coarseMotion`, RIFE's first block) and run at the scale
+ * `autoScale` picks from it: the frames are made again at a smaller scale from their own
+ * pixels (`rescaled`, on the GPU without a readback) when the motion is large.
  */
 export class FrameChain {
   readonly #engine: Engine;
-  readonly scale: number;
+  readonly scale: ScaleChoice;
   #before: Slot | null = null;
   #last: Slot | null = null;
   /** The frame the last push moved out, freed at the next change: `pop` puts it back. */
   #retired: Slot | null = null;
+  /** The scale 'auto' chose for the pair (before, last), so each pair is measured once. */
+  #chosen: { before: Slot; last: Slot; scale: number } | null = null;
   width = 0;
   height = 0;
+  /** The scale the last pair ran at (for the summary of a video); 0 before any pair. */
+  lastScale = 0;
 
-  constructor(engine: Engine, scale: number) {
+  constructor(engine: Engine, scale: ScaleChoice) {
     this.#engine = engine;
     this.scale = scale;
+  }
+
+  /** The scale frames are prepared at: the fixed one, or the size's own for 'auto'. */
+  #prepareScale(input: FrameInput): number {
+    return this.scale === 'auto' ? sizeScale(input.width, input.height) : this.scale;
   }
 
   /** Frames held: 0, 1 or 2. */
@@ -90,7 +109,7 @@ export class FrameChain {
    * leaves the chain as it was.
    */
   push(input: FrameInput, lazy = false): void {
-    const slot: Slot = { input, frame: null };
+    const slot: Slot = { input, frame: null, alt: null };
     if (!lazy || 'image' in input) this.#ready(slot);
     this.#free(this.#retired);
     this.#retired = this.#before;
@@ -108,10 +127,37 @@ export class FrameChain {
     this.#retired = null;
   }
 
-  /** The last two frames, prepared (each once, on first use). */
-  pair(): [Frame, Frame] {
-    if (!this.#before || !this.#last) throw new Error('internal error: a pair needs two pushed frames');
-    return [this.#ready(this.#before), this.#ready(this.#last)];
+  /** The last two frames, prepared (each once, on first use), at the scale the pair runs at. */
+  async pair(): Promise<[Frame, Frame]> {
+    const before = this.#before;
+    const last = this.#last;
+    if (!before || !last) throw new Error('internal error: a pair needs two pushed frames');
+    const a = this.#ready(before);
+    const b = this.#ready(last);
+    if (this.scale !== 'auto') {
+      this.lastScale = this.scale;
+      return [a, b];
+    }
+    if (this.#chosen?.before !== before || this.#chosen.last !== last) {
+      const motion = await this.#engine.coarseMotion(a, b);
+      this.#chosen = { before, last, scale: autoScale(a.width, a.height, motion) };
+    }
+    const scale = this.#chosen.scale;
+    this.lastScale = scale;
+    return [this.#at(before, scale), this.#at(last, scale)];
+  }
+
+  /** The slot's frame at `scale`: as prepared, or made again from its pixels once. */
+  #at(slot: Slot, scale: number): Frame {
+    const frame = slot.frame as Frame;
+    if (frame.scale === scale) return frame;
+    if (slot.alt?.scale !== scale) {
+      slot.alt?.free();
+      slot.alt = null;
+      slot.alt = this.#engine.rescaled(frame, scale);
+      counts.prepares++;
+    }
+    return slot.alt;
   }
 
   /** Frees the frame before the last: a sequence without a canvas pairs only with the last. */
@@ -130,7 +176,8 @@ export class FrameChain {
 
   #ready(slot: Slot): Frame {
     if (!slot.frame) {
-      slot.frame = prepare(this.#engine, slot.input as FrameInput, this.scale);
+      const input = slot.input as FrameInput;
+      slot.frame = prepare(this.#engine, input, this.#prepareScale(input));
       slot.input = null;
     }
     return slot.frame;
@@ -140,6 +187,9 @@ export class FrameChain {
     if (!slot) return;
     slot.frame?.free();
     slot.frame = null;
+    slot.alt?.free();
+    slot.alt = null;
+    if (this.#chosen && (this.#chosen.before === slot || this.#chosen.last === slot)) this.#chosen = null;
     // An image never prepared (lazy pushes take bytes only, so this is a safeguard) is closed.
     if (slot.input) discard(slot.input);
     slot.input = null;

@@ -12,7 +12,14 @@ import type { Engine } from '../../pkg/inbetween_wasm.js';
 import { canRead, i420ToRgba, readI420, resolveSpace, rgbaToI420, type YuvSpace } from '../shared/colour.js';
 import { codedError } from '../shared/errors.js';
 import { CODEC_PREFERENCE, ENCODE_AS } from '../shared/limits.js';
-import type { BackendName, VideoInfo, VideoJobOptions, VideoProgress, VideoSummary } from '../shared/types.js';
+import type {
+  BackendName,
+  ScaleChoice,
+  VideoInfo,
+  VideoJobOptions,
+  VideoProgress,
+  VideoSummary,
+} from '../shared/types.js';
 import { AudioPump } from './audio.js';
 import { FrameChain } from './frames.js';
 import { type FileChunk, PagedSink } from './paged-sink.js';
@@ -147,14 +154,6 @@ function even(n: number): number {
   return Math.max(2, Math.floor(n / 2) * 2);
 }
 
-/** RIFE's flow scale for a frame size: Practical-RIFE suggests 0.5 for 4K; we step at 1080p and 4K. */
-export function autoScale(width: number, height: number): number {
-  const pixels = width * height;
-  if (pixels <= 1920 * 1088) return 1;
-  if (pixels <= 3840 * 2176) return 0.5;
-  return 0.25;
-}
-
 /** Measures throughput over the last few seconds, for the progress bar's speed and ETA. */
 class Meter {
   readonly #marks: { at: number; done: number }[] = [];
@@ -207,7 +206,8 @@ async function runToTarget(
     }
     width = even(width);
     height = even(height);
-    const scale = o.scale === 'auto' ? autoScale(width, height) : o.scale;
+    // 'auto' is chosen per pair in the frame chain (frames.ts); a number is used throughout.
+    const scale = o.scale;
 
     // ---- Pass 1: thumbnails → similarities.
     ctx.progress({ stage: 'analysing', framesDone: 0, framesTotal: 0, fps: 0, etaSeconds: null });
@@ -279,6 +279,7 @@ async function runToTarget(
       cuts: thePlan.cuts,
       backend: ctx.backend,
       scale,
+      scales: {},
       interpolated: 0,
       sourceFrames: thePlan.sourceFrames,
       kept: thePlan.kept,
@@ -454,7 +455,7 @@ interface Key {
 async function render(
   video: InputVideoTrack,
   thePlan: Plan,
-  size: { width: number; height: number; scale: number; slowdown: number; preview: boolean },
+  size: { width: number; height: number; scale: ScaleChoice; slowdown: number; preview: boolean },
   ctx: JobContext,
   check: () => void,
   videoSource: VideoSampleSource,
@@ -511,6 +512,7 @@ async function render(
   let lastReport = 0;
   let a: Key | null = null;
   let b: Key | null = null;
+  let counted = -1; // the last pair whose scale went into summary.scales
   try {
     for (let n = 0; n < thePlan.outputs.length; n++) {
       check();
@@ -532,8 +534,13 @@ async function render(
         // The chain's last two frames are this pair: b is the newest key read, a the one before.
         if ((b as Key).k !== pushed || chain.length < 2)
           throw new Error("internal error: the pair is not the chain's last two frames");
-        pixels = await ctx.engine.interpolate(...chain.pair(), out.t);
+        pixels = await ctx.engine.interpolate(...(await chain.pair()), out.t);
         summary.interpolated++;
+        if (counted !== out.pair) {
+          counted = out.pair;
+          const key = String(chain.lastScale);
+          summary.scales[key] = (summary.scales[key] ?? 0) + 1;
+        }
         if (preview && performance.now() - lastPreview > 1000) {
           lastPreview = performance.now();
           // A copy: `pixels` goes on to the encoder.

@@ -122,6 +122,18 @@ function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): Pr
   });
 }
 
+/** The flow scale for a frame size alone, where `scale: 'auto'` starts (Rust's `size_scale`). */
+export function sizeScale(width: number, height: number): number {
+  if (!glue) throw new Error('internal error: the wasm module is not loaded');
+  return glue.sizeScale(width, height);
+}
+
+/** The scale `scale: 'auto'` runs a pair at, from its size and coarse motion (Rust's `auto_scale`). */
+export function autoScale(width: number, height: number, motion: number): number {
+  if (!glue) throw new Error('internal error: the wasm module is not loaded');
+  return glue.autoScale(width, height, motion);
+}
+
 /** The build that runs (null before `loadWasm`). */
 export function cpuBuild(): CpuBuild | null {
   if (!glue) return null;

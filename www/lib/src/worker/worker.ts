@@ -22,7 +22,7 @@ import type {
   Response,
   VideoResult,
 } from '../shared/protocol.js';
-import type { AdapterInfo, BackendChoice, BackendName, VideoInfo } from '../shared/types.js';
+import type { AdapterInfo, BackendChoice, BackendName, ScaleChoice, VideoInfo } from '../shared/types.js';
 import { counts, discard, FrameChain } from './frames.js';
 import { PagedSink } from './paged-sink.js';
 import { probeVideo, runVideoJob } from './video-job.js';
@@ -143,7 +143,11 @@ async function handle(request: Request): Promise<Handled> {
   // Issue 12's static guard: each request that makes frames says whether it wants it; a video
   // job carries it in its options (on unless turned off).
   if (engine && 'staticGuard' in request) engine.setStaticGuard(request.staticGuard);
-  if (engine && request.type === 'video') engine.setStaticGuard(request.options.staticGuard);
+  if (engine && 'quality' in request) engine.setQuality(request.quality === 'best');
+  if (engine && request.type === 'video') {
+    engine.setStaticGuard(request.options.staticGuard);
+    engine.setQuality(request.options.quality === 'best');
+  }
   switch (request.type) {
     case 'init': {
       const result = await createEngine(request.model, request.backend, request.precision, request.wasmUrl);
@@ -197,7 +201,7 @@ async function handle(request: Request): Promise<Handled> {
       const chain = sequences.get(request.seq);
       if (!canvas) throw new Error('this sequence has no canvas');
       if (!chain || chain.length < 2) throw new Error('draw needs two pushed frames');
-      engine.interpolateToCanvas(...chain.pair(), request.t, canvas);
+      engine.interpolateToCanvas(...(await chain.pair()), request.t, canvas);
       const result: ClosedResult = { closed: false };
       return [result, []];
     }
@@ -291,7 +295,7 @@ function pixelsResult(pixels: Uint8Array): Handled {
 async function withPair(
   a: FrameInput,
   b: FrameInput,
-  scale: number,
+  scale: ScaleChoice,
   f: (e: Engine, a: Frame, b: Frame) => Promise<Handled>,
 ): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
@@ -305,7 +309,7 @@ async function withPair(
       throw err;
     }
     chain.push(b);
-    const [fa, fb] = chain.pair();
+    const [fa, fb] = await chain.pair();
     return await f(e, fa, fb);
   } finally {
     chain.close();
@@ -321,7 +325,7 @@ const canvases = new Map<number, Canvas>();
 /** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
  * keeps it in place of the previous one. On a failure the new frame is freed and the sequence is
  * as it was, so the caller may push again. */
-async function sequencePush(seq: number, image: FrameInput, scale: number, ts: Float32Array): Promise<Handled> {
+async function sequencePush(seq: number, image: FrameInput, scale: ScaleChoice, ts: Float32Array): Promise<Handled> {
   if (!engine) throw new Error('the inbetween engine is not initialised');
   const e = engine;
   let chain = sequences.get(seq);
@@ -344,7 +348,7 @@ async function sequencePush(seq: number, image: FrameInput, scale: number, ts: F
   chain.push(image);
   try {
     const pixels =
-      chain.length === 2 && ts.length > 0 ? await e.interpolateMany(...chain.pair(), ts) : new Uint8Array(0);
+      chain.length === 2 && ts.length > 0 ? await e.interpolateMany(...(await chain.pair()), ts) : new Uint8Array(0);
     // With a canvas the previous frame stays too, for `draw`; else it is freed now.
     if (!canvases.has(seq)) chain.dropBefore();
     return pixelsResult(pixels);
