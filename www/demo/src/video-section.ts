@@ -270,9 +270,15 @@ export class VideoSection {
     const source =
       `${plural(s.sourceFrames, 'source frame')}: ${s.kept} kept as they were, ` +
       `${plural(s.dropped, 'repeat')} dropped${s.replaced > 0 ? ` (${s.replaced} replaced by in-betweens)` : ''}`;
+    // 'auto' chooses per pair: say what the pairs ran at, finest first ("scale 1 ×230, 0.5 ×12").
+    const scales = Object.entries(s.scales)
+      .sort(([x], [y]) => Number(y) - Number(x))
+      .map(([scale, n]) => `${scale} ×${n}`)
+      .join(', ');
+    const scale = s.scale === 'auto' ? `scale auto (${scales || 'no pairs'})` : `scale ${s.scale}`;
     return (
       `${s.frames} frames, ${s.width}x${s.height}, ${formatTime(s.duration)}, ${CODEC_NAMES[s.codec]} in ${s.container === 'mp4' ? 'MP4' : 'WebM'}, ` +
-      `${audio}; ${source}; ${s.interpolated} made by RIFE; ${plural(s.cuts, 'cut')}; ${s.backend}, scale ${s.scale}; ` +
+      `${audio}; ${source}; ${s.interpolated} made by RIFE; ${plural(s.cuts, 'cut')}; ${s.backend}, ${scale}; ` +
       `done in ${formatDuration(seconds)}.`
     );
   }
