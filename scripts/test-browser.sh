@@ -26,6 +26,8 @@ npx --no-install biome lint
 
 echo "== package structure (no import cycles, no page/worker crossings; scripts/check-structure.mjs)"
 node scripts/check-structure.mjs
+# The extension's sources: only the no-cycles rule applies there (it has no worker/ or index.ts).
+node scripts/check-structure.mjs --src www/extension/src
 
 if [ "${INBETWEEN_SKIP_BUILD:-0}" != "1" ]; then
   echo "== npm run build"

@@ -1,11 +1,47 @@
 // The overlay: a canvas laid exactly over the video's picture (object-fit included), in the top
 // layer (a popover) so it sits above the page and above a fullscreen element, and the small
-// control in the video's top-left corner (on/off, factor, frame rates, state, stop).
+// control in the video's top-left corner (on/off, factor, frame rates, state, stop): the HUD.
 import { context2d, resize } from '../canvas.js';
 import type { Size } from './capture.js';
 import type { Entry } from './pacing.js';
 import type { Factor } from './settings.js';
 import { type Rect, rectOf } from './util.js';
+
+/** 'paused': too slow; 'error': this video failed. */
+export type Mode = 'running' | 'paused' | 'error';
+
+/** What the control's state line reports. */
+export interface PanelState {
+  on: boolean;
+  mode: Mode;
+  /** Why it paused or failed. */
+  why: string;
+  videoPaused: boolean;
+  /** In-betweens per pair + 1 (under 2: nothing to add); only read while running. */
+  factor: number;
+  work: Size;
+  scale: number;
+  pairMs: number;
+  delayMs: number;
+  /** Below the best setting. */
+  reduced: boolean;
+}
+
+/** The state line, and whether it reports a problem; `shown`: frames are on the overlay. */
+export function stateLine(p: PanelState, shown: boolean): { text: string; bad: boolean } {
+  const { width, height } = p.work;
+  if (!p.on) return { text: 'off: the video plays as it is', bad: false };
+  if (p.mode === 'paused') return { text: `paused: ${p.why}`, bad: true };
+  if (p.mode === 'error') return { text: `error: ${p.why}`, bad: true };
+  if (p.videoPaused) return { text: 'waiting for the video to play', bad: false };
+  if (p.factor < 2) return { text: "the video already runs at the display's rate", bad: false };
+  if (!shown) return { text: `starting ×${p.factor} at ${width}x${height}…`, bad: false };
+  let text =
+    `×${p.factor} at ${width}x${height}, flow scale ${p.scale}, ${Math.round(p.pairMs)} ms per pair, ` +
+    `${Math.round(p.delayMs)} ms behind`;
+  if (p.reduced) text += ' (reduced to keep up)';
+  return { text, bad: false };
+}
 
 /** What the control's buttons ask for. */
 export interface OverlayActions {
@@ -128,9 +164,10 @@ export class Overlay {
     this.ui.toggle.classList.toggle('on', on);
   }
 
-  setPanel(fps: string, state: string, bad: boolean): void {
+  setPanel(fps: string, state: PanelState): void {
+    const { text, bad } = stateLine(state, this.visible);
     this.ui.fps.textContent = fps;
-    this.ui.state.textContent = state;
+    this.ui.state.textContent = text;
     this.ui.state.classList.toggle('bad', bad);
   }
 

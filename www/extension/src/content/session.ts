@@ -2,10 +2,10 @@
 // received (here), shown against its clock (pacing.ts) on its overlay (overlay.ts), at a level
 // the adaptation (adaptation.ts) keeps affordable.
 import { codeOf } from '../messages.js';
-import { Adaptation, factorFor, MAX_FACTOR } from './adaptation.js';
+import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
 import { Capture, overlaySize, workSize } from './capture.js';
 import { brief, notice, SAY } from './notices.js';
-import { Overlay } from './overlay.js';
+import { type Mode, Overlay } from './overlay.js';
 import { type Entry, MAX_GAP_S, Pacer } from './pacing.js';
 import { type Factor, maxDelay, type Settings } from './settings.js';
 import { newStats } from './stats.js';
@@ -44,11 +44,8 @@ interface Captured {
   prev: { seq: number; mt: number } | null;
 }
 
-type Mode = 'running' | 'paused' | 'error';
-
 export class Session {
-  on = true;
-  /** 'paused': too slow; 'error': this video failed. */
+  private on = true;
   private mode: Mode = 'running';
   private why = '';
   private closed = false;
@@ -75,7 +72,7 @@ export class Session {
   private readonly flushBound = () => this.flush();
 
   constructor(
-    readonly video: HTMLVideoElement,
+    private readonly video: HTMLVideoElement,
     private readonly stream: number,
     private readonly host: SessionHost,
   ) {
@@ -188,7 +185,7 @@ export class Session {
     }
     this.repeatFrom = null;
     const ts = pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
-    const scale = this.adaptation.settings.scale;
+    const scale = (LEVELS[rec.level] as Level).scale;
     const engine = this.host.engine;
     if (!engine) return; // stopped: every session is closed with it
     this.inFlight = true;
@@ -382,26 +379,18 @@ export class Session {
     while (presentTimes.length && (presentTimes[0] as number) < now - 1000) presentTimes.shift();
     while (this.captureTimes.length && (this.captureTimes[0] as number) < now - 1000) this.captureTimes.shift();
     const shownFps = this.overlay.visible ? presentTimes.length : 0;
-    let text: string;
-    let bad = false;
-    const { width, height } = this.workSize();
-    if (!this.on) text = 'off: the video plays as it is';
-    else if (this.mode === 'paused') {
-      text = `paused: ${this.why}`;
-      bad = true;
-    } else if (this.mode === 'error') {
-      text = `error: ${this.why}`;
-      bad = true;
-    } else if (this.video.paused) text = 'waiting for the video to play';
-    else if (this.factor() < 2) text = "the video already runs at the display's rate";
-    else if (!this.overlay.visible) text = `starting ×${this.factor()} at ${width}x${height}…`;
-    else {
-      text =
-        `×${this.factor()} at ${width}x${height}, flow scale ${this.adaptation.settings.scale}, ` +
-        `${Math.round(this.adaptation.pairMs)} ms per pair, ${Math.round(this.pacer.delayMs)} ms behind`;
-      if (this.adaptation.reduced) text += ' (reduced to keep up)';
-    }
-    this.overlay.setPanel(`${shownFps} ← ${this.captureTimes.length} fps`, text, bad);
+    this.overlay.setPanel(`${shownFps} ← ${this.captureTimes.length} fps`, {
+      on: this.on,
+      mode: this.mode,
+      why: this.why,
+      videoPaused: this.video.paused,
+      factor: this.factor(),
+      work: this.workSize(),
+      scale: this.adaptation.settings.scale,
+      pairMs: this.adaptation.pairMs,
+      delayMs: this.pacer.delayMs,
+      reduced: this.adaptation.reduced,
+    });
   }
 
   /** After a fullscreen change: back above the new fullscreen element. */
