@@ -1,20 +1,31 @@
 // Builds the browser extension: dist/extension/ (load it unpacked) and dist/inbetween-extension.zip
 // (the same files, for the Chrome Web Store or for sharing).
 //
-// The extension is www/extension/ plus the built npm package (www/lib/dist, the wasm in
-// www/lib/pkg, the f16 model in www/lib/model): everything it runs ships inside it, since MV3
-// allows no remote code. Run `npm run build:ts` (or `npm run build`) first; this script only copies.
-// The icons are drawn here, so no binary files live in git.
+// The extension is www/extension/ (its manifest, engine.html, and its TypeScript in src/ built
+// into three scripts) plus the built npm package (www/lib/dist, the wasm in www/lib/pkg, the f16
+// model in www/lib/model): everything it runs ships inside it, since MV3 allows no remote code.
+// Run `npm run build:ts` (or `npm run build`) first: this script type-checks and bundles the
+// extension's own code and copies the package. The icons are drawn here, so no binary files live
+// in git.
+//
+// The scripts: tsc checks src/ (www/extension/tsconfig.json), then esbuild bundles each entry
+// point into one file. content.js must be a single classic script (chrome.scripting injects
+// files into the isolated world, and a content script cannot be a module or import one without
+// making it web-accessible); engine.js and background.js are ES modules, and engine.js imports
+// the package from ./lib/dist/ as it ships (the package stays unbundled: its worker and wasm are
+// found relative to its own files).
 //
 // Test hooks (the engine frame's `loseDeviceForTesting` and `echo` requests, content.js's `debug`
-// object) sit between `// <test-hooks>` and `// </test-hooks>` lines. The shipped build leaves them
-// out; `--test-hooks` keeps them, for tests/browser/extension*.test.mjs and the bench.
+// object) are reached only from statements labelled `TEST_HOOKS:`. The shipped build drops them
+// (esbuild's dropLabels) and, with them, the test-hooks modules; `--test-hooks` keeps them, for
+// tests/browser/extension*.test.mjs and the bench.
 //
 //   node scripts/build-extension.mjs [--no-zip] [--out DIR] [--test-hooks]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -46,17 +57,54 @@ if (missing.length) {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
-// The extension's own files (its README fragment stays out), test hooks cut out of the scripts
-// unless asked for.
-for (const name of readdirSync(path.join(ROOT, 'www/extension'))) {
-  if (name.endsWith('.md')) continue;
-  const src = path.join(ROOT, 'www/extension', name);
-  if (name.endsWith('.js'))
-    writeFileSync(
-      path.join(OUT, name),
-      testHooks ? readFileSync(src, 'utf8') : withoutTestHooks(name, readFileSync(src, 'utf8')),
-    );
-  else cpSync(src, path.join(OUT, name), { recursive: true });
+// The extension's own static files (its README fragment, its sources and their tsconfig stay out).
+const EXT = path.join(ROOT, 'www/extension');
+for (const name of readdirSync(EXT)) {
+  if (name.endsWith('.md') || name === 'src' || name === 'tsconfig.json') continue;
+  cpSync(path.join(EXT, name), path.join(OUT, name), { recursive: true });
+}
+
+// Type-check first: esbuild only strips the types.
+execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', EXT], { stdio: 'inherit' });
+
+/** The package's modules (www/lib/dist) stay outside the bundle, imported from where they ship. */
+const packageOutside = {
+  name: 'package-outside',
+  setup(b) {
+    b.onResolve({ filter: /\/lib\/dist\// }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path);
+      const rel = path.relative(path.join(LIB, 'dist'), file);
+      if (rel.startsWith('..')) return undefined;
+      if (args.importer && !args.importer.startsWith(path.join(EXT, 'src/engine'))) {
+        return { errors: [{ text: `only the engine frame imports the package (${args.path})` }] };
+      }
+      return { path: `./lib/dist/${rel.split(path.sep).join('/')}`, external: true };
+    });
+  },
+};
+const scripts = [
+  // A classic script, in the page's isolated world (esbuild keeps it strict, as its modules are).
+  { entry: 'content/content.ts', out: 'content.js', format: 'iife' },
+  { entry: 'engine/engine.ts', out: 'engine.js', format: 'esm' },
+  { entry: 'background.ts', out: 'background.js', format: 'esm' },
+];
+for (const s of scripts) {
+  await build({
+    entryPoints: [path.join(EXT, 'src', s.entry)],
+    outfile: path.join(OUT, s.out),
+    // The bundles name each module's path in a comment: relative to the repo, wherever it is.
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: s.format,
+    // manifest.json's minimum_chrome_version.
+    target: 'chrome127',
+    charset: 'utf8',
+    legalComments: 'none',
+    dropLabels: testHooks ? [] : ['TEST_HOOKS'],
+    plugins: [packageOutside],
+    logLevel: 'warning',
+  });
+  if (!testHooks) checkNoTestHooks(s.out, readFileSync(path.join(OUT, s.out), 'utf8'), s.format);
 }
 
 // The package, laid out as in the npm package so its relative URLs (../pkg, ../model) hold.
@@ -132,29 +180,19 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
   );
 }
 
-/** `source` without its `// <test-hooks>` … `// </test-hooks>` blocks, checked to still parse. */
-function withoutTestHooks(name, source) {
-  const lines = source.split('\n');
-  const out = [];
-  let open = 0;
-  for (const [i, line] of lines.entries()) {
-    if (/^\s*\/\/ <test-hooks>/.test(line)) open++;
-    else if (/^\s*\/\/ <\/test-hooks>/.test(line)) {
-      if (--open < 0) throw new Error(`build-extension: ${name}:${i + 1}: </test-hooks> without <test-hooks>`);
-    } else if (open === 0) out.push(line);
+/** Fails when a shipped script still has a test hook in it, or no longer parses. */
+function checkNoTestHooks(name, source, format) {
+  const code = source.replace(/^\s*\/\/.*$/gm, '');
+  const left = code.match(/ForTesting|engineCall|debug:|["']echo["']|TEST_HOOKS/);
+  if (left) {
+    throw new Error(
+      `build-extension: ${name}: "${left[0]}" is left in the shipped build (reach test hooks only from TEST_HOOKS: statements)`,
+    );
   }
-  if (open !== 0) throw new Error(`build-extension: ${name}: a <test-hooks> block is not closed`);
-  const stripped = out.join('\n');
-  if (/ForTesting|<\/?test-hooks>/.test(stripped.replace(/^\s*\/\/.*$/gm, ''))) {
-    throw new Error(`build-extension: ${name}: a test hook is left outside the <test-hooks> blocks`);
-  }
-  // engine.js is a module, content.js and background.js are classic scripts (module syntax is a
-  // superset for what they use): a cut in the wrong place shows up here, not in a user's browser.
-  execFileSync(process.execPath, ['--input-type=module', '--check'], {
-    input: stripped,
+  execFileSync(process.execPath, [`--input-type=${format === 'esm' ? 'module' : 'commonjs'}`, '--check'], {
+    input: source,
     stdio: ['pipe', 'inherit', 'inherit'],
   });
-  return stripped;
 }
 
 /**

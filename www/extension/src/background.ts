@@ -13,12 +13,14 @@
 //    - content.js names its frame with a random nonce (`engine.html#nonce`);
 //    - the frame, once loaded, says hello here with that nonce; this worker makes a one-time
 //      token, answers it to the frame, and sends it with the nonce to content.js (the tab's top
-//      frame, where background.js injects it);
+//      frame, where background.ts injects it);
 //    - content.js takes the token for its own nonce only, and posts it to its frame with the
 //      MessagePort; the frame compares.
 //    `chrome.runtime` messaging reaches only the extension's own contexts (there is no
 //    `externally_connectable`), and the token lives only here, in the engine frame and in
-//    content.js's isolated world, so no page can read, mint or present one. See engine.js.
+//    content.js's isolated world, so no page can read, mint or present one. See engine/engine.ts.
+import { type EngineHelloAnswer, type EngineToken, isEngineHello } from './messages.js';
+
 chrome.action.onClicked.addListener(async (tab) => {
   if (tab.id === undefined) return;
   try {
@@ -38,17 +40,18 @@ chrome.action.onClicked.addListener(async (tab) => {
 
 const ENGINE_URL = chrome.runtime.getURL('engine.html');
 
-chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (a: EngineHelloAnswer) => void) => {
   // Only the extension's own contexts can reach onMessage; check anyway, and answer nothing else.
   if (sender.id !== chrome.runtime.id || sender.tab?.id === undefined) return false;
   const fromEngine = sender.url !== undefined && sender.url.split(/[?#]/)[0] === ENGINE_URL;
-  if (message?.type !== 'engine-hello' || !fromEngine) return false;
+  if (!isEngineHello(message) || !fromEngine) return false;
   const nonce = typeof message.nonce === 'string' ? message.nonce.slice(0, 64) : '';
   const token = crypto.randomUUID();
   // To content.js, in the tab's top frame. A frame of engine.html that a page made itself has no
   // nonce content.js knows, so content.js ignores its token; it gets its own through this too.
+  const introduction: EngineToken = { type: 'engine-token', nonce, token };
   chrome.tabs
-    .sendMessage(sender.tab.id, { type: 'engine-token', nonce, token }, { frameId: 0 })
+    .sendMessage(sender.tab.id, introduction, { frameId: 0 })
     .catch(() => {}) // no content.js in the tab (a page framed engine.html by itself)
     .finally(() => sendResponse({ token }));
   return true; // answered asynchronously

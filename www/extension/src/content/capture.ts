@@ -1,0 +1,123 @@
+// Taking frames from a <video>: each frame it presents (requestVideoFrameCallback), read with
+// `new VideoFrame(video)` into two copies and closed at once, and the sizes the copies are made at.
+//
+// Two copies of each source frame: RGBA bytes at the working size for RIFE (a CPU-side canvas,
+// read back every frame), and an ImageBitmap at the overlay's size for showing it (a GPU canvas:
+// no readback). Only the in-betweens are shown at the working resolution, so when adaptation
+// lowers it, half the frames on screen stay as sharp as the video's own.
+import { context2d, resize } from '../canvas.js';
+import { isObject } from '../messages.js';
+import { SAY } from './notices.js';
+import type { Stats } from './stats.js';
+import type { Rect } from './util.js';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** A frame taken: the bytes for the engine, the bitmap for the overlay. */
+export interface Grabbed {
+  image: ImageData;
+  bitmap: ImageBitmap;
+}
+
+export class Capture {
+  private readonly readCanvas = new OffscreenCanvas(1, 1);
+  private readonly readCtx = context2d(this.readCanvas, { willReadFrequently: true, colorSpace: 'srgb' });
+  private readonly showCanvas = new OffscreenCanvas(1, 1);
+  private readonly showCtx = context2d(this.showCanvas, { colorSpace: 'srgb' });
+  private rvfc: number;
+  private closed = false;
+
+  /** Calls `onFrame` for every frame `video` presents, until close(). */
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly stats: Stats,
+    private readonly onFrame: (meta: VideoFrameCallbackMetadata) => void,
+  ) {
+    this.rvfc = video.requestVideoFrameCallback(this.presented);
+  }
+
+  private readonly presented = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+    if (this.closed) return;
+    this.rvfc = this.video.requestVideoFrameCallback(this.presented);
+    this.onFrame(meta);
+  };
+
+  /** The frame on screen, at `work` size (bytes) and `shown` size (bitmap); 'tainted' when its
+   * pixels may not be read (the source became a cross-origin one mid-session). */
+  grab(mediaTime: number, work: Size, shown: Size): Grabbed | 'tainted' {
+    let frame: VideoFrame;
+    try {
+      frame = new VideoFrame(this.video, { timestamp: Math.round(mediaTime * 1e6) });
+    } catch (e) {
+      if (isSecurityError(e)) return 'tainted';
+      throw e;
+    }
+    this.stats.opened++;
+    try {
+      resize(this.readCanvas, work.width, work.height);
+      this.readCtx.drawImage(frame, 0, 0, work.width, work.height);
+      resize(this.showCanvas, shown.width, shown.height);
+      this.showCtx.drawImage(frame, 0, 0, shown.width, shown.height);
+    } finally {
+      // Closed at once, before anything asynchronous: an open VideoFrame holds one of the
+      // decoder's output buffers, and holding several stalls the video itself.
+      frame.close();
+      this.stats.closed++;
+    }
+    const image = this.readCtx.getImageData(0, 0, work.width, work.height, { colorSpace: 'srgb' });
+    // A copy (the canvas gets a fresh buffer), so the bitmap owes nothing to the decoder.
+    const bitmap = this.showCanvas.transferToImageBitmap();
+    this.stats.bitmaps++;
+    return { image, bitmap };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.video.cancelVideoFrameCallback(this.rvfc);
+  }
+}
+
+/** By name: what VideoFrame throws for a tainted video is a DOMException, whichever world made it. */
+function isSecurityError(e: unknown): boolean {
+  return isObject(e) && e.name === 'SecurityError';
+}
+
+/** Why `v` must be left alone (DRM, or pixels we may not read), or null. */
+export function unreadable(v: HTMLVideoElement): string | null {
+  if (v.mediaKeys) return SAY.drm;
+  try {
+    new VideoFrame(v).close();
+  } catch (e) {
+    if (isSecurityError(e)) return SAY.crossOrigin;
+    // No frame yet (InvalidStateError) and the like: it may be readable later.
+  }
+  return null;
+}
+
+/** The working size: the video's own, capped by the level (`maxHeight`), the user's cap and what
+ * is on screen. */
+export function workSize(video: HTMLVideoElement, picture: Rect | null, maxHeight: number, userCap: unknown): Size {
+  const vw = video.videoWidth;
+  const vh = video.videoHeight;
+  const shownHeight = (picture?.height ?? vh) * (devicePixelRatio || 1);
+  const cap = Number(userCap) > 0 ? Number(userCap) : Infinity;
+  const h = Math.min(vh, maxHeight, cap, Math.max(shownHeight, 64));
+  const s = h / vh;
+  // Even sizes: they scale cleanly, and RIFE pads to 128 anyway.
+  const even = (x: number) => Math.max(2, 2 * Math.round(x / 2));
+  return s >= 1 ? { width: vw, height: vh } : { width: even(vw * s), height: even(vh * s) };
+}
+
+/** The overlay's canvas size: the picture's size on screen in device pixels, but never more than
+ * the video's own resolution (the browser scales the canvas up like the video). */
+export function overlaySize(video: HTMLVideoElement, picture: Rect | null): Size {
+  const vw = video.videoWidth;
+  const vh = video.videoHeight;
+  const dpr = devicePixelRatio || 1;
+  const h = Math.min(vh, Math.max(16, Math.round((picture?.height ?? vh) * dpr)));
+  if (h >= vh) return { width: vw, height: vh };
+  return { width: Math.max(2, Math.round((vw * h) / vh)), height: h };
+}

@@ -1,0 +1,455 @@
+// One video: its frames taken (capture.ts), sent to the engine in pairs and the in-betweens
+// received (here), shown against its clock (pacing.ts) on its overlay (overlay.ts), at a level
+// the adaptation (adaptation.ts) keeps affordable.
+import { codeOf } from '../messages.js';
+import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
+import { Capture, overlaySize, workSize } from './capture.js';
+import { brief, notice, SAY } from './notices.js';
+import { type Mode, Overlay } from './overlay.js';
+import { type Entry, MAX_GAP_S, Pacer } from './pacing.js';
+import { type Factor, maxDelay, type Settings } from './settings.js';
+import { newStats } from './stats.js';
+import { resolveWaiters } from './test-hooks.js';
+import type { EngineClient } from './transport.js';
+import { ema, rectOf } from './util.js';
+
+/** What a session needs from the run it belongs to (content.ts). */
+export interface SessionHost {
+  readonly settings: Settings;
+  /** Null once stopped. */
+  readonly engine: EngineClient | null;
+  readonly active: boolean;
+  /** The display's refresh rate, Hz. */
+  displayHz(): number;
+  /** The session closed itself: its video left the page, or (`refuse`) its pixels became unreadable. */
+  ended(video: HTMLVideoElement, refuse: boolean): void;
+  /** The user picked a factor on this video's control: every video follows. */
+  setFactor(value: Factor): void;
+  /** Stops everything (the engine failed, or the user clicked ✕). */
+  stop(): void;
+}
+
+/** A captured source frame on its way to the engine. */
+interface Captured {
+  seq: number;
+  mt: number;
+  /** When it is on screen (the video's own clock, performance.now() time). */
+  due: number;
+  image: ImageData;
+  width: number;
+  height: number;
+  level: number;
+  generation: number;
+  /** The frame it pairs with, when it follows one at its size. */
+  prev: { seq: number; mt: number } | null;
+}
+
+export class Session {
+  private on = true;
+  private mode: Mode = 'running';
+  private why = '';
+  private closed = false;
+  /** Bumped by flush(): results made before it are dropped. */
+  private generation = 0;
+  private seq = 0;
+  private last: Captured | null = null;
+  /** The seq of the frame the engine holds as the next pair's first. */
+  private anchorSeq = -1;
+  private inFlight = false;
+  /** The newest frame captured while the engine was busy. */
+  private pending: Captured | null = null;
+  /** Media time of the picture before a repeated frame the engine skipped, until the next pair. */
+  private repeatFrom: number | null = null;
+  private captureMs = 0;
+  private readonly captureTimes: number[] = [];
+  private panelUpdated = 0;
+  private readonly stats = newStats();
+  private readonly pacer = new Pacer(this.stats);
+  private readonly adaptation: Adaptation;
+  private readonly overlay: Overlay;
+  private readonly capture: Capture;
+  private readonly events = ['seeking', 'pause', 'ratechange', 'emptied', 'loadedmetadata', 'ended'];
+  private readonly flushBound = () => this.flush();
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly stream: number,
+    private readonly host: SessionHost,
+  ) {
+    this.adaptation = new Adaptation(
+      {
+        running: () => this.mode === 'running',
+        intervalMs: () => (this.pacer.interval() * 1000) / (this.video.playbackRate || 1),
+        captureMs: () => this.captureMs,
+        worstNeed: () => this.pacer.worstNeed(),
+        maxDelay: () => maxDelay(this.host.settings),
+        factor: () => this.factor(),
+        changed: () => {
+          this.pacer.forgetNeeds();
+          this.flush();
+        },
+        pause: (why) => {
+          this.mode = 'paused';
+          this.why = why;
+          this.flush();
+          this.updatePanel(true);
+        },
+      },
+      this.stats,
+    );
+    this.overlay = new Overlay(String(host.settings.factor), {
+      toggle: () => this.setOn(!this.on),
+      factor: (value) => host.setFactor(value),
+      close: () => host.stop(),
+    });
+    this.capture = new Capture(video, this.stats, (meta) => this.onVideoFrame(meta));
+    for (const e of this.events) video.addEventListener(e, this.flushBound);
+  }
+
+  // --- capture and interpolation ---
+
+  private onVideoFrame(meta: VideoFrameCallbackMetadata): void {
+    try {
+      // The source's frame spacing (media time), for the factor and the adaptation: measured on
+      // every presented frame, captured or not.
+      this.pacer.observe(meta);
+      if (!this.on || this.mode !== 'running' || this.video.paused || this.video.seeking) return;
+      // Nothing to add (the video already runs at the display's rate): no work at all.
+      if (this.factor() < 2) return;
+      this.take(meta);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private take(meta: VideoFrameCallbackMetadata): void {
+    const start = performance.now();
+    const { width, height } = this.workSize();
+    const grabbed = this.capture.grab(
+      meta.mediaTime,
+      { width, height },
+      overlaySize(this.video, this.overlay.pictureRect),
+    );
+    if (grabbed === 'tainted') {
+      // The source changed to a cross-origin one mid-session.
+      this.close();
+      this.host.ended(this.video, true);
+      return;
+    }
+    this.captureMs = ema(this.captureMs, performance.now() - start, 0.2);
+    this.stats.captured++;
+    this.captureTimes.push(performance.now());
+
+    const rec: Captured = {
+      seq: ++this.seq,
+      mt: meta.mediaTime,
+      due: meta.expectedDisplayTime,
+      image: grabbed.image,
+      width,
+      height,
+      level: this.adaptation.level,
+      generation: this.generation,
+      prev: null,
+    };
+    const prev = this.last;
+    this.last = rec;
+    if (prev && rec.mt > prev.mt && rec.mt - prev.mt <= MAX_GAP_S && prev.width === width && prev.height === height) {
+      rec.prev = { seq: prev.seq, mt: prev.mt };
+      this.stats.pairs++;
+    }
+    this.pacer.add({ mt: rec.mt, kind: 'source', bitmap: grabbed.bitmap });
+
+    if (this.inFlight) {
+      // The engine is still busy: keep only the newest frame. A frame replaced here is lost, and
+      // with it its pair and the next one: the adaptation hears about both.
+      if (this.pending?.prev) this.adaptation.outcome(false, 'dropped');
+      this.pending = rec;
+      return;
+    }
+    this.send(rec);
+  }
+
+  private send(rec: Captured): void {
+    const k = this.factor();
+    const pairable = rec.prev !== null && rec.prev.seq === this.anchorSeq && k >= 2;
+    if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
+    // After a repeated frame (pulldown, twos) the engine pairs this frame with the picture
+    // before the repeat: the in-betweens span the repeat's slot too, k per source interval.
+    let spans = 1;
+    if (pairable && rec.prev && this.repeatFrom !== null) {
+      rec.prev = { seq: rec.prev.seq, mt: this.repeatFrom };
+      spans = Math.max(
+        1,
+        Math.round((rec.mt - this.repeatFrom) / Math.max(1e-3, this.pacer.interval() || rec.mt - this.repeatFrom)),
+      );
+    }
+    this.repeatFrom = null;
+    const ts = pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
+    const scale = (LEVELS[rec.level] as Level).scale;
+    const engine = this.host.engine;
+    if (!engine) return; // stopped: every session is closed with it
+    this.inFlight = true;
+    // No transfer: the image stays here too, as the overlay's copy of the source frame.
+    engine
+      .call({
+        type: 'frame',
+        stream: this.stream,
+        seq: rec.seq,
+        prevSeq: rec.prev?.seq ?? -1,
+        image: { pixels: rec.image.data.buffer as ArrayBuffer, width: rec.width, height: rec.height },
+        ts,
+        scale,
+        staticGuard: this.host.settings.staticGuard !== false,
+      })
+      .then(
+        (result) => {
+          if (this.closed) return;
+          this.anchorSeq = rec.seq;
+          if (result.repeat && rec.prev && rec.generation === this.generation) {
+            // The engine found this frame a repeat: its picture is shown by the next pair's
+            // in-betweens instead (a frozen step here would be the stutter to remove).
+            this.repeatFrom = rec.prev.mt;
+            this.stats.repeats++;
+            this.pacer.remove(rec.mt);
+            return;
+          }
+          if (!result.frames || rec.generation !== this.generation) return;
+          this.received(rec, ts, result.frames, result.count, result.ms);
+        },
+        (e: unknown) => {
+          // The engine's queue is full (LIMITS in messages.ts; only with many videos at once):
+          // this pair is lost, as when the engine is busy here.
+          if (codeOf(e) === 'busy') {
+            if (!this.closed && rec.prev) this.adaptation.outcome(false, 'dropped');
+            return;
+          }
+          // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
+          // everything, so the page is as it was, and say so; a click starts afresh.
+          if (!this.closed && this.host.active) {
+            // By the error's code (the package's, which the engine passes on), not its text.
+            notice(SAY.failed(codeOf(e) === 'device-lost' ? SAY.deviceLost : brief(e)));
+            this.host.stop();
+          }
+        },
+      )
+      .finally(() => {
+        this.inFlight = false;
+        if (this.closed) return;
+        const next = this.pending;
+        this.pending = null;
+        if (next && next.generation === this.generation && this.mode === 'running') this.send(next);
+      });
+  }
+
+  private received(rec: Captured, ts: number[], frames: ArrayBuffer, count: number, ms: number): void {
+    const prev = rec.prev as { mt: number };
+    const bytes = rec.width * rec.height * 4;
+    const m0 = prev.mt;
+    const m1 = rec.mt;
+    for (let i = 0; i < count; i++) {
+      const t = ts[i] as number;
+      const image = new ImageData(new Uint8ClampedArray(frames, i * bytes, bytes), rec.width, rec.height);
+      this.pacer.add({ mt: m0 + t * (m1 - m0), kind: 'interp', image, m0, m1, t });
+    }
+    this.stats.interpolated++;
+    const warm = this.adaptation.pairDone(ms);
+    // When the first in-between of this pair was due on the video's own clock, and how late it
+    // came: the overlay's delay must cover that.
+    const rate = this.video.playbackRate || 1;
+    const dueMs = rec.due - ((m1 - m0) * (1 - (ts[0] as number)) * 1000) / rate;
+    const need = performance.now() - dueMs;
+    if (warm) this.pacer.noteNeed(need);
+    const ok = need <= maxDelay(this.host.settings);
+    if (!ok) this.stats.late++;
+    if (warm) this.adaptation.outcome(ok, ok ? '' : 'late');
+    this.pacer.aim(need, maxDelay(this.host.settings));
+  }
+
+  /** In-betweens per pair + 1 (adaptation.ts). */
+  private factor(): number {
+    return factorFor(
+      this.host.settings.factor,
+      () => this.pacer.sourceFps() * (this.video.playbackRate || 1),
+      () => this.host.displayHz(),
+      this.adaptation.factorCap,
+    );
+  }
+
+  private workSize() {
+    return workSize(
+      this.video,
+      this.overlay.pictureRect,
+      this.adaptation.settings.maxHeight,
+      this.host.settings.maxWorkHeight,
+    );
+  }
+
+  /** The user picked a factor (on any video's control). */
+  factorChanged(value: Factor): void {
+    this.overlay.setFactor(String(value));
+    this.adaptation.setLevel(this.adaptation.level, MAX_FACTOR);
+  }
+
+  /** Forget frames and pairs in progress: after a seek, pause, rate or source change, or a new
+   * level. Results already on their way are dropped by their generation. */
+  private flush(): void {
+    this.generation++;
+    this.pacer.flush();
+    this.last = null;
+    this.pending = null;
+    this.anchorSeq = -1;
+    this.repeatFrom = null;
+    this.overlay.hide();
+    this.host.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
+  }
+
+  fail(e: unknown): void {
+    this.mode = 'error';
+    this.why = brief(e);
+    this.flush();
+    this.updatePanel(true);
+  }
+
+  // --- presentation ---
+
+  present(now: number): void {
+    if (!this.video.isConnected) {
+      this.close();
+      this.host.ended(this.video, false);
+      return;
+    }
+    this.overlay.place(this.video);
+    const v = this.video;
+    if (
+      !this.on ||
+      this.mode !== 'running' ||
+      v.paused ||
+      v.seeking ||
+      v.ended ||
+      !this.pacer.clock ||
+      this.factor() < 2
+    ) {
+      this.overlay.hide();
+      this.updatePanel();
+      return;
+    }
+    const rate = v.playbackRate || 1;
+    const pick = this.pacer.next(now, rate);
+    if (pick === 'hold') {
+      this.updatePanel();
+      return;
+    }
+    if (pick === null) {
+      this.overlay.hide();
+      this.updatePanel();
+      return;
+    }
+    const { entry, target } = pick;
+    if (entry !== this.pacer.shown) {
+      this.overlay.draw(entry, overlaySize(this.video, this.overlay.pictureRect));
+      this.pacer.presented(entry, now, target, rate, this.generation);
+    }
+    this.overlay.show();
+    this.updatePanel();
+    TEST_HOOKS: resolveWaiters(entry.kind, () => this.snapshot(true));
+  }
+
+  // --- the on-page control ---
+
+  private setOn(on: boolean): void {
+    this.on = on;
+    this.overlay.setOn(on);
+    // Turning it on again is also the way out of 'paused' and 'error': start over from the
+    // best level (the reason it was slow may be gone).
+    if (on) {
+      this.mode = 'running';
+      this.why = '';
+      this.adaptation.setLevel(0, MAX_FACTOR);
+    } else {
+      this.flush();
+    }
+    this.updatePanel(true);
+  }
+
+  private updatePanel(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.panelUpdated < 250) return;
+    this.panelUpdated = now;
+    const presentTimes = this.pacer.presentTimes;
+    while (presentTimes.length && (presentTimes[0] as number) < now - 1000) presentTimes.shift();
+    while (this.captureTimes.length && (this.captureTimes[0] as number) < now - 1000) this.captureTimes.shift();
+    const shownFps = this.overlay.visible ? presentTimes.length : 0;
+    this.overlay.setPanel(`${shownFps} ← ${this.captureTimes.length} fps`, {
+      on: this.on,
+      mode: this.mode,
+      why: this.why,
+      videoPaused: this.video.paused,
+      factor: this.factor(),
+      work: this.workSize(),
+      scale: this.adaptation.settings.scale,
+      pairMs: this.adaptation.pairMs,
+      delayMs: this.pacer.delayMs,
+      reduced: this.adaptation.reduced,
+    });
+  }
+
+  /** After a fullscreen change: back above the new fullscreen element. */
+  restack(): void {
+    this.overlay.restack();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.capture.close();
+    for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
+    this.host.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
+    this.pacer.flush();
+    this.pending = null;
+    this.overlay.remove();
+  }
+
+  /** Paints the control magenta (test hooks: a screenshot finds it). */
+  mark(on: boolean): void {
+    this.overlay.mark(on);
+  }
+
+  /** For the tests (reachable only from this extension's isolated world). */
+  snapshot(withPixels: boolean) {
+    this.updatePanel(true);
+    const s: Entry | null = this.pacer.shown;
+    const shown =
+      this.overlay.visible && s
+        ? s.kind === 'interp'
+          ? { kind: s.kind, mt: s.mt, m0: s.m0, m1: s.m1, t: s.t }
+          : { kind: s.kind, mt: s.mt, m0: undefined, m1: undefined, t: undefined }
+        : null;
+    const { panel, fps, hostRect, canvasRect, popoverOpen, panelRect, onTop, canvasSize } = this.overlay.layout();
+    return {
+      mode: this.mode,
+      why: this.why,
+      on: this.on,
+      level: this.adaptation.level,
+      scale: this.adaptation.settings.scale,
+      factor: this.factor(),
+      delayMs: this.pacer.delayMs,
+      pairMs: this.adaptation.pairMs,
+      captureMs: this.captureMs,
+      stats: { ...this.stats },
+      shown,
+      panel,
+      fps,
+      hostRect,
+      canvasRect,
+      videoRect: rectOf(this.video.getBoundingClientRect()),
+      popoverOpen,
+      panelRect,
+      onTop,
+      canvasSize,
+      presentLog: this.pacer.presentLog.slice(),
+      ...(withPixels && shown ? { pixels: this.overlay.pixels() } : {}),
+    };
+  }
+}
+
+export type Snapshot = ReturnType<Session['snapshot']>;

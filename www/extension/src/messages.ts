@@ -1,0 +1,174 @@
+// Every message the extension's three parts exchange, in one place (after ruffle's
+// web/packages/extension/src/messages.ts): one union per channel and direction, and the few
+// helpers that send or recognise them, so a field renamed on one side fails to compile on the
+// other.
+//
+// The channels:
+// - chrome.runtime messaging (the extension's own contexts only; there is no
+//   externally_connectable): the engine frame's hello to the service worker, answered with its
+//   token, and the token handed to content.js for its nonce (background.ts says why);
+// - window.postMessage from content.js to its engine frame: the MessagePort, with the token;
+// - that MessagePort: content.js's requests, each with an `id` and answered exactly once.
+//
+// What arrives from a page (anything posted to the engine frame) is `unknown` until a guard here
+// or the engine's own checks (engine/handle.ts) say otherwise: the types describe what the
+// extension sends, not what it may receive.
+import type { AdapterInfo, ErrorCode } from '../../lib/dist/index.js';
+
+// ------------------------------------------------------------------------------------------------
+// chrome.runtime messaging
+
+/** Engine frame → service worker, once at load: the nonce is the frame URL's fragment. */
+export interface EngineHello {
+  type: 'engine-hello';
+  nonce: string;
+}
+/** Service worker → engine frame: the answer to its hello. */
+export interface EngineHelloAnswer {
+  token: string;
+}
+/** Service worker → content.js (the tab's top frame): the token of the frame named `nonce`. */
+export interface EngineToken {
+  type: 'engine-token';
+  nonce: string;
+  token: string;
+}
+export type RuntimeMessage = EngineHello | EngineToken;
+
+export function isEngineHello(m: unknown): m is { type: 'engine-hello'; nonce?: unknown } {
+  return isObject(m) && m.type === 'engine-hello';
+}
+
+export function isEngineToken(m: unknown): m is EngineToken {
+  return isObject(m) && m.type === 'engine-token' && typeof m.nonce === 'string' && typeof m.token === 'string';
+}
+
+/** The engine frame's hello; resolves to its token, or null when the service worker gave none. */
+export function sendHello(nonce: string): Promise<string | null> {
+  const hello: EngineHello = { type: 'engine-hello', nonce };
+  return chrome.runtime.sendMessage<EngineHello, Partial<EngineHelloAnswer> | undefined>(hello).then(
+    (r) => (typeof r?.token === 'string' ? r.token : null),
+    () => null,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// window.postMessage, content.js → its engine frame (with the port in `ports[0]`)
+
+export interface Connect {
+  type: 'inbetween-connect';
+  token: string;
+}
+
+export function isConnect(m: unknown): m is { type: 'inbetween-connect'; token?: unknown } {
+  return isObject(m) && m.type === 'inbetween-connect';
+}
+
+// ------------------------------------------------------------------------------------------------
+// The port: engine frame → content.js before any request
+
+export type PortStatus = { type: 'ready' } | { type: 'refused' };
+
+// ------------------------------------------------------------------------------------------------
+// The port: content.js → engine frame (requests) and back (answers)
+
+/** The caps on what content.js (or anything holding its port) may ask. content.js works at up to
+ * 720 lines and ×8 (with a threes cadence, up to 23 in-betweens per frame), well inside these. */
+export const LIMITS = Object.freeze({
+  /** Either side of a frame, in pixels. */
+  maxSide: 4096,
+  /** A frame's area: 3840x2160. */
+  maxPixels: 3840 * 2160,
+  /** In-betweens asked of one frame. */
+  maxTs: 32,
+  /** Streams (videos) whose last frame is held; the least recently used one is forgotten. */
+  maxStreams: 16,
+  /** Requests waiting or running; more are answered 'busy' at once. */
+  maxQueued: 8,
+});
+
+/** A stream names one video's frames: content.js numbers its videos. */
+export type StreamId = number | string;
+
+export interface InitRequest {
+  type: 'init';
+  allowSoftwareAdapter: boolean;
+}
+/** A source frame. The answer holds the frames between prevSeq's image and this one, one per
+ * entry of `ts`, back to back; none when this frame only starts a new pair, or when it repeats
+ * the one before it in a pulldown or twos cadence (the package's duplicates.ts, the rule
+ * interpolateVideo uses). A repeat is not interpolated to; the picture before it stays this
+ * stream's pair start, so the next frame's in-betweens span the repeat's slot as well. */
+export interface FrameRequest {
+  type: 'frame';
+  stream: StreamId;
+  seq: number;
+  /** The seq this frame follows, -1 for none. */
+  prevSeq: number;
+  image: { pixels: ArrayBuffer; width: number; height: number };
+  /** Times strictly between 0 and 1. */
+  ts: number[];
+  /** RIFE's flow scale. */
+  scale: number;
+  /** Issue 12's static guard; true when absent. */
+  staticGuard?: boolean;
+}
+export interface ForgetRequest {
+  type: 'forget';
+  stream: StreamId;
+}
+/** Test builds only: the frame hand-over alone, for the bench. */
+export interface EchoRequest {
+  type: 'echo';
+  pixels: ArrayBuffer;
+}
+/** Test builds only: a driver reset. */
+export interface LoseDeviceRequest {
+  type: 'loseDeviceForTesting';
+}
+export type EngineRequest = InitRequest | FrameRequest | ForgetRequest | EchoRequest | LoseDeviceRequest;
+
+export interface FrameResult {
+  /** `count` frames of width x height x 4 bytes, or null. */
+  frames: ArrayBuffer | null;
+  count: number;
+  /** The engine's time for this pair. */
+  ms: number;
+  repeat?: boolean;
+}
+/** Each request's result, by its type: an answer is typed by what was asked. */
+export interface ResultOf {
+  init: { adapter: AdapterInfo | null };
+  frame: FrameResult;
+  forget: Record<string, never>;
+  echo: { pixels: ArrayBuffer };
+  loseDeviceForTesting: { lost: unknown };
+}
+
+/** The engine's own codes, and the package's, which it passes on. Never a message's text. */
+export type EngineErrorCode = 'no-webgpu' | 'software-webgpu' | 'bad-request' | 'busy' | 'error' | ErrorCode;
+
+/** What a request came to; on the wire with the request's `id` (Answer). */
+export type Outcome<T extends EngineRequest['type'] = EngineRequest['type']> =
+  | { ok: true; result: ResultOf[T] }
+  | { ok: false; error: { code: EngineErrorCode; message: string } };
+export type Answer<T extends EngineRequest['type'] = EngineRequest['type']> = { id: unknown } & Outcome<T>;
+
+/** A failed request, as content.js sees it. */
+export class EngineCallError extends Error {
+  constructor(
+    message: string,
+    readonly code: EngineErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+/** The code of an error from the engine, if it is one. */
+export function codeOf(e: unknown): EngineErrorCode | undefined {
+  return e instanceof EngineCallError ? e.code : undefined;
+}
+
+export function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object';
+}
