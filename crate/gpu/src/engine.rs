@@ -1133,7 +1133,9 @@ fn coarse_motion_of(
         let ratio = (src as f64 / full as f64) as f32;
         (0..out)
             .map(|o| {
-                let pos = ((o as f32 + 0.5) * ratio - 0.5).max(0.0).min((src - 1) as f32);
+                let pos = ((o as f32 + 0.5) * ratio - 0.5)
+                    .max(0.0)
+                    .min((src - 1) as f32);
                 let i0 = (pos.floor() as usize).min(src - 1);
                 (i0, (i0 + 1).min(src - 1), pos - i0 as f32)
             })

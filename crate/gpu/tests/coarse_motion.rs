@@ -65,7 +65,11 @@ fn coarse_motion_matches_the_cpu_path() {
         assert_eq!(engine.dispatch_count() - d0, 8 + 12);
         let d1 = engine.dispatch_count();
         let again = block_on(engine.coarse_motion(&ga, &gb)).unwrap();
-        assert_eq!(engine.dispatch_count() - d1, 12, "encoded pair: block 0 only");
+        assert_eq!(
+            engine.dispatch_count() - d1,
+            12,
+            "encoded pair: block 0 only"
+        );
         assert_eq!(again, got, "the same pair twice");
 
         let rel = (got - want).abs() / want;
