@@ -782,13 +782,13 @@ impl Engine {
         // before the pass, and are encoded with the frames) and their pair's bind groups.
         let mut slots = vec![a.slot.clone(), b.slot.clone()];
         let mirror_pair = options.mirror_average.then(|| {
-            let [(ma, _), (mb, _)] = [a, b].map(|f| {
+            let [ma, mb] = [a, b].map(|f| {
                 let (m, new) = self.mirror_of(f);
                 if new {
                     let bytes = f.slot.pixels.size();
                     encoder.copy_buffer_to_buffer(&f.slot.pixels, 0, &m.pixels, 0, bytes);
                 }
-                (m, new)
+                m
             });
             let groups = plan.pair_groups(&self.device, &self.kernels, &ma, &mb, true);
             slots.extend([ma, mb]);
