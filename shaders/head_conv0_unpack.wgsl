@@ -11,7 +11,13 @@
 // packed 4 to a u32, little-endian. A row starts every `row_bytes` bytes: `img_w * channels` for
 // an upload from the CPU, and WebGPU's 256-byte-aligned `bytes_per_row` when the engine copied an
 // rgba8/bgra8 texture into this buffer (`Engine::prepare_texture`: a VideoFrame or ImageBitmap
-// imported in the browser never visits the CPU). `swap_rb` = 1 reads B, G, R byte order (bgra8). `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
+// imported in the browser never visits the CPU). `swap_rb` = 1 reads B, G, R byte order (bgra8).
+// `mirror` = 1 reads each row right to left: the frame's horizontal mirror image, for the
+// mirrored pass of `Options::mirror_average` (lib.rs `Interpolator::mirrored`). Only the picture
+// is mirrored; the padding stays on the right and bottom, as for any prepared frame, so the
+// mirrored frame is exactly what preparing the mirrored picture would give. The engine copies the
+// frame's pixel buffer into the mirrored frame's slot, so the mirror costs no dispatch of its own:
+// its encoder is the usual 4. `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
 // writes planes 0..3 (RGB), head.rs `cnn3` (deconv4x4s2.wgsl) writes planes 3..7 (features).
 // Weights as conv3x3.wgsl (blocks of 8 output channels, two of them here).
 //
@@ -35,7 +41,7 @@ struct Params {
     b_off: u32,
     row_bytes: u32,
     swap_rb: u32,
-    _pad2: u32,
+    mirror: u32,
     _pad3: u32,
     _pad4: u32,
     _pad5: u32,
@@ -57,7 +63,9 @@ fn pixel(c: u32, x: i32, y: i32) -> f32 {
     }
     // bgra8: channel 0 (R) is byte 2, channel 2 (B) is byte 0.
     let cc = select(c, 2u - c, p.swap_rb == 1u);
-    let i = u32(y) * p.row_bytes + u32(x) * p.channels + cc;
+    // Mirrored: picture column x comes from column img_w - 1 - x (inside the picture only).
+    let sx = select(u32(x), p.img_w - 1u - u32(x), p.mirror == 1u);
+    let i = u32(y) * p.row_bytes + sx * p.channels + cc;
     let byte = (pixels[i >> 2u] >> ((i & 3u) * 8u)) & 255u;
     return f32(byte) / 255.0;
 }

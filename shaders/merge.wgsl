@@ -18,6 +18,17 @@
 // why; same operations in the same order), when params.guard is 1: where both inputs agree at
 // the pixel and most of its 3x3 patch, amid moving pixels, the output moves towards
 // (1 - t) * img0 + t * img1. With params.guard 0 nothing of it runs: RIFE's output, bit for bit.
+//
+// Also fused: the average of `Options::mirror_average` (quality 'best'; lib.rs `interpolate_with`:
+// `(out + mirrored_out.flip) * 0.5`, then the guard). The engine records the mirrored pass first,
+// on the frames' mirror images, with params.combine = 1: its pixel (x, y) is written to out_rgb at
+// column img_w - 1 - x, i.e. mirrored back, and nothing else (no RGBA; the guard is off there).
+// The pass on the frames themselves follows in the same command buffer with combine = 2: each
+// pixel is averaged with what out_rgb holds at its own place (the same invocation reads and writes
+// that element, so it is race-free), and only then guarded and written, as the CPU path does.
+// Running the mirrored pass first leaves the flow and mask buffers with the unmirrored pass's
+// values, which the core's result keeps too (its `flow` and `mask` are the first pass's). So the
+// average costs no dispatch: the mirrored path is two ordinary passes.
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
@@ -41,7 +52,8 @@ struct Params {
     // 0: every pixel at t_value; 1: each at tmap's value (as block_input.wgsl).
     t_mode: u32,
     t_value: f32,
-    _pad3: u32,
+    // 0: a plain pass; 1: the mirrored pass of mirror_average; 2: the pass that averages with it.
+    combine: u32,
     _pad4: u32,
     _pad5: u32,
     _pad6: u32,
@@ -180,6 +192,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let b1 = by.i1 * p.full_w;
         let w1 = lerp2(side1[pb + b0 + bx.i0], side1[pb + b0 + bx.i1], side1[pb + b1 + bx.i0], side1[pb + b1 + bx.i1], bx.w1, by.w1);
         v[c] = w0 * m + w1 * (1.0 - m);
+    }
+    if (p.combine == 1u) {
+        // The mirrored pass: mirrored back into place; the unmirrored pass finishes the pixel.
+        let back = y * p.img_w + (p.img_w - 1u - x);
+        for (var c = 0u; c < 3u; c++) {
+            out_rgb[c * img_plane + back] = v[c];
+        }
+        return;
+    }
+    if (p.combine == 2u) {
+        for (var c = 0u; c < 3u; c++) {
+            v[c] = (v[c] + out_rgb[c * img_plane + o]) * 0.5;
+        }
     }
     if (p.guard != 0u) {
         let g = guard_weight(i32(x), i32(y));

@@ -337,15 +337,16 @@ fn run(
                 scale,
             )
         };
-        let first = m.scale.unwrap_or(1.0);
+        // Automatic scale as the CLI and the package run it: prepared at the size's own scale,
+        // measured there, made again from the frames only when another scale is chosen.
+        let first = m
+            .scale
+            .unwrap_or_else(|| inbetween::size_scale(w as usize, h as usize));
         let (mut fa, mut fb) = (prep(a, first)?, prep(b, first)?);
         if m.scale.is_none() {
-            // Automatic scale: the coarse block's motion on the frames prepared at 1; they are
-            // prepared again only when another scale is chosen.
-            let motion = interp.coarse_motion(&fa, &fb)?;
-            let scale = inbetween::auto_scale(w as usize, h as usize, motion);
-            if scale != 1.0 {
-                (fa, fb) = (prep(a, scale)?, prep(b, scale)?);
+            let (scale, _motion) = interp.choose_scale(&fa, &fb)?;
+            if scale != first {
+                (fa, fb) = (interp.rescaled(&fa, scale)?, interp.rescaled(&fb, scale)?);
             }
         }
         let out = interp.interpolate_with(&fa, &fb, &Timestep::Uniform(0.5), &options)?;

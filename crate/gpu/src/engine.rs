@@ -9,7 +9,7 @@ use wgpu::util::DeviceExt;
 
 use crate::kernels::{Kernels, Precision};
 use crate::plan::{Plan, Profile, Recorder, Slot};
-use crate::readback::read_f32;
+use crate::readback::{read_bytes, read_f32};
 use crate::weights::{Layout, Weights};
 use crate::{Error, Result};
 
@@ -55,6 +55,10 @@ pub struct GpuFrame {
     slot: Arc<Slot>,
     /// How the bytes in `slot.pixels` are laid out, so `rescaled` can unpack them again.
     layout: PixelLayout,
+    /// The frame's mirror image, prepared and encoded on the GPU by the first `mirror_average`
+    /// interpolation that needs it, then kept (shared by every clone of the handle, freed with
+    /// the last) so that the next pair of a video reuses it, as it reuses the frame itself.
+    mirror: Arc<Mutex<Option<Arc<Slot>>>>,
     pub width: usize,
     pub height: usize,
     pub scale: f32,
@@ -505,6 +509,7 @@ impl Engine {
             .u(9, row_bytes as u32)
             .u(10, swap_rb as u32);
         self.queue.write_buffer(&slot.params, 0, params.bytes());
+        *slot.head.lock().unwrap() = params;
         slot.pending.store(true, Ordering::Release);
         GpuFrame {
             engine: self.id,
@@ -515,10 +520,34 @@ impl Engine {
                 row_bytes,
                 swap_rb,
             },
+            mirror: Arc::new(Mutex::new(None)),
             width,
             height,
             scale,
         }
+    }
+
+    /// The slot of `frame`'s mirror image, and whether it was made just now. A new one is a
+    /// free slot of the size whose head_conv0_unpack.wgsl parameters are the frame's with
+    /// `mirror` = 1 (word 11), marked for encoding; its pixels are the frame's, which the caller
+    /// copies into it (`copy_buffer_to_buffer`, in the command buffer that encodes it). The
+    /// frame's own pixel buffer still holds them: a slot is only written again once every handle
+    /// to it is gone. So the mirror is prepared on the GPU, from the same bytes, with the padding
+    /// on the right and bottom as `prepare` puts it (lib.rs `Interpolator::mirrored`).
+    fn mirror_of(&self, frame: &GpuFrame) -> (Arc<Slot>, bool) {
+        let mut cell = frame.mirror.lock().unwrap();
+        if let Some(m) = cell.as_ref() {
+            return (m.clone(), false);
+        }
+        let m = frame
+            .plan
+            .free_slot(&self.device, &self.kernels, &self.weights);
+        let params = frame.slot.head.lock().unwrap().u(11, 1);
+        self.queue.write_buffer(&m.params, 0, params.bytes());
+        *m.head.lock().unwrap() = params;
+        m.pending.store(true, Ordering::Release);
+        *cell = Some(m.clone());
+        (m, true)
     }
 
     /// One in-between frame of `a` and `b` at time `t`: one command buffer, submitted once
@@ -527,9 +556,19 @@ impl Engine {
         self.run(a, b, t, &Options::default(), false, None)
     }
 
-    /// `interpolate` with the options of issue 12 (`inbetween::Options`; the static guard is
-    /// folded into the merge, so the dispatch count is the same). All off: `interpolate`.
-    /// `mirror_average` is refused (not implemented here yet).
+    /// `interpolate` with the options of issue 12 (`inbetween::Options`), as the core's
+    /// `Interpolator::interpolate_with` combines them. All off: `interpolate`.
+    ///
+    /// - `static_guard` is folded into the merge: the dispatch count is the same (69 per new
+    ///   frame of a video).
+    /// - `mirror_average` (quality 'best') also interpolates the frames' mirror images (made on
+    ///   the GPU on first use and kept with the handles; a `Timestep::Map` is mirrored too) and
+    ///   averages the two results, the second mirrored back; the guard, when on, then runs on
+    ///   the average. Still one command buffer: the mirrored pass, then the plain one, whose
+    ///   merge does the average (merge.wgsl `combine`). **138 dispatches per new frame of a
+    ///   video** (4 + 65 for the frame, 4 + 65 for its mirror image), 146 for a first pair, 130
+    ///   for a pair whose frames and mirrors are all encoded. The output's flow and mask are the
+    ///   plain pass's, as the core's.
     pub fn interpolate_with(
         &self,
         a: &GpuFrame,
@@ -537,13 +576,77 @@ impl Engine {
         t: &Timestep,
         options: &Options,
     ) -> Result<GpuOutput> {
-        if options.mirror_average {
-            // Not on this engine yet: the CLI and the CPU path have it (crate/core).
-            return Err(Error::Gpu(
-                "mirror_average (quality 'best') is not implemented on the GPU engine".into(),
-            ));
-        }
         self.run(a, b, t, options, false, None)
+    }
+
+    /// How far things move between `a` and `b`, in pixels, as RIFE's first (coarsest) block sees
+    /// it: the statistic of the core's `Interpolator::coarse_motion` (the 95th percentile over
+    /// the `width`x`height` frame of `|flow to frame 0| + |flow to frame 1|` at t = 0.5), for
+    /// `inbetween::auto_scale`. It depends on the frames' scale (block 0 works at
+    /// 1/(16·scale)), as the core's does; a pair that `auto_scale` moves to another scale must
+    /// be prepared again at that scale.
+    ///
+    /// One command buffer with **12 dispatches** (block 0's input, its 2 stride-2 convs, 8
+    /// ResConvs and lastconv; not its upscale), plus the usual 4 for each frame not encoded yet,
+    /// which the next interpolation of the pair then skips. So in a video it adds 12 dispatches
+    /// and one readback per new frame. Only block 0's flow at its own resolution comes back
+    /// (4 × (PW/16·scale) × (PH/16·scale) values: 160 KB at 1080p and scale 1, f32); the CPU
+    /// upscales it, with the taps of block_upsample.wgsl, and takes the percentile. Nothing an
+    /// earlier `GpuOutput` reads is written (only the size's scratch buffers), so earlier
+    /// outputs stay readable.
+    ///
+    /// Async like the reads: natively `block_on(engine.coarse_motion(&a, &b))`; in the browser,
+    /// await it.
+    pub async fn coarse_motion(&self, a: &GpuFrame, b: &GpuFrame) -> Result<f32> {
+        self.check_health()?;
+        self.check_pair(a, b)?;
+        let plan = &a.plan;
+        // Block 0's time: 0.5 everywhere (words 8, t_mode, and 9, t_value, of its block_input
+        // slot). Every interpolation writes all the time words again, so this one stays here.
+        let words = [0u32, 0.5f32.to_bits()];
+        self.queue.write_buffer(
+            &plan.params,
+            plan.input_param[0] * plan.param_stride + 32,
+            bytemuck::cast_slice(&words),
+        );
+        let pair = plan.pair_groups(&self.device, &self.kernels, &a.slot, &b.slot, false);
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        let dispatches = {
+            let mut r = Recorder::new(&mut encoder, None);
+            for slot in [&a.slot, &b.slot] {
+                if Plan::take_pending(slot) {
+                    plan.record_encode(&self.kernels, &mut r, slot);
+                }
+            }
+            plan.record_block_core(&self.kernels, &mut r, &pair, 0);
+            r.dispatches
+        };
+        self.queue.submit([encoder.finish()]);
+        self.dispatches.fetch_add(dispatches, Ordering::Relaxed);
+        self.submissions.fetch_add(1, Ordering::Relaxed);
+        self.check_health()?;
+        // lastconv's output, [13][t_h][t_w] after PixelShuffle: the flow is channels 0..4.
+        let b0 = plan.blocks[0];
+        let n = 4 * b0.t_w * b0.t_h;
+        let low = match self.precision {
+            Precision::F32 => read_f32(&self.device, &self.queue, &plan.tbuf, 0, n).await,
+            Precision::F16 => read_bytes(&self.device, &self.queue, &plan.tbuf, 0, 2 * n as u64)
+                .await
+                .map(|bytes| {
+                    bytes
+                        .chunks_exact(2)
+                        .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
+                        .collect()
+                }),
+        }
+        .map_err(|e| self.read_error(e))?;
+        Ok(coarse_motion_of(
+            &low,
+            (b0.t_w, b0.t_h),
+            (plan.pw, plan.ph),
+            b0.s as f32,
+            (a.width, a.height),
+        ))
     }
 
     /// As `interpolate`, also keeping each block's flow and mask for `read_trace`.
@@ -632,7 +735,8 @@ impl Engine {
     }
 
     /// Validates the timestep and writes it where block_input.wgsl reads it.
-    /// Also writes the guard's switch and time into the merge's slot (merge.wgsl `Params`).
+    /// Also writes the guard's switch and time into the merge's slot (merge.wgsl `Params`), and
+    /// with `mirror_average` the merge's `combine` word and the mirrored time map.
     fn write_time(&self, plan: &Plan, t: &Timestep, options: &Options) -> Result<()> {
         let (w, h) = (plan.width, plan.height);
         let (mode, value) = match t {
@@ -661,6 +765,19 @@ impl Engine {
                 }
                 self.queue
                     .write_buffer(&plan.tmap, 0, bytemuck::cast_slice(values));
+                if options.mirror_average {
+                    // The mirrored pass's time at its pixel (x, y) is the time of (w-1-x, y), as
+                    // the core mirrors the map.
+                    let mirrored: Vec<f32> = values
+                        .chunks(w)
+                        .flat_map(|row| row.iter().rev().copied())
+                        .collect();
+                    self.queue.write_buffer(
+                        plan.tmap_mirror(&self.device),
+                        0,
+                        bytemuck::cast_slice(&mirrored),
+                    );
+                }
                 (1, 0.0)
             }
         };
@@ -673,8 +790,10 @@ impl Engine {
                 bytemuck::cast_slice(&words),
             );
         }
-        // Words 9 (guard), 10 (t_mode) and 11 (t_value) of the merge's slot.
-        let words = [options.static_guard as u32, mode, value.to_bits()];
+        // Words 9 (guard), 10 (t_mode), 11 (t_value) and 12 (combine: 2 averages with the
+        // mirrored pass, which runs before it in the same command buffer) of the merge's slot.
+        let combine = if options.mirror_average { 2 } else { 0 };
+        let words = [options.static_guard as u32, mode, value.to_bits(), combine];
         self.queue.write_buffer(
             &plan.params,
             plan.merge_param * plan.param_stride + 36,
@@ -696,14 +815,38 @@ impl Engine {
         self.check_pair(a, b)?;
         let plan = &a.plan;
         self.write_time(plan, t, options)?;
-        let pair = plan.pair_groups(&self.device, &self.kernels, &a.slot, &b.slot);
+        let pair = plan.pair_groups(&self.device, &self.kernels, &a.slot, &b.slot, false);
         let trace = traced.then(|| plan.trace(&self.device));
         let mut encoder = self.device.create_command_encoder(&Default::default());
+        // mirror_average: the frames' mirror images (new ones get their pixels copied here,
+        // before the pass, and are encoded with the frames) and their pair's bind groups.
+        let mut slots = vec![a.slot.clone(), b.slot.clone()];
+        let mirror_pair = options.mirror_average.then(|| {
+            let [ma, mb] = [a, b].map(|f| {
+                let (m, new) = self.mirror_of(f);
+                if new {
+                    let bytes = f.slot.pixels.size();
+                    encoder.copy_buffer_to_buffer(&f.slot.pixels, 0, &m.pixels, 0, bytes);
+                }
+                m
+            });
+            let groups = plan.pair_groups(&self.device, &self.kernels, &ma, &mb, true);
+            slots.extend([ma, mb]);
+            groups
+        });
         let dispatches = {
             let mut r = Recorder::new(&mut encoder, profile);
-            for slot in [&a.slot, &b.slot] {
+            for slot in &slots {
                 if Plan::take_pending(slot) {
                     plan.record_encode(&self.kernels, &mut r, slot);
+                }
+            }
+            // The mirrored pass first: its merge leaves its pixels, mirrored back, in out_rgb,
+            // and the plain pass's merge (after it) averages them in. The flow and mask
+            // buffers then end with the plain pass's values.
+            if let Some(mp) = &mirror_pair {
+                for i in 0..5 {
+                    plan.record_block(&self.kernels, &mut r, mp, i);
                 }
             }
             for i in 0..5 {
@@ -1010,6 +1153,68 @@ impl Engine {
                 padded_height: p.ph,
             })
             .collect())
+    }
+}
+
+/// The core's `coarse_motion` statistic from block 0's flow at its own resolution: `low` is
+/// `[4][t_h][t_w]` (lastconv's output, before the upscale), brought to the padded `pw`x`ph` with
+/// block_upsample.wgsl's taps (bilinear, align_corners = false) and times `s`, as
+/// `IFNet::coarse_flow` does, then cropped to `w`x`h`; the 95th percentile of
+/// `|flow0| + |flow1|` over those pixels (the core's index, `n * 95 / 100`).
+fn coarse_motion_of(
+    low: &[f32],
+    (t_w, t_h): (usize, usize),
+    (pw, ph): (usize, usize),
+    s: f32,
+    (w, h): (usize, usize),
+) -> f32 {
+    // sampling.wgsl `resize_tap`, with the ratio as plan.rs passes it (in / out, in f32).
+    let taps = |out: usize, src: usize, full: usize| -> Vec<(usize, usize, f32)> {
+        let ratio = (src as f64 / full as f64) as f32;
+        (0..out)
+            .map(|o| {
+                let pos = ((o as f32 + 0.5) * ratio - 0.5)
+                    .max(0.0)
+                    .min((src - 1) as f32);
+                let i0 = (pos.floor() as usize).min(src - 1);
+                (i0, (i0 + 1).min(src - 1), pos - i0 as f32)
+            })
+            .collect()
+    };
+    let (tx, ty) = (taps(w, t_w, pw), taps(h, t_h, ph));
+    let plane = t_w * t_h;
+    let mut d = Vec::with_capacity(w * h);
+    for &(y0, y1, wy) in &ty {
+        for &(x0, x1, wx) in &tx {
+            let f = |c: usize| {
+                let p = &low[c * plane..];
+                let top = p[y0 * t_w + x0] + (p[y0 * t_w + x1] - p[y0 * t_w + x0]) * wx;
+                let bottom = p[y1 * t_w + x0] + (p[y1 * t_w + x1] - p[y1 * t_w + x0]) * wx;
+                (top + (bottom - top) * wy) * s
+            };
+            d.push(f(0).hypot(f(1)) + f(2).hypot(f(3)));
+        }
+    }
+    let n = d.len();
+    let k = (n * 95 / 100).min(n - 1);
+    *d.select_nth_unstable_by(k, f32::total_cmp).1
+}
+
+/// An IEEE half (the f16 mode's stored activations) as f32.
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let man = u32::from(h & 0x3ff);
+    match exp {
+        // Zero and subnormals: man × 2^-24.
+        0 => {
+            let v = man as f32 * (1.0 / 16_777_216.0);
+            if sign != 0 { -v } else { v }
+        }
+        // Inf and NaN keep their payload.
+        31 => f32::from_bits(sign | 0x7f80_0000 | (man << 13)),
+        // Rebias the exponent: 15 → 127.
+        _ => f32::from_bits(sign | ((exp + 112) << 23) | (man << 13)),
     }
 }
 

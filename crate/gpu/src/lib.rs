@@ -21,7 +21,9 @@
 //! Per (width, height, scale) the engine builds a plan once: buffers, uniform parameters and
 //! bind groups. A new in-between frame of a video is then one command buffer, submitted once,
 //! with 69 compute dispatches: 4 to encode the new frame and 13 per block (the last block's
-//! 13th is the merge).
+//! 13th is the merge). `interpolate_with` and `Options::mirror_average` run the mirrored pair too,
+//! in the same command buffer (138); `coarse_motion`, for `inbetween::auto_scale`, runs block 0
+//! alone (12).
 
 // On wasm32 wgpu's handles are neither Send nor Sync (the browser's WebGPU objects live on one
 // thread), so the plans and frame slots shared through `Arc` are too. `Arc` still gives the

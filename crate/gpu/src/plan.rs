@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use inbetween::model::{BLOCK_SCALES, BLOCK_WIDTHS};
 use wgpu::util::DeviceExt;
@@ -95,6 +95,9 @@ pub(crate) struct Slot {
     pub pixels: wgpu::Buffer,
     /// head_conv0_unpack.wgsl's parameters (the channel count changes per frame).
     pub params: wgpu::Buffer,
+    /// What `params` holds, kept on the CPU: a mirrored copy of this frame
+    /// (`Engine::mirror_of`) is these with the `mirror` word set.
+    pub head: Mutex<Params>,
     pub conv0_group: wgpu::BindGroup,
     pub deconv_group: wgpu::BindGroup,
     /// Set by `prepare`: the pixels are uploaded, the encoder has not run yet. The encoder is
@@ -143,7 +146,7 @@ pub(crate) struct Plan {
     x: wgpu::Buffer,
     act_a: wgpu::Buffer,
     act_b: wgpu::Buffer,
-    tbuf: wgpu::Buffer,
+    pub tbuf: wgpu::Buffer,
     pub flow: wgpu::Buffer,
     pub mask: wgpu::Buffer,
     feat: wgpu::Buffer,
@@ -156,12 +159,18 @@ pub(crate) struct Plan {
     /// Slot index of block i's block_input parameters (rewritten with t per interpolation).
     pub input_param: Vec<u64>,
     pub merge_param: u64,
+    /// The merge of the mirrored pass of `mirror_average` (merge.wgsl `combine` = 1; static).
+    mirror_merge_param: u64,
+    /// The time map mirrored left to right, for the mirrored pass (made on its first use: a
+    /// mirrored pass and the unmirrored one share a command buffer, so they cannot share `tmap`).
+    pub tmap_mirror: OnceLock<wgpu::Buffer>,
     head_deconv_param: u64,
     head_conv: [wgpu::BindGroup; 2],
     block_groups: Vec<BlockGroups>,
     pub slots: Mutex<Vec<Arc<Slot>>>,
-    /// Bind groups that read two frames (5 block inputs + the merge), per ordered slot pair.
-    pairs: Mutex<HashMap<(usize, usize), PairGroups>>,
+    /// Bind groups that read two frames (5 block inputs + the merge), per ordered slot pair and
+    /// for the plain or the mirrored pass (`mirror_average`: its own time map and merge).
+    pairs: Mutex<HashMap<(usize, usize, bool), PairGroups>>,
     pub state: Mutex<State>,
 }
 
@@ -458,6 +467,7 @@ impl Plan {
         let mut input_param = Vec::new();
         let mut block_params = Vec::new();
         let mut merge_param = 0;
+        let mut mirror_merge_param = 0;
         for (i, (b, w)) in blocks.iter().zip(&layout.blocks).enumerate() {
             input_param.push(
                 pw_.push(
@@ -485,7 +495,10 @@ impl Plan {
             let upsample = if i < 4 {
                 pw_.push(up.u(7, (i == 0) as u32))
             } else {
-                merge_param = pw_.push(up.u(7, width as u32).u(8, height as u32));
+                let merge = up.u(7, width as u32).u(8, height as u32);
+                merge_param = pw_.push(merge);
+                // Word 12, combine = 1: the mirrored pass (guard off, no time needed).
+                mirror_merge_param = pw_.push(merge.u(12, 1));
                 merge_param
             };
             block_params.push(BlockParams {
@@ -637,6 +650,8 @@ impl Plan {
             param_stride: stride,
             input_param,
             merge_param,
+            mirror_merge_param,
+            tmap_mirror: OnceLock::new(),
             head_deconv_param,
             head_conv,
             block_groups,
@@ -718,6 +733,7 @@ impl Plan {
             side,
             pixels,
             params,
+            head: Mutex::new(Params::new()),
             conv0_group,
             deconv_group,
             pending: AtomicBool::new(false),
@@ -734,17 +750,25 @@ impl Plan {
         })
     }
 
-    /// The bind groups that read frames `a` and `b`, made once per ordered slot pair.
+    /// The bind groups that read frames `a` and `b`, made once per ordered slot pair. With
+    /// `mirrored`, for the mirrored pass of `mirror_average` (`a` and `b` are then the mirrored
+    /// frames' slots): the mirrored time map, and the merge that writes its pixels mirrored back.
     pub fn pair_groups(
         &self,
         device: &wgpu::Device,
         kernels: &Kernels,
         a: &Slot,
         b: &Slot,
+        mirrored: bool,
     ) -> Arc<Vec<wgpu::BindGroup>> {
+        let (tmap, merge_param) = if mirrored {
+            (self.tmap_mirror(device), self.mirror_merge_param)
+        } else {
+            (&self.tmap, self.merge_param)
+        };
         let mut pairs = self.pairs.lock().unwrap();
         pairs
-            .entry((a.index, b.index))
+            .entry((a.index, b.index, mirrored))
             .or_insert_with(|| {
                 let mut groups: Vec<_> = self
                     .input_param
@@ -761,7 +785,7 @@ impl Plan {
                                 buf(&self.flow),
                                 buf(&self.mask),
                                 buf(&self.feat),
-                                buf(&self.tmap),
+                                buf(tmap),
                                 range(&self.x, 0, r.lo_bytes),
                                 range(&self.x, r.hi_off, r.hi_bytes),
                             ],
@@ -772,7 +796,7 @@ impl Plan {
                     device,
                     &kernels.merge,
                     &[
-                        self.param_binding(self.merge_param),
+                        self.param_binding(merge_param),
                         buf(&self.tbuf),
                         buf(&self.flow),
                         buf(&self.mask),
@@ -780,7 +804,7 @@ impl Plan {
                         buf(&b.side),
                         buf(&self.out_rgb),
                         buf(&self.out_rgba),
-                        buf(&self.tmap),
+                        buf(tmap),
                     ],
                 ));
                 Arc::new(groups)
@@ -817,8 +841,42 @@ impl Plan {
         );
     }
 
+    /// The mirrored time map's buffer, made on first use.
+    pub fn tmap_mirror(&self, device: &wgpu::Device) -> &wgpu::Buffer {
+        self.tmap_mirror
+            .get_or_init(|| storage(device, "time_map_mirrored", self.width * self.height))
+    }
+
     /// Block `i` of the flow estimation: 13 dispatches (the last block's 13th is the merge).
     pub fn record_block(
+        &self,
+        k: &Kernels,
+        r: &mut Recorder<'_>,
+        pair: &[wgpu::BindGroup],
+        i: usize,
+    ) {
+        self.record_block_core(k, r, pair, i);
+        let g = &self.block_groups[i];
+        match &g.upsample {
+            Some(up) => r.dispatch(
+                || format!("block{i}.upsample"),
+                &k.block_upsample,
+                up,
+                [groups(self.pw), groups(self.ph), 1],
+            ),
+            None => r.dispatch(
+                || "block4.upsample+merge".into(),
+                &k.merge,
+                &pair[5],
+                [groups(self.pw), groups(self.ph), 1],
+            ),
+        }
+    }
+
+    /// Block `i` up to its output at the block's own resolution (`tbuf`, `[13][t_h][t_w]`),
+    /// without the upscale into the full-resolution state: 12 dispatches. `Engine::coarse_motion`
+    /// runs block 0 this far and reads the flow there.
+    pub fn record_block_core(
         &self,
         k: &Kernels,
         r: &mut Recorder<'_>,
@@ -860,20 +918,6 @@ impl Plan {
             &g.lastconv,
             [deconv_groups_x(2 * b.b_w), groups(2 * b.b_h), g.out_groups],
         );
-        match &g.upsample {
-            Some(up) => r.dispatch(
-                || format!("block{i}.upsample"),
-                &k.block_upsample,
-                up,
-                [groups(self.pw), groups(self.ph), 1],
-            ),
-            None => r.dispatch(
-                || "block4.upsample+merge".into(),
-                &k.merge,
-                &pair[5],
-                [groups(self.pw), groups(self.ph), 1],
-            ),
-        }
     }
 
     /// The trace buffers, made on first use.

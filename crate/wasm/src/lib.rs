@@ -552,9 +552,8 @@ impl Engine {
     pub async fn coarse_motion(&self, a: &Frame, b: &Frame) -> Result<f32, JsError> {
         match &self.inner {
             Inner::Gpu(e) => {
-                let (_a, _b) = gpu_pair(a, b)?;
-                let _ = e;
-                Err(coded("MERGE-PENDING: coarse motion on the GPU engine", "backend"))
+                let (a, b) = gpu_pair(a, b)?;
+                e.coarse_motion(a, b).await.map_err(gpu_err)
             }
             Inner::Cpu(e) => {
                 let (a, b) = cpu_pair(a, b)?;
