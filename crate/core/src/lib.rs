@@ -380,9 +380,15 @@ impl Interpolator {
 
     /// The scale automatic scale picks for the pair (`auto_scale` of `coarse_motion`), with the
     /// motion it measured. The frames may be at any scale; the usual start is `size_scale`.
-    pub fn choose_scale(&self, a: &Frame, b: &Frame) -> Result<(f32, f32)> {
+    /// Where no motion would change the choice (frames under 480 lines), nothing is measured
+    /// and the motion is `None`.
+    pub fn choose_scale(&self, a: &Frame, b: &Frame) -> Result<(f32, Option<f32>)> {
+        let (w, h) = (a.width, a.height);
+        if auto_scale(w, h, 0.0) == auto_scale(w, h, f32::INFINITY) {
+            return Ok((auto_scale(w, h, 0.0), None));
+        }
         let motion = self.coarse_motion(a, b)?;
-        Ok((auto_scale(a.width, a.height, motion), motion))
+        Ok((auto_scale(w, h, motion), Some(motion)))
     }
 
     /// Several in-between frames of one pair; each frame was encoded once, in `prepare`.

@@ -139,8 +139,11 @@ export class FrameChain {
       return [a, b];
     }
     if (this.#chosen?.before !== before || this.#chosen.last !== last) {
-      const motion = await this.#engine.coarseMotion(a, b);
-      this.#chosen = { before, last, scale: autoScale(a.width, a.height, motion) };
+      // Below 480 lines no motion changes the choice: nothing is measured (Rust's choose_scale).
+      const [w, h] = [a.width, a.height];
+      const fixed = autoScale(w, h, 0) === autoScale(w, h, Number.POSITIVE_INFINITY);
+      const motion = fixed ? 0 : await this.#engine.coarseMotion(a, b);
+      this.#chosen = { before, last, scale: autoScale(w, h, motion) };
     }
     const scale = this.#chosen.scale;
     this.lastScale = scale;
