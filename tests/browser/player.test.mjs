@@ -8,6 +8,7 @@
 // - A scene cut shows the frame before it until the cut (sceneThreshold 0: blended).
 // - Animation on twos: the repeats are dropped and the pair spans their slot (dedupe: false keeps
 //   them).
+// - A phone video (stored 64x48, rotated 90° in the container) plays upright, at 48x64.
 // - Bad inputs are clear errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -71,6 +72,22 @@ clip(
   '-map',
   '[v]',
 );
+
+// Stored 64x48, shown rotated by 90° (container metadata, as phones write it).
+clip('unrotated.mp4', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1');
+execFileSync('ffmpeg', [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-i',
+  path.join(dir, 'unrotated.mp4'),
+  '-c',
+  'copy',
+  '-metadata:s:v:0',
+  'rotate=90',
+  path.join(dir, 'rotated.mp4'),
+]);
 
 describe('createPlayer: live playback into a WebGPU canvas', () => {
   const fx = openTestPage({ webgpu: true, server: { mounts: { '/': REPO, '/clips/': dir } } });
@@ -293,6 +310,48 @@ describe('createPlayer: live playback into a WebGPU canvas', () => {
       [1.375, 1.5, 0, 0],
       'without dedupe the repeat is a pair start',
     );
+  });
+
+  test('a rotated phone video plays upright, at its display size', { timeout: 5 * MINUTE }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const blob = await (await fetch('/clips/rotated.mp4')).blob();
+      // The expected pictures: each sample drawn upright by its own metadata (mediabunny's draw).
+      const mb = await import('/www/lib/dist/vendor/mediabunny.js');
+      const input = new mb.Input({ source: new mb.BlobSource(blob), formats: mb.ALL_FORMATS });
+      const upright = [];
+      for await (const sample of new mb.VideoSampleSink(await input.getPrimaryVideoTrack()).samples()) {
+        const g = new OffscreenCanvas(sample.displayWidth, sample.displayHeight).getContext('2d');
+        sample.draw(g, 0, 0, sample.displayWidth, sample.displayHeight);
+        upright.push({
+          ts: sample.timestamp,
+          frame: new VideoFrame(g.canvas, { timestamp: sample.microsecondTimestamp }),
+        });
+        sample.close();
+      }
+      const { canvas, at, close } = await window.heldPlayer(blob, { staticGuard: true });
+      try {
+        const f = await at(0.2);
+        const a = upright.find((x) => x.ts === f.a);
+        const b = upright.find((x) => x.ts === f.b);
+        const out = await window.gpu.interpolate(a.frame, b.frame, f.t, { staticGuard: true });
+        const expected = { data: new Uint8Array(out.allocationSize({ format: 'RGBA' })) };
+        await out.copyTo(expected.data, { format: 'RGBA' });
+        out.close();
+        return {
+          size: [canvas.width, canvas.height],
+          storedWidth: await (await input.getPrimaryVideoTrack()).getCodedWidth(),
+          t: f.t,
+          diff: await window.readCanvas(canvas, expected),
+        };
+      } finally {
+        close();
+        for (const u of upright) u.frame.close();
+      }
+    });
+    t.diagnostic(JSON.stringify(r));
+    assert.equal(r.storedWidth, 64, 'the clip is stored 64 wide');
+    assert.deepEqual(r.size, [48, 64], 'the canvas is the upright 48x64');
+    assert.equal(r.diff, 0, `the canvas differs from interpolate() of the upright frames by up to ${r.diff} steps`);
   });
 
   test('bad inputs: clear errors', { timeout: MINUTE }, async () => {

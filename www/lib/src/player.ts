@@ -125,8 +125,11 @@ export async function createPlayer(input: Blob, options: PlayerOptions): Promise
       if (!track) throw new Error('the file has no video track');
       if (!(await track.canDecode()))
         throw new Error(`this browser cannot decode the file's video (${(await track.getCodec()) ?? 'unknown codec'})`);
-      const width = await track.getCodedWidth();
-      const height = await track.getCodedHeight();
+      // The size the video is shown at: rotated (phones write a rotation into the container),
+      // flipped or with non-square pixels, frames are made upright at it before the engine
+      // sees them (#upright), as players show them.
+      const width = await track.getDisplayWidth();
+      const height = await track.getDisplayHeight();
       const scale = options.scale ?? (width * height > 1920 * 1088 ? 0.5 : 1);
       seq = interp.sequence({ canvas: options.canvas, scale, staticGuard: options.staticGuard ?? true });
       const duration = await demux.computeDuration();
@@ -214,6 +217,8 @@ export class LivePlayer {
   #last: { ts: number; thumb: Float32Array } | null = null;
   /** Draws thumbnails. */
   readonly #thumbs = new OffscreenCanvas(THUMB, THUMB).getContext('2d', { willReadFrequently: true });
+  /** Draws rotated, flipped or non-square frames upright (#upright), at the display size. */
+  #turned: OffscreenCanvasRenderingContext2D | null = null;
   /** Draws the grey copies repeats are found on. */
   #greys: OffscreenCanvasRenderingContext2D | null = null;
   #meter: ChangeMeter | null = null;
@@ -379,7 +384,7 @@ export class LivePlayer {
       }
       const sample = r.value;
       try {
-        const frame = sample.toVideoFrame();
+        const frame = this.#upright(sample);
         if (this.#isRepeat(frame)) {
           frame.close();
           this.stats.repeats++;
@@ -390,6 +395,25 @@ export class LivePlayer {
         sample.close();
       }
     }
+  }
+
+  /** The sample as a VideoFrame the way it is shown: itself when it is stored upright at its
+   * display size (the usual case: no copy), else drawn turned, flipped and scaled by its own
+   * metadata (mediabunny's `draw`) into a canvas, a copy the browser makes on the GPU. */
+  #upright(sample: VideoSample): VideoFrame {
+    const frame = sample.toVideoFrame();
+    const [w, h] = [sample.displayWidth, sample.displayHeight];
+    if (sample.rotation === 0 && !sample.flip && frame.displayWidth === w && frame.displayHeight === h) return frame;
+    frame.close();
+    if (this.#turned?.canvas.width !== w || this.#turned.canvas.height !== h) {
+      this.#turned = new OffscreenCanvas(w, h).getContext('2d');
+      if (!this.#turned) throw new Error('could not create a 2D OffscreenCanvas context');
+    }
+    sample.draw(this.#turned, 0, 0, w, h);
+    return new VideoFrame(this.#turned.canvas, {
+      timestamp: sample.microsecondTimestamp,
+      duration: sample.microsecondDuration,
+    });
   }
 
   /** Whether a decoded frame only repeats the one before it, in a cadence (`dedupe`). */
