@@ -27,7 +27,7 @@ const b = await launchWithExtension({ extensionDir: path.join(REPO, 'dist/extens
 try {
   await b.settings({ factor: factor === 'auto' ? 'auto' : Number(factor), allowSoftwareAdapter: !realGpu });
   for (const [w, h] of sizes) {
-    makeClip(tmp, { name: `${w}x${h}.webm`, width: w, height: h, fps: 30, seconds: seconds + 15 });
+    makeClip(tmp, { name: `${w}x${h}.webm`, width: w, height: h, fps: 30, seconds: seconds + 15, fast: true });
     await b.page.goto(`${site.origin}/tests/browser/extension/page.html?src=/clips/${w}x${h}.webm&blob=1`);
     await b.page.evaluate(
       ({ w, h }) => {
