@@ -40,8 +40,8 @@
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
 
 alias Act = f32;
-// The destination type: f32 for the encoder (it writes the frame's f32 feature planes), Act for
-// the blocks.
+// The type of `dst`: Act for the blocks (the engine's `out_act` rewrite), f32 otherwise (the
+// encoder writes its features into the frame's texture, not into `dst`).
 alias Out = f32;
 
 struct Params {
