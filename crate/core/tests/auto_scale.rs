@@ -11,19 +11,9 @@ use inbetween::{BackendKind, ImageRef, auto_scale};
 #[test]
 fn a_fast_pan_picks_a_smaller_scale() {
     let interp = interpolator(BackendKind::Cpu);
-    let src = image::open(repo_root().join("tests/golden/images/I0_0.png"))
-        .unwrap()
-        .to_rgb8();
-    let big = image::imageops::resize(
-        &src,
-        src.width() * 3,
-        src.height() * 3,
-        image::imageops::FilterType::Lanczos3,
-    );
-    let (w, h) = (960u32, 576u32);
+    let (w, h) = PAN_SIZE;
     let motion = |shift: u32| {
-        let crop = |x0: u32| image::imageops::crop_imm(&big, 20 + x0, 20, w, h).to_image();
-        let (a, b) = (crop(0), crop(shift));
+        let (a, b) = (pan_window(0), pan_window(shift));
         let fa = interp
             .prepare(
                 ImageRef::new(a.as_raw(), w as usize, h as usize, 3).unwrap(),

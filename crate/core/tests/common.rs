@@ -235,3 +235,26 @@ pub fn other_model_bytes() -> Vec<u8> {
     let _ = std::fs::remove_file(&path);
     bytes
 }
+
+/// The pan the automatic-scale tests share: a `PAN_SIZE` window at (20 + `shift`, 20) over the
+/// golden pair's first photo upscaled 3x (Lanczos), so two windows are one picture moved by a
+/// known amount. The upscale is made once per test binary.
+pub fn pan_window(shift: u32) -> image::RgbImage {
+    static BIG: std::sync::OnceLock<image::RgbImage> = std::sync::OnceLock::new();
+    let big = BIG.get_or_init(|| {
+        let src = image::open(repo_root().join("tests/golden/images/I0_0.png"))
+            .unwrap()
+            .to_rgb8();
+        image::imageops::resize(
+            &src,
+            src.width() * 3,
+            src.height() * 3,
+            image::imageops::FilterType::Lanczos3,
+        )
+    });
+    let (w, h) = PAN_SIZE;
+    image::imageops::crop_imm(big, 20 + shift, 20, w, h).to_image()
+}
+
+/// `pan_window`'s size: large enough (576 lines) for automatic scale to choose 0.5.
+pub const PAN_SIZE: (u32, u32) = (960, 576);

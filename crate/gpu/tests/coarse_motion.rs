@@ -31,21 +31,8 @@ fn coarse_motion_matches_the_cpu_path() {
         }
     };
     let cpu = common::interpolator(BackendKind::Cpu);
-    let src = image::open(common::repo_root().join("tests/golden/images/I0_0.png"))
-        .unwrap()
-        .to_rgb8();
-    let big = image::imageops::resize(
-        &src,
-        src.width() * 3,
-        src.height() * 3,
-        image::imageops::FilterType::Lanczos3,
-    );
-    let (w, h) = (960usize, 576usize);
-    let crop = |x0: u32| {
-        image::imageops::crop_imm(&big, 20 + x0, 20, w as u32, h as u32)
-            .to_image()
-            .into_raw()
-    };
+    let (w, h) = (common::PAN_SIZE.0 as usize, common::PAN_SIZE.1 as usize);
+    let crop = |x0: u32| common::pan_window(x0).into_raw();
     let a = crop(0);
     for shift in [160u32, 16] {
         let b = crop(shift);
