@@ -2,8 +2,11 @@
 // fused with PixelShuffle(2).
 //
 // Mirrors model/conv.rs `deconv4x4s2`, used twice:
-// - Head.cnn3, ConvTranspose2d(16, 4) with no activation (head.rs): `shuffle = 0`, writing the 4
-//   feature planes straight into the frame's 7-plane buffer at `dst_off`.
+// - Head.cnn3, ConvTranspose2d(16, 4) with no activation (head.rs): the pipeline constant
+//   `FEATURES` = true, writing the 4 features of each pixel as one texel of the frame's
+//   rgba32float feature texture (block_input.wgsl reads it with textureLoad). A texture has no
+//   binding-size limit: the 4 f32 planes at 4K (141 MB at scale 0.5) would not fit one 128 MiB
+//   storage binding.
 // - IFBlock.lastconv, ConvTranspose2d(c, 52) then PixelShuffle(2) (ifblock.rs): `shuffle = 1`.
 //   Group g computes deconv channels 4g..4g+3, which PixelShuffle(2) sends to channel g at the
 //   2x2 sub-pixels: out[g, 2Y+i, 2X+j] = deconv[4g + 2i + j, Y, X] (NOTES.md). So the 13-channel
@@ -13,8 +16,9 @@
 // Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
 // ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
 //
-// Layout: src [cin][in_h][in_w]; deconv output [cout][2 in_h][2 in_w] (shuffle = 0) or
-// [cout / 4][4 in_h][4 in_w] (shuffle = 1), planar f32, from element dst_off.
+// Layout: src [cin][in_h][in_w] (channels from `split` on in src_hi, from its start); deconv
+// output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w] (shuffle = 1), planar,
+// or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel (X, Y) (cout = 4).
 // Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
 // (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
 //
@@ -23,7 +27,12 @@
 // pixels, and the 8 pixels read only 6 input columns x 2 rows. Written out without private
 // arrays (see conv3x3.wgsl).
 //
-// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write).
+// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): input
+//           channels from `split` on, so that the encoder's 16-channel half-resolution input
+//           can be two ranges of one buffer (141 MB in f32 at 4K, scale 0.5: over 128 MiB;
+//           split = cin when unused), 5 features (texture_storage_2d<rgba32float, write>).
+//           Both pipelines bind all six; the one that does not write dst (FEATURES) or
+//           features (the blocks) gets a small spare buffer or texture there.
 // Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
 // channels, accumulated in f32.
 //
@@ -31,8 +40,8 @@
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
 
 alias Act = f32;
-// The destination type: f32 for the encoder (it writes the frame's f32 feature planes), Act for
-// the blocks.
+// The type of `dst`: Act for the blocks (the engine's `out_act` rewrite), f32 otherwise (the
+// encoder writes its features into the frame's texture, not into `dst`).
 alias Out = f32;
 
 struct Params {
@@ -42,7 +51,8 @@ struct Params {
     shuffle: u32,
     w_off: u32,
     b_off: u32,
-    dst_off: u32,
+    // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
+    split: u32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -58,11 +68,23 @@ struct Params {
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> src: array<Act>;
 @group(0) @binding(3) var<storage, read_write> dst: array<Out>;
+@group(0) @binding(4) var<storage, read> src_hi: array<Act>;
+@group(0) @binding(5) var features: texture_storage_2d<rgba32float, write>;
 
-// The value at column c of a row starting at r, 0 outside the plane.
-fn at(r: u32, row_ok: bool, c: i32) -> f32 {
+// The encoder's variant: the output goes to the feature texture.
+override FEATURES: bool = false;
+
+// The value at column c of a row starting at r (of src_hi when `hi`), 0 outside the plane.
+fn at(r: u32, row_ok: bool, c: i32, hi: bool) -> f32 {
     let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
+    let i = r + u32(clamp(c, 0, i32(p.in_w) - 1));
+    var v = 0.0;
+    if (hi) {
+        v = f32(src_hi[i]);
+    } else {
+        v = f32(src[i]);
+    }
+    return select(0.0, v, ok);
 }
 
 fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
@@ -71,16 +93,20 @@ fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
     if (X >= ow) {
         return;
     }
+    if (FEATURES) {
+        textureStore(features, vec2<u32>(X, Y), acc);
+        return;
+    }
     if (p.shuffle != 0u) {
         let sw = 2u * ow;
-        let o = p.dst_off + g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
+        let o = g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
         dst[o] = Out(acc.x);
         dst[o + 1u] = Out(acc.y);
         dst[o + sw] = Out(acc.z);
         dst[o + sw + 1u] = Out(acc.w);
     } else {
         let op = oh * ow;
-        let o = p.dst_off + (4u * g) * op + Y * ow + X;
+        let o = (4u * g) * op + Y * ow + X;
         dst[o] = Out(acc.x);
         dst[o + op] = Out(acc.y);
         dst[o + 2u * op] = Out(acc.z);
@@ -113,20 +139,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var p4 = bias; var p5 = bias; var p6 = bias; var p7 = bias;
     let plane = p.in_h * p.in_w;
     var wi = p.w_off + g * p.cin * 16u;
-    var base = 0u;
+    let split = min(p.split, p.cin);
     for (var ci = 0u; ci < p.cin; ci++) {
-        let a0 = at(base + ra, ok_a, c0);
-        let a1 = at(base + ra, ok_a, c0 + 1);
-        let a2 = at(base + ra, ok_a, c0 + 2);
-        let a3 = at(base + ra, ok_a, c0 + 3);
-        let a4 = at(base + ra, ok_a, c0 + 4);
-        let a5 = at(base + ra, ok_a, c0 + 5);
-        let b0 = at(base + rb, ok_b, c0);
-        let b1 = at(base + rb, ok_b, c0 + 1);
-        let b2 = at(base + rb, ok_b, c0 + 2);
-        let b3 = at(base + rb, ok_b, c0 + 3);
-        let b4 = at(base + rb, ok_b, c0 + 4);
-        let b5 = at(base + rb, ok_b, c0 + 5);
+        let hi = ci >= split;
+        let base = select(ci, ci - split, hi) * plane;
+        let a0 = at(base + ra, ok_a, c0, hi);
+        let a1 = at(base + ra, ok_a, c0 + 1, hi);
+        let a2 = at(base + ra, ok_a, c0 + 2, hi);
+        let a3 = at(base + ra, ok_a, c0 + 3, hi);
+        let a4 = at(base + ra, ok_a, c0 + 4, hi);
+        let a5 = at(base + ra, ok_a, c0 + 5, hi);
+        let b0 = at(base + rb, ok_b, c0, hi);
+        let b1 = at(base + rb, ok_b, c0 + 1, hi);
+        let b2 = at(base + rb, ok_b, c0 + 2, hi);
+        let b3 = at(base + rb, ok_b, c0 + 3, hi);
+        let b4 = at(base + rb, ok_b, c0 + 4, hi);
+        let b5 = at(base + rb, ok_b, c0 + 5, hi);
         let ka = wi + py * 4u;
         let kb = wi + (py + 2u) * 4u;
         let wa0 = weights[ka];
@@ -148,7 +176,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
         p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
         wi += 16u;
-        base += plane;
     }
     put(X0, Y, g, p0);
     put(X0 + 1u, Y, g, p1);
