@@ -16,9 +16,10 @@
 // Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
 // ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
 //
-// Layout: src [cin][in_h][in_w] (channels from `split` on in src_hi, from its start); deconv
-// output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w] (shuffle = 1), planar,
-// or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel (X, Y) (cout = 4).
+// Layout: src [cin][in_h][in_w] (with `SPLIT`, channels from `split` on in src_hi, from its
+// start); deconv output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w]
+// (shuffle = 1), planar, or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel
+// (X, Y) (cout = 4).
 // Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
 // (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
 //
@@ -27,10 +28,11 @@
 // pixels, and the 8 pixels read only 6 input columns x 2 rows. Written out without private
 // arrays (see conv3x3.wgsl).
 //
-// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): input
-//           channels from `split` on, so that the encoder's 16-channel half-resolution input
-//           can be two ranges of one buffer (141 MB in f32 at 4K, scale 0.5: over 128 MiB;
-//           split = cin when unused), 5 features (texture_storage_2d<rgba32float, write>).
+// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): with
+//           `SPLIT`, input channels from `split` on, so that the encoder's 16-channel
+//           half-resolution input can be two ranges of one buffer where one binding cannot hold
+//           it (141 MB in f32 at 4K, scale 0.5: over 128 MiB); without it, bound but unread (the
+//           engine binds `src` again), 5 features (texture_storage_2d<rgba32float, write>).
 //           Both pipelines bind all six; the one that does not write dst (FEATURES) or
 //           features (the blocks) gets a small spare buffer or texture there.
 // Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
@@ -51,7 +53,8 @@ struct Params {
     shuffle: u32,
     w_off: u32,
     b_off: u32,
-    // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
+    // With `SPLIT`: input channels ci < split come from `src`, the others from `src_hi`
+    // (channel ci - split).
     split: u32,
     _pad0: u32,
     _pad1: u32,
@@ -73,18 +76,62 @@ struct Params {
 
 // The encoder's variant: the output goes to the feature texture.
 override FEATURES: bool = false;
+// The encoder's variant for frames whose 16 half-resolution channels are over the device's
+// storage binding limit (4K at scale 0.5 under WebGPU's default 128 MiB): channels from `split`
+// on are read from `src_hi`. Without it every channel comes from `src` and `split` is ignored;
+// the engine creates this pipeline only for a frame size that needs it.
+override SPLIT: bool = false;
 
-// The value at column c of a row starting at r (of src_hi when `hi`), 0 outside the plane.
-fn at(r: u32, row_ok: bool, c: i32, hi: bool) -> f32 {
+// The value at column c of a row starting at r of `src` (`at_hi`: of `src_hi`), 0 outside the
+// plane. Two functions and two channel loops in `main` (the second only in the `SPLIT`
+// pipeline), not one `at` with a branch on the buffer: that branch, inlined 12 times in the
+// loop, made Chromium's SwiftShader (Dawn/Tint) compile this pipeline for over 2 minutes, until
+// the GPU process was killed and the device lost ("A valid external Instance reference no longer
+// exists"); lavapipe took it in milliseconds. Each loop's 12 loads cost compile time on
+// SwiftShader (measured there: about 4-6 s for one loop, 11-15 s for both, on a loaded 2-core
+// machine), so the second is compiled only where a frame needs it.
+fn at_lo(r: u32, row_ok: bool, c: i32) -> f32 {
     let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    let i = r + u32(clamp(c, 0, i32(p.in_w) - 1));
-    var v = 0.0;
-    if (hi) {
-        v = f32(src_hi[i]);
-    } else {
-        v = f32(src[i]);
-    }
-    return select(0.0, v, ok);
+    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
+}
+
+fn at_hi(r: u32, row_ok: bool, c: i32) -> f32 {
+    let ok = row_ok && c >= 0 && c < i32(p.in_w);
+    return select(0.0, f32(src_hi[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
+}
+
+// The 8 deconv pixels' accumulators (4 channels each), per invocation.
+var<private> p0: vec4<f32>;
+var<private> p1: vec4<f32>;
+var<private> p2: vec4<f32>;
+var<private> p3: vec4<f32>;
+var<private> p4: vec4<f32>;
+var<private> p5: vec4<f32>;
+var<private> p6: vec4<f32>;
+var<private> p7: vec4<f32>;
+
+// One input channel: its 6 columns on row "a" and on row "b", times the 2x2 taps of each pixel
+// (weight rows at ka and kb), into the 8 accumulators.
+fn taps(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32, a5: f32,
+        b0: f32, b1: f32, b2: f32, b3: f32, b4: f32, b5: f32, ka: u32, kb: u32) {
+    let wa0 = weights[ka];
+    let wa1 = weights[ka + 1u];
+    let wa2 = weights[ka + 2u];
+    let wa3 = weights[ka + 3u];
+    let wb0 = weights[kb];
+    let wb1 = weights[kb + 1u];
+    let wb2 = weights[kb + 2u];
+    let wb3 = weights[kb + 3u];
+    // e = 0: a[j+1] wa1 + a[j] wa3 + b[j+1] wb1 + b[j] wb3
+    p0 = fma(vec4(a1), wa1, fma(vec4(a0), wa3, fma(vec4(b1), wb1, fma(vec4(b0), wb3, p0))));
+    p2 = fma(vec4(a2), wa1, fma(vec4(a1), wa3, fma(vec4(b2), wb1, fma(vec4(b1), wb3, p2))));
+    p4 = fma(vec4(a3), wa1, fma(vec4(a2), wa3, fma(vec4(b3), wb1, fma(vec4(b2), wb3, p4))));
+    p6 = fma(vec4(a4), wa1, fma(vec4(a3), wa3, fma(vec4(b4), wb1, fma(vec4(b3), wb3, p6))));
+    // e = 1: a[j+2] wa0 + a[j+1] wa2 + b[j+2] wb0 + b[j+1] wb2
+    p1 = fma(vec4(a2), wa0, fma(vec4(a1), wa2, fma(vec4(b2), wb0, fma(vec4(b1), wb2, p1))));
+    p3 = fma(vec4(a3), wa0, fma(vec4(a2), wa2, fma(vec4(b3), wb0, fma(vec4(b2), wb2, p3))));
+    p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
+    p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
 }
 
 fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
@@ -135,46 +182,29 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c0 = i32(X0 / 2u) - 1;
 
     let bias = weights[p.b_off + g];
-    var p0 = bias; var p1 = bias; var p2 = bias; var p3 = bias;
-    var p4 = bias; var p5 = bias; var p6 = bias; var p7 = bias;
+    p0 = bias; p1 = bias; p2 = bias; p3 = bias;
+    p4 = bias; p5 = bias; p6 = bias; p7 = bias;
     let plane = p.in_h * p.in_w;
     var wi = p.w_off + g * p.cin * 16u;
-    let split = min(p.split, p.cin);
-    for (var ci = 0u; ci < p.cin; ci++) {
-        let hi = ci >= split;
-        let base = select(ci, ci - split, hi) * plane;
-        let a0 = at(base + ra, ok_a, c0, hi);
-        let a1 = at(base + ra, ok_a, c0 + 1, hi);
-        let a2 = at(base + ra, ok_a, c0 + 2, hi);
-        let a3 = at(base + ra, ok_a, c0 + 3, hi);
-        let a4 = at(base + ra, ok_a, c0 + 4, hi);
-        let a5 = at(base + ra, ok_a, c0 + 5, hi);
-        let b0 = at(base + rb, ok_b, c0, hi);
-        let b1 = at(base + rb, ok_b, c0 + 1, hi);
-        let b2 = at(base + rb, ok_b, c0 + 2, hi);
-        let b3 = at(base + rb, ok_b, c0 + 3, hi);
-        let b4 = at(base + rb, ok_b, c0 + 4, hi);
-        let b5 = at(base + rb, ok_b, c0 + 5, hi);
-        let ka = wi + py * 4u;
-        let kb = wi + (py + 2u) * 4u;
-        let wa0 = weights[ka];
-        let wa1 = weights[ka + 1u];
-        let wa2 = weights[ka + 2u];
-        let wa3 = weights[ka + 3u];
-        let wb0 = weights[kb];
-        let wb1 = weights[kb + 1u];
-        let wb2 = weights[kb + 2u];
-        let wb3 = weights[kb + 3u];
-        // e = 0: a[j+1] wa1 + a[j] wa3 + b[j+1] wb1 + b[j] wb3
-        p0 = fma(vec4(a1), wa1, fma(vec4(a0), wa3, fma(vec4(b1), wb1, fma(vec4(b0), wb3, p0))));
-        p2 = fma(vec4(a2), wa1, fma(vec4(a1), wa3, fma(vec4(b2), wb1, fma(vec4(b1), wb3, p2))));
-        p4 = fma(vec4(a3), wa1, fma(vec4(a2), wa3, fma(vec4(b3), wb1, fma(vec4(b2), wb3, p4))));
-        p6 = fma(vec4(a4), wa1, fma(vec4(a3), wa3, fma(vec4(b4), wb1, fma(vec4(b3), wb3, p6))));
-        // e = 1: a[j+2] wa0 + a[j+1] wa2 + b[j+2] wb0 + b[j+1] wb2
-        p1 = fma(vec4(a2), wa0, fma(vec4(a1), wa2, fma(vec4(b2), wb0, fma(vec4(b1), wb2, p1))));
-        p3 = fma(vec4(a3), wa0, fma(vec4(a2), wa2, fma(vec4(b3), wb0, fma(vec4(b2), wb2, p3))));
-        p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
-        p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
+    let split = select(p.cin, min(p.split, p.cin), SPLIT);
+    for (var ci = 0u; ci < split; ci++) {
+        let a = ci * plane + ra;
+        let b = ci * plane + rb;
+        taps(at_lo(a, ok_a, c0), at_lo(a, ok_a, c0 + 1), at_lo(a, ok_a, c0 + 2),
+             at_lo(a, ok_a, c0 + 3), at_lo(a, ok_a, c0 + 4), at_lo(a, ok_a, c0 + 5),
+             at_lo(b, ok_b, c0), at_lo(b, ok_b, c0 + 1), at_lo(b, ok_b, c0 + 2),
+             at_lo(b, ok_b, c0 + 3), at_lo(b, ok_b, c0 + 4), at_lo(b, ok_b, c0 + 5),
+             wi + py * 4u, wi + (py + 2u) * 4u);
+        wi += 16u;
+    }
+    for (var ci = split; SPLIT && ci < p.cin; ci++) {
+        let a = (ci - split) * plane + ra;
+        let b = (ci - split) * plane + rb;
+        taps(at_hi(a, ok_a, c0), at_hi(a, ok_a, c0 + 1), at_hi(a, ok_a, c0 + 2),
+             at_hi(a, ok_a, c0 + 3), at_hi(a, ok_a, c0 + 4), at_hi(a, ok_a, c0 + 5),
+             at_hi(b, ok_b, c0), at_hi(b, ok_b, c0 + 1), at_hi(b, ok_b, c0 + 2),
+             at_hi(b, ok_b, c0 + 3), at_hi(b, ok_b, c0 + 4), at_hi(b, ok_b, c0 + 5),
+             wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
     }
     put(X0, Y, g, p0);

@@ -291,6 +291,7 @@ impl Engine {
             scale,
             act_bytes,
             limits.min_storage_buffer_offset_alignment as u64,
+            limits.max_storage_buffer_binding_size,
         );
         let max_texture = limits.max_texture_dimension_2d as usize;
         if pw > max_texture || ph > max_texture {

@@ -108,8 +108,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Every storage binding the engine makes for a `width`x`height` frame at `scale`, by name, with
 /// its size in bytes (the largest of its kind; the 22.7 MB weights, bound whole at every size,
-/// are not listed). No GPU is needed: this is the arithmetic `Engine` checks against the
-/// device's `max_storage_buffer_binding_size` before it builds anything.
+/// are not listed), on a device with WebGPU's default 128 MiB storage binding limit (which
+/// decides whether the encoder's activations are bound whole or as two halves). No GPU is
+/// needed: this is the arithmetic `Engine` checks against the device's
+/// `max_storage_buffer_binding_size` before it builds anything.
 pub fn binding_sizes(
     width: usize,
     height: usize,
@@ -137,6 +139,7 @@ fn sizes(width: usize, height: usize, scale: f32, precision: Precision) -> plan:
         Precision::F32 => 4,
         Precision::F16 => 2,
     };
-    // 256: WebGPU's default (and largest) storage offset alignment.
-    plan::Sizes::new((width, height), (pw, ph), scale, act_bytes, 256)
+    // 256: WebGPU's default (and largest) storage offset alignment; 128 MiB: its default storage
+    // binding limit, which decides whether the encoder's activations are bound as two ranges.
+    plan::Sizes::new((width, height), (pw, ph), scale, act_bytes, 256, 128 << 20)
 }

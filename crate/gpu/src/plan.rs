@@ -22,10 +22,12 @@ const BLOCKN_IN: usize = 28;
 /// resolution, 248 MB in f32) each binding stays under WebGPU's default 128 MiB.
 pub(crate) const X_SPLIT: usize = 14;
 
-/// The encoder's 16 half-resolution channels are bound as two ranges of one buffer, channels
-/// 0..8 and 8..16 (head_conv0_unpack's `dst_hi`, conv3x3's `dst_split` and `split`,
-/// deconv4x4s2's `split`): at 4K and scale 0.5 (3840x2304 padded) the 16 f32 channels of
-/// 1920x1152 are 141 MB, over WebGPU's default 128 MiB binding; 8 of them are 71 MB.
+/// Where one binding cannot hold them (`Sizes::head_split`), the encoder's 16 half-resolution
+/// channels are bound as two ranges of one buffer, channels 0..8 and 8..16 (conv3x3's
+/// `dst_split` and `split`, deconv4x4s2's `SPLIT` pipeline): at 4K and scale 0.5 (3840x2304
+/// padded) the 16 f32 channels of 1920x1152 are 141 MB, over WebGPU's default 128 MiB binding;
+/// 8 of them are 71 MB. head_conv0_unpack.wgsl always writes them as these two ranges (`dst`,
+/// `dst_hi`), which lie end to end, so the buffer is the same either way.
 pub(crate) const HEAD_SPLIT: usize = 8;
 
 /// The storage texture format of the frames (padded RGB and the encoder features) and of the
@@ -389,11 +391,16 @@ fn view(v: &wgpu::TextureView) -> wgpu::BindingResource<'_> {
 pub(crate) struct Sizes {
     /// A frame's uploaded bytes, rows padded for a texture copy (bound whole).
     pub pixels: u64,
-    /// 8 of the encoder's 16 half-resolution channels (`HEAD_SPLIT`); the hi range's offset; the
-    /// buffer (`head_a`, `head_b`).
+    /// 8 of the encoder's 16 half-resolution channels (`HEAD_SPLIT`); the hi range's offset (the
+    /// same: a range is a multiple of 256 bytes); the buffer (`head_a`, `head_b`).
     pub head_range: u64,
     pub head_hi_off: u64,
     pub head: u64,
+    /// The 16 channels are over the binding limit, so conv3x3 and deconv4x4s2 bind them as the
+    /// two ranges; otherwise whole, as one binding. Under WebGPU's default 128 MiB that is only
+    /// f32 from 4K at scale 0.5 on (3840x2304 padded: 135 MiB whole); 4K at scale 1 (3840x2176)
+    /// holds them in 127.5 MiB, and f16 halves them.
+    pub head_split: bool,
     /// Block i's input ranges, and the buffer that holds the largest.
     pub x_ranges: Vec<XRanges>,
     pub x: u64,
@@ -408,13 +415,15 @@ pub(crate) struct Sizes {
 
 impl Sizes {
     /// `align`: the device's `min_storage_buffer_offset_alignment` (256 at most, WebGPU's
-    /// default, which the limit check uses).
+    /// default, which the limit check uses). `binding_limit`: its
+    /// `max_storage_buffer_binding_size`, which decides `head_split`.
     pub fn new(
         (width, height): (usize, usize),
         (pw, ph): (usize, usize),
         scale: f32,
         act_bytes: usize,
         align: u64,
+        binding_limit: u64,
     ) -> Self {
         let dims = Plan::block_dims(pw, ph, scale);
         let x_ranges: Vec<XRanges> = dims
@@ -440,6 +449,7 @@ impl Sizes {
             head_range,
             head_hi_off,
             head: head_hi_off + head_range,
+            head_split: head_hi_off + head_range > binding_limit,
             x_ranges,
             x,
             act: words(act_len),
@@ -456,7 +466,11 @@ impl Sizes {
         let x_hi = self.x_ranges.iter().map(|r| r.hi_bytes).max().unwrap();
         vec![
             ("pixels", self.pixels),
-            ("encoder activations (each half)", self.head_range),
+            if self.head_split {
+                ("encoder activations (each half)", self.head_range)
+            } else {
+                ("encoder activations", self.head)
+            },
             ("block input, channels 0..14", x_lo),
             ("block input, channels 14..", x_hi),
             ("conv activations", self.act),
@@ -534,8 +548,18 @@ impl Plan {
         let blocks = Self::block_dims(pw, ph, scale);
         let plane = pw * ph;
         let storage_align = device.limits().min_storage_buffer_offset_alignment as u64;
-        let sizes = Sizes::new((width, height), (pw, ph), scale, act_bytes, storage_align);
+        let sizes = Sizes::new(
+            (width, height),
+            (pw, ph),
+            scale,
+            act_bytes,
+            storage_align,
+            device.limits().max_storage_buffer_binding_size,
+        );
         let bytes = |n: u64| (n / 4) as usize;
+        // The two halves lie end to end (a half is 8 planes of (PW/2)x(PH/2), PW and PH multiples
+        // of 128: a multiple of 64 KiB), so bound whole the buffer is the 16 channels in order.
+        assert_eq!(sizes.head_hi_off, sizes.head_range);
         let head_a = storage(device, "head_a", bytes(sizes.head));
         let head_b = storage(device, "head_b", bytes(sizes.head));
         let x = storage(device, "block_input", bytes(sizes.x));
@@ -565,14 +589,19 @@ impl Plan {
 
         // Static parameters of every dispatch.
         let h = &layout.head;
-        // The encoder's activations in and out as two ranges (`HEAD_SPLIT`).
+        // The encoder's activations in and out as two ranges (`HEAD_SPLIT`) where one binding
+        // cannot hold them; otherwise conv_params' split = cin, dst_split = cout (all whole).
         let head_conv = |w| {
-            conv_params(w, pw / 2, ph / 2, 1, false)
-                .u(10, HEAD_SPLIT as u32)
-                .u(11, HEAD_SPLIT as u32)
+            let p = conv_params(w, pw / 2, ph / 2, 1, false);
+            if sizes.head_split {
+                p.u(10, HEAD_SPLIT as u32).u(11, HEAD_SPLIT as u32)
+            } else {
+                p
+            }
         };
         let head1 = pw_.push(head_conv(&h[1]));
         let head2 = pw_.push(head_conv(&h[2]));
+        // `split` is read only by the SPLIT pipeline (`Kernels::deconv_head_for`).
         let head_deconv_param = pw_.push(deconv_params(
             &layout.head_deconv,
             pw / 2,
@@ -580,6 +609,7 @@ impl Plan {
             false,
             HEAD_SPLIT as u32,
         ));
+        kernels.deconv_head_for(device, sizes.head_split);
         struct BlockParams {
             conv0a: u64,
             conv0b: u64,
@@ -657,31 +687,34 @@ impl Plan {
         };
         let wts = weights.as_entire_binding();
 
+        // cnn1: head_a → head_b, cnn2: head_b → head_a. Split: src, dst, src_hi, dst_hi are the
+        // two ranges of each. Whole: src and dst whole, src_hi the source again (unread), dst_hi
+        // the spare (never written: dst_split = cout), as in the blocks.
+        let head_conv_group = |slot: u64, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
+            let entries = if sizes.head_split {
+                [
+                    param(slot),
+                    wts.clone(),
+                    range(src, 0, sizes.head_range),
+                    range(dst, 0, sizes.head_range),
+                    range(src, sizes.head_hi_off, sizes.head_range),
+                    range(dst, sizes.head_hi_off, sizes.head_range),
+                ]
+            } else {
+                [
+                    param(slot),
+                    wts.clone(),
+                    buf(src),
+                    buf(dst),
+                    buf(src),
+                    buf(&spare),
+                ]
+            };
+            group(device, &kernels.conv3x3, &entries)
+        };
         let head_conv = [
-            group(
-                device,
-                &kernels.conv3x3,
-                &[
-                    param(head1),
-                    wts.clone(),
-                    range(&head_a, 0, sizes.head_range),
-                    range(&head_b, 0, sizes.head_range),
-                    range(&head_a, sizes.head_hi_off, sizes.head_range),
-                    range(&head_b, sizes.head_hi_off, sizes.head_range),
-                ],
-            ),
-            group(
-                device,
-                &kernels.conv3x3,
-                &[
-                    param(head2),
-                    wts.clone(),
-                    range(&head_b, 0, sizes.head_range),
-                    range(&head_a, 0, sizes.head_range),
-                    range(&head_b, sizes.head_hi_off, sizes.head_range),
-                    range(&head_a, sizes.head_hi_off, sizes.head_range),
-                ],
-            ),
+            head_conv_group(head1, &head_a, &head_b),
+            head_conv_group(head2, &head_b, &head_a),
         ];
         let block_groups = block_params
             .iter()
@@ -869,15 +902,22 @@ impl Plan {
                 self.head_hi(&self.head_a),
             ],
         );
+        // Split: channels 0..8 and 8..16 as `src` and `src_hi`. Whole: `src` is all 16, and
+        // `src_hi` (unread without SPLIT) the same buffer again.
+        let (src, src_hi) = if self.sizes.head_split {
+            (self.head_lo(&self.head_a), self.head_hi(&self.head_a))
+        } else {
+            (buf(&self.head_a), buf(&self.head_a))
+        };
         let deconv_group = group(
             device,
-            &kernels.deconv_head,
+            kernels.deconv_head_made(self.sizes.head_split),
             &[
                 self.param_binding(self.head_deconv_param),
                 weights.as_entire_binding(),
-                self.head_lo(&self.head_a),
+                src,
                 buf(&self.spare),
-                self.head_hi(&self.head_a),
+                src_hi,
                 view(&features_view),
             ],
         );
@@ -898,7 +938,8 @@ impl Plan {
         slot
     }
 
-    /// Channels 0..8 and 8..16 of an encoder activation buffer (`HEAD_SPLIT`).
+    /// Channels 0..8 and 8..16 of an encoder activation buffer (`HEAD_SPLIT`): head_conv0's
+    /// two outputs always, and everyone's bindings where `Sizes::head_split`.
     fn head_lo<'b>(&self, b: &'b wgpu::Buffer) -> wgpu::BindingResource<'b> {
         range(b, 0, self.sizes.head_range)
     }
@@ -1005,7 +1046,7 @@ impl Plan {
         );
         r.dispatch(
             || "encode.cnn3".into(),
-            &k.deconv_head,
+            k.deconv_head_made(self.sizes.head_split),
             &slot.deconv_group,
             [deconv_groups_x(self.pw), groups(self.ph), 1],
         );
