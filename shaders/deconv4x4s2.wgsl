@@ -16,10 +16,9 @@
 // Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
 // ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
 //
-// Layout: src [cin][in_h][in_w] (with `SPLIT`, channels from `split` on in src_hi, from its
-// start); deconv output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w]
-// (shuffle = 1), planar, or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel
-// (X, Y) (cout = 4).
+// Layout: src [cin][in_h][in_w] (channels from `split` on in src_hi, from its start); deconv
+// output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w] (shuffle = 1),
+// planar, or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel (X, Y) (cout = 4).
 // Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
 // (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
 //
@@ -28,11 +27,11 @@
 // pixels, and the 8 pixels read only 6 input columns x 2 rows. Written out without private
 // arrays (see conv3x3.wgsl).
 //
-// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): with
-//           `SPLIT`, input channels from `split` on, so that the encoder's 16-channel
-//           half-resolution input can be two ranges of one buffer where one binding cannot hold
-//           it (141 MB in f32 at 4K, scale 0.5: over 128 MiB); without it, bound but unread (the
-//           engine binds `src` again), 5 features (texture_storage_2d<rgba32float, write>).
+// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): input
+//           channels from `split` on, so that the encoder's 16-channel half-resolution input
+//           can be two ranges of one buffer where one binding cannot hold it (141 MB in f32 at
+//           4K, scale 0.5: over 128 MiB); split = cin when unused (the engine then binds `src`
+//           again here, unread), 5 features (texture_storage_2d<rgba32float, write>).
 //           Both pipelines bind all six; the one that does not write dst (FEATURES) or
 //           features (the blocks) gets a small spare buffer or texture there.
 // Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
@@ -53,8 +52,7 @@ struct Params {
     shuffle: u32,
     w_off: u32,
     b_off: u32,
-    // With `SPLIT`: input channels ci < split come from `src`, the others from `src_hi`
-    // (channel ci - split).
+    // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
     split: u32,
     _pad0: u32,
     _pad1: u32,
@@ -76,29 +74,34 @@ struct Params {
 
 // The encoder's variant: the output goes to the feature texture.
 override FEATURES: bool = false;
-// The encoder's variant for frames whose 16 half-resolution channels are over the device's
-// storage binding limit (4K at scale 0.5 under WebGPU's default 128 MiB): channels from `split`
-// on are read from `src_hi`. Without it every channel comes from `src` and `split` is ignored;
-// the engine creates this pipeline only for a frame size that needs it.
-override SPLIT: bool = false;
 
-// The value at column c of a row starting at r of `src` (`at_hi`: of `src_hi`), 0 outside the
-// plane. Two functions and two channel loops in `main` (the second only in the `SPLIT`
-// pipeline), not one `at` with a branch on the buffer: that branch, inlined 12 times in the
-// loop, made Chromium's SwiftShader (Dawn/Tint) compile this pipeline for over 2 minutes, until
-// the GPU process was killed and the device lost ("A valid external Instance reference no longer
-// exists"); lavapipe took it in milliseconds. Each loop's 12 loads cost compile time on
-// SwiftShader (measured there: about 4-6 s for one loop, 11-15 s for both, on a loaded 2-core
-// machine), so the second is compiled only where a frame needs it.
-fn at_lo(r: u32, row_ok: bool, c: i32) -> f32 {
-    let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
-}
-
-fn at_hi(r: u32, row_ok: bool, c: i32) -> f32 {
-    let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    return select(0.0, f32(src_hi[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
-}
+// Loop-invariant, computed once in `main`: the 6 input columns' clamped offsets k0..k5, and
+// whether each is inside the plane on row a (va*) and on row b (vb*). Each of the 12 loads in
+// the channel loops is then one add, one load and one select. Why hoisted: Chromium's SwiftShader
+// (Dawn/Tint) compile time grows much faster than the loop body. With the clamps and compares
+// inside the loop (an `at(r, row_ok, c)` function inlined 12 times) this pipeline took 4-5 s to
+// create there; with one more branch in it, choosing `src` or `src_hi`, over 2 minutes, until
+// Chromium killed the GPU process and every WebGPU test lost its device ("A valid external
+// Instance reference no longer exists"). Hoisted, with both loops: 0.2-0.3 s (2026-12-01, on a
+// loaded 2-core machine). lavapipe compiles all of them in milliseconds.
+var<private> k0: u32;
+var<private> k1: u32;
+var<private> k2: u32;
+var<private> k3: u32;
+var<private> k4: u32;
+var<private> k5: u32;
+var<private> va0: bool;
+var<private> va1: bool;
+var<private> va2: bool;
+var<private> va3: bool;
+var<private> va4: bool;
+var<private> va5: bool;
+var<private> vb0: bool;
+var<private> vb1: bool;
+var<private> vb2: bool;
+var<private> vb3: bool;
+var<private> vb4: bool;
+var<private> vb5: bool;
 
 // The 8 deconv pixels' accumulators (4 channels each), per invocation.
 var<private> p0: vec4<f32>;
@@ -181,29 +184,50 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // kx = 0 at m0 + j + 1, kx = 2 at m0 + j.
     let c0 = i32(X0 / 2u) - 1;
 
+    // The columns' clamped offsets and validity (padding taps read as 0), once for all channels.
+    let iw = i32(p.in_w);
+    k0 = u32(clamp(c0, 0, iw - 1)); va0 = ok_a && c0 >= 0 && c0 < iw;
+    k1 = u32(clamp(c0 + 1, 0, iw - 1)); va1 = ok_a && c0 + 1 >= 0 && c0 + 1 < iw;
+    k2 = u32(clamp(c0 + 2, 0, iw - 1)); va2 = ok_a && c0 + 2 >= 0 && c0 + 2 < iw;
+    k3 = u32(clamp(c0 + 3, 0, iw - 1)); va3 = ok_a && c0 + 3 >= 0 && c0 + 3 < iw;
+    k4 = u32(clamp(c0 + 4, 0, iw - 1)); va4 = ok_a && c0 + 4 >= 0 && c0 + 4 < iw;
+    k5 = u32(clamp(c0 + 5, 0, iw - 1)); va5 = ok_a && c0 + 5 >= 0 && c0 + 5 < iw;
+    vb0 = ok_b && c0 >= 0 && c0 < iw;
+    vb1 = ok_b && c0 + 1 >= 0 && c0 + 1 < iw;
+    vb2 = ok_b && c0 + 2 >= 0 && c0 + 2 < iw;
+    vb3 = ok_b && c0 + 3 >= 0 && c0 + 3 < iw;
+    vb4 = ok_b && c0 + 4 >= 0 && c0 + 4 < iw;
+    vb5 = ok_b && c0 + 5 >= 0 && c0 + 5 < iw;
+
     let bias = weights[p.b_off + g];
     p0 = bias; p1 = bias; p2 = bias; p3 = bias;
     p4 = bias; p5 = bias; p6 = bias; p7 = bias;
     let plane = p.in_h * p.in_w;
     var wi = p.w_off + g * p.cin * 16u;
-    let split = select(p.cin, min(p.split, p.cin), SPLIT);
+    // Channels 0..split from `src`, split.. from `src_hi`: two loops, as in conv3x3.wgsl (WGSL
+    // cannot pass a storage buffer to a function).
+    let split = min(p.split, p.cin);
     for (var ci = 0u; ci < split; ci++) {
         let a = ci * plane + ra;
         let b = ci * plane + rb;
-        taps(at_lo(a, ok_a, c0), at_lo(a, ok_a, c0 + 1), at_lo(a, ok_a, c0 + 2),
-             at_lo(a, ok_a, c0 + 3), at_lo(a, ok_a, c0 + 4), at_lo(a, ok_a, c0 + 5),
-             at_lo(b, ok_b, c0), at_lo(b, ok_b, c0 + 1), at_lo(b, ok_b, c0 + 2),
-             at_lo(b, ok_b, c0 + 3), at_lo(b, ok_b, c0 + 4), at_lo(b, ok_b, c0 + 5),
+        taps(select(0.0, f32(src[a + k0]), va0), select(0.0, f32(src[a + k1]), va1),
+             select(0.0, f32(src[a + k2]), va2), select(0.0, f32(src[a + k3]), va3),
+             select(0.0, f32(src[a + k4]), va4), select(0.0, f32(src[a + k5]), va5),
+             select(0.0, f32(src[b + k0]), vb0), select(0.0, f32(src[b + k1]), vb1),
+             select(0.0, f32(src[b + k2]), vb2), select(0.0, f32(src[b + k3]), vb3),
+             select(0.0, f32(src[b + k4]), vb4), select(0.0, f32(src[b + k5]), vb5),
              wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
     }
-    for (var ci = split; SPLIT && ci < p.cin; ci++) {
+    for (var ci = split; ci < p.cin; ci++) {
         let a = (ci - split) * plane + ra;
         let b = (ci - split) * plane + rb;
-        taps(at_hi(a, ok_a, c0), at_hi(a, ok_a, c0 + 1), at_hi(a, ok_a, c0 + 2),
-             at_hi(a, ok_a, c0 + 3), at_hi(a, ok_a, c0 + 4), at_hi(a, ok_a, c0 + 5),
-             at_hi(b, ok_b, c0), at_hi(b, ok_b, c0 + 1), at_hi(b, ok_b, c0 + 2),
-             at_hi(b, ok_b, c0 + 3), at_hi(b, ok_b, c0 + 4), at_hi(b, ok_b, c0 + 5),
+        taps(select(0.0, f32(src_hi[a + k0]), va0), select(0.0, f32(src_hi[a + k1]), va1),
+             select(0.0, f32(src_hi[a + k2]), va2), select(0.0, f32(src_hi[a + k3]), va3),
+             select(0.0, f32(src_hi[a + k4]), va4), select(0.0, f32(src_hi[a + k5]), va5),
+             select(0.0, f32(src_hi[b + k0]), vb0), select(0.0, f32(src_hi[b + k1]), vb1),
+             select(0.0, f32(src_hi[b + k2]), vb2), select(0.0, f32(src_hi[b + k3]), vb3),
+             select(0.0, f32(src_hi[b + k4]), vb4), select(0.0, f32(src_hi[b + k5]), vb5),
              wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
     }

@@ -1,7 +1,5 @@
 //! The compute pipelines, one per file in `shaders/`, created once per engine.
 
-use std::sync::OnceLock;
-
 /// The WGSL sources, by file name (also what the naga validation test walks).
 pub const SHADERS: [(&str, &str); 6] = [
     (
@@ -95,88 +93,43 @@ pub(crate) struct Kernels {
     /// frame's rgba32float feature texture).
     pub deconv: wgpu::ComputePipeline,
     pub deconv_head: wgpu::ComputePipeline,
-    /// The encoder's deconv reading its 16 input channels as two ranges (`SPLIT`), for frame
-    /// sizes where one binding cannot hold them (`plan::Sizes::head_split`). Made by the first
-    /// plan that needs it: on Chromium's SwiftShader its second loop doubles the compile time
-    /// (about 5 s more), which no smaller frame should pay.
-    deconv_head_split: OnceLock<wgpu::ComputePipeline>,
     pub block_input: wgpu::ComputePipeline,
     pub block_upsample: wgpu::ComputePipeline,
     pub merge: wgpu::ComputePipeline,
-    precision: Precision,
-}
-
-fn pipeline(
-    device: &wgpu::Device,
-    precision: Precision,
-    name: &str,
-    constants: &[(&str, f64)],
-    out_act: bool,
-) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(shader_source(name, precision, out_act).into()),
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(name),
-        // The layout is derived from the shader: each kernel has its own bind group.
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: wgpu::PipelineCompilationOptions {
-            constants,
-            ..Default::default()
-        },
-        cache: None,
-    })
 }
 
 impl Kernels {
     pub fn new(device: &wgpu::Device, precision: Precision) -> Self {
-        let make_with = |name: &str, constants: &[(&str, f64)]| {
-            pipeline(device, precision, name, constants, false)
+        let make_full = |name: &str, constants: &[(&str, f64)], out_act: bool| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(shader_source(name, precision, out_act).into()),
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                // The layout is derived from the shader: each kernel has its own bind group.
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
+                cache: None,
+            })
         };
+        let make_with = |name: &str, constants: &[(&str, f64)]| make_full(name, constants, false);
         let make = |name: &str| make_with(name, &[]);
         Self {
             conv3x3: make_with("conv3x3.wgsl", &[("STRIDE", 1.0)]),
             conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
             head_conv0: make("head_conv0_unpack.wgsl"),
-            deconv: pipeline(device, precision, "deconv4x4s2.wgsl", &[], true),
+            deconv: make_full("deconv4x4s2.wgsl", &[], true),
             // FEATURES: the encoder's cnn3 writes the frame's feature texture.
             deconv_head: make_with("deconv4x4s2.wgsl", &[("FEATURES", 1.0)]),
-            deconv_head_split: OnceLock::new(),
             block_input: make("block_input.wgsl"),
             block_upsample: make("block_upsample.wgsl"),
             merge: make("merge.wgsl"),
-            precision,
-        }
-    }
-
-    /// The encoder's deconv for a plan: the `SPLIT` one (made now, once per engine) where the
-    /// plan binds the encoder's activations as two ranges.
-    pub fn deconv_head_for(&self, device: &wgpu::Device, split: bool) -> &wgpu::ComputePipeline {
-        if !split {
-            return &self.deconv_head;
-        }
-        self.deconv_head_split.get_or_init(|| {
-            pipeline(
-                device,
-                self.precision,
-                "deconv4x4s2.wgsl",
-                &[("FEATURES", 1.0), ("SPLIT", 1.0)],
-                false,
-            )
-        })
-    }
-
-    /// The encoder's deconv a plan made with `deconv_head_for` (`split` as it was given there).
-    pub fn deconv_head_made(&self, split: bool) -> &wgpu::ComputePipeline {
-        if split {
-            self.deconv_head_split
-                .get()
-                .expect("made by the plan (deconv_head_for)")
-        } else {
-            &self.deconv_head
         }
     }
 }

@@ -24,7 +24,7 @@ pub(crate) const X_SPLIT: usize = 14;
 
 /// Where one binding cannot hold them (`Sizes::head_split`), the encoder's 16 half-resolution
 /// channels are bound as two ranges of one buffer, channels 0..8 and 8..16 (conv3x3's
-/// `dst_split` and `split`, deconv4x4s2's `SPLIT` pipeline): at 4K and scale 0.5 (3840x2304
+/// `dst_split` and `split`, deconv4x4s2's `split`): at 4K and scale 0.5 (3840x2304
 /// padded) the 16 f32 channels of 1920x1152 are 141 MB, over WebGPU's default 128 MiB binding;
 /// 8 of them are 71 MB. head_conv0_unpack.wgsl always writes them as these two ranges (`dst`,
 /// `dst_hi`), which lie end to end, so the buffer is the same either way.
@@ -601,15 +601,17 @@ impl Plan {
         };
         let head1 = pw_.push(head_conv(&h[1]));
         let head2 = pw_.push(head_conv(&h[2]));
-        // `split` is read only by the SPLIT pipeline (`Kernels::deconv_head_for`).
         let head_deconv_param = pw_.push(deconv_params(
             &layout.head_deconv,
             pw / 2,
             ph / 2,
             false,
-            HEAD_SPLIT as u32,
+            if sizes.head_split {
+                HEAD_SPLIT as u32
+            } else {
+                layout.head_deconv.cin
+            },
         ));
-        kernels.deconv_head_for(device, sizes.head_split);
         struct BlockParams {
             conv0a: u64,
             conv0b: u64,
@@ -903,7 +905,7 @@ impl Plan {
             ],
         );
         // Split: channels 0..8 and 8..16 as `src` and `src_hi`. Whole: `src` is all 16, and
-        // `src_hi` (unread without SPLIT) the same buffer again.
+        // `src_hi` (unread: split = cin) the same buffer again.
         let (src, src_hi) = if self.sizes.head_split {
             (self.head_lo(&self.head_a), self.head_hi(&self.head_a))
         } else {
@@ -911,7 +913,7 @@ impl Plan {
         };
         let deconv_group = group(
             device,
-            kernels.deconv_head_made(self.sizes.head_split),
+            &kernels.deconv_head,
             &[
                 self.param_binding(self.head_deconv_param),
                 weights.as_entire_binding(),
@@ -1046,7 +1048,7 @@ impl Plan {
         );
         r.dispatch(
             || "encode.cnn3".into(),
-            k.deconv_head_made(self.sizes.head_split),
+            &k.deconv_head,
             &slot.deconv_group,
             [deconv_groups_x(self.pw), groups(self.ph), 1],
         );

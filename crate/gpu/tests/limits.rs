@@ -90,9 +90,9 @@ fn a_frame_under_a_lowered_binding_limit_equals_the_default_device() {
     lowered_limit_equals_default(&weights, limit, (1280, 720, 0.5));
 }
 
-/// The encoder's activations bound as two ranges (`Sizes::head_split`, deconv4x4s2's `SPLIT`
-/// pipeline), where one binding cannot hold its 16 channels, against a device that binds them
-/// whole. 2000x1000 at scale 0.25 is padded to 2048x1024: the 16 f32 channels of 1024x512 are
+/// The encoder's activations bound as two ranges (`Sizes::head_split`: conv3x3's and
+/// deconv4x4s2's `split`), where one binding cannot hold its 16 channels, against a device that
+/// binds them whole. 2000x1000 at scale 0.25 is padded to 2048x1024: the 16 f32 channels of 1024x512 are
 /// 32 MiB, over the lowered limit, while every other binding is within it (the largest, the
 /// output RGB, 22.9 MiB). This is what 4K at scale 0.5 does under 128 MiB.
 #[test]
