@@ -17,18 +17,30 @@
 // The time map is given at the unpadded size and extended by edge replication (lib.rs
 // `time_tensor`, PadMode::Edge): sampling it at the clamped position is the same thing.
 //
-// Layout: side0/side1 are the frames' 7-plane buffers [img 3 | feat 4][PH][PW]; flow [4][PH][PW],
-// mask [1][PH][PW], feat [8][PH][PW]; tmap [img_h][img_w]; dst [C][out_h][out_w]. Planar f32.
-// Bindings: 0 params, 1 side0, 2 side1, 3 flow, 4 mask, 5 feat, 6 tmap (all read), 7 dst
-//           (channels 0..14, the warped ones), 8 dst_hi (channels 14.., from its own start):
+// Layout: img0/img1 are the frames' padded RGB as PW x PH rgba32float textures (R, G, B, 0),
+// feat0/feat1 their encoder features (4 per texel); flow [4][PH][PW] as two ranges of one buffer
+// (flow_lo: planes 0, 1, the flow to frame 0; flow_hi: planes 2, 3, to frame 1); mask
+// [1][PH][PW]; the previous block's feat as two rgba32float textures (state_lo: channels 0..4,
+// state_hi: 4..8; block_upsample.wgsl writes them); tmap [img_h][img_w]; dst [C][out_h][out_w].
+// Planar f32 in the buffers.
+// Why textures and ranges: at 4K (3840x2160 at scale 0.5, padded to 3840x2304) one f32 plane is
+// 35 MB and WebGPU's default storage binding limit is 128 MiB, so a binding holds at most 3
+// planes; this kernel reads 28 full-resolution planes, which cannot fit the default 8 storage
+// buffers of a shader stage. The frames and the 8 feat planes are textures (sampled textures have
+// no size limit but the texture dimension, and 16 of them per stage); flow, mask, tmap and the
+// two halves of dst are 6 storage bindings, each under 128 MiB at 4K.
+// Bindings: 0 params, 1 img0, 2 feat0, 3 img1, 4 feat1 (texture_2d<f32>), 5 flow_lo, 6 flow_hi,
+//           7 mask (read), 8 state_lo, 9 state_hi (texture_2d<f32>), 10 tmap (read), 11 dst
+//           (channels 0..14, the warped ones), 12 dst_hi (channels 14.., from its own start):
 //           two ranges of one buffer, so that the 28-channel full-resolution input of the last
-//           block at 1080p fits two bindings of WebGPU's default 128 MiB (conv3x3 `split`).
+//           block at 1080p (scale 1) or 4K (scale 0.5) fits two bindings of WebGPU's default
+//           128 MiB (conv3x3 `split`).
 // Dispatch: (ceil(out_w / 8), ceil(out_h / 8), 1); one invocation = one output pixel, all channels.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
-// The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
-// puts in front of this file.
+// The bilinear helpers (Tap, resize_tap, warp_pos, lerp2, lerp2v) are in sampling.wgsl, which the
+// engine puts in front of this file.
 
 alias Act = f32;
 
@@ -52,21 +64,25 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> side0: array<f32>;
-@group(0) @binding(2) var<storage, read> side1: array<f32>;
-@group(0) @binding(3) var<storage, read> flow: array<f32>;
-@group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<storage, read> feat: array<f32>;
-@group(0) @binding(6) var<storage, read> tmap: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dst: array<Act>;
-@group(0) @binding(8) var<storage, read_write> dst_hi: array<Act>;
+@group(0) @binding(1) var img0: texture_2d<f32>;
+@group(0) @binding(2) var feat0: texture_2d<f32>;
+@group(0) @binding(3) var img1: texture_2d<f32>;
+@group(0) @binding(4) var feat1: texture_2d<f32>;
+@group(0) @binding(5) var<storage, read> flow_lo: array<f32>;
+@group(0) @binding(6) var<storage, read> flow_hi: array<f32>;
+@group(0) @binding(7) var<storage, read> mask: array<f32>;
+@group(0) @binding(8) var state_lo: texture_2d<f32>;
+@group(0) @binding(9) var state_hi: texture_2d<f32>;
+@group(0) @binding(10) var<storage, read> tmap: array<f32>;
+@group(0) @binding(11) var<storage, read_write> dst: array<Act>;
+@group(0) @binding(12) var<storage, read_write> dst_hi: array<Act>;
 
-// The 2x2 source pixels (flat offsets in a plane) and weights of one warp sample.
+// The 2x2 source pixels (columns x0, x1, rows y0, y1) and weights of one warp sample.
 struct WarpTap {
-    o00: u32,
-    o01: u32,
-    o10: u32,
-    o11: u32,
+    x0: u32,
+    x1: u32,
+    y0: u32,
+    y1: u32,
     wx: f32,
     wy: f32,
 }
@@ -74,19 +90,30 @@ struct WarpTap {
 fn warp_tap(qx: u32, qy: u32, fx: f32, fy: f32) -> WarpTap {
     let tx = tap_at(warp_pos(f32(qx) + fx, p.full_w), p.full_w);
     let ty = tap_at(warp_pos(f32(qy) + fy, p.full_h), p.full_h);
-    let r0 = ty.i0 * p.full_w;
-    let r1 = ty.i1 * p.full_w;
-    return WarpTap(r0 + tx.i0, r0 + tx.i1, r1 + tx.i0, r1 + tx.i1, tx.w1, ty.w1);
+    return WarpTap(tx.i0, tx.i1, ty.i0, ty.i1, tx.w1, ty.w1);
 }
 
-fn warp0(plane: u32, t: WarpTap) -> f32 {
-    let b = plane * p.full_w * p.full_h;
-    return lerp2(side0[b + t.o00], side0[b + t.o01], side0[b + t.o10], side0[b + t.o11], t.wx, t.wy);
+// One warp sample of every channel of a frame texture.
+fn warp(t: texture_2d<f32>, w: WarpTap) -> vec4<f32> {
+    return lerp2v(textureLoad(t, vec2<u32>(w.x0, w.y0), 0), textureLoad(t, vec2<u32>(w.x1, w.y0), 0),
+                  textureLoad(t, vec2<u32>(w.x0, w.y1), 0), textureLoad(t, vec2<u32>(w.x1, w.y1), 0),
+                  w.wx, w.wy);
 }
 
-fn warp1(plane: u32, t: WarpTap) -> f32 {
-    let b = plane * p.full_w * p.full_h;
-    return lerp2(side1[b + t.o00], side1[b + t.o01], side1[b + t.o10], side1[b + t.o11], t.wx, t.wy);
+// The downscale of the warped texture: its warp at the 2x2 full-resolution pixels (taps c00..c11),
+// blended with the resize weights. A corner whose weight is 0 is not evaluated (nx, ny false):
+// lerp2v then returns the other corner exactly.
+fn warp_down(t: texture_2d<f32>, c00: WarpTap, c01: WarpTap, c10: WarpTap, c11: WarpTap,
+             nx: bool, ny: bool, wx: f32, wy: f32) -> vec4<f32> {
+    let v00 = warp(t, c00);
+    var v01 = v00; var v10 = v00; var v11 = v00;
+    if (nx) { v01 = warp(t, c01); }
+    if (ny) {
+        v10 = warp(t, c10);
+        v11 = v10;
+        if (nx) { v11 = warp(t, c11); }
+    }
+    return lerp2v(v00, v01, v10, v11, wx, wy);
 }
 
 fn time_at(qx: u32, qy: u32) -> f32 {
@@ -100,19 +127,19 @@ fn warp_taps0(qx: u32, qy: u32) -> WarpTap {
     let plane = p.full_w * p.full_h;
     let q = qy * p.full_w + qx;
     if (p.first != 0u) {
-        // block0 reads the frames unwarped: the pixel itself, weights 0 (lerp2 returns it).
-        return WarpTap(q, q, q, q, 0.0, 0.0);
+        // block0 reads the frames unwarped: the pixel itself, weights 0 (lerp2v returns it).
+        return WarpTap(qx, qx, qy, qy, 0.0, 0.0);
     }
-    return warp_tap(qx, qy, flow[q], flow[plane + q]);
+    return warp_tap(qx, qy, flow_lo[q], flow_lo[plane + q]);
 }
 
 fn warp_taps1(qx: u32, qy: u32) -> WarpTap {
     let plane = p.full_w * p.full_h;
     let q = qy * p.full_w + qx;
     if (p.first != 0u) {
-        return WarpTap(q, q, q, q, 0.0, 0.0);
+        return WarpTap(qx, qx, qy, qy, 0.0, 0.0);
     }
-    return warp_tap(qx, qy, flow[2u * plane + q], flow[3u * plane + q]);
+    return warp_tap(qx, qy, flow_hi[q], flow_hi[plane + q]);
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -152,27 +179,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let out_plane = p.out_w * p.out_h;
     let o = oy * p.out_w + ox;
 
-    // Warped image and features: frame planes k = 0..7 of each side. Side 0's image goes to
-    // channels 0..3 and its features to 6..10; side 1's to 3..6 and 10..14.
-    for (var k = 0u; k < 7u; k++) {
-        var v00 = warp0(k, a00);
-        var v01 = v00; var v10 = v00; var v11 = v00;
-        if (nx) { v01 = warp0(k, a01); }
-        if (ny) {
-            v10 = warp0(k, a10);
-            v11 = v10;
-            if (nx) { v11 = warp0(k, a11); }
-        }
-        dst[select(k + 3u, k, k < 3u) * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
-        v00 = warp1(k, b00);
-        v01 = v00; v10 = v00; v11 = v00;
-        if (nx) { v01 = warp1(k, b01); }
-        if (ny) {
-            v10 = warp1(k, b10);
-            v11 = v10;
-            if (nx) { v11 = warp1(k, b11); }
-        }
-        dst[select(k + 7u, k + 3u, k < 3u) * out_plane + o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
+    // Warped images (channels 0..3 and 3..6) and features (6..10 and 10..14).
+    let i0 = warp_down(img0, a00, a01, a10, a11, nx, ny, wx, wy);
+    let i1 = warp_down(img1, b00, b01, b10, b11, nx, ny, wx, wy);
+    let f0 = warp_down(feat0, a00, a01, a10, a11, nx, ny, wx, wy);
+    let f1 = warp_down(feat1, b00, b01, b10, b11, nx, ny, wx, wy);
+    for (var c = 0u; c < 3u; c++) {
+        dst[c * out_plane + o] = Act(i0[c]);
+        dst[(3u + c) * out_plane + o] = Act(i1[c]);
+    }
+    for (var c = 0u; c < 4u; c++) {
+        dst[(6u + c) * out_plane + o] = Act(f0[c]);
+        dst[(10u + c) * out_plane + o] = Act(f1[c]);
     }
 
     // t (channel 14).
@@ -193,15 +211,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let q10 = ty.i1 * p.full_w + tx.i0;
     let q11 = ty.i1 * p.full_w + tx.i1;
     dst_hi[out_plane + o] = Act(lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy));
-    for (var k = 0u; k < 8u; k++) {
-        let b = k * plane;
-        dst_hi[(2u + k) * out_plane + o] =
-            Act(lerp2(feat[b + q00], feat[b + q01], feat[b + q10], feat[b + q11], wx, wy));
-    }
+    let c00 = vec2<u32>(tx.i0, ty.i0);
+    let c01 = vec2<u32>(tx.i1, ty.i0);
+    let c10 = vec2<u32>(tx.i0, ty.i1);
+    let c11 = vec2<u32>(tx.i1, ty.i1);
+    let s_lo = lerp2v(textureLoad(state_lo, c00, 0), textureLoad(state_lo, c01, 0),
+                      textureLoad(state_lo, c10, 0), textureLoad(state_lo, c11, 0), wx, wy);
+    let s_hi = lerp2v(textureLoad(state_hi, c00, 0), textureLoad(state_hi, c01, 0),
+                      textureLoad(state_hi, c10, 0), textureLoad(state_hi, c11, 0), wx, wy);
     for (var k = 0u; k < 4u; k++) {
+        dst_hi[(2u + k) * out_plane + o] = Act(s_lo[k]);
+        dst_hi[(6u + k) * out_plane + o] = Act(s_hi[k]);
+    }
+    for (var k = 0u; k < 2u; k++) {
         let b = k * plane;
-        let f = lerp2(flow[b + q00] * p.inv_s, flow[b + q01] * p.inv_s, flow[b + q10] * p.inv_s,
-                      flow[b + q11] * p.inv_s, wx, wy);
+        let f = lerp2(flow_lo[b + q00] * p.inv_s, flow_lo[b + q01] * p.inv_s,
+                      flow_lo[b + q10] * p.inv_s, flow_lo[b + q11] * p.inv_s, wx, wy);
         dst_hi[(10u + k) * out_plane + o] = Act(f);
+        let g = lerp2(flow_hi[b + q00] * p.inv_s, flow_hi[b + q01] * p.inv_s,
+                      flow_hi[b + q10] * p.inv_s, flow_hi[b + q11] * p.inv_s, wx, wy);
+        dst_hi[(12u + k) * out_plane + o] = Act(g);
     }
 }

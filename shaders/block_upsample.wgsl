@@ -6,10 +6,16 @@
 // (ifblock.rs `forward`: `resize(tmp, h, w)`, `flow = tmp[:, :4] * s`; ifnet.rs `prev + out.flow`.)
 // The last block's upscale is fused into merge.wgsl instead.
 //
-// Layout: src [13][src_h][src_w] (deconv4x4s2.wgsl with shuffle), flow [4][H][W], mask [1][H][W],
-// feat [8][H][W], planar f32. Each invocation reads and writes only its own pixel of flow, so the
+// Layout: src [13][src_h][src_w] (deconv4x4s2.wgsl with shuffle), flow [4][H][W] as two ranges of
+// one buffer (flow_lo: planes 0, 1; flow_hi: planes 2, 3), mask [1][H][W], planar f32; feat as
+// two W x H rgba32float textures (state_lo: channels 0..4, state_hi: 4..8), which
+// block_input.wgsl reads. Each invocation reads and writes only its own pixel of flow, so the
 // in-place accumulation is race-free.
-// Bindings: 0 params, 1 src (read), 2 flow, 3 mask, 4 feat (read_write).
+// Why: at 4K (scale 0.5, 3840x2304 padded) a 4-plane f32 flow is 141 MB and the 8 feat planes
+// 283 MB, over WebGPU's default 128 MiB storage binding; a flow half is 71 MB, and textures have
+// no binding-size limit.
+// Bindings: 0 params, 1 src (read), 2 flow_lo, 3 flow_hi, 4 mask (read_write), 5 state_lo,
+//           6 state_hi (texture_storage_2d<rgba32float, write>).
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
@@ -40,9 +46,11 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<Act>;
-@group(0) @binding(2) var<storage, read_write> flow: array<f32>;
-@group(0) @binding(3) var<storage, read_write> mask: array<f32>;
-@group(0) @binding(4) var<storage, read_write> feat: array<f32>;
+@group(0) @binding(2) var<storage, read_write> flow_lo: array<f32>;
+@group(0) @binding(3) var<storage, read_write> flow_hi: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mask: array<f32>;
+@group(0) @binding(5) var state_lo: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(6) var state_hi: texture_storage_2d<rgba32float, write>;
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -58,22 +66,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let r1 = ty.i1 * p.src_w;
     let plane = p.full_w * p.full_h;
     let q = y * p.full_w + x;
+    var feat: array<f32, 8>;
     for (var c = 0u; c < 13u; c++) {
         let b = c * sp;
         let top = f32(src[b + r0 + tx.i0]) + (f32(src[b + r0 + tx.i1]) - f32(src[b + r0 + tx.i0])) * tx.w1;
         let bottom = f32(src[b + r1 + tx.i0]) + (f32(src[b + r1 + tx.i1]) - f32(src[b + r1 + tx.i0])) * tx.w1;
         let v = top + (bottom - top) * ty.w1;
-        if (c < 4u) {
+        if (c < 2u) {
             let f = v * p.s;
+            let i = c * plane + q;
             if (p.first != 0u) {
-                flow[c * plane + q] = f;
+                flow_lo[i] = f;
             } else {
-                flow[c * plane + q] = flow[c * plane + q] + f;
+                flow_lo[i] = flow_lo[i] + f;
+            }
+        } else if (c < 4u) {
+            let f = v * p.s;
+            let i = (c - 2u) * plane + q;
+            if (p.first != 0u) {
+                flow_hi[i] = f;
+            } else {
+                flow_hi[i] = flow_hi[i] + f;
             }
         } else if (c == 4u) {
             mask[q] = v;
         } else {
-            feat[(c - 5u) * plane + q] = v;
+            feat[c - 5u] = v;
         }
     }
+    let xy = vec2<u32>(x, y);
+    textureStore(state_lo, xy, vec4<f32>(feat[0], feat[1], feat[2], feat[3]));
+    textureStore(state_hi, xy, vec4<f32>(feat[4], feat[5], feat[6], feat[7]));
 }

@@ -24,6 +24,11 @@
 //           3 dst [cout][out_h][out_w] (read_write), 4 src_hi (read): input channels from
 //           `split` on, so a 28-channel full-resolution block input can sit in two bindings
 //           (each under the 128 MiB default limit at 1080p); split = cin when unused.
+//           5 dst_hi (read_write): output channels from `dst_split` (a multiple of 8) on, from
+//           its own start. The encoder's 16-channel half-resolution activations are two ranges
+//           of one buffer, in and out (141 MB each in f32 at 4K and scale 0.5, over 128 MiB;
+//           two 71 MB ranges); dst_split = cout when unused (dst_hi is then a small spare
+//           buffer that is never written).
 // Dispatch: (ceil(out_w / 32), ceil(out_h / 8), cout / 8); one invocation = 4 horizontally
 // adjacent output pixels x 8 output channels, accumulated in f32.
 //
@@ -46,7 +51,8 @@ struct Params {
     lrelu: u32,
     // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
     split: u32,
-    _pad1: u32,
+    // Output channels co >= dst_split go to `dst_hi` (channel co - dst_split).
+    dst_split: u32,
     _pad2: u32,
     _pad3: u32,
     _pad4: u32,
@@ -58,6 +64,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> src: array<Act>;
 @group(0) @binding(3) var<storage, read_write> dst: array<Act>;
 @group(0) @binding(4) var<storage, read> src_hi: array<Act>;
+@group(0) @binding(5) var<storage, read_write> dst_hi: array<Act>;
 
 override STRIDE: u32 = 1u;
 const SLOPE: f32 = 0.2;
@@ -225,7 +232,8 @@ fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
         return;
     }
     let out_plane = p.out_h * p.out_w;
-    let o = 8u * ob * out_plane + y * p.out_w + x;
+    let px = y * p.out_w + x;
+    let o = 8u * ob * out_plane + px;
     var a0 = acc0;
     var a1 = acc1;
     if (p.residual != 0u) {
@@ -237,6 +245,18 @@ fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
     if (p.lrelu != 0u) {
         a0 = lrelu(a0);
         a1 = lrelu(a1);
+    }
+    if (8u * ob >= p.dst_split) {
+        let oh = (8u * ob - p.dst_split) * out_plane + px;
+        dst_hi[oh] = Act(a0.x);
+        dst_hi[oh + out_plane] = Act(a0.y);
+        dst_hi[oh + 2u * out_plane] = Act(a0.z);
+        dst_hi[oh + 3u * out_plane] = Act(a0.w);
+        dst_hi[oh + 4u * out_plane] = Act(a1.x);
+        dst_hi[oh + 5u * out_plane] = Act(a1.y);
+        dst_hi[oh + 6u * out_plane] = Act(a1.z);
+        dst_hi[oh + 7u * out_plane] = Act(a1.w);
+        return;
     }
     dst[o] = Act(a0.x);
     dst[o + out_plane] = Act(a0.y);

@@ -2,8 +2,11 @@
 // fused with PixelShuffle(2).
 //
 // Mirrors model/conv.rs `deconv4x4s2`, used twice:
-// - Head.cnn3, ConvTranspose2d(16, 4) with no activation (head.rs): `shuffle = 0`, writing the 4
-//   feature planes straight into the frame's 7-plane buffer at `dst_off`.
+// - Head.cnn3, ConvTranspose2d(16, 4) with no activation (head.rs): the pipeline constant
+//   `FEATURES` = true, writing the 4 features of each pixel as one texel of the frame's
+//   rgba32float feature texture (block_input.wgsl reads it with textureLoad). A texture has no
+//   binding-size limit: the 4 f32 planes at 4K (141 MB at scale 0.5) would not fit one 128 MiB
+//   storage binding.
 // - IFBlock.lastconv, ConvTranspose2d(c, 52) then PixelShuffle(2) (ifblock.rs): `shuffle = 1`.
 //   Group g computes deconv channels 4g..4g+3, which PixelShuffle(2) sends to channel g at the
 //   2x2 sub-pixels: out[g, 2Y+i, 2X+j] = deconv[4g + 2i + j, Y, X] (NOTES.md). So the 13-channel
@@ -13,8 +16,9 @@
 // Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
 // ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
 //
-// Layout: src [cin][in_h][in_w]; deconv output [cout][2 in_h][2 in_w] (shuffle = 0) or
-// [cout / 4][4 in_h][4 in_w] (shuffle = 1), planar f32, from element dst_off.
+// Layout: src [cin][in_h][in_w] (channels from `split` on in src_hi, from its start); deconv
+// output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w] (shuffle = 1),
+// planar, or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel (X, Y) (cout = 4).
 // Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
 // (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
 //
@@ -23,7 +27,13 @@
 // pixels, and the 8 pixels read only 6 input columns x 2 rows. Written out without private
 // arrays (see conv3x3.wgsl).
 //
-// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write).
+// Bindings: 0 params, 1 weights, 2 src (read), 3 dst (read_write), 4 src_hi (read): input
+//           channels from `split` on, so that the encoder's 16-channel half-resolution input
+//           can be two ranges of one buffer where one binding cannot hold it (141 MB in f32 at
+//           4K, scale 0.5: over 128 MiB); split = cin when unused (the engine then binds `src`
+//           again here, unread), 5 features (texture_storage_2d<rgba32float, write>).
+//           Both pipelines bind all six; the one that does not write dst (FEATURES) or
+//           features (the blocks) gets a small spare buffer or texture there.
 // Dispatch: (ceil(2 in_w / 64), ceil(2 in_h / 8), cout / 4); one invocation = 8 deconv pixels x 4
 // channels, accumulated in f32.
 //
@@ -31,8 +41,8 @@
 // rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
 
 alias Act = f32;
-// The destination type: f32 for the encoder (it writes the frame's f32 feature planes), Act for
-// the blocks.
+// The type of `dst`: Act for the blocks (the engine's `out_act` rewrite), f32 otherwise (the
+// encoder writes its features into the frame's texture, not into `dst`).
 alias Out = f32;
 
 struct Params {
@@ -42,7 +52,8 @@ struct Params {
     shuffle: u32,
     w_off: u32,
     b_off: u32,
-    dst_off: u32,
+    // Input channels ci < split come from `src`, the others from `src_hi` (channel ci - split).
+    split: u32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -58,11 +69,72 @@ struct Params {
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> src: array<Act>;
 @group(0) @binding(3) var<storage, read_write> dst: array<Out>;
+@group(0) @binding(4) var<storage, read> src_hi: array<Act>;
+@group(0) @binding(5) var features: texture_storage_2d<rgba32float, write>;
 
-// The value at column c of a row starting at r, 0 outside the plane.
-fn at(r: u32, row_ok: bool, c: i32) -> f32 {
-    let ok = row_ok && c >= 0 && c < i32(p.in_w);
-    return select(0.0, f32(src[r + u32(clamp(c, 0, i32(p.in_w) - 1))]), ok);
+// The encoder's variant: the output goes to the feature texture.
+override FEATURES: bool = false;
+
+// Loop-invariant, computed once in `main`: the 6 input columns' clamped offsets k0..k5, and
+// whether each is inside the plane on row a (va*) and on row b (vb*). Each of the 12 loads in
+// the channel loops is then one add, one load and one select. Why hoisted: Chromium's SwiftShader
+// (Dawn/Tint) compile time grows much faster than the loop body. With the clamps and compares
+// inside the loop (an `at(r, row_ok, c)` function inlined 12 times) this pipeline took 4-5 s to
+// create there; with one more branch in it, choosing `src` or `src_hi`, over 2 minutes, until
+// Chromium killed the GPU process and every WebGPU test lost its device ("A valid external
+// Instance reference no longer exists"). Hoisted, with both loops: 0.2-0.3 s (2026-12-01, on a
+// loaded 2-core machine). lavapipe compiles all of them in milliseconds.
+var<private> k0: u32;
+var<private> k1: u32;
+var<private> k2: u32;
+var<private> k3: u32;
+var<private> k4: u32;
+var<private> k5: u32;
+var<private> va0: bool;
+var<private> va1: bool;
+var<private> va2: bool;
+var<private> va3: bool;
+var<private> va4: bool;
+var<private> va5: bool;
+var<private> vb0: bool;
+var<private> vb1: bool;
+var<private> vb2: bool;
+var<private> vb3: bool;
+var<private> vb4: bool;
+var<private> vb5: bool;
+
+// The 8 deconv pixels' accumulators (4 channels each), per invocation.
+var<private> p0: vec4<f32>;
+var<private> p1: vec4<f32>;
+var<private> p2: vec4<f32>;
+var<private> p3: vec4<f32>;
+var<private> p4: vec4<f32>;
+var<private> p5: vec4<f32>;
+var<private> p6: vec4<f32>;
+var<private> p7: vec4<f32>;
+
+// One input channel: its 6 columns on row "a" and on row "b", times the 2x2 taps of each pixel
+// (weight rows at ka and kb), into the 8 accumulators.
+fn taps(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32, a5: f32,
+        b0: f32, b1: f32, b2: f32, b3: f32, b4: f32, b5: f32, ka: u32, kb: u32) {
+    let wa0 = weights[ka];
+    let wa1 = weights[ka + 1u];
+    let wa2 = weights[ka + 2u];
+    let wa3 = weights[ka + 3u];
+    let wb0 = weights[kb];
+    let wb1 = weights[kb + 1u];
+    let wb2 = weights[kb + 2u];
+    let wb3 = weights[kb + 3u];
+    // e = 0: a[j+1] wa1 + a[j] wa3 + b[j+1] wb1 + b[j] wb3
+    p0 = fma(vec4(a1), wa1, fma(vec4(a0), wa3, fma(vec4(b1), wb1, fma(vec4(b0), wb3, p0))));
+    p2 = fma(vec4(a2), wa1, fma(vec4(a1), wa3, fma(vec4(b2), wb1, fma(vec4(b1), wb3, p2))));
+    p4 = fma(vec4(a3), wa1, fma(vec4(a2), wa3, fma(vec4(b3), wb1, fma(vec4(b2), wb3, p4))));
+    p6 = fma(vec4(a4), wa1, fma(vec4(a3), wa3, fma(vec4(b4), wb1, fma(vec4(b3), wb3, p6))));
+    // e = 1: a[j+2] wa0 + a[j+1] wa2 + b[j+2] wb0 + b[j+1] wb2
+    p1 = fma(vec4(a2), wa0, fma(vec4(a1), wa2, fma(vec4(b2), wb0, fma(vec4(b1), wb2, p1))));
+    p3 = fma(vec4(a3), wa0, fma(vec4(a2), wa2, fma(vec4(b3), wb0, fma(vec4(b2), wb2, p3))));
+    p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
+    p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
 }
 
 fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
@@ -71,16 +143,20 @@ fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
     if (X >= ow) {
         return;
     }
+    if (FEATURES) {
+        textureStore(features, vec2<u32>(X, Y), acc);
+        return;
+    }
     if (p.shuffle != 0u) {
         let sw = 2u * ow;
-        let o = p.dst_off + g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
+        let o = g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
         dst[o] = Out(acc.x);
         dst[o + 1u] = Out(acc.y);
         dst[o + sw] = Out(acc.z);
         dst[o + sw + 1u] = Out(acc.w);
     } else {
         let op = oh * ow;
-        let o = p.dst_off + (4u * g) * op + Y * ow + X;
+        let o = (4u * g) * op + Y * ow + X;
         dst[o] = Out(acc.x);
         dst[o + op] = Out(acc.y);
         dst[o + 2u * op] = Out(acc.z);
@@ -108,47 +184,52 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // kx = 0 at m0 + j + 1, kx = 2 at m0 + j.
     let c0 = i32(X0 / 2u) - 1;
 
+    // The columns' clamped offsets and validity (padding taps read as 0), once for all channels.
+    let iw = i32(p.in_w);
+    k0 = u32(clamp(c0, 0, iw - 1)); va0 = ok_a && c0 >= 0 && c0 < iw;
+    k1 = u32(clamp(c0 + 1, 0, iw - 1)); va1 = ok_a && c0 + 1 >= 0 && c0 + 1 < iw;
+    k2 = u32(clamp(c0 + 2, 0, iw - 1)); va2 = ok_a && c0 + 2 >= 0 && c0 + 2 < iw;
+    k3 = u32(clamp(c0 + 3, 0, iw - 1)); va3 = ok_a && c0 + 3 >= 0 && c0 + 3 < iw;
+    k4 = u32(clamp(c0 + 4, 0, iw - 1)); va4 = ok_a && c0 + 4 >= 0 && c0 + 4 < iw;
+    k5 = u32(clamp(c0 + 5, 0, iw - 1)); va5 = ok_a && c0 + 5 >= 0 && c0 + 5 < iw;
+    vb0 = ok_b && c0 >= 0 && c0 < iw;
+    vb1 = ok_b && c0 + 1 >= 0 && c0 + 1 < iw;
+    vb2 = ok_b && c0 + 2 >= 0 && c0 + 2 < iw;
+    vb3 = ok_b && c0 + 3 >= 0 && c0 + 3 < iw;
+    vb4 = ok_b && c0 + 4 >= 0 && c0 + 4 < iw;
+    vb5 = ok_b && c0 + 5 >= 0 && c0 + 5 < iw;
+
     let bias = weights[p.b_off + g];
-    var p0 = bias; var p1 = bias; var p2 = bias; var p3 = bias;
-    var p4 = bias; var p5 = bias; var p6 = bias; var p7 = bias;
+    p0 = bias; p1 = bias; p2 = bias; p3 = bias;
+    p4 = bias; p5 = bias; p6 = bias; p7 = bias;
     let plane = p.in_h * p.in_w;
     var wi = p.w_off + g * p.cin * 16u;
-    var base = 0u;
-    for (var ci = 0u; ci < p.cin; ci++) {
-        let a0 = at(base + ra, ok_a, c0);
-        let a1 = at(base + ra, ok_a, c0 + 1);
-        let a2 = at(base + ra, ok_a, c0 + 2);
-        let a3 = at(base + ra, ok_a, c0 + 3);
-        let a4 = at(base + ra, ok_a, c0 + 4);
-        let a5 = at(base + ra, ok_a, c0 + 5);
-        let b0 = at(base + rb, ok_b, c0);
-        let b1 = at(base + rb, ok_b, c0 + 1);
-        let b2 = at(base + rb, ok_b, c0 + 2);
-        let b3 = at(base + rb, ok_b, c0 + 3);
-        let b4 = at(base + rb, ok_b, c0 + 4);
-        let b5 = at(base + rb, ok_b, c0 + 5);
-        let ka = wi + py * 4u;
-        let kb = wi + (py + 2u) * 4u;
-        let wa0 = weights[ka];
-        let wa1 = weights[ka + 1u];
-        let wa2 = weights[ka + 2u];
-        let wa3 = weights[ka + 3u];
-        let wb0 = weights[kb];
-        let wb1 = weights[kb + 1u];
-        let wb2 = weights[kb + 2u];
-        let wb3 = weights[kb + 3u];
-        // e = 0: a[j+1] wa1 + a[j] wa3 + b[j+1] wb1 + b[j] wb3
-        p0 = fma(vec4(a1), wa1, fma(vec4(a0), wa3, fma(vec4(b1), wb1, fma(vec4(b0), wb3, p0))));
-        p2 = fma(vec4(a2), wa1, fma(vec4(a1), wa3, fma(vec4(b2), wb1, fma(vec4(b1), wb3, p2))));
-        p4 = fma(vec4(a3), wa1, fma(vec4(a2), wa3, fma(vec4(b3), wb1, fma(vec4(b2), wb3, p4))));
-        p6 = fma(vec4(a4), wa1, fma(vec4(a3), wa3, fma(vec4(b4), wb1, fma(vec4(b3), wb3, p6))));
-        // e = 1: a[j+2] wa0 + a[j+1] wa2 + b[j+2] wb0 + b[j+1] wb2
-        p1 = fma(vec4(a2), wa0, fma(vec4(a1), wa2, fma(vec4(b2), wb0, fma(vec4(b1), wb2, p1))));
-        p3 = fma(vec4(a3), wa0, fma(vec4(a2), wa2, fma(vec4(b3), wb0, fma(vec4(b2), wb2, p3))));
-        p5 = fma(vec4(a4), wa0, fma(vec4(a3), wa2, fma(vec4(b4), wb0, fma(vec4(b3), wb2, p5))));
-        p7 = fma(vec4(a5), wa0, fma(vec4(a4), wa2, fma(vec4(b5), wb0, fma(vec4(b4), wb2, p7))));
+    // Channels 0..split from `src`, split.. from `src_hi`: two loops, as in conv3x3.wgsl (WGSL
+    // cannot pass a storage buffer to a function).
+    let split = min(p.split, p.cin);
+    for (var ci = 0u; ci < split; ci++) {
+        let a = ci * plane + ra;
+        let b = ci * plane + rb;
+        taps(select(0.0, f32(src[a + k0]), va0), select(0.0, f32(src[a + k1]), va1),
+             select(0.0, f32(src[a + k2]), va2), select(0.0, f32(src[a + k3]), va3),
+             select(0.0, f32(src[a + k4]), va4), select(0.0, f32(src[a + k5]), va5),
+             select(0.0, f32(src[b + k0]), vb0), select(0.0, f32(src[b + k1]), vb1),
+             select(0.0, f32(src[b + k2]), vb2), select(0.0, f32(src[b + k3]), vb3),
+             select(0.0, f32(src[b + k4]), vb4), select(0.0, f32(src[b + k5]), vb5),
+             wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
-        base += plane;
+    }
+    for (var ci = split; ci < p.cin; ci++) {
+        let a = (ci - split) * plane + ra;
+        let b = (ci - split) * plane + rb;
+        taps(select(0.0, f32(src_hi[a + k0]), va0), select(0.0, f32(src_hi[a + k1]), va1),
+             select(0.0, f32(src_hi[a + k2]), va2), select(0.0, f32(src_hi[a + k3]), va3),
+             select(0.0, f32(src_hi[a + k4]), va4), select(0.0, f32(src_hi[a + k5]), va5),
+             select(0.0, f32(src_hi[b + k0]), vb0), select(0.0, f32(src_hi[b + k1]), vb1),
+             select(0.0, f32(src_hi[b + k2]), vb2), select(0.0, f32(src_hi[b + k3]), vb3),
+             select(0.0, f32(src_hi[b + k4]), vb4), select(0.0, f32(src_hi[b + k5]), vb5),
+             wi + py * 4u, wi + (py + 2u) * 4u);
+        wi += 16u;
     }
     put(X0, Y, g, p0);
     put(X0 + 1u, Y, g, p1);

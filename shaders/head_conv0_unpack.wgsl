@@ -17,11 +17,18 @@
 // is mirrored; the padding stays on the right and bottom, as for any prepared frame, so the
 // mirrored frame is exactly what preparing the mirrored picture would give. The engine copies the
 // frame's pixel buffer into the mirrored frame's slot, so the mirror costs no dispatch of its own:
-// its encoder is the usual 4. `side` is the frame's 7-plane buffer [7][PH][PW]; this kernel
-// writes planes 0..3 (RGB), head.rs `cnn3` (deconv4x4s2.wgsl) writes planes 3..7 (features).
+// its encoder is the usual 4. `image` is the frame's padded RGB as a PW x PH rgba32float texture
+// (R, G, B, 0 per texel), which block_input.wgsl and merge.wgsl read with textureLoad; head.rs
+// `cnn3` (deconv4x4s2.wgsl) writes the frame's features into a second such texture. Textures,
+// not storage buffers, so that a frame has no binding-size limit (the 3 + 4 f32 planes of a 4K
+// frame are 248 MB; WebGPU's default binding limit is 128 MiB), and so that block_input.wgsl,
+// which reads both frames, stays within 8 storage buffers.
 // Weights as conv3x3.wgsl (blocks of 8 output channels, two of them here).
 //
-// Bindings: 0 params, 1 weights, 2 pixels (read), 3 side (read_write), 4 dst [16][PH/2][PW/2].
+// Bindings: 0 params, 1 weights, 2 pixels (read), 3 image (texture_storage_2d<rgba32float,
+//           write>), 4 dst: output channels 0..8 [8][PH/2][PW/2], 5 dst_hi: channels 8..16, from
+//           its start (two ranges of one buffer: 16 f32 channels at half of 4K are 141 MB,
+//           over 128 MiB; conv3x3.wgsl `dst_split`).
 // Dispatch: (ceil(PW/2 / 8), ceil(PH/2 / 8), 1); one invocation = one output pixel x 16 channels.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
@@ -51,8 +58,9 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> pixels: array<u32>;
-@group(0) @binding(3) var<storage, read_write> side: array<f32>;
+@group(0) @binding(3) var image: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(4) var<storage, read_write> dst: array<Act>;
+@group(0) @binding(5) var<storage, read_write> dst_hi: array<Act>;
 
 const SLOPE: f32 = 0.2;
 
@@ -77,15 +85,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (x >= p.out_w || y >= p.out_h) {
         return;
     }
-    let plane = p.pad_w * p.pad_h;
     // The padded image: output pixel (x, y) of a stride-2 conv covers input (2x..2x+1, 2y..2y+1).
-    for (var c = 0u; c < 3u; c++) {
-        for (var dy = 0u; dy < 2u; dy++) {
-            for (var dx = 0u; dx < 2u; dx++) {
-                let px = 2u * x + dx;
-                let py = 2u * y + dy;
-                side[c * plane + py * p.pad_w + px] = pixel(c, i32(px), i32(py));
-            }
+    for (var dy = 0u; dy < 2u; dy++) {
+        for (var dx = 0u; dx < 2u; dx++) {
+            let px = 2u * x + dx;
+            let py = 2u * y + dy;
+            let rgb = vec4<f32>(pixel(0u, i32(px), i32(py)), pixel(1u, i32(px), i32(py)),
+                                pixel(2u, i32(px), i32(py)), 0.0);
+            textureStore(image, vec2<u32>(px, py), rgb);
         }
     }
 
@@ -109,11 +116,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let out_plane = p.out_w * p.out_h;
     let o = y * p.out_w + x;
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < 2u; j++) {
         let a = select(acc[j] * SLOPE, acc[j], acc[j] >= vec4<f32>(0.0));
         dst[(4u * j) * out_plane + o] = Act(a.x);
         dst[(4u * j + 1u) * out_plane + o] = Act(a.y);
         dst[(4u * j + 2u) * out_plane + o] = Act(a.z);
         dst[(4u * j + 3u) * out_plane + o] = Act(a.w);
+    }
+    // Channels 8..16.
+    for (var j = 0u; j < 2u; j++) {
+        let a = select(acc[j + 2u] * SLOPE, acc[j + 2u], acc[j + 2u] >= vec4<f32>(0.0));
+        dst_hi[(4u * j) * out_plane + o] = Act(a.x);
+        dst_hi[(4u * j + 1u) * out_plane + o] = Act(a.y);
+        dst_hi[(4u * j + 2u) * out_plane + o] = Act(a.z);
+        dst_hi[(4u * j + 3u) * out_plane + o] = Act(a.w);
     }
 }

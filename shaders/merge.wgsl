@@ -8,11 +8,15 @@
 // The flow and mask logit are written back over the whole padded frame (they are the outputs'
 // flow/mask and the last block's trace); the image only inside the unpadded frame, cropped.
 //
-// Layout: src [13][src_h][src_w]; flow [4][H][W], mask [1][H][W]; side0/side1 [7][H][W] (img
-// planes 0..3); out_rgb [3][img_h][img_w] f32 (not clamped, as the reference); out_rgba
-// [img_h][img_w] u32 = RGBA8 (clamped to 0..1, rounded, alpha 255: image.rs `planar_to_u8`).
-// Bindings: 0 params, 1 src (read), 2 flow, 3 mask (read_write), 4 side0, 5 side1 (read),
-//           6 out_rgb, 7 out_rgba (read_write), 8 tmap [img_h][img_w] (read; the guard's t).
+// Layout: src [13][src_h][src_w]; flow [4][H][W] as two ranges of one buffer (flow_lo: planes 0,
+// 1; flow_hi: planes 2, 3: each under WebGPU's default 128 MiB binding at 4K, where the whole is
+// 141 MB), mask [1][H][W]; img0/img1 the frames' padded RGB as W x H rgba32float textures (R, G,
+// B, 0; head_conv0_unpack.wgsl writes them); out_rgb [3][img_h][img_w] f32 (not clamped, as the
+// reference); out_rgba [img_h][img_w] u32 = RGBA8 (clamped to 0..1, rounded, alpha 255:
+// image.rs `planar_to_u8`).
+// Bindings: 0 params, 1 src (read), 2 flow_lo, 3 flow_hi, 4 mask (read_write), 5 img0, 6 img1
+//           (texture_2d<f32>), 7 out_rgb, 8 out_rgba (read_write), 9 tmap [img_h][img_w] (read;
+//           the guard's t).
 //
 // Also fused: the static-region guard of issue 12 (crate/core/src/guard.rs has the rule and
 // why; same operations in the same order), when params.guard is 1: where both inputs agree at
@@ -61,13 +65,22 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<Act>;
-@group(0) @binding(2) var<storage, read_write> flow: array<f32>;
-@group(0) @binding(3) var<storage, read_write> mask: array<f32>;
-@group(0) @binding(4) var<storage, read> side0: array<f32>;
-@group(0) @binding(5) var<storage, read> side1: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out_rgb: array<f32>;
-@group(0) @binding(7) var<storage, read_write> out_rgba: array<u32>;
-@group(0) @binding(8) var<storage, read> tmap: array<f32>;
+@group(0) @binding(2) var<storage, read_write> flow_lo: array<f32>;
+@group(0) @binding(3) var<storage, read_write> flow_hi: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mask: array<f32>;
+@group(0) @binding(5) var img0: texture_2d<f32>;
+@group(0) @binding(6) var img1: texture_2d<f32>;
+@group(0) @binding(7) var<storage, read_write> out_rgb: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out_rgba: array<u32>;
+@group(0) @binding(9) var<storage, read> tmap: array<f32>;
+
+fn rgb0(x: u32, y: u32) -> vec4<f32> {
+    return textureLoad(img0, vec2<u32>(x, y), 0);
+}
+
+fn rgb1(x: u32, y: u32) -> vec4<f32> {
+    return textureLoad(img1, vec2<u32>(x, y), 0);
+}
 
 // The guard's constants: guard.rs LO, HI, STRUCT_LO, STRUCT_HI, PATCH_LO, PATCH_HI, CTX_LO, CTX_HI, CTX_R, CTX_STEP.
 const G_LO: f32 = 3.0 / 255.0;
@@ -91,11 +104,11 @@ fn sstep(lo: f32, hi: f32, x: f32) -> f32 {
 fn agree(x: i32, y: i32) -> f32 {
     let cx = u32(clamp(x, 0, i32(p.img_w) - 1));
     let cy = u32(clamp(y, 0, i32(p.img_h) - 1));
-    let plane = p.full_w * p.full_h;
-    let q = cy * p.full_w + cx;
+    let a = rgb0(cx, cy);
+    let b = rgb1(cx, cy);
     var m = 0.0;
     for (var c = 0u; c < 3u; c++) {
-        m = max(m, abs(side0[c * plane + q] - side1[c * plane + q]));
+        m = max(m, abs(a[c] - b[c]));
     }
     return 1.0 - sstep(G_LO, G_HI, m);
 }
@@ -112,7 +125,6 @@ fn guard_weight(x: i32, y: i32) -> f32 {
             near += agree(x + dx, y + dy);
         }
     }
-    let plane = p.full_w * p.full_h;
     var contrast = 0.0;
     for (var c = 0u; c < 3u; c++) {
         var mn = 3.4e38;
@@ -121,7 +133,7 @@ fn guard_weight(x: i32, y: i32) -> f32 {
             for (var dx = -2; dx <= 2; dx++) {
                 let cx = u32(clamp(x + dx, 0, i32(p.img_w) - 1));
                 let cy = u32(clamp(y + dy, 0, i32(p.img_h) - 1));
-                let v = side0[c * plane + cy * p.full_w + cx];
+                let v = rgb0(cx, cy)[c];
                 mn = min(mn, v);
                 mx = max(mx, v);
             }
@@ -166,8 +178,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var c = 0u; c < 4u; c++) {
         let b = c * sp;
         let up = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
-        f[c] = flow[c * plane + q] + up * p.s;
-        flow[c * plane + q] = f[c];
+        let i = (c & 1u) * plane + q;
+        if (c < 2u) {
+            f[c] = flow_lo[i] + up * p.s;
+            flow_lo[i] = f[c];
+        } else {
+            f[c] = flow_hi[i] + up * p.s;
+            flow_hi[i] = f[c];
+        }
     }
     let b = 4u * sp;
     let logit = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
@@ -182,16 +200,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let by = tap_at(warp_pos(f32(y) + f[3], p.full_h), p.full_h);
     let img_plane = p.img_w * p.img_h;
     let o = y * p.img_w + x;
+    let w0 = lerp2v(rgb0(ax.i0, ay.i0), rgb0(ax.i1, ay.i0), rgb0(ax.i0, ay.i1), rgb0(ax.i1, ay.i1), ax.w1, ay.w1);
+    let w1 = lerp2v(rgb1(bx.i0, by.i0), rgb1(bx.i1, by.i0), rgb1(bx.i0, by.i1), rgb1(bx.i1, by.i1), bx.w1, by.w1);
     var v: array<f32, 3>;
     for (var c = 0u; c < 3u; c++) {
-        let pb = c * plane;
-        let a0 = ay.i0 * p.full_w;
-        let a1 = ay.i1 * p.full_w;
-        let w0 = lerp2(side0[pb + a0 + ax.i0], side0[pb + a0 + ax.i1], side0[pb + a1 + ax.i0], side0[pb + a1 + ax.i1], ax.w1, ay.w1);
-        let b0 = by.i0 * p.full_w;
-        let b1 = by.i1 * p.full_w;
-        let w1 = lerp2(side1[pb + b0 + bx.i0], side1[pb + b0 + bx.i1], side1[pb + b1 + bx.i0], side1[pb + b1 + bx.i1], bx.w1, by.w1);
-        v[c] = w0 * m + w1 * (1.0 - m);
+        v[c] = w0[c] * m + w1[c] * (1.0 - m);
     }
     if (p.combine == 1u) {
         // The mirrored pass: mirrored back into place; the unmirrored pass finishes the pixel.
@@ -210,9 +223,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let g = guard_weight(i32(x), i32(y));
         if (g > 0.0) {
             let t = select(p.t_value, tmap[o], p.t_mode != 0u);
-            let q2 = y * p.full_w + x;
+            let a = rgb0(x, y);
+            let b = rgb1(x, y);
             for (var c = 0u; c < 3u; c++) {
-                let still = side0[c * plane + q2] * (1.0 - t) + side1[c * plane + q2] * t;
+                let still = a[c] * (1.0 - t) + b[c] * t;
                 v[c] = still * g + v[c] * (1.0 - g);
             }
         }

@@ -36,3 +36,10 @@ fn lerp2(a: f32, b: f32, c: f32, d: f32, wx: f32, wy: f32) -> f32 {
     let bottom = c + (d - c) * wx;
     return top + (bottom - top) * wy;
 }
+
+// lerp2 on each of four channels (one texel of an rgba32float texture): the same operations.
+fn lerp2v(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>, wx: f32, wy: f32) -> vec4<f32> {
+    let top = a + (b - a) * wx;
+    let bottom = c + (d - c) * wx;
+    return top + (bottom - top) * wy;
+}

@@ -8,8 +8,8 @@ use inbetween::{Options, SCALE_RANGE, Timestep, padded_size};
 use wgpu::util::DeviceExt;
 
 use crate::kernels::{Kernels, Precision};
-use crate::plan::{Plan, Profile, Recorder, Slot};
-use crate::readback::{read_bytes, read_f32};
+use crate::plan::{Plan, Profile, Recorder, Sizes, Slot};
+use crate::readback::{read_bytes, read_f32, read_texture};
 use crate::weights::{Layout, Weights};
 use crate::{Error, Result};
 
@@ -282,9 +282,29 @@ impl Engine {
             Precision::F16 => 2,
         };
         let limits = self.device.limits();
-        let need = Plan::largest_binding(pw, ph, scale, act_bytes);
+        // Every binding and buffer the plan will make (`Sizes`), with the weights, which every
+        // conv binds whole. The frames and the feat state are textures: no binding-size limit,
+        // but a largest dimension.
+        let sizes = Sizes::new(
+            (width, height),
+            padded,
+            scale,
+            act_bytes,
+            limits.min_storage_buffer_offset_alignment as u64,
+            limits.max_storage_buffer_binding_size,
+        );
+        let max_texture = limits.max_texture_dimension_2d as usize;
+        if pw > max_texture || ph > max_texture {
+            return Err(Error::TooWide {
+                width,
+                height,
+                padded: (pw, ph),
+                limit: max_texture,
+            });
+        }
+        let need = sizes.largest_binding().max(self.weights.size());
         let limit = limits.max_storage_buffer_binding_size;
-        let buffer = Plan::largest_buffer(pw, ph, scale, act_bytes);
+        let buffer = sizes.largest_buffer().max(self.weights.size());
         let (need, limit) = if buffer > limits.max_buffer_size {
             (buffer, limits.max_buffer_size)
         } else {
@@ -1066,12 +1086,23 @@ impl Engine {
     }
 
     /// Reads one of the size's internal buffers whole (for debugging kernels against the burn
-    /// port): "side" (the frame's), "head_a", "head_b", "x", "act_a", "act_b", "tbuf", "flow",
-    /// "mask", "feat". As f32: in the f16 mode the activation buffers hold f16 pairs.
+    /// port): "head_a", "head_b", "x", "act_a", "act_b", "tbuf", "flow",
+    /// "mask"; "image" and "features" are the frame's textures, as `[PH][PW][4]`. As f32: in
+    /// the f16 mode the activation buffers hold f16 pairs.
     #[doc(hidden)]
     pub async fn debug_buffer(&self, frame: &GpuFrame, name: &str) -> Result<Vec<f32>> {
         self.flush(frame);
-        let b = frame.plan.debug_buffer(name).unwrap_or(&frame.slot.side);
+        match name {
+            "image" => return read_texture(&self.device, &self.queue, &frame.slot.image).await,
+            "features" => {
+                return read_texture(&self.device, &self.queue, &frame.slot.features).await;
+            }
+            _ => {}
+        }
+        let b = frame
+            .plan
+            .debug_buffer(name)
+            .ok_or_else(|| Error::Gpu(format!("no buffer named {name}")))?;
         read_f32(&self.device, &self.queue, b, 0, (b.size() / 4) as usize).await
     }
 
@@ -1082,15 +1113,16 @@ impl Engine {
             return Err(Error::ForeignFrame);
         }
         self.flush(frame);
+        // The texture holds the 4 features of a pixel as one texel: made planar here.
+        let texels = read_texture(&self.device, &self.queue, &frame.slot.features).await?;
         let plane = frame.plan.pw * frame.plan.ph;
-        read_f32(
-            &self.device,
-            &self.queue,
-            &frame.slot.side,
-            3 * plane,
-            4 * plane,
-        )
-        .await
+        let mut planar = vec![0.0; 4 * plane];
+        for (i, t) in texels.chunks_exact(4).enumerate() {
+            for (c, &v) in t.iter().enumerate() {
+                planar[c * plane + i] = v;
+            }
+        }
+        Ok(planar)
     }
 
     /// The interpolated frame, planar RGB `[3][h][w]`, cropped, not clamped.
@@ -1143,16 +1175,16 @@ impl Engine {
         let p = &out.plan;
         let trace = p.trace(&self.device);
         let plane = p.pw * p.ph;
-        let flow = read_f32(&self.device, &self.queue, &trace.flow, 0, 5 * 4 * plane).await?;
-        let mask = read_f32(&self.device, &self.queue, &trace.mask, 0, 5 * plane).await?;
-        Ok((0..5)
-            .map(|i| BlockTrace {
-                flow: flow[i * 4 * plane..(i + 1) * 4 * plane].to_vec(),
-                mask: mask[i * plane..(i + 1) * plane].to_vec(),
+        let mut blocks = Vec::with_capacity(5);
+        for (flow, mask) in trace.flow.iter().zip(&trace.mask) {
+            blocks.push(BlockTrace {
+                flow: read_f32(&self.device, &self.queue, flow, 0, 4 * plane).await?,
+                mask: read_f32(&self.device, &self.queue, mask, 0, plane).await?,
                 padded_width: p.pw,
                 padded_height: p.ph,
-            })
-            .collect())
+            });
+        }
+        Ok(blocks)
     }
 }
 

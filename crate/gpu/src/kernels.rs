@@ -90,7 +90,7 @@ pub(crate) struct Kernels {
     pub conv3x3_s2: wgpu::ComputePipeline,
     pub head_conv0: wgpu::ComputePipeline,
     /// deconv4x4s2.wgsl for the blocks (output: activations) and for the encoder (output: the
-    /// frame's f32 feature planes).
+    /// frame's rgba32float feature texture).
     pub deconv: wgpu::ComputePipeline,
     pub deconv_head: wgpu::ComputePipeline,
     pub block_input: wgpu::ComputePipeline,
@@ -125,7 +125,8 @@ impl Kernels {
             conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
             head_conv0: make("head_conv0_unpack.wgsl"),
             deconv: make_full("deconv4x4s2.wgsl", &[], true),
-            deconv_head: make("deconv4x4s2.wgsl"),
+            // FEATURES: the encoder's cnn3 writes the frame's feature texture.
+            deconv_head: make_with("deconv4x4s2.wgsl", &[("FEATURES", 1.0)]),
             block_input: make("block_input.wgsl"),
             block_upsample: make("block_upsample.wgsl"),
             merge: make("merge.wgsl"),

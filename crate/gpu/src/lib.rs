@@ -75,6 +75,18 @@ pub enum Error {
         need: u64,
         limit: u64,
     },
+    /// The frames are textures of the padded size, which the device's largest 2D texture must
+    /// hold (`max_texture_dimension_2d`: 8192 by default in WebGPU).
+    #[error(
+        "a {width}x{height} frame is padded to {}x{}, over this device's largest texture side of {limit}",
+        padded.0, padded.1
+    )]
+    TooWide {
+        width: usize,
+        height: usize,
+        padded: (usize, usize),
+        limit: usize,
+    },
 }
 
 impl Error {
@@ -86,10 +98,48 @@ impl Error {
             Error::Gpu(_) => "gpu",
             Error::DeviceLost(_) => "device-lost",
             Error::Weights(_) => "bad-model",
-            Error::TooLarge { .. } => "out-of-memory",
+            Error::TooLarge { .. } | Error::TooWide { .. } => "out-of-memory",
             Error::ForeignFrame | Error::Stale | Error::NoTrace => "backend",
         }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every storage binding the engine makes for a `width`x`height` frame at `scale`, by name, with
+/// its size in bytes (the largest of its kind; the 22.7 MB weights, bound whole at every size,
+/// are not listed), on a device with WebGPU's default 128 MiB storage binding limit (which
+/// decides whether the encoder's activations are bound whole or as two halves). No GPU is
+/// needed: this is the arithmetic `Engine` checks against the device's
+/// `max_storage_buffer_binding_size` before it builds anything.
+pub fn binding_sizes(
+    width: usize,
+    height: usize,
+    scale: f32,
+    precision: Precision,
+) -> Vec<(&'static str, u64)> {
+    sizes(width, height, scale, precision).bindings()
+}
+
+/// The largest of `binding_sizes`: what a device's `max_storage_buffer_binding_size` must hold
+/// (with the weights) for this frame size.
+pub fn largest_binding(width: usize, height: usize, scale: f32, precision: Precision) -> u64 {
+    sizes(width, height, scale, precision).largest_binding()
+}
+
+/// The largest buffer the engine makes for this frame size (a buffer bound as two ranges counts
+/// whole): what the device's `max_buffer_size` must hold.
+pub fn largest_buffer(width: usize, height: usize, scale: f32, precision: Precision) -> u64 {
+    sizes(width, height, scale, precision).largest_buffer()
+}
+
+fn sizes(width: usize, height: usize, scale: f32, precision: Precision) -> plan::Sizes {
+    let (ph, pw) = inbetween::padded_size(width, height, scale);
+    let act_bytes = match precision {
+        Precision::F32 => 4,
+        Precision::F16 => 2,
+    };
+    // 256: WebGPU's default (and largest) storage offset alignment; 128 MiB: its default storage
+    // binding limit, which decides whether the encoder's activations are bound as two ranges.
+    plan::Sizes::new((width, height), (pw, ph), scale, act_bytes, 256, 128 << 20)
+}

@@ -22,6 +22,22 @@ const BLOCKN_IN: usize = 28;
 /// resolution, 248 MB in f32) each binding stays under WebGPU's default 128 MiB.
 pub(crate) const X_SPLIT: usize = 14;
 
+/// Where one binding cannot hold them (`Sizes::head_split`), the encoder's 16 half-resolution
+/// channels are bound as two ranges of one buffer, channels 0..8 and 8..16 (conv3x3's
+/// `dst_split` and `split`, deconv4x4s2's `split`): at 4K and scale 0.5 (3840x2304
+/// padded) the 16 f32 channels of 1920x1152 are 141 MB, over WebGPU's default 128 MiB binding;
+/// 8 of them are 71 MB. head_conv0_unpack.wgsl always writes them as these two ranges (`dst`,
+/// `dst_hi`), which lie end to end, so the buffer is the same either way.
+pub(crate) const HEAD_SPLIT: usize = 8;
+
+/// The storage texture format of the frames (padded RGB and the encoder features) and of the
+/// feat state: 4 f32 channels a texel. Frames and feat live in textures because a texture has no
+/// binding-size limit (only `max_texture_dimension_2d`), while the 7 planes of a frame at 4K
+/// would be 248 MB of storage binding, and because block_input.wgsl, which reads both frames,
+/// flow, mask, feat and the time map, would otherwise need more than the 8 storage buffers a
+/// shader stage has by default (and more bytes than 8 bindings of 128 MiB hold).
+pub(crate) const TEXTURE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Float;
+
 /// Where block i's input lies in the shared block-input buffer, in bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct XRanges {
@@ -89,8 +105,11 @@ pub(crate) struct BlockDims {
 /// The buffers of one prepared frame, reused by later frames once its handle is dropped.
 pub(crate) struct Slot {
     pub index: usize,
-    /// `[7][PH][PW]`: the padded RGB image (planes 0..3) and its encoder features (3..7).
-    pub side: wgpu::Buffer,
+    /// PW x PH `TEXTURE_FORMAT`: the padded RGB image (R, G, B, 0), and the encoder features.
+    pub image: wgpu::Texture,
+    pub features: wgpu::Texture,
+    image_view: wgpu::TextureView,
+    features_view: wgpu::TextureView,
     /// The uploaded 8-bit pixels, 4 bytes to a word.
     pub pixels: wgpu::Buffer,
     /// head_conv0_unpack.wgsl's parameters (the channel count changes per frame).
@@ -105,12 +124,13 @@ pub(crate) struct Slot {
     pub pending: AtomicBool,
 }
 
-/// Per-block flow and mask logit copies, for parity tests and visualisation.
+/// Per-block flow and mask logit copies, for parity tests and visualisation: one buffer per
+/// block (5 flows in one would be 707 MB at 4K, over WebGPU's default 256 MiB buffer).
 pub(crate) struct Trace {
-    /// `[5][4][PH][PW]`.
-    pub flow: wgpu::Buffer,
-    /// `[5][1][PH][PW]`.
-    pub mask: wgpu::Buffer,
+    /// 5 x `[4][PH][PW]`.
+    pub flow: Vec<wgpu::Buffer>,
+    /// 5 x `[1][PH][PW]`.
+    pub mask: Vec<wgpu::Buffer>,
 }
 
 struct BlockGroups {
@@ -140,7 +160,7 @@ pub(crate) struct Plan {
     pub pw: usize,
     pub ph: usize,
     pub blocks: Vec<BlockDims>,
-    x_ranges: Vec<XRanges>,
+    sizes: Sizes,
     head_a: wgpu::Buffer,
     head_b: wgpu::Buffer,
     x: wgpu::Buffer,
@@ -149,7 +169,14 @@ pub(crate) struct Plan {
     pub tbuf: wgpu::Buffer,
     pub flow: wgpu::Buffer,
     pub mask: wgpu::Buffer,
-    feat: wgpu::Buffer,
+    /// The feat state, channels 0..4 and 4..8 (block_upsample.wgsl writes, block_input.wgsl reads).
+    feat: [wgpu::Texture; 2],
+    feat_views: [wgpu::TextureView; 2],
+    /// Bound where a kernel declares a binding that this use of it does not touch (conv3x3's
+    /// `dst_hi` in the blocks, deconv4x4s2's `dst` in the encoder and `features` in the blocks).
+    spare: wgpu::Buffer,
+    spare_tex: wgpu::Texture,
+    spare_view: wgpu::TextureView,
     pub tmap: wgpu::Buffer,
     pub out_rgb: wgpu::Buffer,
     pub out_rgba: wgpu::Buffer,
@@ -250,11 +277,6 @@ fn buf(b: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
     b.as_entire_binding()
 }
 
-/// A buffer of `n` activations of `act_bytes` each (f16 in the fast mode: half the memory).
-fn activations(device: &wgpu::Device, label: &str, n: usize, act_bytes: usize) -> wgpu::Buffer {
-    storage(device, label, (n * act_bytes).div_ceil(4))
-}
-
 /// Bytes per row of an rgba8/bgra8 texture of `width` copied into a buffer: WebGPU wants a
 /// multiple of 256 (`COPY_BYTES_PER_ROW_ALIGNMENT`).
 pub(crate) fn texture_row_bytes(width: usize) -> usize {
@@ -321,15 +343,11 @@ fn conv_params(w: &ConvWeights, in_w: usize, in_h: usize, stride: usize, residua
         .u(8, residual as u32)
         .u(9, 1)
         .u(10, w.cin) // split = cin: every input channel from `src`
+        .u(11, w.cout) // dst_split = cout: every output channel to `dst`
 }
 
-fn deconv_params(
-    w: &DeconvWeights,
-    in_w: usize,
-    in_h: usize,
-    shuffle: bool,
-    dst_off: usize,
-) -> Params {
+/// `split`: input channels from there on are read from `src_hi`.
+fn deconv_params(w: &DeconvWeights, in_w: usize, in_h: usize, shuffle: bool, split: u32) -> Params {
     Params::new()
         .u(0, w.cin)
         .u(1, in_h as u32)
@@ -337,7 +355,157 @@ fn deconv_params(
         .u(3, shuffle as u32)
         .u(4, w.w_off)
         .u(5, w.b_off)
-        .u(6, dst_off as u32)
+        .u(6, split)
+}
+
+/// A PW x PH `TEXTURE_FORMAT` texture: written by a kernel (storage), read by others
+/// (textureLoad), and copied out for readbacks.
+fn texture(device: &wgpu::Device, label: &str, w: usize, h: usize) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width: w as u32,
+            height: h as u32,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: TEXTURE_FORMAT,
+        usage: wgpu::TextureUsages::STORAGE_BINDING
+            | wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    })
+}
+
+fn view(v: &wgpu::TextureView) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::TextureView(v)
+}
+
+/// The bytes of every storage binding and buffer of one frame size, computed before anything is
+/// made: `Engine::plan` checks them against the device's limits and `Plan::new` allocates from
+/// them, so the check and the plan cannot disagree. Textures (frames, feat state) are not here:
+/// they have no binding-size limit, only `max_texture_dimension_2d` (checked on PW and PH).
+#[derive(Clone, Debug)]
+pub(crate) struct Sizes {
+    /// A frame's uploaded bytes, rows padded for a texture copy (bound whole).
+    pub pixels: u64,
+    /// 8 of the encoder's 16 half-resolution channels (`HEAD_SPLIT`); the hi range's offset (the
+    /// same: a range is a multiple of 256 bytes); the buffer (`head_a`, `head_b`).
+    pub head_range: u64,
+    pub head_hi_off: u64,
+    pub head: u64,
+    /// The 16 channels are over the binding limit, so conv3x3 and deconv4x4s2 bind them as the
+    /// two ranges; otherwise whole, as one binding. Under WebGPU's default 128 MiB that is only
+    /// f32 from 4K at scale 0.5 on (3840x2304 padded: 135 MiB whole); 4K at scale 1 (3840x2176)
+    /// holds them in 127.5 MiB, and f16 halves them.
+    pub head_split: bool,
+    /// Block i's input ranges, and the buffer that holds the largest.
+    pub x_ranges: Vec<XRanges>,
+    pub x: u64,
+    /// The conv ping-pong buffers and lastconv's output (bound whole).
+    pub act: u64,
+    pub tbuf: u64,
+    /// One f32 plane at the padded size (mask; a flow half is two).
+    pub plane: u64,
+    /// One f32 plane at the frame size (time map, RGBA8 output; out_rgb is three).
+    pub image: u64,
+}
+
+impl Sizes {
+    /// `align`: the device's `min_storage_buffer_offset_alignment` (256 at most, WebGPU's
+    /// default, which the limit check uses). `binding_limit`: its
+    /// `max_storage_buffer_binding_size`, which decides `head_split`.
+    pub fn new(
+        (width, height): (usize, usize),
+        (pw, ph): (usize, usize),
+        scale: f32,
+        act_bytes: usize,
+        align: u64,
+        binding_limit: u64,
+    ) -> Self {
+        let dims = Plan::block_dims(pw, ph, scale);
+        let x_ranges: Vec<XRanges> = dims
+            .iter()
+            .map(|b| XRanges::new(b, act_bytes, align))
+            .collect();
+        let x = x_ranges.iter().map(|r| r.end()).max().unwrap();
+        let act_len = dims
+            .iter()
+            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
+            .max()
+            .unwrap();
+        let t_len = dims
+            .iter()
+            .map(|b| BLOCK_OUT * b.t_w * b.t_h)
+            .max()
+            .unwrap();
+        let words = |n: usize| (n * act_bytes).div_ceil(4) as u64 * 4;
+        let head_range = words(HEAD_SPLIT * (pw / 2) * (ph / 2));
+        let head_hi_off = head_range.div_ceil(align) * align;
+        Self {
+            pixels: (texture_row_bytes(width) * height) as u64,
+            head_range,
+            head_hi_off,
+            head: head_hi_off + head_range,
+            head_split: head_hi_off + head_range > binding_limit,
+            x_ranges,
+            x,
+            act: words(act_len),
+            tbuf: words(t_len),
+            plane: (4 * pw * ph) as u64,
+            image: (4 * width * height) as u64,
+        }
+    }
+
+    /// Every storage binding the plan makes, by name, with its size in bytes (the largest of its
+    /// kind). The weights (bound whole, the same for every size) are the engine's to add.
+    pub fn bindings(&self) -> Vec<(&'static str, u64)> {
+        let x_lo = self.x_ranges.iter().map(|r| r.lo_bytes).max().unwrap();
+        let x_hi = self.x_ranges.iter().map(|r| r.hi_bytes).max().unwrap();
+        vec![
+            ("pixels", self.pixels),
+            if self.head_split {
+                ("encoder activations (each half)", self.head_range)
+            } else {
+                ("encoder activations", self.head)
+            },
+            ("block input, channels 0..14", x_lo),
+            ("block input, channels 14..", x_hi),
+            ("conv activations", self.act),
+            ("block output", self.tbuf),
+            ("flow (each half)", 2 * self.plane),
+            ("mask", self.plane),
+            ("time map", self.image),
+            ("output RGB", 3 * self.image),
+            ("output RGBA8", self.image),
+        ]
+    }
+
+    /// Planes 0, 1 (flow to frame 0) and 2, 3 (to frame 1) of the flow buffer.
+    pub fn flow_lo<'b>(&self, flow: &'b wgpu::Buffer) -> wgpu::BindingResource<'b> {
+        range(flow, 0, 2 * self.plane)
+    }
+
+    pub fn flow_hi<'b>(&self, flow: &'b wgpu::Buffer) -> wgpu::BindingResource<'b> {
+        range(flow, 2 * self.plane, 2 * self.plane)
+    }
+
+    /// The largest storage binding, in bytes (checked against `max_storage_buffer_binding_size`).
+    pub fn largest_binding(&self) -> u64 {
+        self.bindings().iter().map(|b| b.1).max().unwrap()
+    }
+
+    /// The largest buffer (checked against `max_buffer_size`): a buffer bound as two ranges holds
+    /// both (the block input, the encoder activations, the flow), the rest are their bindings.
+    /// The trace (`interpolate_traced`) copies the flow into buffers of the flow's size.
+    pub fn largest_buffer(&self) -> u64 {
+        self.largest_binding()
+            .max(self.x)
+            .max(self.head)
+            .max(4 * self.plane)
+    }
 }
 
 impl Plan {
@@ -365,36 +533,6 @@ impl Plan {
             .collect()
     }
 
-    /// Largest binding this size needs, in bytes (checked against the device's binding limit).
-    /// `act_bytes`: 4 (f32) or 2 (f16) per stored activation. The block input counts as its two
-    /// ranges (`X_SPLIT`).
-    pub fn largest_binding(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
-        let dims = Self::block_dims(pw, ph, scale);
-        let x = dims
-            .iter()
-            .map(|b| X_SPLIT.max(b.cin - X_SPLIT) * b.in_w * b.in_h)
-            .max()
-            .unwrap_or(0);
-        let act = dims
-            .iter()
-            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
-            .max()
-            .unwrap_or(0);
-        (act_bytes * x.max(act)).max(4 * 8 * pw * ph) as u64
-    }
-
-    /// Largest buffer, in bytes (checked against the device's buffer size limit): the block
-    /// input with both its ranges.
-    pub fn largest_buffer(pw: usize, ph: usize, scale: f32, act_bytes: usize) -> u64 {
-        let dims = Self::block_dims(pw, ph, scale);
-        let x = dims
-            .iter()
-            .map(|b| XRanges::new(b, act_bytes, 256).end())
-            .max()
-            .unwrap_or(0);
-        x.max(Self::largest_binding(pw, ph, scale, act_bytes))
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         device: &wgpu::Device,
@@ -409,32 +547,35 @@ impl Plan {
     ) -> Self {
         let blocks = Self::block_dims(pw, ph, scale);
         let plane = pw * ph;
-        let head_plane = (pw / 2) * (ph / 2);
         let storage_align = device.limits().min_storage_buffer_offset_alignment as u64;
-        let x_ranges: Vec<XRanges> = blocks
-            .iter()
-            .map(|b| XRanges::new(b, act_bytes, storage_align))
-            .collect();
-        let x_bytes = x_ranges.iter().map(|r| r.end()).max().unwrap();
-        let act_len = blocks
-            .iter()
-            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
-            .max()
-            .unwrap();
-        let t_len = blocks
-            .iter()
-            .map(|b| BLOCK_OUT * b.t_w * b.t_h)
-            .max()
-            .unwrap();
-        let head_a = activations(device, "head_a", 16 * head_plane, act_bytes);
-        let head_b = activations(device, "head_b", 16 * head_plane, act_bytes);
-        let x = storage(device, "block_input", (x_bytes / 4) as usize);
-        let act_a = activations(device, "act_a", act_len, act_bytes);
-        let act_b = activations(device, "act_b", act_len, act_bytes);
-        let tbuf = activations(device, "block_out", t_len, act_bytes);
+        let sizes = Sizes::new(
+            (width, height),
+            (pw, ph),
+            scale,
+            act_bytes,
+            storage_align,
+            device.limits().max_storage_buffer_binding_size,
+        );
+        let bytes = |n: u64| (n / 4) as usize;
+        // The two halves lie end to end (a half is 8 planes of (PW/2)x(PH/2), PW and PH multiples
+        // of 128: a multiple of 64 KiB), so bound whole the buffer is the 16 channels in order.
+        assert_eq!(sizes.head_hi_off, sizes.head_range);
+        let head_a = storage(device, "head_a", bytes(sizes.head));
+        let head_b = storage(device, "head_b", bytes(sizes.head));
+        let x = storage(device, "block_input", bytes(sizes.x));
+        let act_a = storage(device, "act_a", bytes(sizes.act));
+        let act_b = storage(device, "act_b", bytes(sizes.act));
+        let tbuf = storage(device, "block_out", bytes(sizes.tbuf));
+        // [4][PH][PW], bound as planes 0..2 and 2..4: the flow's second half starts at two
+        // planes, which the storage offset alignment divides (PW and PH are multiples of 128).
+        assert_eq!((2 * sizes.plane) % storage_align, 0);
         let flow = storage(device, "flow", 4 * plane);
         let mask = storage(device, "mask", plane);
-        let feat = storage(device, "feat", 8 * plane);
+        let feat = ["feat_lo", "feat_hi"].map(|l| texture(device, l, pw, ph));
+        let feat_views = [0, 1].map(|i| feat[i].create_view(&Default::default()));
+        let spare = storage(device, "spare", 4);
+        let spare_tex = texture(device, "spare", 1, 1);
+        let spare_view = spare_tex.create_view(&Default::default());
         let tmap = storage(device, "time_map", width * height);
         let out_rgb = storage(device, "out_rgb", 3 * width * height);
         let out_rgba = storage(device, "out_rgba", width * height);
@@ -448,14 +589,28 @@ impl Plan {
 
         // Static parameters of every dispatch.
         let h = &layout.head;
-        let head1 = pw_.push(conv_params(&h[1], pw / 2, ph / 2, 1, false));
-        let head2 = pw_.push(conv_params(&h[2], pw / 2, ph / 2, 1, false));
+        // The encoder's activations in and out as two ranges (`HEAD_SPLIT`) where one binding
+        // cannot hold them; otherwise conv_params' split = cin, dst_split = cout (all whole).
+        let head_conv = |w| {
+            let p = conv_params(w, pw / 2, ph / 2, 1, false);
+            if sizes.head_split {
+                p.u(10, HEAD_SPLIT as u32).u(11, HEAD_SPLIT as u32)
+            } else {
+                p
+            }
+        };
+        let head1 = pw_.push(head_conv(&h[1]));
+        let head2 = pw_.push(head_conv(&h[2]));
         let head_deconv_param = pw_.push(deconv_params(
             &layout.head_deconv,
             pw / 2,
             ph / 2,
             false,
-            3 * plane,
+            if sizes.head_split {
+                HEAD_SPLIT as u32
+            } else {
+                layout.head_deconv.cin
+            },
         ));
         struct BlockParams {
             conv0a: u64,
@@ -510,7 +665,13 @@ impl Plan {
                     .iter()
                     .map(|r| pw_.push(conv_params(r, b.b_w, b.b_h, 1, true)))
                     .collect(),
-                lastconv: pw_.push(deconv_params(&w.lastconv, b.b_w, b.b_h, true, 0)),
+                lastconv: pw_.push(deconv_params(
+                    &w.lastconv,
+                    b.b_w,
+                    b.b_h,
+                    true,
+                    w.lastconv.cin,
+                )),
                 upsample,
             });
         }
@@ -528,29 +689,34 @@ impl Plan {
         };
         let wts = weights.as_entire_binding();
 
+        // cnn1: head_a → head_b, cnn2: head_b → head_a. Split: src, dst, src_hi, dst_hi are the
+        // two ranges of each. Whole: src and dst whole, src_hi the source again (unread), dst_hi
+        // the spare (never written: dst_split = cout), as in the blocks.
+        let head_conv_group = |slot: u64, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
+            let entries = if sizes.head_split {
+                [
+                    param(slot),
+                    wts.clone(),
+                    range(src, 0, sizes.head_range),
+                    range(dst, 0, sizes.head_range),
+                    range(src, sizes.head_hi_off, sizes.head_range),
+                    range(dst, sizes.head_hi_off, sizes.head_range),
+                ]
+            } else {
+                [
+                    param(slot),
+                    wts.clone(),
+                    buf(src),
+                    buf(dst),
+                    buf(src),
+                    buf(&spare),
+                ]
+            };
+            group(device, &kernels.conv3x3, &entries)
+        };
         let head_conv = [
-            group(
-                device,
-                &kernels.conv3x3,
-                &[
-                    param(head1),
-                    wts.clone(),
-                    buf(&head_a),
-                    buf(&head_b),
-                    buf(&head_a),
-                ],
-            ),
-            group(
-                device,
-                &kernels.conv3x3,
-                &[
-                    param(head2),
-                    wts.clone(),
-                    buf(&head_b),
-                    buf(&head_a),
-                    buf(&head_b),
-                ],
-            ),
+            head_conv_group(head1, &head_a, &head_b),
+            head_conv_group(head2, &head_b, &head_a),
         ];
         let block_groups = block_params
             .iter()
@@ -570,7 +736,14 @@ impl Plan {
                         group(
                             device,
                             &kernels.conv3x3,
-                            &[param(slot), wts.clone(), buf(src), buf(dst), buf(src)],
+                            &[
+                                param(slot),
+                                wts.clone(),
+                                buf(src),
+                                buf(dst),
+                                buf(src),
+                                buf(&spare),
+                            ],
                         )
                     })
                     .collect::<Vec<_>>();
@@ -586,9 +759,10 @@ impl Plan {
                         &[
                             param(bp.conv0a),
                             wts.clone(),
-                            range(&x, 0, x_ranges[i].lo_bytes),
+                            range(&x, 0, sizes.x_ranges[i].lo_bytes),
                             buf(&act_a),
-                            range(&x, x_ranges[i].hi_off, x_ranges[i].hi_bytes),
+                            range(&x, sizes.x_ranges[i].hi_off, sizes.x_ranges[i].hi_bytes),
+                            buf(&spare),
                         ],
                     ),
                     conv0b: group(
@@ -600,6 +774,7 @@ impl Plan {
                             buf(&act_a),
                             buf(&act_b),
                             buf(&act_a),
+                            buf(&spare),
                         ],
                     ),
                     resconv,
@@ -607,7 +782,14 @@ impl Plan {
                     lastconv: group(
                         device,
                         &kernels.deconv,
-                        &[param(bp.lastconv), wts.clone(), buf(last_src), buf(&tbuf)],
+                        &[
+                            param(bp.lastconv),
+                            wts.clone(),
+                            buf(last_src),
+                            buf(&tbuf),
+                            buf(last_src),
+                            view(&spare_view),
+                        ],
                     ),
                     upsample: (i < 4).then(|| {
                         group(
@@ -616,9 +798,11 @@ impl Plan {
                             &[
                                 param(bp.upsample),
                                 buf(&tbuf),
-                                buf(&flow),
+                                sizes.flow_lo(&flow),
+                                sizes.flow_hi(&flow),
                                 buf(&mask),
-                                buf(&feat),
+                                view(&feat_views[0]),
+                                view(&feat_views[1]),
                             ],
                         )
                     }),
@@ -633,7 +817,7 @@ impl Plan {
             pw,
             ph,
             blocks,
-            x_ranges,
+            sizes,
             head_a,
             head_b,
             x,
@@ -643,6 +827,10 @@ impl Plan {
             flow,
             mask,
             feat,
+            feat_views,
+            spare,
+            spare_tex,
+            spare_view,
             tmap,
             out_rgb,
             out_rgba,
@@ -674,7 +862,6 @@ impl Plan {
             "tbuf" => &self.tbuf,
             "flow" => &self.flow,
             "mask" => &self.mask,
-            "feat" => &self.feat,
             _ => return None,
         })
     }
@@ -692,15 +879,13 @@ impl Plan {
             return s.clone();
         }
         let index = slots.len();
-        let plane = self.pw * self.ph;
-        let side = storage(device, "frame", 7 * plane);
+        let image = texture(device, "frame image", self.pw, self.ph);
+        let features = texture(device, "frame features", self.pw, self.ph);
+        let image_view = image.create_view(&Default::default());
+        let features_view = features.create_view(&Default::default());
         // Up to 4 bytes a pixel (RGBA), 4 bytes a word, rows padded to 256 bytes: the room a
         // texture copy (`Engine::prepare_texture`) needs, whose `bytes_per_row` WebGPU aligns.
-        let pixels = storage(
-            device,
-            "pixels",
-            texture_row_bytes(self.width) / 4 * self.height,
-        );
+        let pixels = storage(device, "pixels", (self.sizes.pixels / 4) as usize);
         let params = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("head_conv0 params"),
             size: PARAMS_BYTES,
@@ -714,23 +899,36 @@ impl Plan {
                 params.as_entire_binding(),
                 weights.as_entire_binding(),
                 pixels.as_entire_binding(),
-                side.as_entire_binding(),
-                self.head_a.as_entire_binding(),
+                view(&image_view),
+                self.head_lo(&self.head_a),
+                self.head_hi(&self.head_a),
             ],
         );
+        // Split: channels 0..8 and 8..16 as `src` and `src_hi`. Whole: `src` is all 16, and
+        // `src_hi` (unread: split = cin) the same buffer again.
+        let (src, src_hi) = if self.sizes.head_split {
+            (self.head_lo(&self.head_a), self.head_hi(&self.head_a))
+        } else {
+            (buf(&self.head_a), buf(&self.head_a))
+        };
         let deconv_group = group(
             device,
             &kernels.deconv_head,
             &[
                 self.param_binding(self.head_deconv_param),
                 weights.as_entire_binding(),
-                self.head_a.as_entire_binding(),
-                side.as_entire_binding(),
+                src,
+                buf(&self.spare),
+                src_hi,
+                view(&features_view),
             ],
         );
         let slot = Arc::new(Slot {
             index,
-            side,
+            image,
+            features,
+            image_view,
+            features_view,
             pixels,
             params,
             head: Mutex::new(Params::new()),
@@ -740,6 +938,16 @@ impl Plan {
         });
         slots.push(slot.clone());
         slot
+    }
+
+    /// Channels 0..8 and 8..16 of an encoder activation buffer (`HEAD_SPLIT`): head_conv0's
+    /// two outputs always, and everyone's bindings where `Sizes::head_split`.
+    fn head_lo<'b>(&self, b: &'b wgpu::Buffer) -> wgpu::BindingResource<'b> {
+        range(b, 0, self.sizes.head_range)
+    }
+
+    fn head_hi<'b>(&self, b: &'b wgpu::Buffer) -> wgpu::BindingResource<'b> {
+        range(b, self.sizes.head_hi_off, self.sizes.head_range)
     }
 
     fn param_binding(&self, slot: u64) -> wgpu::BindingResource<'_> {
@@ -773,18 +981,22 @@ impl Plan {
                 let mut groups: Vec<_> = self
                     .input_param
                     .iter()
-                    .zip(&self.x_ranges)
+                    .zip(&self.sizes.x_ranges)
                     .map(|(&slot, r)| {
                         group(
                             device,
                             &kernels.block_input,
                             &[
                                 self.param_binding(slot),
-                                buf(&a.side),
-                                buf(&b.side),
-                                buf(&self.flow),
+                                view(&a.image_view),
+                                view(&a.features_view),
+                                view(&b.image_view),
+                                view(&b.features_view),
+                                self.sizes.flow_lo(&self.flow),
+                                self.sizes.flow_hi(&self.flow),
                                 buf(&self.mask),
-                                buf(&self.feat),
+                                view(&self.feat_views[0]),
+                                view(&self.feat_views[1]),
                                 buf(tmap),
                                 range(&self.x, 0, r.lo_bytes),
                                 range(&self.x, r.hi_off, r.hi_bytes),
@@ -798,10 +1010,11 @@ impl Plan {
                     &[
                         self.param_binding(merge_param),
                         buf(&self.tbuf),
-                        buf(&self.flow),
+                        self.sizes.flow_lo(&self.flow),
+                        self.sizes.flow_hi(&self.flow),
                         buf(&self.mask),
-                        buf(&a.side),
-                        buf(&b.side),
+                        view(&a.image_view),
+                        view(&b.image_view),
                         buf(&self.out_rgb),
                         buf(&self.out_rgba),
                         buf(tmap),
@@ -928,8 +1141,12 @@ impl Plan {
             .get_or_insert_with(|| {
                 let plane = self.pw * self.ph;
                 Arc::new(Trace {
-                    flow: storage(device, "trace_flow", 5 * 4 * plane),
-                    mask: storage(device, "trace_mask", 5 * plane),
+                    flow: (0..5)
+                        .map(|_| storage(device, "trace_flow", 4 * plane))
+                        .collect(),
+                    mask: (0..5)
+                        .map(|_| storage(device, "trace_mask", plane))
+                        .collect(),
                 })
             })
             .clone()
@@ -937,9 +1154,9 @@ impl Plan {
 
     /// Copies the current flow and mask into block `i`'s trace entry.
     pub fn record_trace_copy(&self, encoder: &mut wgpu::CommandEncoder, trace: &Trace, i: usize) {
-        let plane = (self.pw * self.ph * 4) as u64;
-        encoder.copy_buffer_to_buffer(&self.flow, 0, &trace.flow, i as u64 * 4 * plane, 4 * plane);
-        encoder.copy_buffer_to_buffer(&self.mask, 0, &trace.mask, i as u64 * plane, plane);
+        let plane = self.sizes.plane;
+        encoder.copy_buffer_to_buffer(&self.flow, 0, &trace.flow[i], 0, 4 * plane);
+        encoder.copy_buffer_to_buffer(&self.mask, 0, &trace.mask[i], 0, plane);
     }
 
     pub fn take_pending(slot: &Slot) -> bool {

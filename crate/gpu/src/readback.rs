@@ -38,15 +38,52 @@ pub(crate) async fn read_bytes(
     offset: u64,
     bytes: u64,
 ) -> Result<Vec<u8>> {
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
+    let staging = staging(device, bytes);
+    let mut encoder = device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(src, offset, &staging, 0, bytes);
+    queue.submit([encoder.finish()]);
+    map(device, staging).await
+}
+
+/// A whole 2D rgba32float texture (the engine's frames), as `[height][width][4]` f32. Its rows
+/// are 16 x width bytes: a multiple of the 256 a copy needs for every width the engine pads to
+/// (multiples of 128).
+pub(crate) async fn read_texture(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    src: &wgpu::Texture,
+) -> Result<Vec<f32>> {
+    let row = 16 * src.width();
+    debug_assert_eq!(row % wgpu::COPY_BYTES_PER_ROW_ALIGNMENT, 0);
+    let staging = staging(device, (row * src.height()) as u64);
+    let mut encoder = device.create_command_encoder(&Default::default());
+    encoder.copy_texture_to_buffer(
+        src.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &staging,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row),
+                rows_per_image: None,
+            },
+        },
+        src.size(),
+    );
+    queue.submit([encoder.finish()]);
+    Ok(bytemuck::pod_collect_to_vec(&map(device, staging).await?))
+}
+
+fn staging(device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
         size: bytes,
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
-    });
-    let mut encoder = device.create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(src, offset, &staging, 0, bytes);
-    queue.submit([encoder.finish()]);
+    })
+}
+
+/// Maps a staging buffer whose copy is submitted, and reads it.
+async fn map(device: &wgpu::Device, staging: wgpu::Buffer) -> Result<Vec<u8>> {
     let state = Arc::new(Mutex::new(MapState::default()));
     let cb_state = state.clone();
     staging.map_async(wgpu::MapMode::Read, .., move |r| {
@@ -60,6 +97,8 @@ pub(crate) async fn read_bytes(
     device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+    #[cfg(target_arch = "wasm32")]
+    let _ = device;
     MapFuture(state)
         .await
         .map_err(|e| Error::Gpu(format!("mapping a readback buffer: {e}")))?;

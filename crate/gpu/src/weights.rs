@@ -53,6 +53,12 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// Bytes of the packed weights: one storage binding, bound whole by every conv at every
+    /// frame size (so a device's binding limit must hold it too).
+    pub fn size_bytes(&self) -> u64 {
+        4 * self.data.len() as u64
+    }
+
     /// Packs the parameters of a loaded model (any device; they are read back to the CPU).
     pub fn from_model(model: &IFNet) -> Result<Self> {
         let mut p = Packer { data: Vec::new() };

@@ -132,3 +132,74 @@ fn present_shader_parses_and_validates() {
         );
     }
 }
+
+/// Each kernel's bindings fit WebGPU's default per-stage limits (`wgpu::Limits::default()`,
+/// what a browser gives without asking): a native adapter such as lavapipe allows more, so only
+/// this test would notice a kernel that a browser refuses. Counted over the declarations, which
+/// is at least what the default pipeline layout holds.
+#[test]
+fn every_kernel_fits_webgpu_default_binding_counts() {
+    let limits = wgpu::Limits::default();
+    let mut failures = Vec::new();
+    for (name, _) in inbetween_gpu::SHADERS {
+        let source = inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F32, false);
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let (mut uniform, mut storage, mut storage_tex, mut sampled, mut bindings) =
+            (0, 0, 0, 0, 0);
+        for (_, var) in module.global_variables.iter() {
+            if var.binding.is_none() {
+                continue;
+            }
+            bindings += 1;
+            match (&var.space, &module.types[var.ty].inner) {
+                (naga::AddressSpace::Uniform, _) => uniform += 1,
+                (naga::AddressSpace::Storage { .. }, _) => storage += 1,
+                (
+                    _,
+                    naga::TypeInner::Image {
+                        class: naga::ImageClass::Storage { .. },
+                        ..
+                    },
+                ) => storage_tex += 1,
+                (_, naga::TypeInner::Image { .. }) => sampled += 1,
+                (space, ty) => failures.push(format!("{name}: a binding of {space:?} {ty:?}")),
+            }
+        }
+        println!(
+            "{name}: {bindings} bindings: {uniform} uniform, {storage} storage buffers, \
+             {storage_tex} storage textures, {sampled} sampled textures"
+        );
+        for (what, n, max) in [
+            (
+                "uniform buffers",
+                uniform,
+                limits.max_uniform_buffers_per_shader_stage,
+            ),
+            (
+                "storage buffers",
+                storage,
+                limits.max_storage_buffers_per_shader_stage,
+            ),
+            (
+                "storage textures",
+                storage_tex,
+                limits.max_storage_textures_per_shader_stage,
+            ),
+            (
+                "sampled textures",
+                sampled,
+                limits.max_sampled_textures_per_shader_stage,
+            ),
+            (
+                "bindings in a group",
+                bindings,
+                limits.max_bindings_per_bind_group,
+            ),
+        ] {
+            if n > max {
+                failures.push(format!("{name}: {n} {what}, WebGPU's default is {max}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

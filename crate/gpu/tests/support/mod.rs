@@ -3,7 +3,7 @@
 //! keeps NaN.
 #![allow(dead_code)]
 
-use inbetween_gpu::{Engine, Error, Weights, block_on};
+use inbetween_gpu::{Engine, Error, Precision, Weights, block_on, wgpu};
 
 #[path = "../../../core/tests/common.rs"]
 pub mod common;
@@ -27,6 +27,57 @@ pub fn engine_with(weights: &Weights) -> Option<Engine> {
         }
         Err(e) => panic!("creating the GPU engine: {e}"),
     }
+}
+
+/// The engine on a device with the adapter's limits except a storage binding limit of `binding`
+/// bytes and a buffer limit of `buffer` bytes (below the adapter's: WebGPU's defaults are 128
+/// and 256 MiB, and a browser may give no more), or None when no adapter exists.
+pub fn engine_limited(
+    weights: &Weights,
+    precision: Precision,
+    binding: u64,
+    buffer: u64,
+) -> Option<Engine> {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let Ok(adapter) = block_on(instance.request_adapter(&Default::default())) else {
+        eprintln!("SKIPPED: no wgpu adapter on this machine");
+        return None;
+    };
+    let mut limits = adapter.limits();
+    assert!(
+        binding <= limits.max_storage_buffer_binding_size && buffer <= limits.max_buffer_size,
+        "the adapter's limits ({} / {}) are already below the ones asked for",
+        limits.max_storage_buffer_binding_size,
+        limits.max_buffer_size
+    );
+    limits.max_storage_buffer_binding_size = binding;
+    limits.max_buffer_size = buffer;
+    let (device, queue) = block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("limited"),
+        required_limits: limits,
+        required_features: adapter.features() & wgpu::Features::SHADER_F16,
+        ..Default::default()
+    }))
+    .expect("a device with lowered limits");
+    Some(Engine::with_precision(device, queue, weights, precision).expect("the engine"))
+}
+
+/// The golden demo pair (I0_0.png, I0_1.png, 448x256) resized to `w`x`h`, as RGB bytes: frames
+/// of any size with real content (upscaled, so without real detail at large sizes).
+pub fn demo_pair(w: usize, h: usize) -> (Vec<u8>, Vec<u8>) {
+    let root = common::repo_root().join("tests/golden/images");
+    let load = |name: &str| {
+        let img = image::open(root.join(name)).unwrap().to_rgb8();
+        image::imageops::resize(
+            &img,
+            w as u32,
+            h as u32,
+            image::imageops::FilterType::CatmullRom,
+        )
+        .into_raw()
+    };
+    (load("I0_0.png"), load("I0_1.png"))
 }
 
 /// Largest |a - b|, NaN if any difference is NaN (a plain `f32::max` fold would drop it).
