@@ -24,15 +24,13 @@ pub use resconv::ResConv;
 /// LeakyReLU slope used throughout RIFE (`nn.LeakyReLU(0.2)` in ifnet.py `conv()` and `Head`).
 pub const LRELU_SLOPE: f64 = 0.2;
 
-/// Whether the CPU device uses the fused conv kernels of `cpu_conv` (default natively) or burn's
-/// ops (default on wasm). In wasm the kernels are slower than burn's ops, measured on the
-/// simd128 build (2026-12-01, 320x180, both in one module, interleaved, loaded 2-core VM):
-/// 798 ms against 519 ms per frame in Chromium 156, 1115 against 419 in Node 20's V8. Their
-/// register tiles are sized for AVX-512/AVX2 (16 channels x up to 14 pixels); on wasm's 16 v128
-/// registers and without FMA they spill. Off there until they are tuned for 128-bit vectors
-/// (`setCpuConvKernelsForTesting` in crate/wasm turns them on for a measurement).
-static CPU_CONV_KERNELS: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(!cfg!(target_arch = "wasm32"));
+/// Whether the CPU device uses the fused conv kernels of `cpu_conv` (the default, natively and
+/// in wasm with simd128) or burn's ops (`set_cpu_conv_kernels(false)`, the old path, for the
+/// benches' same-run comparison). In wasm they were slower than burn's ops until three build
+/// and tile changes (README, "The CPU path in the browser"): this crate at opt-level 3 in the
+/// wasm profile, no wasm-opt optimisation pass (it made the kernel 1.6x slower), and 2-pixel
+/// tiles on 4-lane vectors.
+static CPU_CONV_KERNELS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// Switches the fused CPU conv kernels off (burn flex's own conv ops) or back on, for the whole
 /// process. For `inbetween-bench`'s old-vs-new comparison; results agree to float rounding.
