@@ -9,6 +9,7 @@ use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
 use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
 use super::cpu_kernels::{Part, resize_into_blocked};
+use super::cpu_winograd::PackedWinograd;
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -37,6 +38,8 @@ pub(crate) struct PackedBlock {
     conv0a: PackedConv,
     conv0b: PackedConv,
     convblock: Vec<PackedConv>,
+    /// The ResConvs transformed for Winograd, packed on first use (`model::set_cpu_winograd`).
+    convblock_winograd: std::sync::OnceLock<Vec<PackedWinograd>>,
     lastconv: PackedConv,
 }
 
@@ -143,15 +146,29 @@ impl IFBlock {
                 .iter()
                 .map(|r| PackedConv::conv3x3(&r.conv, CB))
                 .collect(),
+            convblock_winograd: std::sync::OnceLock::new(),
             lastconv: PackedConv::deconv4x4s2(&self.lastconv),
         });
         let mut feat = p.conv0a.run(x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
         feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
         let mut spare = feat.clone();
-        for layer in &p.convblock {
-            // lrelu(conv(x) + x), into the other buffer of the pair.
-            layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
-            std::mem::swap(&mut feat, &mut spare);
+        if super::cpu_winograd() {
+            let layers = p.convblock_winograd.get_or_init(|| {
+                self.convblock
+                    .iter()
+                    .map(|r| PackedWinograd::conv3x3(&r.conv))
+                    .collect()
+            });
+            for layer in layers {
+                layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+                std::mem::swap(&mut feat, &mut spare);
+            }
+        } else {
+            for layer in &p.convblock {
+                // lrelu(conv(x) + x), into the other buffer of the pair.
+                layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+                std::mem::swap(&mut feat, &mut spare);
+            }
         }
         p.lastconv.run_deconv(&feat, true) // [N, 13, h, w]
     }
