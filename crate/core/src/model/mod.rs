@@ -56,7 +56,7 @@ pub(crate) fn use_cpu_conv(t: &burn::tensor::Tensor<4>) -> bool {
 /// Whether the ResConvs on the fused CPU path run through Winograd F(4x4, 3x3)
 /// (`cpu_winograd`) instead of the direct kernel. See README.md, "The CPU kernels", for what
 /// was measured.
-static CPU_WINOGRAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static CPU_WINOGRAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// Switches the ResConvs between Winograd and the direct kernel, for the whole process (for
 /// `inbetween-bench`'s same-run comparison).
