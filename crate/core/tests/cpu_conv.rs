@@ -64,7 +64,10 @@ fn check_within(what: &str, got: Tensor<4>, want: Tensor<4>, bound: f32) -> f32 
     let mut worst = 0.0f32;
     for (i, (a, b)) in g.iter().zip(&w).enumerate() {
         let d = (a - b).abs() / scale;
-        assert!(d <= bound, "{what}: element {i}: {a} vs {b} (scale {scale})");
+        assert!(
+            d <= bound,
+            "{what}: element {i}: {a} vs {b} (scale {scale})"
+        );
         worst = worst.max(d);
     }
     println!("{what}: max relative |diff| {worst:.1e}");

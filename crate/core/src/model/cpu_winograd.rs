@@ -323,11 +323,15 @@ fn tile_row<S: Simd, const V: usize>(simd: S, op: TileRowOp<'_>, widths: &[usize
                     for (j, dj) in d.iter_mut().enumerate() {
                         let (r, col) = (y0 + i, x0 + j);
                         if inside || (r < hp && col < wp) {
-                            *dj = load::<S>(plane[(r * wp + col) * CB + v * lanes..][..lanes].as_ptr());
+                            *dj = load::<S>(
+                                plane[(r * wp + col) * CB + v * lanes..][..lanes].as_ptr(),
+                            );
                         }
                     }
                     *ei = input_1d(simd, d);
                 }
+                // A transpose: `beta` picks a column of `e`.
+                #[allow(clippy::needless_range_loop)]
                 for beta in 0..T {
                     let mut d = [zero; T];
                     for (i, di) in d.iter_mut().enumerate() {
@@ -481,6 +485,8 @@ fn group<S: Simd, const V: usize, const NT: usize>(simd: S, g: &mut Group<'_>, t
                 *qa = output_1d(simd, row);
             }
             let bias_v = simd.partial_load_f32s(&bias[k * lanes..][..lanes]);
+            // A transpose: `cc` picks a column of `q`.
+            #[allow(clippy::needless_range_loop)]
             for cc in 0..M {
                 let mut col = [zero; T];
                 for (alpha, ca) in col.iter_mut().enumerate() {
