@@ -27,6 +27,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The instruction set of the Winograd-vs-direct comparison: `CONV_BENCH_ISA=avx2` (or
+/// `scalar`) times the path a machine without AVX-512 takes.
+fn isa() -> Isa {
+    match std::env::var("CONV_BENCH_ISA").as_deref() {
+        Ok("avx2") => Isa::Avx2,
+        Ok("scalar") => Isa::Scalar,
+        _ => Isa::Best,
+    }
+}
+
 fn main() {
     let device = Device::flex();
     let init = Initializer::Uniform {
@@ -90,18 +100,19 @@ fn main() {
             // Winograd F(4x4, 3x3) against the direct kernel, interleaved (direct, Winograd,
             // direct, ...) so both see the same load; GMAC/s counts the direct conv's MACs.
             let wino = PackedWinograd::conv3x3(&conv);
+            let isa = isa();
             let (mut direct, mut winograd) = (Vec::new(), Vec::new());
             for _ in 0..5 {
                 direct.push(time(&mut || {
-                    let _ = packed.run(&xb, Epilogue::BiasResidualLrelu);
+                    let _ = packed.run_isa(&xb, Epilogue::BiasResidualLrelu, isa);
                 }));
                 winograd.push(time(&mut || {
-                    let _ = wino.run_isa(&xb, Epilogue::BiasResidualLrelu, Isa::Best);
+                    let _ = wino.run_isa(&xb, Epilogue::BiasResidualLrelu, isa);
                 }));
             }
             let (d, wg) = (median(direct), median(winograd));
             println!(
-                "{label:>16} {cin:>3}->{cout:<3} {w}x{h}: direct {:6.2} ms ({:5.1} GMAC/s), winograd {:6.2} ms ({:5.1} GMAC/s eq.), winograd/direct {:.2}",
+                "{label:>16} {cin:>3}->{cout:<3} {w}x{h} {isa:?}: direct {:6.2} ms ({:5.1} GMAC/s), winograd {:6.2} ms ({:5.1} GMAC/s eq.), winograd/direct {:.2}",
                 d * 1e3,
                 macs / d / 1e9,
                 wg * 1e3,

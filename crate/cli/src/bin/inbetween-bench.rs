@@ -99,12 +99,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
             ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
         );
-        for (kind, (fused, winograd), interp) in &engines {
-            inbetween::model::set_cpu_conv_kernels(*fused);
-            inbetween::model::set_cpu_winograd(*winograd);
-            let mut full = Vec::new();
-            let mut video = Vec::new();
-            for i in 0..=args.iters {
+        // Iterations outer, backends inner: each iteration times every backend once, so a burst
+        // of load from elsewhere on a shared machine lands on all of them, not on one backend's
+        // whole block of iterations (which moved a same-run ratio by 1.7x once).
+        let mut full = vec![Vec::new(); engines.len()];
+        let mut video = vec![Vec::new(); engines.len()];
+        for i in 0..=args.iters {
+            for (e, (_, (fused, winograd), interp)) in engines.iter().enumerate() {
+                inbetween::model::set_cpu_conv_kernels(*fused);
+                inbetween::model::set_cpu_winograd(*winograd);
                 let start = Instant::now();
                 let fa = interp.prepare(ia, 1.0)?;
                 let encoded_a = Instant::now();
@@ -114,11 +117,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let end = Instant::now();
                 if i > 0 {
                     // The first run carries kernel compilation / autotuning: warm-up.
-                    full.push(end - start);
-                    video.push(end - encoded_a);
+                    full[e].push(end - start);
+                    video[e].push(end - encoded_a);
                 }
             }
-            let (f, v) = (median(full), median(video));
+        }
+        for (e, (kind, _, _)) in engines.iter().enumerate() {
+            let (f, v) = (median(full[e].clone()), median(video[e].clone()));
             println!(
                 "{kind:>8} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
             );

@@ -349,12 +349,17 @@ fn tile_row<S: Simd, const V: usize>(simd: S, op: TileRowOp<'_>, widths: &[usize
         }
     }
 
-    // 2 and 3, per output block and group of NT tiles.
+    // 2 and 3, per output block and group of NT tiles. The group width: a group costs about
+    // NT + 2 units (NT broadcast FMAs per weight load, plus the load and the loop), so narrow
+    // groups are dear. Counting only the tiles computed (as `cpu_conv::row` does) picked 1-tile
+    // groups for a row of 7 tiles on AVX2 (448x256's block2), 0.57-0.63x the direct time against
+    // 0.16-0.19x with AVX-512's 7-wide group. `widths` is in descending order: ties go wider.
     let mut best = 1;
     let mut best_cost = usize::MAX;
     for &nt in widths {
-        if nt <= tiles_x && tiles_x.div_ceil(nt) * nt < best_cost {
-            (best, best_cost) = (nt, tiles_x.div_ceil(nt) * nt);
+        let cost = tiles_x.div_ceil(nt) * (nt + 2);
+        if nt <= tiles_x && cost < best_cost {
+            (best, best_cost) = (nt, cost);
         }
     }
     let mut grp = Group {

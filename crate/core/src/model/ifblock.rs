@@ -1,5 +1,7 @@
 //! IFBlock: one coarse-to-fine step of flow estimation (ifnet.py `IFBlock`).
 
+use std::sync::OnceLock;
+
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::activation::leaky_relu;
@@ -37,9 +39,10 @@ pub struct IFBlock {
 pub(crate) struct PackedBlock {
     conv0a: PackedConv,
     conv0b: PackedConv,
-    convblock: Vec<PackedConv>,
-    /// The ResConvs transformed for Winograd, packed on first use (`model::set_cpu_winograd`).
-    convblock_winograd: std::sync::OnceLock<Vec<PackedWinograd>>,
+    /// The ResConvs for the direct kernel, and transformed for Winograd: each packed on first
+    /// use (`model::set_cpu_winograd` picks), so the default path holds only one of them.
+    convblock: OnceLock<Vec<PackedConv>>,
+    convblock_winograd: OnceLock<Vec<PackedWinograd>>,
     lastconv: PackedConv,
 }
 
@@ -141,12 +144,8 @@ impl IFBlock {
         let p = self.cpu.get(|| PackedBlock {
             conv0a: PackedConv::conv3x3(&self.conv0a, CB),
             conv0b: PackedConv::conv3x3(&self.conv0b, CB),
-            convblock: self
-                .convblock
-                .iter()
-                .map(|r| PackedConv::conv3x3(&r.conv, CB))
-                .collect(),
-            convblock_winograd: std::sync::OnceLock::new(),
+            convblock: OnceLock::new(),
+            convblock_winograd: OnceLock::new(),
             lastconv: PackedConv::deconv4x4s2(&self.lastconv),
         });
         let mut feat = p.conv0a.run(x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
@@ -164,7 +163,13 @@ impl IFBlock {
                 std::mem::swap(&mut feat, &mut spare);
             }
         } else {
-            for layer in &p.convblock {
+            let layers = p.convblock.get_or_init(|| {
+                self.convblock
+                    .iter()
+                    .map(|r| PackedConv::conv3x3(&r.conv, CB))
+                    .collect()
+            });
+            for layer in layers {
                 // lrelu(conv(x) + x), into the other buffer of the pair.
                 layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
                 std::mem::swap(&mut feat, &mut spare);
