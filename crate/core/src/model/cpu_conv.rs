@@ -24,6 +24,9 @@
 //! (see `PackedConv::deconv4x4s2`), on the same kernel.
 //!
 //! Weights are packed once per model (`CpuPack`, filled on the first CPU forward).
+//!
+//! The ResConvs (stride 1, c → c) run through Winograd F(4x4, 3x3) by default instead
+//! (`cpu_winograd`, same layout and epilogue); this kernel remains for every other conv.
 
 use std::sync::{Arc, OnceLock};
 
