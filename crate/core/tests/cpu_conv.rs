@@ -8,6 +8,7 @@ use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use inbetween::model::cpu_conv::{self, Epilogue, Isa};
+use inbetween::model::cpu_winograd;
 use inbetween::model::pixel_shuffle2;
 use inbetween::model::warp::{resize_burn, warp_burn};
 use inbetween::read_f32;
@@ -52,16 +53,25 @@ fn conv(cin: usize, cout: usize, stride: usize, seed: u32) -> Conv2d {
 
 /// Max |a − b| relative to the reference's largest magnitude; NaN fails.
 fn check(what: &str, got: Tensor<4>, want: Tensor<4>) {
+    check_within(what, got, want, 1e-5);
+}
+
+/// `check` with a chosen bound; returns the largest relative |diff|.
+fn check_within(what: &str, got: Tensor<4>, want: Tensor<4>, bound: f32) -> f32 {
     assert_eq!(got.dims(), want.dims(), "{what}: shape");
     let (g, w) = (read_f32(got).unwrap(), read_f32(want).unwrap());
     let scale = w.iter().fold(1.0f32, |m, v| m.max(v.abs()));
     let mut worst = 0.0f32;
     for (i, (a, b)) in g.iter().zip(&w).enumerate() {
         let d = (a - b).abs() / scale;
-        assert!(d <= 1e-5, "{what}: element {i}: {a} vs {b} (scale {scale})");
+        assert!(
+            d <= bound,
+            "{what}: element {i}: {a} vs {b} (scale {scale})"
+        );
         worst = worst.max(d);
     }
     println!("{what}: max relative |diff| {worst:.1e}");
+    worst
 }
 
 #[test]
@@ -109,6 +119,55 @@ fn resconv_matches_burn() {
         }
     }
 }
+
+#[test]
+fn winograd_matches_burn() {
+    // Winograd F(4x4, 3x3), stride 1: (cin, cout, n, h, w). Sizes that are not multiples of the
+    // 4x4 tile (partial tiles at the bottom and right), 1x1, tile rows that are not a multiple
+    // of the register group (15 tiles: a 14-group and an overlapping tail; 3, 5, 7 tiles), channel
+    // counts that are not multiples of 16, batch 2, and RIFE's widths (32–192).
+    let cases = [
+        (16, 16, 1, 8, 8),
+        (5, 20, 2, 13, 11),
+        (33, 17, 1, 1, 1),
+        (192, 192, 1, 6, 10),
+        (32, 32, 2, 9, 30),
+        (96, 96, 1, 7, 5),
+        (20, 20, 1, 3, 17),
+        (64, 64, 1, 5, 57),
+        (128, 128, 1, 12, 20),
+        (16, 16, 1, 2, 110),
+    ];
+    let mut worst = 0.0f32;
+    for (k, &(cin, cout, n, h, w)) in cases.iter().enumerate() {
+        let layer = conv(cin, cout, 1, 20 + k as u32);
+        let x = input([n, cin, h, w], 600 + k as u32);
+        let plain = layer.forward(x.clone());
+        let mut want = vec![
+            (Epilogue::Bias, plain.clone()),
+            (Epilogue::BiasLrelu, leaky_relu(plain.clone(), 0.2)),
+        ];
+        if cin == cout {
+            want.push((
+                Epilogue::BiasResidualLrelu,
+                leaky_relu(plain.clone() + x.clone(), 0.2),
+            ));
+        }
+        for isa in ISAS {
+            for (epilogue, want) in &want {
+                let tag = format!("winograd {cin}->{cout} n{n} {h}x{w} {isa:?} {epilogue:?}");
+                let got = cpu_winograd::conv2d(x.clone(), &layer, *epilogue, isa);
+                worst = worst.max(check_within(&tag, got, want.clone(), WINOGRAD_BOUND));
+            }
+        }
+    }
+    println!("winograd: worst relative |diff| {worst:.1e} (bound {WINOGRAD_BOUND:.0e})");
+}
+
+/// Winograd's bound, relative to the output's largest magnitude. Looser than the direct
+/// kernels' 1e-5: F(4x4, 3x3)'s transforms add terms up to 8x (Aᵀ) and 5x (Bᵀ) apart, so its
+/// rounding error grows with the channel count (see `model::cpu_winograd`).
+const WINOGRAD_BOUND: f32 = 1e-4;
 
 #[test]
 fn narrow_first_layer_matches_burn() {

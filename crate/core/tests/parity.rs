@@ -23,7 +23,7 @@ const ENCODE_TOL: f32 = 1e-5;
 const FLOW_TOL: [f32; 5] = [2e-4, 3e-4, 4e-4, 8e-4, 1.5e-3];
 const MASK_TOL: [f32; 5] = [2.5e-5, 1.5e-4, 3e-4, 2e-4, 5e-3];
 
-fn check_backend(kind: BackendKind) {
+fn check_backend(kind: BackendKind, label: &str) {
     let interp = interpolator(kind);
     let mut failures = Vec::new();
     for case in golden_cases() {
@@ -34,13 +34,13 @@ fn check_backend(kind: BackendKind) {
         let mut check = |what: String, got: &[f32], want: &[f32], tol: f32| {
             let d = max_abs_diff(got, want);
             println!(
-                "{kind} {:>14} {what:>12}: max |diff| {d:.2e} (mean {:.1e}, tol {tol:.0e})",
+                "{kind}{label} {:>14} {what:>12}: max |diff| {d:.2e} (mean {:.1e}, tol {tol:.0e})",
                 case.name,
                 mean_abs_diff(got, want)
             );
             if d > tol || d.is_nan() {
                 failures.push(format!(
-                    "{kind} {} {what}: max |diff| {d:.3e} > {tol:.0e}",
+                    "{kind}{label} {} {what}: max |diff| {d:.3e} > {tol:.0e}",
                     case.name
                 ));
             }
@@ -51,7 +51,7 @@ fn check_backend(kind: BackendKind) {
         let mean = mean_abs_diff(&got, &want.data);
         if mean > OUTPUT_MEAN_TOL || mean.is_nan() {
             mean_failure = Some(format!(
-                "{kind} {} output: mean |diff| {mean:.3e} > {OUTPUT_MEAN_TOL:.0e}",
+                "{kind}{label} {} output: mean |diff| {mean:.3e} > {OUTPUT_MEAN_TOL:.0e}",
                 case.name
             ));
         }
@@ -120,12 +120,19 @@ fn check_backend(kind: BackendKind) {
 
 #[test]
 fn parity_cpu_flex() {
-    check_backend(BackendKind::Cpu);
+    // The ResConvs on both CPU kernels, Winograd and direct, one after the other: the switch is
+    // process-wide, and only the CPU path reads it (the GPU test may run meanwhile).
+    let default = inbetween::model::cpu_winograd();
+    for (winograd, label) in [(true, " winograd"), (false, " direct")] {
+        inbetween::model::set_cpu_winograd(winograd);
+        check_backend(BackendKind::Cpu, label);
+    }
+    inbetween::model::set_cpu_winograd(default);
 }
 
 #[test]
 fn parity_gpu_wgpu() {
-    check_backend(BackendKind::Gpu);
+    check_backend(BackendKind::Gpu, "");
 }
 
 /// The comparisons above must fail on NaN output: `f32::max` drops a NaN, so a fold with it

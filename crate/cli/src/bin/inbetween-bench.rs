@@ -8,6 +8,8 @@
 //!
 //! `cpu-burn` is the CPU backend with burn flex's own conv ops instead of the fused kernels of
 //! `model::cpu_conv` (the state before them), timed in the same run for an old-vs-new ratio.
+//! `cpu-direct` and `cpu-winograd` are the fused CPU path with the ResConvs on the direct kernel
+//! or on Winograd F(4x4, 3x3) (`model::set_cpu_winograd`), whichever `cpu` uses by default.
 //!
 //! Speed is reported as a ratio against the baseline measured in the same run, because shared
 //! machines are noisy. Nothing here asserts a speed.
@@ -23,7 +25,8 @@ use inbetween::{BackendKind, ImageRef, Interpolator, Timestep};
 struct Args {
     #[arg(long, default_value = "448x256,640x360,1280x720")]
     sizes: String,
-    /// Any of cpu, cpu-burn (CPU with burn's conv ops, the old kernels), gpu.
+    /// Any of cpu, cpu-burn (CPU with burn's conv ops, the old kernels), cpu-direct and
+    /// cpu-winograd (the ResConvs on the direct kernel or Winograd), gpu.
     #[arg(long, default_value = "cpu,cpu-burn,gpu")]
     backends: String,
     /// Timed iterations per size (after one warm-up).
@@ -71,15 +74,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Engines first (model loading and device start-up are not timed).
+    let winograd_default = inbetween::model::cpu_winograd();
     let mut engines = Vec::new();
     for backend in args.backends.split(',') {
-        // (label, kind, fused CPU conv kernels on)
-        let (kind, fused): (BackendKind, bool) = match backend {
-            "cpu-burn" => (BackendKind::Cpu, false),
-            other => (other.parse()?, true),
+        // (label, kind, fused CPU conv kernels on, ResConvs on Winograd)
+        let (kind, fused, winograd): (BackendKind, bool, bool) = match backend {
+            "cpu-burn" => (BackendKind::Cpu, false, winograd_default),
+            "cpu-direct" => (BackendKind::Cpu, true, false),
+            "cpu-winograd" => (BackendKind::Cpu, true, true),
+            other => (other.parse()?, true, winograd_default),
         };
         match Interpolator::from_file(&args.model, kind) {
-            Ok(i) => engines.push((backend.to_string(), fused, i)),
+            Ok(i) => engines.push((backend.to_string(), (fused, winograd), i)),
             Err(e) => println!("{backend}: unavailable ({e})"),
         }
     }
@@ -93,11 +99,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ImageRef::new(ra.as_raw(), w as usize, h as usize, 3)?,
             ImageRef::new(rb.as_raw(), w as usize, h as usize, 3)?,
         );
-        for (kind, fused, interp) in &engines {
-            inbetween::model::set_cpu_conv_kernels(*fused);
-            let mut full = Vec::new();
-            let mut video = Vec::new();
-            for i in 0..=args.iters {
+        // Iterations outer, backends inner: each iteration times every backend once, so a burst
+        // of load from elsewhere on a shared machine lands on all of them, not on one backend's
+        // whole block of iterations (which moved a same-run ratio by 1.7x once).
+        let mut full = vec![Vec::new(); engines.len()];
+        let mut video = vec![Vec::new(); engines.len()];
+        for i in 0..=args.iters {
+            for (e, (_, (fused, winograd), interp)) in engines.iter().enumerate() {
+                inbetween::model::set_cpu_conv_kernels(*fused);
+                inbetween::model::set_cpu_winograd(*winograd);
                 let start = Instant::now();
                 let fa = interp.prepare(ia, 1.0)?;
                 let encoded_a = Instant::now();
@@ -107,17 +117,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let end = Instant::now();
                 if i > 0 {
                     // The first run carries kernel compilation / autotuning: warm-up.
-                    full.push(end - start);
-                    video.push(end - encoded_a);
+                    full[e].push(end - start);
+                    video[e].push(end - encoded_a);
                 }
             }
-            let (f, v) = (median(full), median(video));
+        }
+        for (e, (kind, _, _)) in engines.iter().enumerate() {
+            let (f, v) = (median(full[e].clone()), median(video[e].clone()));
             println!(
                 "{kind:>8} {w}x{h}: {f:.3} s per frame (both frames encoded), {v:.3} s in a video (one new frame encoded)"
             );
             rows.push((kind.to_string(), format!("{w}x{h}"), f));
         }
         inbetween::model::set_cpu_conv_kernels(true);
+        inbetween::model::set_cpu_winograd(winograd_default);
         if !args.no_torch {
             match torch_baseline(&args, &format!("{w}x{h}"), threads) {
                 Ok(s) => {
@@ -130,9 +143,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!(
-        "\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) | vs cpu-burn (old kernels) |"
+        "\n| size | backend | s / frame | vs PyTorch CPU ({threads} threads) | vs cpu-burn (old kernels) | vs cpu-direct |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     for (backend, size, s) in &rows {
         let torch = rows
             .iter()
@@ -150,7 +163,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(o) if backend == "cpu" => format!("{:.2}x the time", s / o),
             _ => "-".into(),
         };
-        println!("| {size} | {backend} | {s:.3} | {ratio} | {vs_old} |");
+        let direct = rows
+            .iter()
+            .find(|r| r.0 == "cpu-direct" && &r.1 == size)
+            .map(|r| r.2);
+        let vs_direct = match direct {
+            Some(d) if backend == "cpu" || backend == "cpu-winograd" => {
+                format!("{:.2}x the time", s / d)
+            }
+            _ => "-".into(),
+        };
+        println!("| {size} | {backend} | {s:.3} | {ratio} | {vs_old} | {vs_direct} |");
     }
     Ok(())
 }

@@ -24,6 +24,9 @@
 //! (see `PackedConv::deconv4x4s2`), on the same kernel.
 //!
 //! Weights are packed once per model (`CpuPack`, filled on the first CPU forward).
+//!
+//! The ResConvs (stride 1, c → c) run through Winograd F(4x4, 3x3) by default instead
+//! (`cpu_winograd`, same layout and epilogue); this kernel remains for every other conv.
 
 use std::sync::{Arc, OnceLock};
 
@@ -49,7 +52,7 @@ pub struct Blocked {
 }
 
 impl Blocked {
-    fn blocks(&self) -> usize {
+    pub(crate) fn blocks(&self) -> usize {
         self.c.div_ceil(self.cb)
     }
     pub(crate) fn zeros(n: usize, c: usize, h: usize, w: usize, cb: usize) -> Self {
@@ -158,7 +161,7 @@ pub enum Isa {
 /// decided at compile time there, so it is taken directly (scripts/build-wasm.sh checks that the
 /// built modules hold no relaxed instruction).
 #[inline(always)]
-fn dispatch_best<Op: pulp::WithSimd>(arch: pulp::Arch, op: Op) -> Op::Output {
+pub(crate) fn dispatch_best<Op: pulp::WithSimd>(arch: pulp::Arch, op: Op) -> Op::Output {
     #[cfg(target_arch = "wasm32")]
     {
         let _ = arch;
@@ -169,6 +172,22 @@ fn dispatch_best<Op: pulp::WithSimd>(arch: pulp::Arch, op: Op) -> Op::Output {
     }
     #[cfg(not(target_arch = "wasm32"))]
     arch.dispatch(op)
+}
+
+/// Runs `op` on the instruction set `isa` asks for (see `Isa`).
+#[inline(always)]
+pub(crate) fn dispatch_isa<Op: pulp::WithSimd>(isa: Isa, arch: pulp::Arch, op: Op) -> Op::Output {
+    match isa {
+        Isa::Best => dispatch_best(arch, op),
+        Isa::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => match pulp::x86::V3::try_new() {
+            Some(v3) => Simd::vectorize(v3, op),
+            None => dispatch_best(arch, op),
+        },
+        #[cfg(not(target_arch = "x86_64"))]
+        Isa::Avx2 => dispatch_best(arch, op),
+    }
 }
 
 /// What is done to the accumulators before they are stored.
@@ -425,17 +444,7 @@ impl PackedConv {
                 dst,
                 epilogue,
             };
-            match isa {
-                Isa::Best => dispatch_best(arch, op),
-                Isa::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => match pulp::x86::V3::try_new() {
-                    Some(v3) => Simd::vectorize(v3, op),
-                    None => dispatch_best(arch, op),
-                },
-                #[cfg(not(target_arch = "x86_64"))]
-                Isa::Avx2 => dispatch_best(arch, op),
-            }
+            dispatch_isa(isa, arch, op);
         });
     }
 
@@ -587,7 +596,7 @@ fn row<S: Simd, const V: usize>(simd: S, mut op: RowOp<'_>, widths: &[usize]) {
 }
 
 #[inline(always)]
-fn load<S: Simd>(p: *const f32) -> S::f32s {
+pub(crate) fn load<S: Simd>(p: *const f32) -> S::f32s {
     // pulp's vector types are `repr(C)` arrays of f32 (alignment 4), so a plain read from an
     // f32 pointer is aligned. Not `read_unaligned`: in the dev profile (debug assertions on for
     // this crate) its overlap check costs a branch per load in the inner loop, which also kept

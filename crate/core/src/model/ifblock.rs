@@ -1,5 +1,7 @@
 //! IFBlock: one coarse-to-fine step of flow estimation (ifnet.py `IFBlock`).
 
+use std::sync::OnceLock;
+
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::activation::leaky_relu;
@@ -9,6 +11,7 @@ use super::LRELU_SLOPE;
 use super::conv::{conv2d, deconv4x4s2};
 use super::cpu_conv::{Blocked, CB, CpuPack, Epilogue, Isa, PackedConv, to_vec};
 use super::cpu_kernels::{Part, resize_into_blocked};
+use super::cpu_winograd::PackedWinograd;
 use super::resconv::ResConv;
 use super::warp::resize;
 
@@ -36,7 +39,10 @@ pub struct IFBlock {
 pub(crate) struct PackedBlock {
     conv0a: PackedConv,
     conv0b: PackedConv,
-    convblock: Vec<PackedConv>,
+    /// The ResConvs for the direct kernel, and transformed for Winograd: each packed on first
+    /// use (`model::set_cpu_winograd` picks), so the default path holds only one of them.
+    convblock: OnceLock<Vec<PackedConv>>,
+    convblock_winograd: OnceLock<Vec<PackedWinograd>>,
     lastconv: PackedConv,
 }
 
@@ -138,20 +144,36 @@ impl IFBlock {
         let p = self.cpu.get(|| PackedBlock {
             conv0a: PackedConv::conv3x3(&self.conv0a, CB),
             conv0b: PackedConv::conv3x3(&self.conv0b, CB),
-            convblock: self
-                .convblock
-                .iter()
-                .map(|r| PackedConv::conv3x3(&r.conv, CB))
-                .collect(),
+            convblock: OnceLock::new(),
+            convblock_winograd: OnceLock::new(),
             lastconv: PackedConv::deconv4x4s2(&self.lastconv),
         });
         let mut feat = p.conv0a.run(x, Epilogue::BiasLrelu); // c/2 channels, h/2 x w/2
         feat = p.conv0b.run(&feat, Epilogue::BiasLrelu); // c channels, h/4 x w/4
         let mut spare = feat.clone();
-        for layer in &p.convblock {
-            // lrelu(conv(x) + x), into the other buffer of the pair.
-            layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
-            std::mem::swap(&mut feat, &mut spare);
+        if super::cpu_winograd() {
+            let layers = p.convblock_winograd.get_or_init(|| {
+                self.convblock
+                    .iter()
+                    .map(|r| PackedWinograd::conv3x3(&r.conv))
+                    .collect()
+            });
+            for layer in layers {
+                layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+                std::mem::swap(&mut feat, &mut spare);
+            }
+        } else {
+            let layers = p.convblock.get_or_init(|| {
+                self.convblock
+                    .iter()
+                    .map(|r| PackedConv::conv3x3(&r.conv, CB))
+                    .collect()
+            });
+            for layer in layers {
+                // lrelu(conv(x) + x), into the other buffer of the pair.
+                layer.run_into(&feat, Epilogue::BiasResidualLrelu, Isa::Best, &mut spare);
+                std::mem::swap(&mut feat, &mut spare);
+            }
         }
         p.lastconv.run_deconv(&feat, true) // [N, 13, h, w]
     }

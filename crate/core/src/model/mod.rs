@@ -10,6 +10,8 @@ mod conv;
 #[doc(hidden)]
 pub mod cpu_conv;
 mod cpu_kernels;
+#[doc(hidden)]
+pub mod cpu_winograd;
 mod head;
 mod ifblock;
 mod ifnet;
@@ -47,4 +49,23 @@ const CPU_CONV_SIMD: bool = !cfg!(all(target_arch = "wasm32", not(target_feature
 /// Whether a forward with `t` on its device should take the fused CPU conv path.
 pub(crate) fn use_cpu_conv(t: &burn::tensor::Tensor<4>) -> bool {
     CPU_CONV_SIMD && CPU_CONV_KERNELS.load(std::sync::atomic::Ordering::Relaxed) && warp::on_cpu(t)
+}
+
+/// Whether the ResConvs on the fused CPU path run through Winograd F(4x4, 3x3)
+/// (`cpu_winograd`) instead of the direct kernel. On: measured in one process against the
+/// direct kernel (2026-12-01, 2 threads), 0.13–0.42x its time per ResConv and about 0.77x per
+/// frame, with every PyTorch golden within its bound (README.md, "The CPU kernels").
+static CPU_WINOGRAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Switches the ResConvs between Winograd and the direct kernel, for the whole process (for
+/// `inbetween-bench`'s same-run comparison).
+#[doc(hidden)]
+pub fn set_cpu_winograd(enabled: bool) {
+    CPU_WINOGRAD.store(enabled, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the ResConvs run through Winograd now (see `set_cpu_winograd`).
+#[doc(hidden)]
+pub fn cpu_winograd() -> bool {
+    CPU_WINOGRAD.load(std::sync::atomic::Ordering::Relaxed)
 }
