@@ -118,3 +118,10 @@ mod pool {
 pub fn set_cpu_conv_kernels_for_testing(on: bool) {
     inbetween::model::set_cpu_conv_kernels(on);
 }
+
+/// Bench hook, not part of the API: Winograd on the ResConvs or the direct kernel
+/// (`inbetween::model::set_cpu_winograd`), to time one against the other in the same module.
+#[wasm_bindgen(js_name = setCpuWinogradForTesting)]
+pub fn set_cpu_winograd_for_testing(on: bool) {
+    inbetween::model::set_cpu_winograd(on);
+}

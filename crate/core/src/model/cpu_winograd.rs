@@ -252,9 +252,13 @@ impl WithSimd for TileRowOp<'_> {
         // Vectors per 16-channel block (V), and the tiles per register group to choose from
         // (NT·V accumulators plus one block of weights; see `cpu_conv::RowOp`). RIFE's tile rows
         // are 2–80 tiles, so the small odd widths matter here too (block0's 10 pixels: 3 tiles).
+        // wasm simd128 takes 2-tile groups, as the direct kernel does (`cpu_conv::RowOp`): in V8,
+        // 320x180 and 640x360, the Winograd ResConvs took about 0.94x the frame time they took
+        // with groups up to 4 (16 accumulators, which spill on x86-64's 16 xmm registers).
         match S::F32_LANES {
             16 => tile_row::<S, 1>(simd, self, &[14, 12, 10, 8, 7, 6, 5, 4, 3, 2, 1]),
             8 => tile_row::<S, 2>(simd, self, &[6, 5, 4, 3, 2, 1]),
+            4 if cfg!(target_arch = "wasm32") => tile_row::<S, 4>(simd, self, &[2, 1]),
             4 => tile_row::<S, 4>(simd, self, &[4, 3, 2, 1]),
             _ => tile_row::<S, 16>(simd, self, &[1]),
         }
