@@ -528,6 +528,45 @@ impl Engine {
         e.present(&out, &mut canvas.presenter).map_err(gpu_err)
     }
 
+    /// A Promise that resolves once the GPU has finished all work submitted so far (the queue's
+    /// `onSubmittedWorkDone`). `interpolateToCanvas` returns as soon as its work is submitted,
+    /// so this is how a caller times it (the extension's in-process engine measures its GPU time
+    /// per drawn frame with it, and skips a display refresh while a draw is still running).
+    /// Errors on the CPU backend.
+    #[wasm_bindgen(js_name = workDone)]
+    pub fn work_done(&self) -> Result<js_sys::Promise, JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(coded("workDone needs the WebGPU backend", "backend"));
+        };
+        #[cfg(target_arch = "wasm32")]
+        {
+            use js_sys::{Function, Reflect};
+            use wasm_bindgen::JsCast;
+            let queue: JsValue = e
+                .queue()
+                .as_webgpu()
+                .ok_or_else(|| coded("workDone: the engine is not on WebGPU", "backend"))?
+                .clone()
+                .into();
+            let done = Reflect::get(&queue, &JsValue::from_str("onSubmittedWorkDone"))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| coded("this browser's WebGPU has no onSubmittedWorkDone", "gpu"))?;
+            done.call0(&queue)
+                .ok()
+                .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+                .ok_or_else(|| coded("onSubmittedWorkDone gave no Promise", "gpu"))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = e;
+            Err(coded(
+                "workDone exists only in the browser build",
+                "backend",
+            ))
+        }
+    }
+
     /// Switches issue 12's static-region guard on or off for every later call (off at first):
     /// still captions and logos are kept from the inputs instead of dragged by the warps.
     #[wasm_bindgen(js_name = setStaticGuard)]
