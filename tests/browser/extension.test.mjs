@@ -755,7 +755,15 @@ describe('browser extension', () => {
       const mid = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
       const src = await b.inTab(() => globalThis.__inbetween.debug.next('source', 60_000));
       t.diagnostic(`in-between at ${mid.shown.mt}, then source frame at ${src.shown.mt}; panel: ${mid.panel}`);
-      assert.deepEqual(mid.canvasSize, [96, 64], "the overlay keeps the video's resolution");
+      // In process the in-between is on a WebGPU canvas at the working size, which the browser
+      // scales onto the picture (read back below at the overlay's 96x64, scaled as the engine
+      // frame's path draws it); the source frames' canvas keeps the video's resolution.
+      assert.equal(mid.onGpuCanvas, true);
+      assert.deepEqual(mid.canvasSize, [48, 32], 'the in-between at the working size');
+      assert.deepEqual(src.canvasSize, [96, 64], "the source frames at the video's resolution");
+      for (const k of ['width', 'height']) {
+        assert.ok(Math.abs(mid.canvasRect[k] - mid.videoRect[k]) < 0.5, `the in-between covers the picture (${k})`);
+      }
       assert.match(mid.panel, /×2 at 48x32/);
       await b.page.evaluate(() => document.querySelector('video').pause());
       const ref = await b.page.evaluate(
@@ -848,7 +856,10 @@ describe('browser extension', () => {
         if (session?.mode === 'paused') return session;
         await sleep(500);
       }
-      throw new Error('interpolation never paused');
+      const last = (await debug())?.sessions[0];
+      throw new Error(
+        `interpolation never paused; levels visited: ${[...levels].join(', ')}; last: ${JSON.stringify({ ...last, presentLog: undefined, pixels: undefined })}`,
+      );
     })();
     t.diagnostic(`levels visited: ${[...levels].join(', ')}; panel: ${d.panel}; stats ${JSON.stringify(d.stats)}`);
     assert.match(d.panel, /paused: too slow/);

@@ -2,8 +2,8 @@
 // to the video, where the page's CSP lets WebAssembly compile (issue 10, item 1). Frames then never
 // leave the GPU: each is drawn from `new VideoFrame(video)` onto a GPU canvas at the working size
 // and copied from there into the engine (`prepareImage`, copyExternalImageToTexture), and each
-// in-between is drawn by the engine straight into a WebGPU canvas of the overlay
-// (`interpolateToCanvas`), with no readback. The engine frame (transport.ts) stays the path for
+// in-between is computed on the GPU and, once done, drawn by the engine straight into a WebGPU
+// canvas of the overlay (`interpolateOnGpu`, `presentLast`), with no readback. The engine frame (transport.ts) stays the path for
 // pages whose CSP forbids WebAssembly.
 //
 // Measured in Chromium 156 (scripts/bench/isolated-world.mjs): in the isolated world a WebGPU
@@ -75,9 +75,17 @@ export class LocalEngine {
     return this.wasm.attachCanvas(canvas);
   }
 
-  /** The in-between of `a` and `b` at `t`, drawn into `canvas` on the GPU (submitted, not done). */
-  draw(a: Frame, b: Frame, t: number, canvas: Canvas): void {
-    this.wasm.interpolateToCanvas(a, b, t, canvas);
+  /** The in-between of `a` and `b` at `t`, computed on the GPU (submitted, not done) and kept
+   * there for present(). Not drawn into a canvas yet: a canvas presented with work still
+   * running holds up the browser's compositor, and with it the whole page, until that work is
+   * done (measured on SwiftShader: the video's own frames fell to 1 a second). */
+  interpolate(a: Frame, b: Frame, t: number): void {
+    this.wasm.interpolateOnGpu(a, b, t);
+  }
+
+  /** Draws the last interpolate()'s frame into `canvas` (a copy on the GPU) and presents it. */
+  present(canvas: Canvas): void {
+    this.wasm.presentLast(canvas);
   }
 
   /** Resolves when the GPU has finished everything submitted so far. */

@@ -373,7 +373,7 @@ export class Overlay {
       panel: this.ui.state.textContent,
       fps: this.ui.fps.textContent,
       hostRect: rectOf(this.host.getBoundingClientRect()),
-      canvasRect: rectOf(this.canvas.getBoundingClientRect()),
+      canvasRect: rectOf(this.current.getBoundingClientRect()),
       popoverOpen: (() => {
         try {
           return this.host.matches(':popover-open');

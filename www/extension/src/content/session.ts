@@ -274,24 +274,23 @@ export class Session {
       return;
     }
     const start = performance.now();
-    try {
-      ts.forEach((t, i) => local.draw(first, frame, t, (slots[i] as Slot).target));
-    } catch (e) {
-      for (const slot of slots) slot.release();
-      first.free();
-      this.engineFailed(e);
-      return;
-    }
-    // Submitted: the pair start's GPU copy is no longer needed (WebGPU keeps what queued work
-    // uses until it is done).
-    first.free();
-    anchor.frame = null;
+    const gone = () => this.closed || rec.generation !== this.generation;
     this.inFlight = true;
-    local
-      .done()
+    // One in-between at a time: computed, waited for, then copied into its canvas (so that no
+    // canvas is presented with the interpolation still running, see local.ts).
+    const run = async () => {
+      for (const [i, t] of ts.entries()) {
+        local.interpolate(first, frame, t);
+        await local.done();
+        if (gone()) return false;
+        local.present((slots[i] as Slot).target);
+      }
+      return true;
+    };
+    run()
       .then(
-        () => {
-          if (this.closed || rec.generation !== this.generation) {
+        (done) => {
+          if (!done) {
             for (const slot of slots) slot.release();
             return;
           }
@@ -316,6 +315,9 @@ export class Session {
         },
       )
       .finally(() => {
+        // The pair start is no longer needed (WebGPU keeps what queued work uses until it is done).
+        first.free();
+        if (anchor.frame === first) anchor.frame = null;
         this.inFlight = false;
         this.next();
       });
