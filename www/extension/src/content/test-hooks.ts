@@ -2,6 +2,7 @@
 // bench. Only the test build has them: content.ts and session.ts reach this module from
 // `TEST_HOOKS:` statements, which scripts/build-extension.mjs drops from the shipped build, and
 // this module with them. It lives in the extension's isolated world, out of the page's reach.
+import { analysisSize } from '../../../lib/src/shared/duplicates.js';
 import { clearNotices, noticeTexts } from './notices.js';
 import type { Entry } from './pacing.js';
 import type { LocalEngine } from './local.js';
@@ -111,6 +112,7 @@ export function debugHooks(state: Inspected) {
       const canvas = new OffscreenCanvas(width, height);
       const ctx = canvas.getContext('2d', { colorSpace: 'srgb' }) as OffscreenCanvasRenderingContext2D;
       const times: number[] = [];
+      const mainThread: number[] = [];
       // Whatever a session submitted first (an interpolation) is not the hand-over's.
       await local.done();
       for (let i = 0; i < n; i++) {
@@ -119,11 +121,34 @@ export function debugHooks(state: Inspected) {
         ctx.drawImage(frame, 0, 0, width, height);
         frame.close();
         const prepared = local.prepare(canvas, 1);
+        mainThread.push(performance.now() - t0);
         await local.done();
         times.push(performance.now() - t0);
         prepared.free();
       }
-      return { path: 'local', ms: median(times) };
+      // The repeat detector's grey copy (capture.ts), the one frame read back on this path.
+      const small = analysisSize(width, height);
+      const grey = new OffscreenCanvas(small.width, small.height).getContext('2d', {
+        willReadFrequently: true,
+        colorSpace: 'srgb',
+      }) as OffscreenCanvasRenderingContext2D;
+      const greyTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const frame = new VideoFrame(video);
+        grey.drawImage(frame, 0, 0, small.width, small.height);
+        frame.close();
+        grey.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' });
+        greyTimes.push(performance.now() - t0);
+      }
+      // `mainThreadMs`: the page's thread (the copy is queued); `ms`: until the GPU has done it.
+      return {
+        path: 'local',
+        mainThreadMs: median(mainThread),
+        ms: median(times),
+        greyMs: median(greyTimes),
+        grey: `${small.width}x${small.height}`,
+      };
     },
     /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
      * they are drawn, and whether above everything else. */
