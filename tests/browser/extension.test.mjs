@@ -39,6 +39,7 @@ describe('browser extension', () => {
     execFileSync('mkdir', ['-p', clips]);
     makeClip(clips, { name: 'fast.webm', fps: 5, seconds: 120 });
     makeClip(clips, { name: 'slow.webm', fps: 2, seconds: 30 });
+    makeClip(clips, { name: 'twos.webm', fps: 4, seconds: 60, twos: true });
     site = await startServer({ mounts: { '/clips/': clips, '/': REPO } });
     other = await startServer({ mounts: { '/clips/': clips } });
     b = await launchWithExtension({ extensionDir, log: (line) => console.log(line) });
@@ -803,6 +804,32 @@ describe('browser extension', () => {
     } finally {
       await b.settings({ maxWorkHeight: 0 });
     }
+  });
+
+  test('in process, animation on twos: held frames are not interpolated to, and the in-betweens span them', {
+    timeout: 6 * MINUTE,
+  }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'auto' });
+    // 4 fps, every picture shown twice; at 1/8 speed a frame every 2 s, so SwiftShader keeps up.
+    await open('/clips/twos.webm', { rate: 0.125, blob: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'local');
+    // The first holds are learnt from; then each one is caught (the package's CadenceGuard).
+    const d = await waitFor((s) => s.sessions[0]?.stats.repeats >= 2, 4 * MINUTE, 'two repeats caught');
+    const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 2 * 60_000));
+    t.diagnostic(
+      `in-between t=${snap.shown.t} of ${snap.shown.m0}s → ${snap.shown.m1}s; stats ${JSON.stringify(d.sessions[0].stats)}`,
+    );
+    // A pair spans the held frame's slot: two frames of 4 fps, with k = 2 in-betweens per interval.
+    assert.ok(
+      Math.abs(snap.shown.m1 - snap.shown.m0 - 0.5) < 1e-3,
+      `the pair spans ${snap.shown.m1 - snap.shown.m0} s`,
+    );
+    assert.ok([0.25, 0.5, 0.75].includes(snap.shown.t), `t = ${snap.shown.t}`);
+    assert.equal(snap.onGpuCanvas, true);
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
   });
 
   test('the engine frame (the path where WebAssembly may not compile): its in-betweens on the overlay equal interpolate() too', {
