@@ -218,9 +218,9 @@ export class Session {
 
   /**
    * The in-process path (local.ts): what the engine frame does with a frame request (handle.ts's
-   * `frame`), here, on frames already on the GPU. The in-betweens are drawn at once into WebGPU
-   * canvases of the overlay (one each), and shown from there at their moments; the pair counts
-   * as done when the GPU has finished them.
+   * `frame`), here, on frames already on the GPU. The in-betweens are computed one at a time
+   * and, each once the GPU is done with it, copied into a WebGPU canvas of the overlay (one
+   * each), shown from there at their moments; the pair's time is the GPU's.
    */
   private sendLocal(rec: Captured, local: LocalEngine): void {
     const k = this.factor();
@@ -269,6 +269,7 @@ export class Session {
       // Every canvas holds an in-between still to be shown (the display is far behind): drop.
       for (const slot of slots) slot.release();
       first.free();
+      anchor.frame = null;
       this.adaptation.outcome(false, 'dropped');
       this.next();
       return;
