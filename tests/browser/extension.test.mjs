@@ -39,6 +39,7 @@ describe('browser extension', () => {
     execFileSync('mkdir', ['-p', clips]);
     makeClip(clips, { name: 'fast.webm', fps: 5, seconds: 120 });
     makeClip(clips, { name: 'slow.webm', fps: 2, seconds: 30 });
+    makeClip(clips, { name: 'twos.webm', fps: 4, seconds: 60, twos: true });
     site = await startServer({ mounts: { '/clips/': clips, '/': REPO } });
     other = await startServer({ mounts: { '/clips/': clips } });
     b = await launchWithExtension({ extensionDir, log: (line) => console.log(line) });
@@ -107,6 +108,27 @@ describe('browser extension', () => {
     for (const k of ['muted', 'volume', 'paused', 'rate', 'src'])
       assert.equal(now[k], before[k], `${label}: video.${k} changed`);
     assert.deepEqual(now.attributes, before.attributes, `${label}: the video's attributes changed`);
+  }
+
+  /** The reference for an in-between `shown` on the overlay: its two source frames, taken
+   * independently by the page (seek, draw the video), and the package's own interpolate() on them
+   * (the wasm CPU path), with the static guard on as the extension has it. */
+  function reference(shown) {
+    return b.page.evaluate(async ({ m0, m1, t: time }) => {
+      // Seek into the middle of each frame's display interval, not onto its edge.
+      const a = await window.grabFrame(m0 + (m1 - m0) / 4);
+      const bb = await window.grabFrame(m1 + (m1 - m0) / 4);
+      const { createInterpolator } = await import('/www/lib/dist/index.js');
+      const interp = await createInterpolator({ backend: 'cpu', cache: false });
+      const mid = await interp.interpolate(a, bb, time, { staticGuard: true });
+      interp.dispose();
+      return {
+        means: [a, bb].map((x) => x.data.reduce((s, y) => s + y, 0) / x.data.length),
+        a: Array.from(a.data),
+        b: Array.from(bb.data),
+        mid: Array.from(mid.data),
+      };
+    }, shown);
   }
 
   test('manifest: least privilege, local code only', () => {
@@ -178,7 +200,7 @@ describe('browser extension', () => {
   test('a page whose CSP forbids frames, workers and WebAssembly: it works all the same; a lost GPU device stops it cleanly', {
     timeout: 2 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, engine: 'auto' });
     const before = await open('/clips/fast.webm', { page: 'csp.html' });
     const blocked = await b.page.evaluate(async () => {
       try {
@@ -194,6 +216,9 @@ describe('browser extension', () => {
     const d = await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
     assert.equal(d.sessions[0].mode, 'running');
     assert.equal(b.page.frames().length, 2, 'the engine frame is there');
+    // WebAssembly cannot compile in content.js's world either: the engine frame serves (the
+    // in-process engine needs it; on a page without a CSP it runs, see the pixel test).
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'frame');
 
     // A lost GPU device (a driver reset) stops everything with a notice; the page is as it was.
     assert.equal(await b.inTab(() => globalThis.__inbetween.debug.loseDevice().then((r) => r.lost)), true);
@@ -212,7 +237,7 @@ describe('browser extension', () => {
   test("repeated frames: the engine frame tells a twos cadence from a slow pan, with the package's detector", {
     timeout: 2 * MINUTE,
   }, async () => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, engine: 'frame' });
     await open('/clips/fast.webm');
     await b.clickAction();
     await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
@@ -281,7 +306,7 @@ describe('browser extension', () => {
   test('a hostile page frames the engine, offers it ports, floods it and sends its test hooks: all refused; the extension works for content.js', {
     timeout: 3 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, engine: 'frame' });
     await b.page.goto(`${site.origin}/tests/browser/extension/hostile.html?src=/clips/fast.webm&ext=${b.extensionId}`);
     await b.page.evaluate(() => window.videoReady);
     // The page's own frame of engine.html: 302 ports offered (no token, a malformed one, 300 made
@@ -335,7 +360,7 @@ describe('browser extension', () => {
   test("the engine frame's bad-input corpus: each bad request gets a clear error at once, caps hold, and the engine works after", {
     timeout: 3 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, engine: 'frame' });
     await open('/clips/fast.webm');
     await b.clickAction();
     await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
@@ -492,7 +517,19 @@ describe('browser extension', () => {
       execFileSync(process.execPath, [path.join(REPO, 'scripts/build-extension.mjs'), '--no-zip', '--out', shipped], {
         stdio: 'pipe',
       });
-      const code = (dir, f) => readFileSync(path.join(dir, 'extension', f), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+      // content.js bundles the package's wasm glue for its in-process engine; the glue's Engine
+      // class has the package's own `loseDeviceForTesting` method (only test code calls it), so
+      // the glue's module is left out of the search, as scripts/build-extension.mjs does.
+      const withoutGlue = (src) => {
+        const head = '// www/lib/pkg/inbetween_wasm.js\n';
+        const start = src.indexOf(head);
+        if (start < 0) return src;
+        const rest = src.slice(start + head.length);
+        const next = rest.search(/^\s*\/\/ [\w./-]+\.(?:ts|js)$/m);
+        return src.slice(0, start) + (next < 0 ? '' : rest.slice(next));
+      };
+      const code = (dir, f) =>
+        withoutGlue(readFileSync(path.join(dir, 'extension', f), 'utf8')).replace(/^\s*\/\/.*$/gm, '');
       for (const f of ['engine.js', 'content.js', 'background.js']) {
         assert.doesNotMatch(
           code(shipped, f),
@@ -503,6 +540,10 @@ describe('browser extension', () => {
       // The test build (this suite's) is the same code with the hooks.
       assert.match(code(tmp, 'engine.js'), /loseDeviceForTesting/);
       assert.match(code(tmp, 'content.js'), /engineCall/);
+      // The glue is there (the in-process engine), and it is what was left out above.
+      const shippedContent = readFileSync(path.join(shipped, 'extension/content.js'), 'utf8');
+      assert.match(shippedContent, /__wbg_init|__wbindgen/);
+      assert.doesNotMatch(withoutGlue(shippedContent), /__wbindgen_malloc/);
       assert.equal(code(shipped, 'background.js'), code(tmp, 'background.js'));
       // The package's test hooks' entry ships only in the test build.
       assert.equal(
@@ -519,7 +560,7 @@ describe('browser extension', () => {
   test("the overlay shows RIFE in-betweens of the video's own frames, in place; pause hides it; a second click removes everything", {
     timeout: 6 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'auto' });
     const before = await open('/clips/slow.webm', { rate: 0.0625, blob: true });
     await b.clickAction();
     await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
@@ -532,6 +573,10 @@ describe('browser extension', () => {
     );
     assert.equal(snap.shown.kind, 'interp');
     assert.equal(snap.shown.t, 0.5);
+    // No CSP here: the engine runs in content.js's own world, and the in-between is on one of the
+    // overlay's WebGPU canvases (drawn there by the engine, nothing read back).
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'local');
+    assert.equal(snap.onGpuCanvas, true, 'the in-between is on a WebGPU canvas');
     assert.ok(Math.abs(snap.shown.m1 - snap.shown.m0 - 0.5) < 1e-6, 'consecutive frames of a 2 fps clip');
     assert.deepEqual(snap.canvasSize, [96, 64], "interpolated at the video's own size");
     // The overlay covers the picture exactly (the page shows the 96x64 video at 288x192).
@@ -653,21 +698,7 @@ describe('browser extension', () => {
     // Reference: the two source frames, taken independently by the page (seek, draw the
     // video), and the package's own interpolate() on them (the wasm CPU path), with the static guard on
     // as the extension has it.
-    const ref = await b.page.evaluate(async ({ m0, m1, t: time }) => {
-      // Seek into the middle of each frame's display interval, not onto its edge.
-      const a = await window.grabFrame(m0 + (m1 - m0) / 4);
-      const bb = await window.grabFrame(m1 + (m1 - m0) / 4);
-      const { createInterpolator } = await import('/www/lib/dist/index.js');
-      const interp = await createInterpolator({ backend: 'cpu', cache: false });
-      const mid = await interp.interpolate(a, bb, time, { staticGuard: true });
-      interp.dispose();
-      return {
-        means: [a, bb].map((x) => x.data.reduce((s, y) => s + y, 0) / x.data.length),
-        a: Array.from(a.data),
-        b: Array.from(bb.data),
-        mid: Array.from(mid.data),
-      };
-    }, snap.shown);
+    const ref = await reference(snap.shown);
 
     t.diagnostic(
       `reference frames: mean byte ${ref.means.map((m) => m.toFixed(1)).join(', ')}, overlay mean ${(snap.pixels.reduce((x, y) => x + y, 0) / snap.pixels.length).toFixed(1)}`,
@@ -717,7 +748,7 @@ describe('browser extension', () => {
   test('a capped working resolution: in-betweens scaled up onto the overlay, source frames at full resolution', {
     timeout: 6 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, maxWorkHeight: 32 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, maxWorkHeight: 32, engine: 'auto' });
     try {
       await open('/clips/slow.webm', { rate: 0.0625, blob: true });
       await b.clickAction();
@@ -725,7 +756,15 @@ describe('browser extension', () => {
       const mid = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
       const src = await b.inTab(() => globalThis.__inbetween.debug.next('source', 60_000));
       t.diagnostic(`in-between at ${mid.shown.mt}, then source frame at ${src.shown.mt}; panel: ${mid.panel}`);
-      assert.deepEqual(mid.canvasSize, [96, 64], "the overlay keeps the video's resolution");
+      // In process the in-between is on a WebGPU canvas at the working size, which the browser
+      // scales onto the picture (read back below at the overlay's 96x64, scaled as the engine
+      // frame's path draws it); the source frames' canvas keeps the video's resolution.
+      assert.equal(mid.onGpuCanvas, true);
+      assert.deepEqual(mid.canvasSize, [48, 32], 'the in-between at the working size');
+      assert.deepEqual(src.canvasSize, [96, 64], "the source frames at the video's resolution");
+      for (const k of ['width', 'height']) {
+        assert.ok(Math.abs(mid.canvasRect[k] - mid.videoRect[k]) < 0.5, `the in-between covers the picture (${k})`);
+      }
       assert.match(mid.panel, /×2 at 48x32/);
       await b.page.evaluate(() => document.querySelector('video').pause());
       const ref = await b.page.evaluate(
@@ -767,10 +806,67 @@ describe('browser extension', () => {
     }
   });
 
+  test('in process, animation on twos: held frames are not interpolated to, and the in-betweens span them', {
+    timeout: 6 * MINUTE,
+  }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'auto' });
+    // 4 fps, every picture shown twice; at 1/8 speed a frame every 2 s, so SwiftShader keeps up.
+    await open('/clips/twos.webm', { rate: 0.125, blob: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'local');
+    // The first holds are learnt from; then each one is caught (the package's CadenceGuard).
+    const d = await waitFor((s) => s.sessions[0]?.stats.repeats >= 2, 4 * MINUTE, 'two repeats caught');
+    const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 2 * 60_000));
+    t.diagnostic(
+      `in-between t=${snap.shown.t} of ${snap.shown.m0}s → ${snap.shown.m1}s; stats ${JSON.stringify(d.sessions[0].stats)}`,
+    );
+    // A pair spans the held frame's slot: two frames of 4 fps, with k = 2 in-betweens per interval.
+    assert.ok(
+      Math.abs(snap.shown.m1 - snap.shown.m0 - 0.5) < 1e-3,
+      `the pair spans ${snap.shown.m1 - snap.shown.m0} s`,
+    );
+    assert.ok([0.25, 0.5, 0.75].includes(snap.shown.t), `t = ${snap.shown.t}`);
+    assert.equal(snap.onGpuCanvas, true);
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
+  });
+
+  test('the engine frame (the path where WebAssembly may not compile): its in-betweens on the overlay equal interpolate() too', {
+    timeout: 6 * MINUTE,
+  }, async (t) => {
+    // The CSP page runs this path by itself (the CSP test above) but forbids the worker the
+    // reference needs; here the setting picks it on the page without a CSP.
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'frame' });
+    await open('/clips/slow.webm', { rate: 0.0625, blob: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'frame');
+    const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
+    assert.equal(snap.shown.t, 0.5);
+    assert.equal(snap.onGpuCanvas, false, 'the engine frame sends pixels, drawn on the 2D canvas');
+    assert.equal(b.page.frames().length, 2, 'the engine frame is there');
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    const ref = await reference(snap.shown);
+    const vsRef = compare(snap.pixels, ref.mid);
+    const vsBlend = compare(
+      snap.pixels,
+      ref.a.map((x, i) => (x + ref.b[i]) / 2),
+    );
+    t.diagnostic(
+      `overlay vs reference: max ${vsRef.max}, PSNR ${vsRef.psnr.toFixed(1)} dB; vs the blend ${vsBlend.psnr.toFixed(1)} dB`,
+    );
+    assert.ok(vsRef.max <= 3, `overlay vs reference: max |diff| ${vsRef.max} steps`);
+    assert.ok(vsRef.psnr >= 45, `overlay vs reference: PSNR ${vsRef.psnr.toFixed(2)} dB`);
+    assert.ok(vsBlend.psnr < vsRef.psnr - 10, 'an in-between, not a cross-fade');
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
+  });
+
   test('too slow for real time: it steps down, then pauses interpolation; the video never stalls', {
     timeout: 4 * MINUTE,
   }, async (t) => {
-    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, maxWorkHeight: 0 });
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 150, maxWorkHeight: 0, engine: 'auto' });
     await open('/clips/fast.webm', { rate: 1 });
     const start = await b.page.evaluate(() => ({
       t: document.querySelector('video').currentTime,
@@ -787,7 +883,10 @@ describe('browser extension', () => {
         if (session?.mode === 'paused') return session;
         await sleep(500);
       }
-      throw new Error('interpolation never paused');
+      const last = (await debug())?.sessions[0];
+      throw new Error(
+        `interpolation never paused; levels visited: ${[...levels].join(', ')}; last: ${JSON.stringify({ ...last, presentLog: undefined, pixels: undefined })}`,
+      );
     })();
     t.diagnostic(`levels visited: ${[...levels].join(', ')}; panel: ${d.panel}; stats ${JSON.stringify(d.stats)}`);
     assert.match(d.panel, /paused: too slow/);

@@ -132,6 +132,8 @@ pub struct Engine {
     /// Issue 12's options for every later call (`setStaticGuard`); all off at first: the
     /// reference output.
     options: std::cell::Cell<inbetween::Options>,
+    /// The output of the last `interpolateOnGpu`, for `presentLast`.
+    last: std::cell::RefCell<Option<inbetween_gpu::GpuOutput>>,
 }
 
 enum Inner {
@@ -317,6 +319,7 @@ impl Engine {
             return Ok(Engine {
                 inner,
                 options: Default::default(),
+                last: Default::default(),
             });
         }
         Err(last.unwrap_or_else(|| coded("no backend was tried", "backend")))
@@ -526,6 +529,81 @@ impl Engine {
             .interpolate_with(a, b, &Timestep::Uniform(t), &self.options.get())
             .map_err(gpu_err)?;
         e.present(&out, &mut canvas.presenter).map_err(gpu_err)
+    }
+
+    /// `interpolateToCanvas` in two steps: the frame of `a` and `b` at `t`, computed on the GPU
+    /// (submitted) and kept there, with no readback; `presentLast` then draws it into a canvas.
+    /// A caller that awaits `workDone` between the two presents only a finished frame, so the
+    /// browser's compositor never waits on the interpolation itself (on a slow GPU it would hold
+    /// up the whole page's frames). The output lives in the size's buffers: the next
+    /// interpolation of the same size replaces it.
+    #[wasm_bindgen(js_name = interpolateOnGpu)]
+    pub fn interpolate_on_gpu(&self, a: &Frame, b: &Frame, t: f32) -> Result<(), JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(coded(
+                "interpolateOnGpu needs the WebGPU backend",
+                "backend",
+            ));
+        };
+        let (a, b) = gpu_pair(a, b)?;
+        let out = e
+            .interpolate_with(a, b, &Timestep::Uniform(t), &self.options.get())
+            .map_err(gpu_err)?;
+        *self.last.borrow_mut() = Some(out);
+        Ok(())
+    }
+
+    /// Draws the last `interpolateOnGpu` output into `canvas` (resized to it) and presents it.
+    /// Errors when there is none, or when another interpolation of its size has run since.
+    #[wasm_bindgen(js_name = presentLast)]
+    pub fn present_last(&self, canvas: &mut Canvas) -> Result<(), JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(coded("canvas output needs the WebGPU backend", "backend"));
+        };
+        let last = self.last.borrow();
+        let out = last
+            .as_ref()
+            .ok_or_else(|| coded("presentLast: nothing was interpolated", "backend"))?;
+        e.present(out, &mut canvas.presenter).map_err(gpu_err)
+    }
+
+    /// A Promise that resolves once the GPU has finished all work submitted so far (the queue's
+    /// `onSubmittedWorkDone`). `interpolateToCanvas` returns as soon as its work is submitted,
+    /// so this is how a caller times it (the extension's in-process engine measures its GPU time
+    /// per drawn frame with it, and skips a display refresh while a draw is still running).
+    /// Errors on the CPU backend.
+    #[wasm_bindgen(js_name = workDone)]
+    pub fn work_done(&self) -> Result<js_sys::Promise, JsError> {
+        let Inner::Gpu(e) = &self.inner else {
+            return Err(coded("workDone needs the WebGPU backend", "backend"));
+        };
+        #[cfg(target_arch = "wasm32")]
+        {
+            use js_sys::{Function, Reflect};
+            use wasm_bindgen::JsCast;
+            let queue: JsValue = e
+                .queue()
+                .as_webgpu()
+                .ok_or_else(|| coded("workDone: the engine is not on WebGPU", "backend"))?
+                .clone()
+                .into();
+            let done = Reflect::get(&queue, &JsValue::from_str("onSubmittedWorkDone"))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| coded("this browser's WebGPU has no onSubmittedWorkDone", "gpu"))?;
+            done.call0(&queue)
+                .ok()
+                .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+                .ok_or_else(|| coded("onSubmittedWorkDone gave no Promise", "gpu"))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = e;
+            Err(coded(
+                "workDone exists only in the browser build",
+                "backend",
+            ))
+        }
     }
 
     /// Switches issue 12's static-region guard on or off for every later call (off at first):

@@ -3,7 +3,12 @@
 // frames per second in and out) for `--seconds` each. Not a test: run by hand, and the numbers go
 // into the README.
 //
-//   node scripts/build-extension.mjs --no-zip --test-hooks && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720]
+// It also prints the per-frame hand-over to the engine on the path that ran (the test hook
+// `handover`): with `--engine frame`, a frame read back and its RGBA round trip to the engine
+// frame; with `--engine auto` (the default) on this page (no CSP), the in-process engine's
+// VideoFrame → GPU canvas → engine copy, until the GPU has done it.
+//
+//   node scripts/build-extension.mjs --no-zip --test-hooks && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720] [--engine auto|frame]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,12 +25,13 @@ const sizes = opt('--sizes', '640x360,1280x720')
   .map((s) => s.split('x').map(Number));
 const factor = opt('--factor', '2');
 const realGpu = !args.includes('--swiftshader');
+const engine = opt('--engine', 'auto');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'inbetween-ext-bench-'));
 const site = await startServer({ mounts: { '/clips/': tmp, '/': REPO } });
 const b = await launchWithExtension({ extensionDir: path.join(REPO, 'dist/extension'), realGpu, log: console.log });
 try {
-  await b.settings({ factor: factor === 'auto' ? 'auto' : Number(factor), allowSoftwareAdapter: !realGpu });
+  await b.settings({ factor: factor === 'auto' ? 'auto' : Number(factor), allowSoftwareAdapter: !realGpu, engine });
   for (const [w, h] of sizes) {
     makeClip(tmp, { name: `${w}x${h}.webm`, width: w, height: h, fps: 30, seconds: seconds + 15, fast: true });
     await b.page.goto(`${site.origin}/tests/browser/extension/page.html?src=/clips/${w}x${h}.webm&blob=1`);
@@ -58,6 +64,14 @@ try {
       );
       if (i === 0) console.log('adapter', JSON.stringify(d.adapter));
     }
+    // Measured on a paused video (its sessions then take no frames, so no interpolation competes).
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    await new Promise((r) => setTimeout(r, 1000));
+    const handover = await b.inTab(
+      ({ w, h }) => globalThis.__inbetween?.debug.handover(w, h, 20).catch((e) => ({ error: String(e) })),
+      { w, h },
+    );
+    console.log(`${w}x${h} hand-over: ${JSON.stringify(handover)}`);
     const last = samples.at(-1);
     if (last) console.log(`${w}x${h} summary: ${JSON.stringify(last.stats)}`);
     const quality = await b.page.evaluate(() => {

@@ -9,17 +9,19 @@ import path from 'node:path';
 
 /** Writes `name` (VP9 in WebM, yuv420p, near-lossless) into `dir` and returns its path. */
 /** `fast`: for benches' long, large clips: VP9's realtime mode, a keyframe a second (the
- * near-lossless all-intra encoding takes over 10 minutes for 75 s of 720p on 2 cores). */
+ * near-lossless all-intra encoding takes over 10 minutes for 75 s of 720p on 2 cores).
+ * `twos`: animation on twos, every picture held for two frames (the square moves every other frame). */
 export function makeClip(
   dir,
-  { name = 'clip.webm', width = 96, height = 64, fps = 5, seconds = 4, fast = false } = {},
+  { name = 'clip.webm', width = 96, height = 64, fps = 5, seconds = 4, fast = false, twos = false } = {},
 ) {
   const out = path.join(dir, name);
+  const n = twos ? 'floor(n/2)' : 'n';
   const graph = [
     `color=c=black:s=${width}x${height}:r=${fps}:d=${seconds},format=rgb24,` +
       `geq=r='40+X*150/${width}':g='40+Y*150/${height}':b='160-X*60/${width}'[bg]`,
     `color=c=white:s=16x16:r=${fps}:d=${seconds}[sq]`,
-    `[bg][sq]overlay=x='8+mod(n*6\\,${width - 32})':y='${(height - 16) / 2}+6*sin(n)'`,
+    `[bg][sq]overlay=x='8+mod(${n}*6\\,${width - 32})':y='${(height - 16) / 2}+6*sin(${n})'`,
   ].join(';');
   execFileSync('ffmpeg', [
     '-hide_banner',

@@ -117,6 +117,12 @@ export interface ForgetRequest {
   type: 'forget';
   stream: StreamId;
 }
+/** The wasm module and the model, for content.js's in-process engine (content/local.ts): the
+ * files are the extension's own, and the frame fetches them from its origin so that they need
+ * not be web-accessible. */
+export interface FilesRequest {
+  type: 'files';
+}
 /** Test builds only: the frame hand-over alone, for the bench. */
 export interface EchoRequest {
   type: 'echo';
@@ -126,7 +132,7 @@ export interface EchoRequest {
 export interface LoseDeviceRequest {
   type: 'loseDeviceForTesting';
 }
-export type EngineRequest = InitRequest | FrameRequest | ForgetRequest | EchoRequest | LoseDeviceRequest;
+export type EngineRequest = InitRequest | FrameRequest | ForgetRequest | FilesRequest | EchoRequest | LoseDeviceRequest;
 
 export interface FrameResult {
   /** `count` frames of width x height x 4 bytes, or null. */
@@ -141,6 +147,7 @@ export interface ResultOf {
   init: { adapter: AdapterInfo | null };
   frame: FrameResult;
   forget: Record<string, never>;
+  files: { wasm: ArrayBuffer; model: ArrayBuffer };
   echo: { pixels: ArrayBuffer };
   loseDeviceForTesting: { lost: unknown };
 }

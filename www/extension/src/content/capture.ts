@@ -5,6 +5,7 @@
 // read back every frame), and an ImageBitmap at the overlay's size for showing it (a GPU canvas:
 // no readback). Only the in-betweens are shown at the working resolution, so when adaptation
 // lowers it, half the frames on screen stay as sharp as the video's own.
+import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from '../../../lib/src/shared/duplicates.js';
 import { context2d, resize } from '../canvas.js';
 import { isObject } from '../messages.js';
 import { SAY } from './notices.js';
@@ -22,11 +23,25 @@ export interface Grabbed {
   bitmap: ImageBitmap;
 }
 
+/** A frame taken for the in-process engine: on a GPU canvas at the working size (the engine copies
+ * it from there at once, on the GPU), its grey at the repeat detector's size, the display bitmap. */
+export interface GrabbedOnGpu {
+  source: OffscreenCanvas;
+  grey: Float32Array;
+  bitmap: ImageBitmap;
+}
+
 export class Capture {
   private readonly readCanvas = new OffscreenCanvas(1, 1);
   private readonly readCtx = context2d(this.readCanvas, { willReadFrequently: true, colorSpace: 'srgb' });
   private readonly showCanvas = new OffscreenCanvas(1, 1);
   private readonly showCtx = context2d(this.showCanvas, { colorSpace: 'srgb' });
+  /** The in-process engine's copy (GPU-backed: never read back here). */
+  private readonly workCanvas = new OffscreenCanvas(1, 1);
+  private readonly workCtx = context2d(this.workCanvas, { colorSpace: 'srgb' });
+  /** The repeat detector's small copy, read back (the one CPU copy left on the in-process path). */
+  private readonly greyCanvas = new OffscreenCanvas(1, 1);
+  private readonly greyCtx = context2d(this.greyCanvas, { willReadFrequently: true, colorSpace: 'srgb' });
   private rvfc: number;
   private closed = false;
 
@@ -72,6 +87,37 @@ export class Capture {
     const bitmap = this.showCanvas.transferToImageBitmap();
     this.stats.bitmaps++;
     return { image, bitmap };
+  }
+
+  /** The frame on screen for the in-process engine (GrabbedOnGpu); 'tainted' as grab(). The
+   * source canvas is drawn over by the next call: prepare it at once. */
+  grabOnGpu(mediaTime: number, work: Size, shown: Size): GrabbedOnGpu | 'tainted' {
+    let frame: VideoFrame;
+    try {
+      frame = new VideoFrame(this.video, { timestamp: Math.round(mediaTime * 1e6) });
+    } catch (e) {
+      if (isSecurityError(e)) return 'tainted';
+      throw e;
+    }
+    this.stats.opened++;
+    const small = analysisSize(work.width, work.height);
+    try {
+      resize(this.workCanvas, work.width, work.height);
+      this.workCtx.drawImage(frame, 0, 0, work.width, work.height);
+      resize(this.showCanvas, shown.width, shown.height);
+      this.showCtx.drawImage(frame, 0, 0, shown.width, shown.height);
+      resize(this.greyCanvas, small.width, small.height);
+      // Averaged, as the engine frame scales its copy for the detector.
+      this.greyCtx.imageSmoothingQuality = 'high';
+      this.greyCtx.drawImage(frame, 0, 0, small.width, small.height);
+    } finally {
+      frame.close();
+      this.stats.closed++;
+    }
+    const grey = greyOf(this.greyCtx.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' }).data);
+    const bitmap = this.showCanvas.transferToImageBitmap();
+    this.stats.bitmaps++;
+    return { source: this.workCanvas, grey, bitmap };
   }
 
   close(): void {
@@ -120,4 +166,24 @@ export function overlaySize(video: HTMLVideoElement, picture: Rect | null): Size
   const h = Math.min(vh, Math.max(16, Math.round((picture?.height ?? vh) * dpr)));
   if (h >= vh) return { width: vw, height: vh };
   return { width: Math.max(2, Math.round((vw * h) / vh)), height: h };
+}
+
+/** The package's live repeat detector (duplicates.ts, as the engine frame runs it) for one video,
+ * restarted when the working size changes. */
+export class Repeats {
+  private key = '';
+  private meter: ChangeMeter | null = null;
+  private guard = new CadenceGuard();
+
+  /** Whether the frame whose grey this is (at analysisSize of `work`) repeats the one before. */
+  push(grey: Float32Array, work: Size): boolean {
+    const small = analysisSize(work.width, work.height);
+    const key = `${work.width}x${work.height}`;
+    if (!this.meter || key !== this.key) {
+      this.key = key;
+      this.meter = new ChangeMeter(small.width, small.height);
+      this.guard = new CadenceGuard();
+    }
+    return this.guard.push(this.meter.push(grey));
+  }
 }

@@ -18,6 +18,7 @@
 // This file is the run: start and stop, which videos get a session, and the display loop.
 import { codeOf } from '../messages.js';
 import { unreadable } from './capture.js';
+import { LocalEngine, wasmCompiles } from './local.js';
 import { notice, restackNotices, SAY } from './notices.js';
 import { Session, type SessionHost } from './session.js';
 import { DEFAULTS, type Factor, loadSettings, type Settings } from './settings.js';
@@ -45,6 +46,10 @@ const state = {
   /** Videos refused in this run (one notice each). */
   refused: new WeakSet<HTMLVideoElement>(),
   engine: null as EngineClient | null,
+  /** The in-process engine, when this page lets WebAssembly compile (then `engine` is null). */
+  local: null as LocalEngine | null,
+  /** Which engine this run uses (the test hooks report it). */
+  path: null as 'local' | 'frame' | null,
   adapter: null as unknown,
   settings: { ...DEFAULTS } as Settings,
   raf: 0,
@@ -58,6 +63,9 @@ const host: SessionHost = {
   },
   get engine() {
     return state.engine;
+  },
+  get local() {
+    return state.local;
   },
   get active() {
     return state.active;
@@ -109,13 +117,17 @@ async function start(): Promise<void> {
 
   const starting = notice(SAY.starting, 0);
   const engine = new EngineClient();
+  let local: LocalEngine | null = null;
   try {
     await engine.connect();
-    const { adapter } = await engine.call({
-      type: 'init',
-      allowSoftwareAdapter: state.settings.allowSoftwareAdapter === true,
-    });
-    state.adapter = adapter;
+    const allowSoftwareAdapter = state.settings.allowSoftwareAdapter === true;
+    if (state.settings.engine !== 'frame' && wasmCompiles()) local = await startLocal(engine, allowSoftwareAdapter);
+    if (local) {
+      state.adapter = local.adapter;
+    } else {
+      const { adapter } = await engine.call({ type: 'init', allowSoftwareAdapter });
+      state.adapter = adapter;
+    }
   } catch (e) {
     engine.dispose();
     starting.remove();
@@ -127,12 +139,35 @@ async function start(): Promise<void> {
     return;
   }
   starting.remove();
-  state.engine = engine;
+  if (local) {
+    // The frame only handed over the files: it goes, with everything it loaded.
+    engine.dispose();
+    state.local = local;
+    state.path = 'local';
+  } else {
+    state.engine = engine;
+    state.path = 'frame';
+  }
   state.active = true;
   for (const v of readable) attach(v);
   document.addEventListener('playing', onPlaying, true);
   document.addEventListener('fullscreenchange', onFullscreen, true);
   state.raf = requestAnimationFrame(tick);
+}
+
+/** The in-process engine (local.ts), or null where it cannot start for a reason other than the
+ * GPU (then the engine frame serves, as on a page that forbids WebAssembly). A missing or
+ * software-only GPU is thrown: the frame would find the same. */
+async function startLocal(frame: EngineClient, allowSoftwareAdapter: boolean): Promise<LocalEngine | null> {
+  try {
+    const files = await frame.call({ type: 'files' });
+    return await LocalEngine.create(files, allowSoftwareAdapter, state.settings.staticGuard !== false);
+  } catch (e) {
+    const code = codeOf(e);
+    if (code === 'no-webgpu' || code === 'software-webgpu') throw e;
+    console.warn('inbetween: the in-process engine could not start; using the engine frame', e);
+    return null;
+  }
 }
 
 function stop(): void {
@@ -141,6 +176,9 @@ function stop(): void {
   state.sessions.clear();
   state.engine?.dispose();
   state.engine = null;
+  state.local?.dispose();
+  state.local = null;
+  state.path = null;
   document.removeEventListener('playing', onPlaying, true);
   document.removeEventListener('fullscreenchange', onFullscreen, true);
   cancelAnimationFrame(state.raf);

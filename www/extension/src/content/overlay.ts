@@ -3,7 +3,8 @@
 // control in the video's top-left corner (on/off, factor, frame rates, state, stop): the HUD.
 import { context2d, resize } from '../canvas.js';
 import type { Size } from './capture.js';
-import type { Entry } from './pacing.js';
+import type { Canvas } from '../../../lib/pkg/inbetween_wasm.js';
+import type { Entry, GpuSlot } from './pacing.js';
 import type { Factor } from './settings.js';
 import { type Rect, rectOf } from './util.js';
 
@@ -84,6 +85,25 @@ const HTML = `
     <div class="state"></div>
   </div>`;
 
+/** WebGPU canvases per overlay for the in-process engine's in-betweens: enough for the pairs
+ * waiting to be shown at ×8 (7 each), with the one on screen. */
+const MAX_SLOTS = 16;
+
+/** One of the overlay's WebGPU canvases: the in-process engine draws an in-between into it when
+ * the pair is ready, and the overlay shows it (it is laid over the 2D canvas, hidden until then)
+ * when its moment comes. No pixel is read back. */
+export class Slot implements GpuSlot {
+  busy = true;
+  constructor(
+    readonly el: HTMLCanvasElement,
+    /** The engine's handle to the canvas (`Engine.attachCanvas`). */
+    readonly target: Canvas,
+  ) {}
+  release(): void {
+    this.busy = false;
+  }
+}
+
 /** Our clicks and keys must not reach the page's handlers (a click-to-pause player, say). */
 const SWALLOWED = [
   'click',
@@ -106,6 +126,12 @@ export class Overlay {
   /** Scratch canvas for scaling an in-between up to the overlay's size. */
   private readonly scratch = new OffscreenCanvas(1, 1);
   private readonly scratchCtx = context2d(this.scratch, { colorSpace: 'srgb' });
+  /** The in-process engine's canvases (see Slot), made as needed. */
+  private readonly slots: Slot[] = [];
+  /** The canvas that shows the current frame: the 2D one or a slot's. */
+  private current: HTMLCanvasElement;
+  /** The overlay's resolution at the last draw. */
+  private size: Size = { width: 1, height: 1 };
   private canvasVisible: boolean | undefined;
   private styleKey = '';
   private styleAge = 0;
@@ -131,6 +157,7 @@ export class Overlay {
     root.innerHTML = HTML;
     const find = <E extends Element>(selector: string) => root.querySelector(selector) as E;
     this.canvas = find<HTMLCanvasElement>('canvas');
+    this.current = this.canvas;
     // GPU-backed (no willReadFrequently): it only receives pixels; tests read it rarely.
     this.ctx = context2d(this.canvas, { colorSpace: 'srgb' });
     this.panel = find<HTMLElement>('.panel');
@@ -235,19 +262,61 @@ export class Overlay {
     hs.top = `${box.y}px`;
     hs.width = `${box.w}px`;
     hs.height = `${box.h}px`;
-    const cs = this.canvas.style;
+    for (const c of [this.canvas, ...this.slots.map((s) => s.el)]) this.placeCanvas(c);
+  }
+
+  private placeCanvas(c: HTMLCanvasElement): void {
+    const pic = this.pictureRect;
+    if (!pic) return;
+    const cs = c.style;
     cs.left = `${pic.x}px`;
     cs.top = `${pic.y}px`;
     cs.width = `${pic.width}px`;
     cs.height = `${pic.height}px`;
   }
 
+  /** A free WebGPU canvas for one in-between (`attach` hands a new one to the engine), or null
+   * when all are taken (the pair is then dropped). */
+  slot(attach: (canvas: OffscreenCanvas) => Canvas): Slot | null {
+    const free = this.slots.find((s) => !s.busy);
+    if (free) {
+      free.busy = true;
+      return free;
+    }
+    if (this.slots.length >= MAX_SLOTS) return null;
+    const el = document.createElement('canvas');
+    this.placeCanvas(el);
+    this.canvas.after(el);
+    const slot = new Slot(el, attach(el.transferControlToOffscreen()));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Makes `el` the canvas that shows (the others hidden). */
+  private showOn(el: HTMLCanvasElement): void {
+    if (el === this.current) return;
+    if (this.canvasVisible) {
+      el.style.visibility = 'visible';
+      this.current.style.visibility = 'hidden';
+    }
+    this.current = el;
+  }
+
   /** Puts `entry` on the canvas, at `size` (the overlay's resolution). */
   draw(entry: Entry, { width, height }: Size): void {
+    this.size = { width, height };
+    if (entry.kind === 'interp' && entry.slot) {
+      // Drawn by the engine already: show its canvas (the browser scales it to the picture).
+      this.showOn((entry.slot as Slot).el);
+      return;
+    }
+    this.showOn(this.canvas);
     resize(this.canvas, width, height);
     if (entry.kind === 'source') {
       // A shown entry's bitmap is kept until it leaves the screen (pacing.ts).
       this.ctx.drawImage(entry.bitmap as ImageBitmap, 0, 0, width, height);
+    } else if (!entry.image) {
+      throw new Error('internal error: an in-between with neither pixels nor a canvas');
     } else if (entry.image.width === width && entry.image.height === height) {
       this.ctx.putImageData(entry.image, 0, 0);
     } else {
@@ -260,14 +329,14 @@ export class Overlay {
 
   hide(): void {
     if (this.canvasVisible !== false) {
-      this.canvas.style.visibility = 'hidden';
+      this.current.style.visibility = 'hidden';
       this.canvasVisible = false;
     }
   }
 
   show(): void {
     if (this.canvasVisible !== true) {
-      this.canvas.style.visibility = 'visible';
+      this.current.style.visibility = 'visible';
       this.canvasVisible = true;
     }
   }
@@ -295,6 +364,7 @@ export class Overlay {
 
   remove(): void {
     this.host.remove();
+    for (const s of this.slots.splice(0)) s.target.free();
   }
 
   /** Where everything is, and what the control says (tests, debugging). */
@@ -303,7 +373,7 @@ export class Overlay {
       panel: this.ui.state.textContent,
       fps: this.ui.fps.textContent,
       hostRect: rectOf(this.host.getBoundingClientRect()),
-      canvasRect: rectOf(this.canvas.getBoundingClientRect()),
+      canvasRect: rectOf(this.current.getBoundingClientRect()),
       popoverOpen: (() => {
         try {
           return this.host.matches(':popover-open');
@@ -318,13 +388,26 @@ export class Overlay {
         const r = this.panel.getBoundingClientRect();
         return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === this.host;
       })(),
-      canvasSize: [this.canvas.width, this.canvas.height],
+      canvasSize: [this.current.width, this.current.height],
+      /** Whether the frame on screen is on one of the in-process engine's WebGPU canvases. */
+      onGpuCanvas: this.current !== this.canvas,
     };
   }
 
-  /** The canvas's pixels, read back. */
+  /** The pixels on screen, read back at the overlay's resolution. A WebGPU canvas (an in-process
+   * in-between at the working size) is scaled to it as the frame path draws its in-betweens
+   * (high-quality smoothing); on screen the browser scales it. */
   pixels(): number[] {
-    return Array.from(this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height, { colorSpace: 'srgb' }).data);
+    if (this.current === this.canvas) {
+      return Array.from(
+        this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height, { colorSpace: 'srgb' }).data,
+      );
+    }
+    const { width, height } = this.size;
+    const reader = context2d(new OffscreenCanvas(width, height), { willReadFrequently: true, colorSpace: 'srgb' });
+    reader.imageSmoothingQuality = 'high';
+    reader.drawImage(this.current, 0, 0, width, height);
+    return Array.from(reader.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data);
   }
 
   /** Paints the control's background a flat magenta (or back), so a screenshot shows where it

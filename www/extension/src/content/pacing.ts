@@ -14,11 +14,26 @@ import { median, pushLimited } from './util.js';
  * stall or a slideshow, where an in-between would be a morph of unrelated pictures. */
 export const MAX_GAP_S = 0.5;
 
+/** A canvas an in-between was drawn into on the GPU (the overlay's, for the in-process engine),
+ * given back once the in-between leaves the queue and the screen. */
+export interface GpuSlot {
+  release(): void;
+}
+
 /** A presentable frame: a source frame at overlay resolution, or an in-between at working
- * resolution (at `t` between the source frames at media times m0 and m1). */
+ * resolution (at `t` between the source frames at media times m0 and m1): its pixels (from the
+ * engine frame) or the WebGPU canvas it was drawn into (the in-process engine). */
 export type Entry =
   | { mt: number; kind: 'source'; bitmap: ImageBitmap | null }
-  | { mt: number; kind: 'interp'; image: ImageData; m0: number; m1: number; t: number };
+  | {
+      mt: number;
+      kind: 'interp';
+      image: ImageData | null;
+      slot: GpuSlot | null;
+      m0: number;
+      m1: number;
+      t: number;
+    };
 
 /** What to show now: an entry (at `target`, the delayed clock), 'hold' what is on screen, or
  * nothing (hide the overlay: the video shows through). */
@@ -120,8 +135,14 @@ export class Pacer {
     }
   }
 
-  /** Frees an entry's bitmap (GPU memory) now rather than at garbage collection. */
+  /** Frees an entry's bitmap (GPU memory) now rather than at garbage collection, or gives its
+   * canvas back. */
   private release(entry: Entry | null | undefined): void {
+    if (entry?.kind === 'interp' && entry.slot) {
+      entry.slot.release();
+      entry.slot = null;
+      return;
+    }
     if (entry?.kind !== 'source' || !entry.bitmap) return;
     entry.bitmap.close();
     entry.bitmap = null;

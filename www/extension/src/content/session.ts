@@ -1,11 +1,13 @@
 // One video: its frames taken (capture.ts), sent to the engine in pairs and the in-betweens
 // received (here), shown against its clock (pacing.ts) on its overlay (overlay.ts), at a level
 // the adaptation (adaptation.ts) keeps affordable.
-import { codeOf } from '../messages.js';
+import { codeOf, isObject } from '../messages.js';
 import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
-import { Capture, overlaySize, workSize } from './capture.js';
+import type { Frame } from '../../../lib/pkg/inbetween_wasm.js';
+import { Capture, overlaySize, Repeats, workSize } from './capture.js';
+import type { LocalEngine } from './local.js';
 import { brief, notice, SAY } from './notices.js';
-import { type Mode, Overlay } from './overlay.js';
+import { type Mode, Overlay, type Slot } from './overlay.js';
 import { type Entry, MAX_GAP_S, Pacer } from './pacing.js';
 import { type Factor, maxDelay, type Settings } from './settings.js';
 import { newStats } from './stats.js';
@@ -16,8 +18,10 @@ import { ema, rectOf } from './util.js';
 /** What a session needs from the run it belongs to (content.ts). */
 export interface SessionHost {
   readonly settings: Settings;
-  /** Null once stopped. */
+  /** The engine frame; null once stopped, or when the in-process engine runs instead. */
   readonly engine: EngineClient | null;
+  /** The in-process engine (local.ts), where this page lets WebAssembly compile; else null. */
+  readonly local: LocalEngine | null;
   readonly active: boolean;
   /** The display's refresh rate, Hz. */
   displayHz(): number;
@@ -35,7 +39,14 @@ interface Captured {
   mt: number;
   /** When it is on screen (the video's own clock, performance.now() time). */
   due: number;
-  image: ImageData;
+  /** The pixels, for the engine frame; null on the in-process path. */
+  image: ImageData | null;
+  /** On the in-process path: the frame, prepared on the GPU (freed by whoever drops it). */
+  frame: Frame | null;
+  /** On the in-process path: its grey at the repeat detector's size. */
+  grey: Float32Array | null;
+  /** The flow scale it was prepared at. */
+  scale: number;
   width: number;
   height: number;
   level: number;
@@ -55,6 +66,9 @@ export class Session {
   private last: Captured | null = null;
   /** The seq of the frame the engine holds as the next pair's first. */
   private anchorSeq = -1;
+  /** The in-process path's pair start: the frame the engine frame would hold (its `held`). */
+  private anchor: Captured | null = null;
+  private repeats = new Repeats();
   private inFlight = false;
   /** The newest frame captured while the engine was busy. */
   private pending: Captured | null = null;
@@ -125,17 +139,23 @@ export class Session {
   private take(meta: VideoFrameCallbackMetadata): void {
     const start = performance.now();
     const { width, height } = this.workSize();
-    const grabbed = this.capture.grab(
-      meta.mediaTime,
-      { width, height },
-      overlaySize(this.video, this.overlay.pictureRect),
-    );
+    const local = this.host.local;
+    const level = this.adaptation.level;
+    const scale = (LEVELS[level] as Level).scale;
+    const work = { width, height };
+    const shown = overlaySize(this.video, this.overlay.pictureRect);
+    const grabbed = local
+      ? this.capture.grabOnGpu(meta.mediaTime, work, shown)
+      : this.capture.grab(meta.mediaTime, work, shown);
     if (grabbed === 'tainted') {
       // The source changed to a cross-origin one mid-session.
       this.close();
       this.host.ended(this.video, true);
       return;
     }
+    // In process: onto the engine's own texture now, on the GPU (the canvas is drawn over by the
+    // next frame). The engine frame's path sends the bytes instead.
+    const frame = local && 'source' in grabbed ? local.prepare(grabbed.source, scale) : null;
     this.captureMs = ema(this.captureMs, performance.now() - start, 0.2);
     this.stats.captured++;
     this.captureTimes.push(performance.now());
@@ -144,10 +164,13 @@ export class Session {
       seq: ++this.seq,
       mt: meta.mediaTime,
       due: meta.expectedDisplayTime,
-      image: grabbed.image,
+      image: 'image' in grabbed ? grabbed.image : null,
+      frame,
+      grey: 'grey' in grabbed ? grabbed.grey : null,
+      scale,
       width,
       height,
-      level: this.adaptation.level,
+      level,
       generation: this.generation,
       prev: null,
     };
@@ -163,18 +186,24 @@ export class Session {
       // The engine is still busy: keep only the newest frame. A frame replaced here is lost, and
       // with it its pair and the next one: the adaptation hears about both.
       if (this.pending?.prev) this.adaptation.outcome(false, 'dropped');
+      this.pending?.frame?.free();
       this.pending = rec;
       return;
     }
-    this.send(rec);
+    this.dispatch(rec);
   }
 
-  private send(rec: Captured): void {
+  /** To whichever engine this run has. */
+  private dispatch(rec: Captured): void {
+    const local = this.host.local;
+    if (local) this.sendLocal(rec, local);
+    else this.send(rec);
+  }
+
+  /** The in-betweens of `rec`'s pair: k per source interval (k·spans in all, after repeats),
+   * with `rec.prev` moved back to the picture before a repeat. Empty when not pairable. */
+  private times(rec: Captured, pairable: boolean): number[] {
     const k = this.factor();
-    const pairable = rec.prev !== null && rec.prev.seq === this.anchorSeq && k >= 2;
-    if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
-    // After a repeated frame (pulldown, twos) the engine pairs this frame with the picture
-    // before the repeat: the in-betweens span the repeat's slot too, k per source interval.
     let spans = 1;
     if (pairable && rec.prev && this.repeatFrom !== null) {
       rec.prev = { seq: rec.prev.seq, mt: this.repeatFrom };
@@ -184,8 +213,145 @@ export class Session {
       );
     }
     this.repeatFrom = null;
-    const ts = pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
-    const scale = (LEVELS[rec.level] as Level).scale;
+    return pairable ? Array.from({ length: k * spans - 1 }, (_, i) => (i + 1) / (k * spans)) : [];
+  }
+
+  /**
+   * The in-process path (local.ts): what the engine frame does with a frame request (handle.ts's
+   * `frame`), here, on frames already on the GPU. The in-betweens are computed one at a time
+   * and, each once the GPU is done with it, copied into a WebGPU canvas of the overlay (one
+   * each), shown from there at their moments; the pair's time is the GPU's.
+   */
+  private sendLocal(rec: Captured, local: LocalEngine): void {
+    const k = this.factor();
+    const anchor = this.anchor;
+    const follows =
+      anchor !== null &&
+      rec.prev !== null &&
+      rec.prev.seq === anchor.seq &&
+      anchor.width === rec.width &&
+      anchor.height === rec.height;
+    const pairable = follows && k >= 2;
+    if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
+    const ts = this.times(rec, pairable);
+    const frame = rec.frame as Frame;
+    if (this.repeats.push(rec.grey as Float32Array, rec) && follows) {
+      // A repeat (pulldown, twos): the picture before it stays the pair start, under this seq;
+      // its picture is shown by the next pair's in-betweens instead.
+      frame.free();
+      rec.frame = null;
+      anchor.seq = rec.seq;
+      this.anchorSeq = rec.seq;
+      if (rec.prev && rec.generation === this.generation) {
+        this.repeatFrom = rec.prev.mt;
+        this.stats.repeats++;
+        this.pacer.remove(rec.mt);
+      }
+      this.next();
+      return;
+    }
+    // A new pair start (no pair: nothing follows, a new scale, or no in-betweens asked).
+    this.anchor = rec;
+    this.anchorSeq = rec.seq;
+    if (!follows || anchor.scale !== rec.scale || ts.length === 0) {
+      anchor?.frame?.free();
+      this.next();
+      return;
+    }
+    const slots: Slot[] = [];
+    for (const _ of ts) {
+      const slot = this.overlay.slot((canvas) => local.attach(canvas));
+      if (!slot) break;
+      slots.push(slot);
+    }
+    const first = anchor.frame as Frame;
+    if (slots.length < ts.length) {
+      // Every canvas holds an in-between still to be shown (the display is far behind): drop.
+      for (const slot of slots) slot.release();
+      first.free();
+      anchor.frame = null;
+      this.adaptation.outcome(false, 'dropped');
+      this.next();
+      return;
+    }
+    const start = performance.now();
+    const gone = () => this.closed || rec.generation !== this.generation;
+    this.inFlight = true;
+    // One in-between at a time: computed, waited for, then copied into its canvas (so that no
+    // canvas is presented with the interpolation still running, see local.ts).
+    const run = async () => {
+      for (const [i, t] of ts.entries()) {
+        local.interpolate(first, frame, t);
+        await local.done();
+        if (gone()) return false;
+        local.present((slots[i] as Slot).target);
+      }
+      return true;
+    };
+    run()
+      .then(
+        (done) => {
+          if (!done) {
+            for (const slot of slots) slot.release();
+            return;
+          }
+          const prev = rec.prev as { mt: number };
+          ts.forEach((t, i) => {
+            const slot = slots[i] as Slot;
+            this.pacer.add({
+              mt: prev.mt + t * (rec.mt - prev.mt),
+              kind: 'interp',
+              image: null,
+              slot,
+              m0: prev.mt,
+              m1: rec.mt,
+              t,
+            });
+          });
+          this.timing(rec, ts, performance.now() - start);
+        },
+        (e: unknown) => {
+          for (const slot of slots) slot.release();
+          this.engineFailed(e);
+        },
+      )
+      .finally(() => {
+        // The pair start is no longer needed (WebGPU keeps what queued work uses until it is done).
+        first.free();
+        if (anchor.frame === first) anchor.frame = null;
+        this.inFlight = false;
+        this.next();
+      });
+  }
+
+  /** After a pair: the frame that waited while the engine was busy, if it still may go. */
+  private next(): void {
+    if (this.closed || this.inFlight) return;
+    const next = this.pending;
+    this.pending = null;
+    if (next && next.generation === this.generation && this.mode === 'running') this.dispatch(next);
+    else next?.frame?.free();
+  }
+
+  /** The engine failed (a lost GPU device, say): it cannot recover in place. Stop everything, so
+   * the page is as it was, and say so; a click starts afresh. */
+  private engineFailed(e: unknown): void {
+    if (this.closed || !this.host.active) return;
+    // By the error's code (the package's, which the engine passes on; the wasm's own on the
+    // in-process path), not its text.
+    const code = codeOf(e) ?? (isObject(e) && typeof e.code === 'string' ? e.code : undefined);
+    notice(SAY.failed(code === 'device-lost' ? SAY.deviceLost : brief(e)));
+    this.host.stop();
+  }
+
+  private send(rec: Captured): void {
+    const k = this.factor();
+    const pairable = rec.prev !== null && rec.prev.seq === this.anchorSeq && k >= 2;
+    if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
+    // After a repeated frame (pulldown, twos) the engine pairs this frame with the picture
+    // before the repeat: the in-betweens span the repeat's slot too, k per source interval.
+    const ts = this.times(rec, pairable);
+    const scale = rec.scale;
     const engine = this.host.engine;
     if (!engine) return; // stopped: every session is closed with it
     this.inFlight = true;
@@ -196,7 +362,7 @@ export class Session {
         stream: this.stream,
         seq: rec.seq,
         prevSeq: rec.prev?.seq ?? -1,
-        image: { pixels: rec.image.data.buffer as ArrayBuffer, width: rec.width, height: rec.height },
+        image: { pixels: (rec.image as ImageData).data.buffer as ArrayBuffer, width: rec.width, height: rec.height },
         ts,
         scale,
         staticGuard: this.host.settings.staticGuard !== false,
@@ -223,21 +389,12 @@ export class Session {
             if (!this.closed && rec.prev) this.adaptation.outcome(false, 'dropped');
             return;
           }
-          // The engine itself failed (a lost GPU device, say): it cannot recover in place. Stop
-          // everything, so the page is as it was, and say so; a click starts afresh.
-          if (!this.closed && this.host.active) {
-            // By the error's code (the package's, which the engine passes on), not its text.
-            notice(SAY.failed(codeOf(e) === 'device-lost' ? SAY.deviceLost : brief(e)));
-            this.host.stop();
-          }
+          this.engineFailed(e);
         },
       )
       .finally(() => {
         this.inFlight = false;
-        if (this.closed) return;
-        const next = this.pending;
-        this.pending = null;
-        if (next && next.generation === this.generation && this.mode === 'running') this.send(next);
+        this.next();
       });
   }
 
@@ -249,8 +406,17 @@ export class Session {
     for (let i = 0; i < count; i++) {
       const t = ts[i] as number;
       const image = new ImageData(new Uint8ClampedArray(frames, i * bytes, bytes), rec.width, rec.height);
-      this.pacer.add({ mt: m0 + t * (m1 - m0), kind: 'interp', image, m0, m1, t });
+      this.pacer.add({ mt: m0 + t * (m1 - m0), kind: 'interp', image, slot: null, m0, m1, t });
     }
+    this.timing(rec, ts, ms);
+  }
+
+  /** A pair's in-betweens are ready, after `ms` of the engine's time: how late, for the delay
+   * and the adaptation. */
+  private timing(rec: Captured, ts: number[], ms: number): void {
+    const prev = rec.prev as { mt: number };
+    const m0 = prev.mt;
+    const m1 = rec.mt;
     this.stats.interpolated++;
     const warm = this.adaptation.pairDone(ms);
     // When the first in-between of this pair was due on the video's own clock, and how late it
@@ -296,7 +462,11 @@ export class Session {
     this.generation++;
     this.pacer.flush();
     this.last = null;
+    this.pending?.frame?.free();
     this.pending = null;
+    this.anchor?.frame?.free();
+    this.anchor = null;
+    this.repeats = new Repeats();
     this.anchorSeq = -1;
     this.repeatFrom = null;
     this.overlay.hide();
@@ -405,7 +575,10 @@ export class Session {
     for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
     this.host.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
     this.pacer.flush();
+    this.pending?.frame?.free();
     this.pending = null;
+    this.anchor?.frame?.free();
+    this.anchor = null;
     this.overlay.remove();
   }
 
@@ -424,7 +597,8 @@ export class Session {
           ? { kind: s.kind, mt: s.mt, m0: s.m0, m1: s.m1, t: s.t }
           : { kind: s.kind, mt: s.mt, m0: undefined, m1: undefined, t: undefined }
         : null;
-    const { panel, fps, hostRect, canvasRect, popoverOpen, panelRect, onTop, canvasSize } = this.overlay.layout();
+    const { panel, fps, hostRect, canvasRect, popoverOpen, panelRect, onTop, canvasSize, onGpuCanvas } =
+      this.overlay.layout();
     return {
       mode: this.mode,
       why: this.why,
@@ -446,6 +620,7 @@ export class Session {
       panelRect,
       onTop,
       canvasSize,
+      onGpuCanvas,
       presentLog: this.pacer.presentLog.slice(),
       ...(withPixels && shown ? { pixels: this.overlay.pixels() } : {}),
     };

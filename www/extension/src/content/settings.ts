@@ -15,6 +15,10 @@ export const DEFAULTS = Object.freeze({
   maxWorkHeight: 0,
   /** Issue 12's static guard: burnt-in captions, logos and scores stay still. */
   staticGuard: true,
+  /** Where RIFE runs: 'auto' in content.js's own isolated world where the page lets WebAssembly
+   * compile (frames stay on the GPU, content/local.ts), else in the engine frame; 'frame' always
+   * in the engine frame (RGBA buffers cross to it). */
+  engine: 'auto',
 });
 
 /** The settings as stored. Users set them by hand from the service worker's console (the README

@@ -2,8 +2,10 @@
 // bench. Only the test build has them: content.ts and session.ts reach this module from
 // `TEST_HOOKS:` statements, which scripts/build-extension.mjs drops from the shipped build, and
 // this module with them. It lives in the extension's isolated world, out of the page's reach.
+import { analysisSize } from '../../../lib/src/shared/duplicates.js';
 import { clearNotices, noticeTexts } from './notices.js';
 import type { Entry } from './pacing.js';
+import type { LocalEngine } from './local.js';
 import type { EngineClient } from './transport.js';
 import { median, withTimeout } from './util.js';
 
@@ -14,6 +16,8 @@ export interface Inspected {
   starting: Promise<void> | null;
   adapter: unknown;
   engine: EngineClient | null;
+  local: LocalEngine | null;
+  path: 'local' | 'frame' | null;
   sessions: Map<unknown, { snapshot(withPixels: boolean): unknown; mark(on: boolean): void }>;
 }
 
@@ -37,12 +41,26 @@ function engineOf(state: Inspected): EngineClient {
   return state.engine;
 }
 
+/** Round trips of a width x height RGBA frame to the engine frame and back, median ms. */
+async function echo(engine: EngineClient, width: number, height: number, n: number): Promise<number> {
+  const times: number[] = [];
+  const pixels = new Uint8Array(width * height * 4).fill(7).buffer;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await engine.call({ type: 'echo', pixels });
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
 export function debugHooks(state: Inspected) {
   return {
     active: () => state.active,
     clicks: () => state.clicks,
     starting: () => state.starting !== null,
     adapter: () => state.adapter,
+    /** Which engine runs: 'local' (in this isolated world, local.ts) or 'frame' (engine.html). */
+    path: () => state.path,
     notices: () => noticeTexts(),
     sessions: (withPixels = false) => [...state.sessions.values()].map((s) => s.snapshot(withPixels)),
     /** The overlay right after the next frame of `kind` ('interp': an in-between, 'source') was
@@ -55,20 +73,82 @@ export function debugHooks(state: Inspected) {
       ),
     dismissNotices: () => clearNotices(),
     /** Destroys the engine's GPU device, as a driver reset would. */
-    loseDevice: () => engineOf(state).call({ type: 'loseDeviceForTesting' }),
+    loseDevice: async () =>
+      state.local
+        ? { lost: state.local.wasm.loseDeviceForTesting() }
+        : engineOf(state).call({ type: 'loseDeviceForTesting' }),
     /** A request straight to the engine frame (messages.ts's protocol), malformed ones included. */
     engineCall: (request: unknown) => engineOf(state).post(request),
     /** Round trips of a width x height RGBA frame to the engine frame and back (copied there, as
      * a frame request is, and transferred back), in ms: the price of running the engine in a frame. */
-    echo: async (width: number, height: number, n = 20) => {
+    echo: (width: number, height: number, n = 20) => echo(engineOf(state), width, height, n),
+    /** The per-frame hand-over to the engine, in ms (median of `n`), on the path this run uses:
+     * for the engine frame the round trip of a width x height RGBA frame (`echo`); in process, a
+     * frame of the page's first video taken at width x height onto the GPU as a session takes
+     * it (`new VideoFrame`, drawn on a GPU canvas, copied into the engine, closed) until the GPU
+     * has done the copy. */
+    handover: async (width: number, height: number, n = 20) => {
+      const local = state.local;
+      const video = document.querySelector('video');
+      if (!video) throw new Error('no video on the page');
+      if (!local) {
+        // As capture.ts's grab: the frame read back at width x height, then the round trip.
+        const reader = new OffscreenCanvas(width, height).getContext('2d', {
+          willReadFrequently: true,
+          colorSpace: 'srgb',
+        }) as OffscreenCanvasRenderingContext2D;
+        const reads: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const frame = new VideoFrame(video);
+          reader.drawImage(frame, 0, 0, width, height);
+          frame.close();
+          reader.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
+          reads.push(performance.now() - t0);
+        }
+        const trip = await echo(engineOf(state), width, height, n);
+        return { path: 'frame', readMs: median(reads), echoMs: trip, ms: median(reads) + trip };
+      }
+      const canvas = new OffscreenCanvas(width, height);
+      const ctx = canvas.getContext('2d', { colorSpace: 'srgb' }) as OffscreenCanvasRenderingContext2D;
       const times: number[] = [];
-      const pixels = new Uint8Array(width * height * 4).fill(7).buffer;
+      const mainThread: number[] = [];
+      // Whatever a session submitted first (an interpolation) is not the hand-over's.
+      await local.done();
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
-        await engineOf(state).call({ type: 'echo', pixels });
+        const frame = new VideoFrame(video);
+        ctx.drawImage(frame, 0, 0, width, height);
+        frame.close();
+        const prepared = local.prepare(canvas, 1);
+        mainThread.push(performance.now() - t0);
+        await local.done();
         times.push(performance.now() - t0);
+        prepared.free();
       }
-      return median(times);
+      // The repeat detector's grey copy (capture.ts), the one frame read back on this path.
+      const small = analysisSize(width, height);
+      const grey = new OffscreenCanvas(small.width, small.height).getContext('2d', {
+        willReadFrequently: true,
+        colorSpace: 'srgb',
+      }) as OffscreenCanvasRenderingContext2D;
+      const greyTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const frame = new VideoFrame(video);
+        grey.drawImage(frame, 0, 0, small.width, small.height);
+        frame.close();
+        grey.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' });
+        greyTimes.push(performance.now() - t0);
+      }
+      // `mainThreadMs`: the page's thread (the copy is queued); `ms`: until the GPU has done it.
+      return {
+        path: 'local',
+        mainThreadMs: median(mainThread),
+        ms: median(times),
+        greyMs: median(greyTimes),
+        grey: `${small.width}x${small.height}`,
+      };
     },
     /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
      * they are drawn, and whether above everything else. */

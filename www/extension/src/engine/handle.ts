@@ -10,6 +10,10 @@ import { isTestRequest, testRequest } from './test-hooks.js';
 
 let interp: Interpolator | null = null;
 
+/** Where the package ships them inside the extension (scripts/build-extension.mjs lays them out). */
+const WASM_FILE = 'lib/pkg/inbetween_wasm_bg.wasm';
+const MODEL_FILE = 'lib/model/rife-4.25-f16.bpk';
+
 /** A stream's last frame: the package's FrameSequence holds it, prepared, as the first frame of
  * the stream's next pair. */
 interface Held {
@@ -42,6 +46,8 @@ export async function handle(request: unknown): Promise<Handled> {
       return [await init(request.allowSoftwareAdapter === true), []];
     case 'frame':
       return frame(request);
+    case 'files':
+      return files();
     case 'forget': {
       const stream = request.stream as StreamId;
       held.get(stream)?.sequence.close();
@@ -52,6 +58,18 @@ export async function handle(request: unknown): Promise<Handled> {
     default:
       throw bad(`unknown request ${String(request.type).slice(0, 40)}`);
   }
+}
+
+/** The single-thread wasm module and the model, fetched from the extension's own files (this
+ * frame's origin), for content.js's in-process engine. Transferred, not copied. */
+async function files(): Promise<Handled> {
+  const get = async (file: string) => {
+    const r = await fetch(new URL(file, location.href));
+    if (!r.ok) throw new Error(`could not read the extension's ${file} (${r.status})`);
+    return r.arrayBuffer();
+  };
+  const [wasm, model] = await Promise.all([get(WASM_FILE), get(MODEL_FILE)]);
+  return [{ wasm, model }, [wasm, model]];
 }
 
 async function init(allowSoftwareAdapter: boolean): Promise<ResultOf['init']> {
