@@ -554,7 +554,9 @@ impl Engine {
     }
 
     /// Draws the last `interpolateOnGpu` output into `canvas` (resized to it) and presents it.
-    /// Errors when there is none, or when another interpolation of its size has run since.
+    /// Errors when there is none. It reads the size's output buffers as they are now, so any
+    /// other interpolation of that size since (a readback call included) is what it draws: the
+    /// caller presents before starting the next one, as the extension's in-process engine does.
     #[wasm_bindgen(js_name = presentLast)]
     pub fn present_last(&self, canvas: &mut Canvas) -> Result<(), JsError> {
         let Inner::Gpu(e) = &self.inner else {

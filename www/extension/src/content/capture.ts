@@ -60,9 +60,9 @@ export class Capture {
     this.onFrame(meta);
   };
 
-  /** The frame on screen, at `work` size (bytes) and `shown` size (bitmap); 'tainted' when its
-   * pixels may not be read (the source became a cross-origin one mid-session). */
-  grab(mediaTime: number, work: Size, shown: Size): Grabbed | 'tainted' {
+  /** The video's current frame as a VideoFrame (counted as opened: the caller closes it), or
+   * 'tainted' when its pixels may not be read. */
+  private open(mediaTime: number): VideoFrame | 'tainted' {
     let frame: VideoFrame;
     try {
       frame = new VideoFrame(this.video, { timestamp: Math.round(mediaTime * 1e6) });
@@ -71,6 +71,14 @@ export class Capture {
       throw e;
     }
     this.stats.opened++;
+    return frame;
+  }
+
+  /** The frame on screen, at `work` size (bytes) and `shown` size (bitmap); 'tainted' when its
+   * pixels may not be read (the source became a cross-origin one mid-session). */
+  grab(mediaTime: number, work: Size, shown: Size): Grabbed | 'tainted' {
+    const frame = this.open(mediaTime);
+    if (frame === 'tainted') return frame;
     try {
       resize(this.readCanvas, work.width, work.height);
       this.readCtx.drawImage(frame, 0, 0, work.width, work.height);
@@ -92,14 +100,8 @@ export class Capture {
   /** The frame on screen for the in-process engine (GrabbedOnGpu); 'tainted' as grab(). The
    * source canvas is drawn over by the next call: prepare it at once. */
   grabOnGpu(mediaTime: number, work: Size, shown: Size): GrabbedOnGpu | 'tainted' {
-    let frame: VideoFrame;
-    try {
-      frame = new VideoFrame(this.video, { timestamp: Math.round(mediaTime * 1e6) });
-    } catch (e) {
-      if (isSecurityError(e)) return 'tainted';
-      throw e;
-    }
-    this.stats.opened++;
+    const frame = this.open(mediaTime);
+    if (frame === 'tainted') return frame;
     const small = analysisSize(work.width, work.height);
     try {
       resize(this.workCanvas, work.width, work.height);
