@@ -16,6 +16,14 @@ const TOL: f32 = 1e-4;
 #[test]
 fn guard_matches_the_cpu_path() {
     let Some(engine) = engine() else { return };
+    // The CPU reference runs its ResConvs through the direct kernel, the rounding TOL was set
+    // against (a direct sum per tap, as the WGSL conv). Winograd (the CPU default) rounds
+    // otherwise, and the guard's weights, which depend on the flow, turned that into 1.2e-4 on
+    // this pair (5.5e-5 with the direct kernel): a difference of the two CPU kernels, not of the
+    // two guards. Winograd's own accuracy is held to the PyTorch goldens in
+    // crate/core/tests/parity.rs. This file has one #[test], so the process-wide switch
+    // touches nothing else.
+    inbetween::model::set_cpu_winograd(false);
     let cpu = common::interpolator(BackendKind::Cpu);
     let root = common::repo_root().join("tests/golden/images");
     let src = image::open(root.join("I0_0.png")).unwrap().to_rgb8();
