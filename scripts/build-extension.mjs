@@ -102,6 +102,8 @@ for (const s of scripts) {
     legalComments: 'none',
     dropLabels: testHooks ? [] : ['TEST_HOOKS'],
     plugins: [packageOutside],
+    // content.js's WGSL (shaders/block_change.wgsl), as a string.
+    loader: { '.wgsl': 'text' },
     // content.js bundles the package's wasm glue (lib/pkg) for its in-process engine; the glue's
     // default module URL (`import.meta.url`) is never used there (the bytes are passed in).
     logOverride: { 'empty-import-meta': 'silent' },

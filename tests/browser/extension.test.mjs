@@ -40,6 +40,15 @@ describe('browser extension', () => {
     makeClip(clips, { name: 'fast.webm', fps: 5, seconds: 120 });
     makeClip(clips, { name: 'slow.webm', fps: 2, seconds: 30 });
     makeClip(clips, { name: 'twos.webm', fps: 4, seconds: 60, twos: true });
+    // The repeat statistic's check: compared 1:1 (with partial blocks at the edges), scaled down
+    // 2:1, and by a ratio that is no integer (1.5625), so the kernel's area average is exercised.
+    for (const [w, h] of [
+      [100, 70],
+      [1280, 720],
+      [1000, 562],
+    ]) {
+      makeClip(clips, { name: `stat-${w}x${h}.webm`, width: w, height: h, fps: 2, seconds: 4 });
+    }
     site = await startServer({ mounts: { '/clips/': clips, '/': REPO } });
     other = await startServer({ mounts: { '/clips/': clips } });
     b = await launchWithExtension({ extensionDir, log: (line) => console.log(line) });
@@ -830,6 +839,58 @@ describe('browser extension', () => {
     assert.equal(snap.onGpuCanvas, true);
     await b.clickAction();
     await waitFor((s) => !s.active, 30_000, 'the stop');
+  });
+
+  test("the repeat detector's GPU statistic (block_change.wgsl) equals the CPU's compare on decoded frames", {
+    timeout: 4 * MINUTE,
+  }, async (t) => {
+    for (const size of ['100x70', '1280x720', '1000x562']) {
+      // The content script is injected by the click; with the video paused it finds nothing to do.
+      await open(`/clips/stat-${size}.webm`, { blob: true });
+      await b.page.evaluate(() => document.querySelector('video').pause());
+      await b.clickAction();
+      await waitFor((s) => !s.starting && s.notices.length > 0, MINUTE, 'the no-video notice');
+      // Seven frames (0.5 s apart at 2 fps): every comparison ChangeMeter makes (1, 3, 4, 5 back).
+      const times = Array.from({ length: 7 }, (_, i) => 0.25 + 0.5 * i);
+      const r = await b.inTab((times) => globalThis.__inbetween.debug.statisticCheck(times), times);
+      let worst = 0;
+      let worstTop = 0;
+      let worstOld = 0;
+      let largest = 0;
+      let count = 0;
+      for (const f of r.frames) {
+        for (const c of f.comparisons) {
+          assert.equal(c.gpu.length, c.cpu.length, `${size} ${f.at}s back ${c.back}: block counts`);
+          c.gpu.forEach((g, i) => {
+            worst = Math.max(worst, Math.abs(g - c.cpu[i]));
+            largest = Math.max(largest, c.cpu[i]);
+          });
+          worstTop = Math.max(worstTop, Math.abs(c.topGpu - c.topCpu));
+          worstOld = Math.max(worstOld, Math.abs(c.topGpu - c.topOld));
+          count++;
+        }
+      }
+      t.diagnostic(
+        `${r.size} → ${r.analysis}: ${count} comparisons; block means: max |GPU - CPU| ${worst.toFixed(4)} ` +
+          `(largest block mean ${largest.toFixed(1)}); top: max |GPU - CPU| ${worstTop.toFixed(4)}, ` +
+          `max |GPU - the old 2D canvas readback| ${worstOld.toFixed(3)}`,
+      );
+      // The frames differ (a square moves over a gradient): the check is not of zeros.
+      // 0 + 1 + 1 + 2 + 3 + 4 + 4: each frame against those of 1, 3, 4, 5 back that exist.
+      assert.equal(count, 15, `${size}: comparisons made`);
+      assert.ok(largest > 20, `${size}: the largest block mean is ${largest}`);
+      // Both sides grey the same 8-bit sRGB values with the same weights and average them over
+      // the same footprint; what is left is f32 (GPU) against f64 (CPU) arithmetic: measured 1e-4
+      // levels at most (2026-12-01, SwiftShader), where the canvas's and the external texture's
+      // YUV→RGB conversions of the decoded frame agreed exactly. 0.01 still allows a few pixels
+      // a block one level apart (0.587/256 each); a wrong weight or a shifted footprint moves
+      // block means by whole levels. The detector's thresholds are 1.5 and 4 levels.
+      assert.ok(worst <= 0.01, `${size}: a block mean differs by ${worst} levels between the GPU and the CPU`);
+      assert.ok(worstTop <= 0.01, `${size}: top differs by ${worstTop} levels`);
+      // And the same quantity as the readback path measured (a 'high'-smoothed 2D canvas copy):
+      // equal 1:1 and 2:1, 0.011 levels apart at 1.5625:1 (measured as above).
+      assert.ok(worstOld <= 0.1, `${size}: top differs from the old readback path's by ${worstOld} levels`);
+    }
   });
 
   test('the engine frame (the path where WebAssembly may not compile): its in-betweens on the overlay equal interpolate() too', {

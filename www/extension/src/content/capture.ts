@@ -7,6 +7,7 @@
 // lowers it, half the frames on screen stay as sharp as the video's own.
 import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from '../../../lib/src/shared/duplicates.js';
 import { context2d, resize } from '../canvas.js';
+import type { BlockRing, BlockStatDevice, Measured } from './block-stat.js';
 import { isObject } from '../messages.js';
 import { SAY } from './notices.js';
 import type { Stats } from './stats.js';
@@ -24,10 +25,11 @@ export interface Grabbed {
 }
 
 /** A frame taken for the in-process engine: on a GPU canvas at the working size (the engine copies
- * it from there at once, on the GPU), its grey at the repeat detector's size, the display bitmap. */
+ * it from there at once, on the GPU), whether it repeats the frame before (the repeat detector's
+ * answer, which comes once its statistic is measured), the display bitmap. */
 export interface GrabbedOnGpu {
   source: OffscreenCanvas;
-  grey: Float32Array;
+  repeat: Promise<boolean>;
   bitmap: ImageBitmap;
 }
 
@@ -39,7 +41,8 @@ export class Capture {
   /** The in-process engine's copy (GPU-backed: never read back here). */
   private readonly workCanvas = new OffscreenCanvas(1, 1);
   private readonly workCtx = context2d(this.workCanvas, { colorSpace: 'srgb' });
-  /** The repeat detector's small copy, read back (the one CPU copy left on the in-process path). */
+  /** The repeat detector's small copy, read back: only where its GPU statistic (block-stat.ts)
+   * cannot run. */
   private readonly greyCanvas = new OffscreenCanvas(1, 1);
   private readonly greyCtx = context2d(this.greyCanvas, { willReadFrequently: true, colorSpace: 'srgb' });
   private rvfc: number;
@@ -97,29 +100,40 @@ export class Capture {
     return { image, bitmap };
   }
 
-  /** The frame on screen for the in-process engine (GrabbedOnGpu); 'tainted' as grab(). The
-   * source canvas is drawn over by the next call: prepare it at once. */
-  grabOnGpu(mediaTime: number, work: Size, shown: Size): GrabbedOnGpu | 'tainted' {
+  /** The frame on screen for the in-process engine (GrabbedOnGpu), measured by `repeats` for the
+   * repeat detector; 'tainted' as grab(). The source canvas is drawn over by the next call:
+   * prepare it at once. */
+  grabOnGpu(mediaTime: number, work: Size, shown: Size, repeats: Repeats): GrabbedOnGpu | 'tainted' {
     const frame = this.open(mediaTime);
     if (frame === 'tainted') return frame;
-    const small = analysisSize(work.width, work.height);
+    let repeat: Promise<boolean> | null = null;
     try {
       resize(this.workCanvas, work.width, work.height);
       this.workCtx.drawImage(frame, 0, 0, work.width, work.height);
       resize(this.showCanvas, shown.width, shown.height);
       this.showCtx.drawImage(frame, 0, 0, shown.width, shown.height);
-      resize(this.greyCanvas, small.width, small.height);
-      // Averaged, as the engine frame scales its copy for the detector.
-      this.greyCtx.imageSmoothingQuality = 'high';
-      this.greyCtx.drawImage(frame, 0, 0, small.width, small.height);
+      // On the GPU (submitted before the frame is closed), else drawn small and read back.
+      repeat = repeats.measure(frame, work);
+      if (!repeat) {
+        const small = analysisSize(work.width, work.height);
+        resize(this.greyCanvas, small.width, small.height);
+        // Averaged, as the engine frame scales its copy for the detector.
+        this.greyCtx.imageSmoothingQuality = 'high';
+        this.greyCtx.drawImage(frame, 0, 0, small.width, small.height);
+      }
     } finally {
       frame.close();
       this.stats.closed++;
     }
-    const grey = greyOf(this.greyCtx.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' }).data);
+    if (!repeat) {
+      const small = analysisSize(work.width, work.height);
+      const grey = greyOf(this.greyCtx.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' }).data);
+      this.stats.greyReadbacks++;
+      repeat = Promise.resolve(repeats.push(grey, work));
+    }
     const bitmap = this.showCanvas.transferToImageBitmap();
     this.stats.bitmaps++;
-    return { source: this.workCanvas, grey, bitmap };
+    return { source: this.workCanvas, repeat, bitmap };
   }
 
   close(): void {
@@ -170,22 +184,117 @@ export function overlaySize(video: HTMLVideoElement, picture: Rect | null): Size
   return { width: Math.max(2, Math.round((vw * h) / vh)), height: h };
 }
 
-/** The package's live repeat detector (duplicates.ts, as the engine frame runs it) for one video,
- * restarted when the working size changes. */
+/**
+ * The package's live repeat detector (duplicates.ts, as the engine frame runs it) for one video,
+ * restarted when the working size changes or the session flushes. It measures every frame the
+ * in-process path captures, in order (the detector was designed on consecutive frames), and on
+ * the GPU where it can (block-stat.ts: the block means are read back, never the frame); else, or
+ * once that device is lost, from greys the capture reads back (`push`).
+ */
 export class Repeats {
   private key = '';
   private meter: ChangeMeter | null = null;
   private guard = new CadenceGuard();
+  private ring: BlockRing | null = null;
+  /** The measurement before the newest: decisions are made in capture order. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Bumped by reset(): measurements queued before it are not pushed. */
+  private epoch = 0;
+  /** Why the GPU statistic does not serve ('' while it does). */
+  private why: string;
 
-  /** Whether the frame whose grey this is (at analysisSize of `work`) repeats the one before. */
+  constructor(
+    private readonly stat: BlockStatDevice | null,
+    why = '',
+  ) {
+    this.why = stat ? '' : why || 'no GPU statistic';
+  }
+
+  /** Which statistic the detector runs on now, and why not the GPU one (for the debug stats). */
+  get source(): { statistic: 'gpu' | 'readback'; note: string } {
+    return { statistic: this.onGpu ? 'gpu' : 'readback', note: this.why };
+  }
+
+  private get onGpu(): boolean {
+    if (this.why === '' && this.stat && !this.stat.alive) this.fallBack(this.stat.lostWhy ?? 'lost');
+    return this.why === '' && this.stat !== null;
+  }
+
+  /** On the GPU statistic: queues `frame`'s measurement (the frame may be closed once this
+   * returns), resolving whether it repeats the frame before. Null when that statistic does not
+   * serve: then push() the frame's grey instead. */
+  measure(frame: VideoFrame, work: Size): Promise<boolean> | null {
+    if (!this.onGpu) return null;
+    const meter = this.meterFor(work);
+    const small = analysisSize(work.width, work.height);
+    if (this.ring && (this.ring.size.width !== small.width || this.ring.size.height !== small.height)) {
+      this.ring.destroy();
+      this.ring = null;
+    }
+    let measured: Promise<Measured>;
+    try {
+      this.ring ??= (this.stat as BlockStatDevice).ring(small);
+      measured = this.ring.push(frame);
+    } catch (e) {
+      this.fallBack(`the GPU statistic failed: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+    const epoch = this.epoch;
+    const guard = this.guard;
+    const decision = this.tail
+      .then(() => measured)
+      .then(
+        (m) => (epoch === this.epoch && meter === this.meter ? guard.push(meter.pushMeasured(m)) : false),
+        (e: unknown) => {
+          // Lost device: this frame counts as no repeat; the next ones are read back.
+          if (epoch === this.epoch)
+            this.fallBack(`the GPU statistic failed: ${e instanceof Error ? e.message : String(e)}`);
+          return false;
+        },
+      );
+    this.tail = decision;
+    return decision;
+  }
+
+  /** The readback path: whether the frame whose grey this is (at analysisSize of `work`) repeats
+   * the one before. */
   push(grey: Float32Array, work: Size): boolean {
+    return this.guard.push(this.meterFor(work).push(grey));
+  }
+
+  /** The meter for `work`, a fresh one (and a fresh guard) when the size changed. */
+  private meterFor(work: Size): ChangeMeter {
     const small = analysisSize(work.width, work.height);
     const key = `${work.width}x${work.height}`;
     if (!this.meter || key !== this.key) {
       this.key = key;
       this.meter = new ChangeMeter(small.width, small.height);
       this.guard = new CadenceGuard();
+      this.ring?.restart();
     }
-    return this.guard.push(this.meter.push(grey));
+    return this.meter;
+  }
+
+  /** After a seek, pause or a new level: the next frame starts a new stream. */
+  reset(): void {
+    this.epoch++;
+    this.meter = null;
+    this.key = '';
+    this.ring?.restart();
+  }
+
+  /** From GPU to readback for good: a fresh stream, the ring freed. */
+  private fallBack(why: string): void {
+    if (this.why !== '') return;
+    this.why = why;
+    this.reset();
+    this.ring?.destroy();
+    this.ring = null;
+  }
+
+  dispose(): void {
+    this.epoch++;
+    this.ring?.destroy();
+    this.ring = null;
   }
 }

@@ -18,6 +18,7 @@
 // This file is the run: start and stop, which videos get a session, and the display loop.
 import { codeOf } from '../messages.js';
 import { unreadable } from './capture.js';
+import { BlockStatDevice } from './block-stat.js';
 import { LocalEngine, wasmCompiles } from './local.js';
 import { notice, restackNotices, SAY } from './notices.js';
 import { Session, type SessionHost } from './session.js';
@@ -48,6 +49,10 @@ const state = {
   engine: null as EngineClient | null,
   /** The in-process engine, when this page lets WebAssembly compile (then `engine` is null). */
   local: null as LocalEngine | null,
+  /** The repeat detector's GPU statistic (block-stat.ts), beside the in-process engine... */
+  stat: null as BlockStatDevice | null,
+  /** ...or why there is none. */
+  statWhy: '',
   /** Which engine this run uses (the test hooks report it). */
   path: null as 'local' | 'frame' | null,
   adapter: null as unknown,
@@ -66,6 +71,12 @@ const host: SessionHost = {
   },
   get local() {
     return state.local;
+  },
+  get stat() {
+    return state.stat;
+  },
+  get statWhy() {
+    return state.statWhy;
   },
   get active() {
     return state.active;
@@ -144,6 +155,11 @@ async function start(): Promise<void> {
     engine.dispose();
     state.local = local;
     state.path = 'local';
+    // The repeat detector's statistic: on a GPU device of its own, or (if that cannot start)
+    // read back from a small canvas as before.
+    const stat = await BlockStatDevice.create();
+    if (typeof stat === 'string') state.statWhy = stat;
+    else state.stat = stat;
   } else {
     state.engine = engine;
     state.path = 'frame';
@@ -178,6 +194,9 @@ function stop(): void {
   state.engine = null;
   state.local?.dispose();
   state.local = null;
+  state.stat?.destroy();
+  state.stat = null;
+  state.statWhy = '';
   state.path = null;
   document.removeEventListener('playing', onPlaying, true);
   document.removeEventListener('fullscreenchange', onFullscreen, true);

@@ -5,6 +5,7 @@ import { codeOf, isObject } from '../messages.js';
 import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
 import type { Frame } from '../../../lib/pkg/inbetween_wasm.js';
 import { Capture, overlaySize, Repeats, workSize } from './capture.js';
+import type { BlockStatDevice } from './block-stat.js';
 import type { LocalEngine } from './local.js';
 import { brief, notice, SAY } from './notices.js';
 import { type Mode, Overlay, type Slot } from './overlay.js';
@@ -22,6 +23,10 @@ export interface SessionHost {
   readonly engine: EngineClient | null;
   /** The in-process engine (local.ts), where this page lets WebAssembly compile; else null. */
   readonly local: LocalEngine | null;
+  /** The repeat detector's GPU statistic (block-stat.ts) on the in-process path, or null... */
+  readonly stat: BlockStatDevice | null;
+  /** ...and then why not. */
+  readonly statWhy: string;
   readonly active: boolean;
   /** The display's refresh rate, Hz. */
   displayHz(): number;
@@ -43,8 +48,9 @@ interface Captured {
   image: ImageData | null;
   /** On the in-process path: the frame, prepared on the GPU (freed by whoever drops it). */
   frame: Frame | null;
-  /** On the in-process path: its grey at the repeat detector's size. */
-  grey: Float32Array | null;
+  /** On the in-process path: whether it repeats the frame captured before it (the detector's
+   * answer, once its statistic is measured). */
+  repeat: Promise<boolean> | null;
   /** The flow scale it was prepared at. */
   scale: number;
   width: number;
@@ -68,7 +74,7 @@ export class Session {
   private anchorSeq = -1;
   /** The in-process path's pair start: the frame the engine frame would hold (its `held`). */
   private anchor: Captured | null = null;
-  private repeats = new Repeats();
+  private readonly repeats: Repeats;
   private inFlight = false;
   /** The newest frame captured while the engine was busy. */
   private pending: Captured | null = null;
@@ -116,6 +122,7 @@ export class Session {
       factor: (value) => host.setFactor(value),
       close: () => host.stop(),
     });
+    this.repeats = new Repeats(host.stat, host.statWhy);
     this.capture = new Capture(video, this.stats, (meta) => this.onVideoFrame(meta));
     for (const e of this.events) video.addEventListener(e, this.flushBound);
   }
@@ -145,7 +152,7 @@ export class Session {
     const work = { width, height };
     const shown = overlaySize(this.video, this.overlay.pictureRect);
     const grabbed = local
-      ? this.capture.grabOnGpu(meta.mediaTime, work, shown)
+      ? this.capture.grabOnGpu(meta.mediaTime, work, shown, this.repeats)
       : this.capture.grab(meta.mediaTime, work, shown);
     if (grabbed === 'tainted') {
       // The source changed to a cross-origin one mid-session.
@@ -166,7 +173,7 @@ export class Session {
       due: meta.expectedDisplayTime,
       image: 'image' in grabbed ? grabbed.image : null,
       frame,
-      grey: 'grey' in grabbed ? grabbed.grey : null,
+      repeat: 'repeat' in grabbed ? grabbed.repeat : null,
       scale,
       width,
       height,
@@ -223,6 +230,26 @@ export class Session {
    * each), shown from there at their moments; the pair's time is the GPU's.
    */
   private sendLocal(rec: Captured, local: LocalEngine): void {
+    // The repeat detector's answer first (on the GPU statistic, a readback of a few KB still in
+    // flight): the engine counts as busy meanwhile, so frames keep their order.
+    this.inFlight = true;
+    (rec.repeat ?? Promise.resolve(false)).then((repeat) => {
+      this.inFlight = false;
+      if (this.closed || rec.generation !== this.generation || this.mode !== 'running') {
+        rec.frame?.free();
+        rec.frame = null;
+        this.next();
+        return;
+      }
+      try {
+        this.sendDecided(rec, local, repeat);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  private sendDecided(rec: Captured, local: LocalEngine, repeat: boolean): void {
     const k = this.factor();
     const anchor = this.anchor;
     const follows =
@@ -235,7 +262,7 @@ export class Session {
     if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
     const ts = this.times(rec, pairable);
     const frame = rec.frame as Frame;
-    if (this.repeats.push(rec.grey as Float32Array, rec) && follows) {
+    if (repeat && follows) {
       // A repeat (pulldown, twos): the picture before it stays the pair start, under this seq;
       // its picture is shown by the next pair's in-betweens instead.
       frame.free();
@@ -466,7 +493,7 @@ export class Session {
     this.pending = null;
     this.anchor?.frame?.free();
     this.anchor = null;
-    this.repeats = new Repeats();
+    this.repeats.reset();
     this.anchorSeq = -1;
     this.repeatFrom = null;
     this.overlay.hide();
@@ -579,6 +606,7 @@ export class Session {
     this.pending = null;
     this.anchor?.frame?.free();
     this.anchor = null;
+    this.repeats.dispose();
     this.overlay.remove();
   }
 
@@ -610,6 +638,8 @@ export class Session {
       pairMs: this.adaptation.pairMs,
       captureMs: this.captureMs,
       stats: { ...this.stats },
+      /** The repeat detector's statistic on the in-process path: 'gpu', or 'readback' and why. */
+      repeatStatistic: this.repeats.source,
       shown,
       panel,
       fps,

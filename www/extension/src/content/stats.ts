@@ -15,6 +15,8 @@ export interface Stats {
   bitmapsClosed: number;
   presented: number;
   presentedInterp: number;
+  /** Frames read back (getImageData) for the repeat detector: 0 while its GPU statistic serves. */
+  greyReadbacks: number;
 }
 
 export function newStats(): Stats {
@@ -31,5 +33,6 @@ export function newStats(): Stats {
     bitmapsClosed: 0,
     presented: 0,
     presentedInterp: 0,
+    greyReadbacks: 0,
   };
 }

@@ -2,7 +2,15 @@
 // bench. Only the test build has them: content.ts and session.ts reach this module from
 // `TEST_HOOKS:` statements, which scripts/build-extension.mjs drops from the shipped build, and
 // this module with them. It lives in the extension's isolated world, out of the page's reach.
-import { analysisSize } from '../../../lib/src/shared/duplicates.js';
+import {
+  analysisSize,
+  blockMeans,
+  changeOfBlocks,
+  comparedBacks,
+  compare,
+  greyOf,
+} from '../../../lib/src/shared/duplicates.js';
+import { BlockStatDevice } from './block-stat.js';
 import { clearNotices, noticeTexts } from './notices.js';
 import type { Entry } from './pacing.js';
 import type { LocalEngine } from './local.js';
@@ -17,6 +25,7 @@ export interface Inspected {
   adapter: unknown;
   engine: EngineClient | null;
   local: LocalEngine | null;
+  stat: BlockStatDevice | null;
   path: 'local' | 'frame' | null;
   sessions: Map<unknown, { snapshot(withPixels: boolean): unknown; mark(on: boolean): void }>;
 }
@@ -150,10 +159,184 @@ export function debugHooks(state: Inspected) {
         grey: `${small.width}x${small.height}`,
       };
     },
+    /** Destroys the repeat detector's GPU statistic device (block-stat.ts), as a driver reset would. */
+    loseStatDevice: () => {
+      if (!state.stat) return false;
+      state.stat.device.destroy();
+      return true;
+    },
+    /** The repeat detector's GPU statistic against the CPU's, on the page's first video: seeks it to
+     * each of `times` (s), measures that frame on the GPU (a BlockRing at the analysis size of
+     * the video's own size) and on the CPU (duplicates.ts `blockMeans` on greys made from the
+     * frame read back at full size and area-averaged here as the kernel does), for every
+     * comparison ChangeMeter makes; and the `top` of the old readback path (a 'high'-smoothed
+     * 2D canvas copy at the analysis size). */
+    statisticCheck: (times: number[]) => statisticCheck(times),
+    /** Per-frame cost of the repeat detector's statistic at the analysis size of width x height
+     * (median of `n` frames of the page's first video): the readback path (VideoFrame → 2D
+     * canvas → getImageData → grey) and the GPU one (VideoFrame → external texture → block
+     * means of four comparisons, until they are read back), and that one's main-thread part. */
+    statisticCost: (width: number, height: number, n = 20) => statisticCost(width, height, n),
     /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
      * they are drawn, and whether above everything else. */
     mark: (on: boolean) => {
       for (const s of state.sessions.values()) s.mark(on);
     },
+  };
+}
+
+function firstVideo(): HTMLVideoElement {
+  const video = document.querySelector('video');
+  if (!video) throw new Error('no video on the page');
+  return video;
+}
+
+async function seek(video: HTMLVideoElement, at: number): Promise<void> {
+  const presented = new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+  video.currentTime = at;
+  await new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+  await Promise.race([presented, new Promise((r) => setTimeout(r, 1000))]);
+}
+
+/** The grey of `rgba` (width x height) area-averaged to dw x dh: each source pixel weighted by its
+ * overlap with the destination pixel's footprint (block_change.wgsl's `grey_at`, in f64). */
+function areaGrey(rgba: Uint8ClampedArray, width: number, height: number, dw: number, dh: number): Float32Array {
+  const g = greyOf(rgba);
+  const out = new Float32Array(dw * dh);
+  const rx = width / dw;
+  const ry = height / dh;
+  for (let y = 0; y < dh; y++) {
+    const y0 = y * ry;
+    const y1 = Math.min(y0 + ry, height);
+    for (let x = 0; x < dw; x++) {
+      const x0 = x * rx;
+      const x1 = Math.min(x0 + rx, width);
+      let sum = 0;
+      let area = 0;
+      for (let sy = Math.floor(y0); sy < Math.ceil(y1) && sy < height; sy++) {
+        const wy = Math.min(y1, sy + 1) - Math.max(y0, sy);
+        for (let sx = Math.floor(x0); sx < Math.ceil(x1) && sx < width; sx++) {
+          const wx = Math.min(x1, sx + 1) - Math.max(x0, sx);
+          sum += (g[sy * width + sx] as number) * wx * wy;
+          area += wx * wy;
+        }
+      }
+      out[y * dw + x] = sum / area;
+    }
+  }
+  return out;
+}
+
+async function statisticCheck(times: number[]) {
+  const video = firstVideo();
+  video.pause();
+  const { width, height } = { width: video.videoWidth, height: video.videoHeight };
+  const small = analysisSize(width, height);
+  const stat = await BlockStatDevice.create();
+  if (typeof stat === 'string') throw new Error(stat);
+  const ring = stat.ring(small);
+  const full = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
+  const old = new OffscreenCanvas(small.width, small.height).getContext('2d', {
+    willReadFrequently: true,
+    colorSpace: 'srgb',
+  });
+  if (!full || !old) throw new Error('no 2D canvas');
+  old.imageSmoothingQuality = 'high';
+  const cpu: Float32Array[] = [];
+  const olds: Float32Array[] = [];
+  const frames = [];
+  try {
+    for (const at of times) {
+      await seek(video, at);
+      const frame = new VideoFrame(video);
+      let measured: ReturnType<typeof ring.push>;
+      try {
+        measured = ring.push(frame);
+        full.drawImage(frame, 0, 0, width, height);
+        old.drawImage(frame, 0, 0, small.width, small.height);
+      } finally {
+        frame.close();
+      }
+      const grey = areaGrey(full.getImageData(0, 0, width, height).data, width, height, small.width, small.height);
+      const oldGrey = greyOf(old.getImageData(0, 0, small.width, small.height).data);
+      const gpu = await measured;
+      const comparisons = [];
+      for (const back of comparedBacks()) {
+        const from = cpu[cpu.length - back];
+        const g = gpu(back);
+        if (!from || !g) {
+          if (from || g) throw new Error(`back ${back}: the GPU and the CPU disagree on whether it exists`);
+          continue;
+        }
+        const oldFrom = olds[olds.length - back] as Float32Array;
+        comparisons.push({
+          back,
+          gpu: Array.from(g),
+          cpu: Array.from(blockMeans(from, grey, small.width, small.height).blocks),
+          topGpu: changeOfBlocks(g, small.width, small.height).top,
+          topCpu: compare(from, grey, small.width, small.height).top,
+          topOld: compare(oldFrom, oldGrey, small.width, small.height).top,
+        });
+      }
+      frames.push({ at, comparisons });
+      cpu.push(grey);
+      olds.push(oldGrey);
+    }
+  } finally {
+    ring.destroy();
+    stat.destroy();
+  }
+  return { size: `${width}x${height}`, analysis: `${small.width}x${small.height}`, frames };
+}
+
+async function statisticCost(width: number, height: number, n: number) {
+  const video = firstVideo();
+  const small = analysisSize(width, height);
+  const grey = new OffscreenCanvas(small.width, small.height).getContext('2d', {
+    willReadFrequently: true,
+    colorSpace: 'srgb',
+  }) as OffscreenCanvasRenderingContext2D;
+  grey.imageSmoothingQuality = 'high';
+  const readback: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const frame = new VideoFrame(video);
+    grey.drawImage(frame, 0, 0, small.width, small.height);
+    frame.close();
+    greyOf(grey.getImageData(0, 0, small.width, small.height, { colorSpace: 'srgb' }).data);
+    readback.push(performance.now() - t0);
+  }
+  const stat = await BlockStatDevice.create();
+  if (typeof stat === 'string') throw new Error(stat);
+  const ring = stat.ring(small);
+  const gpu: number[] = [];
+  const mainThread: number[] = [];
+  try {
+    // Warm: the pipeline's first dispatch, and a full ring (every comparison made).
+    for (let i = 0; i < 6; i++) {
+      const frame = new VideoFrame(video);
+      const m = ring.push(frame);
+      frame.close();
+      await m;
+    }
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const frame = new VideoFrame(video);
+      const m = ring.push(frame);
+      frame.close();
+      mainThread.push(performance.now() - t0);
+      await m;
+      gpu.push(performance.now() - t0);
+    }
+  } finally {
+    ring.destroy();
+    stat.destroy();
+  }
+  return {
+    video: `${video.videoWidth}x${video.videoHeight}`,
+    analysis: `${small.width}x${small.height}`,
+    readbackMs: median(readback),
+    gpuMs: median(gpu),
+    gpuMainThreadMs: median(mainThread),
   };
 }

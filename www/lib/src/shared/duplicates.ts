@@ -68,6 +68,20 @@ export interface Change {
  * a partial block at the right or bottom edge counts over the pixels it has.
  */
 export function compare(a: Float32Array, b: Float32Array, width: number, height: number): Change {
+  const { blocks, total } = blockMeans(a, b, width, height);
+  return summarise(blocks, total / (width * height));
+}
+
+/**
+ * `compare`'s per-block numbers, before it sorts them: the mean absolute grey difference of each
+ * 16x16 block, row-major over `blockGrid(width, height)`, and the sum over all pixels.
+ */
+export function blockMeans(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+  height: number,
+): { blocks: Float64Array; total: number } {
   if (a.length !== width * height || b.length !== width * height) {
     throw new RangeError(`compare: frames of ${a.length} and ${b.length} values for ${width}x${height}`);
   }
@@ -93,11 +107,45 @@ export function compare(a: Float32Array, b: Float32Array, width: number, height:
       blocks[by * bw + bx] = (sums[by * bw + bx] as number) / (w * h);
     }
   }
+  return { blocks, total };
+}
+
+/** How many 16x16 blocks tile a width x height frame: across, down. */
+export function blockGrid(width: number, height: number): { across: number; down: number } {
+  return { across: Math.ceil(width / BLOCK), down: Math.ceil(height / BLOCK) };
+}
+
+/**
+ * The change from per-block mean absolute grey differences measured elsewhere (the extension's
+ * GPU pass, shaders/block_change.wgsl: the same numbers `compare` computes before it sorts them),
+ * row-major over `blockGrid(width, height)`.
+ */
+export function changeOfBlocks(means: ArrayLike<number>, width: number, height: number): Change {
+  const { across, down } = blockGrid(width, height);
+  if (means.length !== across * down) {
+    throw new RangeError(`changeOfBlocks: ${means.length} block means for ${width}x${height} (${across}x${down})`);
+  }
+  const blocks = new Float64Array(across * down);
+  let total = 0;
+  for (let by = 0; by < down; by++) {
+    const h = Math.min(BLOCK, height - by * BLOCK);
+    for (let bx = 0; bx < across; bx++) {
+      const w = Math.min(BLOCK, width - bx * BLOCK);
+      const m = means[by * across + bx] as number;
+      blocks[by * across + bx] = m;
+      total += m * w * h;
+    }
+  }
+  return summarise(blocks, total / (width * height));
+}
+
+/** `mean`, and the peak and top quarter of the block means (sorted here, in place). */
+function summarise(blocks: Float64Array, mean: number): Change {
   blocks.sort();
   const quarter = Math.max(1, Math.round(blocks.length / 4));
   let top = 0;
   for (let k = blocks.length - quarter; k < blocks.length; k++) top += blocks[k] as number;
-  return { mean: total / (width * height), peak: blocks[blocks.length - 1] as number, top: top / quarter };
+  return { mean, peak: blocks[blocks.length - 1] as number, top: top / quarter };
 }
 
 /**
@@ -188,9 +236,20 @@ export function findRepeats(changes: readonly (Change | null)[], rule: RepeatRul
 }
 
 /**
+ * Which earlier frames `ChangeMeter` compares a new frame with, as "frames back" (1: the previous
+ * one): the previous frame, and for each hold length `len` up to `maxHold` the frame before the
+ * held picture (`len + 2` back), for `across`. A meter fed measured block means
+ * (`pushMeasured`) must be able to give these.
+ */
+export function comparedBacks(rule: RepeatRule = REPEAT_RULE): number[] {
+  return [1, ...Array.from({ length: rule.maxHold }, (_, i) => i + 3)];
+}
+
+/**
  * Measures a stream of grey frames (all `width` x `height`) one at a time, as decoding delivers
  * them: each frame's `Change` against the previous one, with `across` measured where a hold may
- * have just ended. Keeps the last `maxHold + 2` frames, no more.
+ * have just ended. Keeps the last `maxHold + 2` frames, no more. Or (`pushMeasured`) the same
+ * from block means measured elsewhere, keeping no frames at all.
  */
 export class ChangeMeter {
   readonly #width: number;
@@ -208,21 +267,41 @@ export class ChangeMeter {
   /** Frame j (the j-th pushed, from 0): its change against frame j - 1, or null for the first. */
   push(grey: Float32Array): Change | null {
     const recent = this.#recent;
-    const prev = recent[recent.length - 1];
-    const change = prev ? compare(prev, grey, this.#width, this.#height) : null;
+    const change = this.#measure((back) => {
+      const from = recent[recent.length - back];
+      return from ? compare(from, grey, this.#width, this.#height) : null;
+    });
+    recent.push(grey);
+    if (recent.length > this.#rule.maxHold + 2) recent.shift();
+    return change;
+  }
+
+  /**
+   * As push(), for a frame whose block means were measured elsewhere: `means(back)` gives them
+   * (row-major over `blockGrid`) against the frame `back` pushes before it, for each `back` of
+   * `comparedBacks`, or null when the stream has no such frame yet. Only asked for what push()
+   * would compare.
+   */
+  pushMeasured(means: (back: number) => ArrayLike<number> | null): Change | null {
+    return this.#measure((back) => {
+      const m = means(back);
+      return m ? changeOfBlocks(m, this.#width, this.#height) : null;
+    });
+  }
+
+  #measure(against: (back: number) => Change | null): Change | null {
+    const change = against(1);
     this.#top.push(change?.top ?? null);
     if (change) {
       // A hold of `len` frames would end just before this one: measure across it, from the
       // frame before the held picture (len + 2 frames back) to this one.
       const j = this.#top.length - 1;
       for (let len = 1; len <= this.#rule.maxHold; len++) {
-        const from = recent[recent.length - len - 2];
-        if (!from || holdAt(this.#top, j - len, len, this.#rule) === null) continue;
-        (change.across ??= [])[len - 1] = compare(from, grey, this.#width, this.#height).top;
+        if (holdAt(this.#top, j - len, len, this.#rule) === null) continue;
+        const across = against(len + 2);
+        if (across) (change.across ??= [])[len - 1] = across.top;
       }
     }
-    recent.push(grey);
-    if (recent.length > this.#rule.maxHold + 2) recent.shift();
     return change;
   }
 }
