@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   analysisSize,
+  blockMeans,
   CadenceGuard,
   ChangeMeter,
   compare,
+  comparedBacks,
   findRepeats,
   greyOf,
   REPEAT_RULE,
@@ -188,6 +190,40 @@ describe('duplicates on labelled clips', { timeout: 5 * 60_000 }, () => {
       18,
     ],
   ];
+  test("block means measured elsewhere (the extension's GPU statistic): the same changes, the same repeats", () => {
+    // pushMeasured is fed what block_change.wgsl computes (blockMeans against 1, 3, 4, 5 frames
+    // back), here from the same greys, so any difference is the meter's, not the GPU's.
+    const map = cadenceMap('twos', SLOTS);
+    const { frames } = encodeDecode('bbb-twos-320', bunnyPic, map, { width: W, height: H, crf: 18, rate: RATE.twos });
+    const greys = frames.map((f) => greyOf(rgba(f)));
+    const direct = new ChangeMeter(W, H);
+    const measured = new ChangeMeter(W, H);
+    const asked = new Set();
+    const a = greys.map((g) => direct.push(g));
+    const b = greys.map((g, j) =>
+      measured.pushMeasured((back) => {
+        assert.ok(comparedBacks().includes(back), `asked for ${back} back`);
+        asked.add(back);
+        return j >= back ? blockMeans(greys[j - back], g, W, H).blocks : null;
+      }),
+    );
+    assert.deepEqual([...asked].sort(), comparedBacks().slice(0, 2), 'twos: across holds of one frame only');
+    for (const [j, c] of a.entries()) {
+      const m = b[j];
+      if (c === null) {
+        assert.equal(m, null);
+        continue;
+      }
+      close(m.top, c.top, `frame ${j} top`);
+      close(m.peak, c.peak, `frame ${j} peak`);
+      assert.ok(Math.abs(m.mean - c.mean) < 1e-9 * Math.max(1, c.mean), `frame ${j} mean ${m.mean} vs ${c.mean}`);
+      assert.deepEqual(m.across?.length, c.across?.length, `frame ${j} across`);
+      (c.across ?? []).forEach((x, k) => x !== undefined && close(m.across[k], x, `frame ${j} across ${k + 1}`));
+    }
+    assert.deepEqual(findRepeats(b), findRepeats(a));
+    assert.ok(findRepeats(a).some(Boolean), 'the clip has repeats');
+  });
+
   for (const [name, key, pictures, cadence, crf] of positives) {
     test(`repeats found: ${name}, crf ${crf}`, () => {
       const { found, labels } = detect(key, pictures, cadence, crf);

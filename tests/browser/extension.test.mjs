@@ -815,8 +815,8 @@ describe('browser extension', () => {
     }
   });
 
-  test('in process, animation on twos: held frames are not interpolated to, and the in-betweens span them', {
-    timeout: 6 * MINUTE,
+  test('in process, animation on twos: held frames are not interpolated to, the in-betweens span them; detected on the GPU statistic, and from readbacks once its device is lost', {
+    timeout: 10 * MINUTE,
   }, async (t) => {
     await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'auto' });
     // 4 fps, every picture shown twice; at 1/8 speed a frame every 2 s, so SwiftShader keeps up.
@@ -837,6 +837,22 @@ describe('browser extension', () => {
     );
     assert.ok([0.25, 0.5, 0.75].includes(snap.shown.t), `t = ${snap.shown.t}`);
     assert.equal(snap.onGpuCanvas, true);
+    // The detector ran on its GPU statistic (block_change.wgsl): no frame was read back for it.
+    const s0 = d.sessions[0];
+    assert.deepEqual(s0.repeatStatistic, { statistic: 'gpu', note: '' });
+    assert.equal(s0.stats.greyReadbacks, 0, 'frames read back for the repeat detector');
+    // Its device lost (a driver reset): the detector goes on from frames read back, and says why.
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.loseStatDevice()), true);
+    const caught = s0.stats.repeats;
+    const after = await waitFor(
+      (s) => s.sessions[0]?.repeatStatistic.statistic === 'readback' && s.sessions[0].stats.repeats > caught,
+      4 * MINUTE,
+      'a repeat caught on the readback path',
+    );
+    t.diagnostic(`after the loss: ${JSON.stringify(after.sessions[0].repeatStatistic)}`);
+    assert.match(after.sessions[0].repeatStatistic.note, /lost/);
+    assert.ok(after.sessions[0].stats.greyReadbacks > 0);
+    assert.equal(after.sessions[0].mode, 'running');
     await b.clickAction();
     await waitFor((s) => !s.active, 30_000, 'the stop');
   });
