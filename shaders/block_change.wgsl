@@ -17,9 +17,16 @@
 //    value a canvas would store, then BT.601 weights (grey is linear in the channels, so averaging
 //    the greys equals the grey of the averages);
 // 3. the store of that grey into the ring's `new_slot` (the next frames compare against it);
-// 4. per comparison k < count, |grey - ring[old[k]]| summed over the block in workgroup memory
-//    (the four comparisons reduced at once as one vec4) and divided by the block's pixels inside
-//    the frame (a partial block at the right or bottom edge counts over the pixels it has).
+// 4. per comparison k < count, |grey - ring[old[k]]| summed over the block (each invocation a
+//    row of 16 pixels, the four comparisons at once as one vec4, then the 16 rows' sums added in
+//    workgroup memory) and divided by the block's pixels inside the frame (a partial block at the
+//    right or bottom edge counts over the pixels it has).
+//
+// Why a row per invocation and not a pixel: a 256-invocation tree reduction needs 9 workgroup
+// barriers, and on SwiftShader (the software adapter of CI and of machines without a GPU) they
+// are what costs: measured at 640x360 from a 1280x720 frame, 0.9-1.7 s a frame that way against
+// 0.25-0.5 s with one barrier (about half of which is the external
+// texture's loads). On a GPU, 16 invocations per block still make 14,720 of them at 640x360.
 //
 // Layout:
 // - `ring`: slots of `stride` f32 each (stride >= width * height, a multiple of 64 so each slot
@@ -29,8 +36,8 @@
 //   k * blocks_x * blocks_y + by * blocks_x + bx.
 // Bindings (group 0): 0 `p` (uniform Params), 1 `src` (texture_external), 2 `ring` (storage,
 // read_write), 3 `means` (storage, read_write).
-// Dispatch: (blocks_x, blocks_y, 1) workgroups of 16x16, one workgroup per block, one invocation
-// per analysis pixel.
+// Dispatch: (blocks_x, blocks_y, 1) workgroups of 16 invocations, one workgroup per block, one
+// invocation per row of its pixels.
 
 struct Params {
   /** The analysis frame's size. */
@@ -58,7 +65,8 @@ struct Params {
 const BLOCK: u32 = 16u;
 const LUMA = vec3<f32>(0.299, 0.587, 0.114);
 
-var<workgroup> acc: array<vec4<f32>, 256>;
+/** Each row's sums of |differences|, one vec4 for the four comparisons. */
+var<workgroup> acc: array<vec4<f32>, 16>;
 
 /** The grey of analysis pixel (x, y): the area average of the source texels under it. */
 fn grey_at(x: u32, y: u32) -> f32 {
@@ -86,38 +94,36 @@ fn grey_at(x: u32, y: u32) -> f32 {
   return sum / max(area, 1e-6);
 }
 
-@compute @workgroup_size(16, 16, 1)
-fn main(
-  @builtin(workgroup_id) block: vec3<u32>,
-  @builtin(local_invocation_id) local: vec3<u32>,
-  @builtin(local_invocation_index) index: u32,
-) {
-  let x = block.x * BLOCK + local.x;
-  let y = block.y * BLOCK + local.y;
+@compute @workgroup_size(16, 1, 1)
+fn main(@builtin(workgroup_id) block: vec3<u32>, @builtin(local_invocation_index) row: u32) {
+  let y = block.y * BLOCK + row;
   var d = vec4<f32>(0.0);
-  if (x < p.width && y < p.height) {
-    let pixel = y * p.width + x;
-    let g = grey_at(x, y);
-    ring[p.new_slot * p.stride + pixel] = g;
-    for (var k = 0u; k < p.count; k++) {
-      d[k] = abs(g - ring[p.old[k] * p.stride + pixel]);
+  if (y < p.height) {
+    for (var i = 0u; i < BLOCK; i++) {
+      let x = block.x * BLOCK + i;
+      if (x < p.width) {
+        let pixel = y * p.width + x;
+        let g = grey_at(x, y);
+        ring[p.new_slot * p.stride + pixel] = g;
+        for (var k = 0u; k < p.count; k++) {
+          d[k] += abs(g - ring[p.old[k] * p.stride + pixel]);
+        }
+      }
     }
   }
-  acc[index] = d;
+  acc[row] = d;
   workgroupBarrier();
-  for (var half = 128u; half > 0u; half >>= 1u) {
-    if (index < half) {
-      acc[index] += acc[index + half];
+  if (row == 0u) {
+    var sum = vec4<f32>(0.0);
+    for (var r = 0u; r < BLOCK; r++) {
+      sum += acc[r];
     }
-    workgroupBarrier();
-  }
-  if (index == 0u) {
     let w = min(BLOCK, p.width - block.x * BLOCK);
     let h = min(BLOCK, p.height - block.y * BLOCK);
     let blocks = p.blocks_x * ((p.height + BLOCK - 1u) / BLOCK);
     let at = block.y * p.blocks_x + block.x;
     for (var k = 0u; k < p.count; k++) {
-      means[k * blocks + at] = acc[0][k] / f32(w * h);
+      means[k * blocks + at] = sum[k] / f32(w * h);
     }
   }
 }

@@ -245,13 +245,22 @@ export class Repeats {
       .then(() => measured)
       .then(
         (m) => (epoch === this.epoch && meter === this.meter ? guard.push(meter.pushMeasured(m)) : false),
-        (e: unknown) => {
-          // Lost device: this frame counts as no repeat; the next ones are read back.
-          if (epoch === this.epoch)
-            this.fallBack(`the GPU statistic failed: ${e instanceof Error ? e.message : String(e)}`);
+        async (e: unknown) => {
+          // Lost device (a readback in flight rejects, often before `device.lost` resolves: wait
+          // a moment for it, so the note says why): this frame counts as no repeat, the next
+          // ones are read back.
+          const stat = this.stat as BlockStatDevice;
+          await Promise.race([stat.device.lost, new Promise((r) => setTimeout(r, 100))]);
+          const why = stat.lostWhy ?? `the GPU statistic failed: ${e instanceof Error ? e.message : String(e)}`;
+          if (epoch === this.epoch) this.fallBack(why);
           return false;
         },
-      );
+      )
+      .catch((e: unknown) => {
+        // The detector itself threw (block means of the wrong size, say): say so, go on without it.
+        this.fallBack(`the GPU statistic's result was refused: ${e instanceof Error ? e.message : String(e)}`);
+        return false;
+      });
     this.tail = decision;
     return decision;
   }

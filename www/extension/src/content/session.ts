@@ -61,6 +61,12 @@ interface Captured {
   prev: { seq: number; mt: number } | null;
 }
 
+/** Frees `rec`'s prepared frame, once: whoever frees it next finds none. */
+function freeFrame(rec: Captured | null): void {
+  rec?.frame?.free();
+  if (rec) rec.frame = null;
+}
+
 export class Session {
   private on = true;
   private mode: Mode = 'running';
@@ -193,7 +199,7 @@ export class Session {
       // The engine is still busy: keep only the newest frame. A frame replaced here is lost, and
       // with it its pair and the next one: the adaptation hears about both.
       if (this.pending?.prev) this.adaptation.outcome(false, 'dropped');
-      this.pending?.frame?.free();
+      freeFrame(this.pending);
       this.pending = rec;
       return;
     }
@@ -233,20 +239,22 @@ export class Session {
     // The repeat detector's answer first (on the GPU statistic, a readback of a few KB still in
     // flight): the engine counts as busy meanwhile, so frames keep their order.
     this.inFlight = true;
-    (rec.repeat ?? Promise.resolve(false)).then((repeat) => {
-      this.inFlight = false;
-      if (this.closed || rec.generation !== this.generation || this.mode !== 'running') {
-        rec.frame?.free();
-        rec.frame = null;
-        this.next();
-        return;
-      }
-      try {
-        this.sendDecided(rec, local, repeat);
-      } catch (e) {
-        this.fail(e);
-      }
-    });
+    (rec.repeat ?? Promise.resolve(false))
+      .catch(() => false)
+      .then((repeat) => {
+        this.inFlight = false;
+        if (this.closed || rec.generation !== this.generation || this.mode !== 'running') {
+          rec.frame?.free();
+          rec.frame = null;
+          this.next();
+          return;
+        }
+        try {
+          this.sendDecided(rec, local, repeat);
+        } catch (e) {
+          this.fail(e);
+        }
+      });
   }
 
   private sendDecided(rec: Captured, local: LocalEngine, repeat: boolean): void {
@@ -259,7 +267,15 @@ export class Session {
       anchor.width === rec.width &&
       anchor.height === rec.height;
     const pairable = follows && k >= 2;
-    if (rec.prev && !pairable && k >= 2) this.adaptation.outcome(false, 'dropped');
+    if (rec.prev && !pairable && k >= 2) {
+      this.adaptation.outcome(false, 'dropped');
+      // That may have stepped the level down, which flushes (and frees the pair start).
+      if (rec.generation !== this.generation) {
+        freeFrame(rec);
+        this.next();
+        return;
+      }
+    }
     const ts = this.times(rec, pairable);
     const frame = rec.frame as Frame;
     if (repeat && follows) {
@@ -281,7 +297,7 @@ export class Session {
     this.anchor = rec;
     this.anchorSeq = rec.seq;
     if (!follows || anchor.scale !== rec.scale || ts.length === 0) {
-      anchor?.frame?.free();
+      freeFrame(anchor);
       this.next();
       return;
     }
@@ -357,7 +373,7 @@ export class Session {
     const next = this.pending;
     this.pending = null;
     if (next && next.generation === this.generation && this.mode === 'running') this.dispatch(next);
-    else next?.frame?.free();
+    else freeFrame(next);
   }
 
   /** The engine failed (a lost GPU device, say): it cannot recover in place. Stop everything, so
@@ -489,9 +505,9 @@ export class Session {
     this.generation++;
     this.pacer.flush();
     this.last = null;
-    this.pending?.frame?.free();
+    freeFrame(this.pending);
     this.pending = null;
-    this.anchor?.frame?.free();
+    freeFrame(this.anchor);
     this.anchor = null;
     this.repeats.reset();
     this.anchorSeq = -1;
@@ -602,9 +618,9 @@ export class Session {
     for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
     this.host.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
     this.pacer.flush();
-    this.pending?.frame?.free();
+    freeFrame(this.pending);
     this.pending = null;
-    this.anchor?.frame?.free();
+    freeFrame(this.anchor);
     this.anchor = null;
     this.repeats.dispose();
     this.overlay.remove();
