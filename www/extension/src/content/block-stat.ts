@@ -13,7 +13,6 @@
 // stays as the fallback (capture.ts) when this cannot start or its device is lost.
 import SHADER from '../../../../shaders/block_change.wgsl';
 import { blockGrid, comparedBacks, REPEAT_RULE } from '../../../lib/src/shared/duplicates.js';
-import type { Size } from './capture.js';
 
 /** Frames compared against (comparedBacks: the previous, and 3..maxHold+2 back) plus the new one. */
 const SLOTS = REPEAT_RULE.maxHold + 3;
@@ -24,6 +23,12 @@ const PARAMS_BYTES = 48;
  * but not these namespaces). */
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 const MAP_READ = 0x1;
+
+/** A frame size, in pixels. */
+interface Size {
+  width: number;
+  height: number;
+}
 
 /** The GPU device the statistic runs on, one per run of the extension (shared by its videos). */
 export class BlockStatDevice {
