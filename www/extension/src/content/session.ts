@@ -654,8 +654,9 @@ export class Session {
       pairMs: this.adaptation.pairMs,
       captureMs: this.captureMs,
       stats: { ...this.stats },
-      /** The repeat detector's statistic on the in-process path: 'gpu', or 'readback' and why. */
-      repeatStatistic: this.repeats.source,
+      /** The repeat detector's statistic: in process 'gpu', or 'readback' and why; else the engine
+       * frame's (its own detector, on the bytes it is sent). */
+      repeatStatistic: this.host.local ? this.repeats.source : { statistic: 'engine frame', note: '' },
       shown,
       panel,
       fps,
