@@ -288,6 +288,40 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
     assert.deepEqual(r.uncaptured, []);
   });
 
+  test('textures in the other calls: interpolateMany, sequence().push, interpolateWithFlow', {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
+    const r = await fx.browser.page.evaluate(async () => {
+      const { tex, gpuInterp: interp, callerDevice: device } = window;
+      const U = GPUTextureUsage;
+      const imgs = [tex.scene(0), tex.scene(1), tex.scene(2)];
+      const texs = imgs.map((img) => ({ texture: tex.make(device, img, 'rgba8unorm', U.TEXTURE_BINDING), device }));
+      const want = await interp.interpolateMany(imgs[0], imgs[1], [0.25, 0.5]);
+      const many = await interp.interpolateMany(texs[0], texs[1], [0.25, 0.5]);
+      const seq = interp.sequence();
+      const pushed = [];
+      for (const x of texs) pushed.push(...(await seq.push(x, [0.5])));
+      seq.close();
+      const want12 = await interp.interpolate(imgs[1], imgs[2], 0.5);
+      const flow = await interp.interpolateWithFlow(texs[0], texs[1], 0.25);
+      for (const x of texs) x.texture.destroy();
+      return {
+        many: many.map((m, i) => tex.maxDiff(m.data, want[i].data)),
+        pushed: pushed.length,
+        seq01: tex.maxDiff(pushed[0].data, want[1].data),
+        seq12: tex.maxDiff(pushed[1].data, want12.data),
+        flow: tex.maxDiff(flow.image.data, want[0].data),
+        imagesOpen: (await window.testing.stats(interp)).imagesOpen,
+      };
+    });
+    t.diagnostic(JSON.stringify(r));
+    assert.ok(Math.max(...r.many) <= 1, `interpolateMany: ${r.many} steps`);
+    assert.equal(r.pushed, 2);
+    assert.ok(r.seq01 <= 1 && r.seq12 <= 1, `sequence: ${r.seq01}, ${r.seq12} steps`);
+    assert.ok(r.flow <= 1, `interpolateWithFlow (bytes, read back): ${r.flow} steps`);
+    assert.equal(r.imagesOpen, 0);
+  });
+
   test('bad textures, targets and canvases are clear TypeErrors; the interpolator works on', {
     timeout: 10 * MINUTE,
   }, async (t) => {
