@@ -350,6 +350,16 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
       const foreign = tex.make(otherDevice, i0, 'rgba8unorm', U.COPY_SRC);
       const deadTarget = target({});
       deadTarget.texture.destroy();
+      // A lost device does nothing and reports nothing: the package says so instead of a blank frame.
+      const goneDevice = await (await navigator.gpu.requestAdapter()).requestDevice();
+      const goneTexture = tex.make(goneDevice, i0, 'rgba8unorm', U.COPY_SRC);
+      const goneTarget = goneDevice.createTexture({
+        size: [W, H],
+        format: 'rgba8unorm',
+        usage: U.COPY_DST | U.RENDER_ATTACHMENT,
+      });
+      goneDevice.destroy();
+      await goneDevice.lost;
       const used = document.createElement('canvas');
       used.getContext('2d');
       const run = (a, options) => h.errorOf(() => interp.interpolate(a, { texture: good, device }, 0.5, options));
@@ -366,6 +376,8 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
         ),
         destroyed: await run({ texture: destroyed, device }),
         otherDevice: await run({ texture: foreign, device }),
+        lostDevice: await run({ texture: goneTexture, device: goneDevice }),
+        outLost: await run({ texture: good, device }, { output: { texture: goneTarget, device: goneDevice } }),
         outFormat: await run({ texture: good, device }, { output: target({ format: 'r8unorm' }) }),
         outUsage: await run({ texture: good, device }, { output: target({ usage: U.COPY_DST }) }),
         outSize: await run({ texture: good, device }, { output: target({ size: [W + 1, H] }) }),
@@ -419,6 +431,13 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
       'destroyed',
     );
     typeError(r.otherDevice, /could not be read \(destroyed, or not of frame\.device\?\)/, 'other device');
+    for (const [name, e] of [
+      ['lost device', r.lostDevice],
+      ['lost output device', r.outLost],
+    ]) {
+      assert.ok(e?.isError && !e.isTypeError && e.code === 'gpu', `${name}: ${JSON.stringify(e)}`);
+      assert.match(e.message, /(frame|output)\.device was lost/, name);
+    }
     typeError(r.outFormat, /output\.texture is r8unorm; the formats written are/, 'output format');
     typeError(r.outUsage, /output\.texture needs GPUTextureUsage\.COPY_DST and RENDER_ATTACHMENT/, 'output usage');
     typeError(r.outSize, /output\.texture is 65x48, the frames are 64x48/, 'output size');

@@ -40,6 +40,8 @@ export interface GpuTextureTarget {
   device: GPUDevice;
 }
 
+import { codedError } from './shared/errors.js';
+
 // GPUTextureUsage's bits, spelled out: TypeScript's DOM lib has the types but not the constants.
 const COPY_SRC = 0x01;
 const COPY_DST = 0x02;
@@ -137,6 +139,20 @@ export function checkGpuTarget(target: unknown, size: { width: number; height: n
   return t;
 }
 
+/** The canvas format textures are drawn into: the browser's preferred one. */
+function drawFormat(): 'rgba8unorm' | 'bgra8unorm' {
+  return navigator.gpu.getPreferredCanvasFormat() === 'bgra8unorm' ? 'bgra8unorm' : 'rgba8unorm';
+}
+
+/** Rejects when `device` is lost: a lost device does nothing and reports no error, so its
+ * textures would give a blank frame. `device.lost` is the only way to know, and it is a
+ * promise: raced against a value, an already-settled `lost` wins, since its reaction is queued
+ * first. */
+async function checkAlive(device: GPUDevice, label: string): Promise<void> {
+  const info = await Promise.race([device.lost, null]);
+  if (info) throw codedError(`${label} was lost (${info.reason}: ${info.message || 'no message'})`, 'gpu');
+}
+
 /** Per device: the canvas the textures are drawn into, and the draw pipelines by view format. */
 interface Blitter {
   canvas: OffscreenCanvas;
@@ -210,15 +226,19 @@ function pipelineOf(device: GPUDevice, b: Blitter, format: GPUTextureFormat): GP
  */
 export async function gpuTextureBitmap(src: GpuTextureSource, label: string): Promise<ImageBitmap> {
   const { texture, device } = src;
+  await checkAlive(device, `${label}.device`);
   const { width, height } = texture;
   const b = blitterOf(device);
   const copyFormat = SOURCE_FORMATS[texture.format] ?? null;
   const copy = copyFormat !== null && (texture.usage & COPY_SRC) !== 0;
-  const canvasFormat = copy ? copyFormat : 'rgba8unorm';
+  // Drawn: into the browser's preferred canvas format (rgba8unorm or bgra8unorm), which spares
+  // the compositor a conversion.
+  const drawn = drawFormat();
+  const canvasFormat = copy ? copyFormat : drawn;
   // An sRGB source is decoded by textureLoad, so it is drawn through an sRGB view of the canvas,
   // which encodes it again.
   const srgb = texture.format.endsWith('-srgb');
-  const viewFormat: GPUTextureFormat = !copy && srgb ? 'rgba8unorm-srgb' : canvasFormat;
+  const viewFormat: GPUTextureFormat = !copy && srgb ? `${drawn}-srgb` : canvasFormat;
   const usage = copy ? COPY_DST : RENDER_ATTACHMENT;
   const key = `${canvasFormat} ${usage} ${viewFormat}`;
   if (b.canvas.width !== width) b.canvas.width = width;
@@ -298,6 +318,12 @@ export async function gpuTextureBitmap(src: GpuTextureSource, label: string): Pr
  */
 export async function writeGpuTarget(bitmap: ImageBitmap, target: GpuTextureTarget): Promise<void> {
   const { device, texture } = target;
+  try {
+    await checkAlive(device, 'output.device');
+  } catch (e) {
+    bitmap.close();
+    throw e;
+  }
   device.pushErrorScope('validation');
   let thrown: unknown = null;
   try {
