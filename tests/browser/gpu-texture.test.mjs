@@ -214,6 +214,17 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
             return true;
           }
         })();
+        // Canvases the page lets go of are freed in the worker too (FinalizationRegistry).
+        const held = async () => (await window.testing.stats(interp)).outputCanvases;
+        out.held = [await held()];
+        for (let i = 0; i < 3; i++) await interp.interpolate(i0, i1, 0.5, { canvas: new OffscreenCanvas(8, 8) });
+        out.held.push(await held());
+        const start = performance.now();
+        while (performance.now() - start < 10_000 && (await held()) > out.held[0]) {
+          gc();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        out.held.push(await held());
         return out;
       } finally {
         canvas.remove();
@@ -230,6 +241,8 @@ describe('GPUTexture input, canvas and texture output (WebGPU, SwiftShader)', ()
     }
     assert.ok(r.other > 20, `a different t differs (${r.other} steps)`);
     assert.ok(r.offscreenDetached, 'the OffscreenCanvas went to the worker');
+    // The element and `off` are still referenced: 2 held; 3 more, then freed once collected.
+    assert.deepEqual(r.held, [2, 5, 2], 'output canvases held in the worker: before, after 3 more, after gc');
   });
 
   test("interpolate(…, { output: { device, texture } }) writes the frame into the caller's texture, equal to the ImageData result", {

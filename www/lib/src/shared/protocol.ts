@@ -221,6 +221,9 @@ export interface MemoryResult {
    * the worker has not closed (0 unless one leaked). */
   imagesIn: number;
   imagesOpen: number;
+  /** Output canvases of `interpolate(…, { canvas | output })` attached right now (each holds a
+   * surface on the worker's device until its page canvas is collected, or the worker ends). */
+  outputCanvases: number;
   /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
   outputBytes: number;
   /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */

@@ -318,6 +318,7 @@ function memoryNow(): MemoryResult {
     imagesIn: counts.imagesIn,
     imagesOpen: counts.imagesIn - counts.imagesClosed,
     outputBytes: PagedSink.heldBytes,
+    outputCanvases: outputs.size,
     ...counters,
     cpu: cpuBuild(),
   };
