@@ -13,6 +13,8 @@
 // texture or one from another device is an error of the call (not an uncaptured error event
 // on the caller's device), and nothing of ours is left on its error-scope stack.
 
+import { codedError } from './shared/errors.js';
+
 /** A frame in a caller's GPUTexture, for any call that takes a frame. */
 export interface GpuTextureSource {
   /**
@@ -40,8 +42,6 @@ export interface GpuTextureTarget {
   device: GPUDevice;
 }
 
-import { codedError } from './shared/errors.js';
-
 // GPUTextureUsage's bits, spelled out: TypeScript's DOM lib has the types but not the constants.
 const COPY_SRC = 0x01;
 const COPY_DST = 0x02;
@@ -49,7 +49,7 @@ const TEXTURE_BINDING = 0x04;
 const RENDER_ATTACHMENT = 0x10;
 
 /** The source formats, each with the canvas format a plain copy lands in (null: it is drawn
- * into an rgba8unorm canvas instead). A copy may drop the `-srgb`: the bytes are the same
+ * into a canvas of the preferred 8-bit format instead). A copy may drop the `-srgb`: the bytes are the same
  * sRGB-encoded values. rgba16float is drawn although a canvas takes it: Chromium 156 (on
  * SwiftShader) refuses to import the image of an rgba16float canvas on the worker's device
  * ("Failed to copy content from external image"), while an rgba8unorm one imports. */
@@ -176,9 +176,12 @@ function blitterOf(device: GPUDevice): Blitter {
   return b;
 }
 
-// A full-screen triangle whose fragments load the source texel under them: a copy between any
-// two float formats, with the sRGB decode (a `-srgb` source) and encode (an `-srgb` view of the
-// canvas) done by the hardware on the way.
+// The blit kernel. Layout: one fragment per texel of the canvas, which has the source's size
+// (a full-screen triangle from the vertex index, no vertex buffers). Bindings: group 0, binding 0,
+// the source texture's mip 0 as texture_2d<f32> (unfilterable-float, so any float format); the
+// output is colour target 0, a view of the canvas texture. It fuses the format conversion with
+// the sRGB decode (a `-srgb` source, by textureLoad) and encode (an `-srgb` view of the canvas,
+// by the hardware on store); alpha is written as 1.
 const BLIT_WGSL = /* wgsl */ `
 @group(0) @binding(0) var src: texture_2d<f32>;
 
