@@ -319,10 +319,17 @@ export class Interpolator {
     t: number,
     options: InterpolateDrawOptions & ({ canvas: HTMLCanvasElement | OffscreenCanvas } | { output: GpuTextureTarget }),
   ): Promise<undefined>;
-  interpolate(a: VideoFrame, b: VideoFrame, t: number, options?: InterpolateOptions): Promise<VideoFrame>;
-  interpolate(a: StillSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData>;
-  interpolate(a: FrameSource, b: StillSource, t: number, options?: InterpolateOptions): Promise<ImageData>;
-  interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame>;
+  interpolate(a: VideoFrame, b: VideoFrame, t: number, options?: PixelOptions): Promise<VideoFrame>;
+  interpolate(a: StillSource, b: FrameSource, t: number, options?: PixelOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: StillSource, t: number, options?: PixelOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: FrameSource, t: number, options?: PixelOptions): Promise<ImageData | VideoFrame>;
+  // Options whose canvas or output may or may not be set: either result.
+  interpolate(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    options?: InterpolateDrawOptions,
+  ): Promise<ImageData | VideoFrame | undefined>;
   async interpolate(
     a: FrameSource,
     b: FrameSource,
@@ -743,6 +750,11 @@ export class FrameSequence {
       .catch(() => {});
   }
 }
+
+/** `interpolate`'s options when the result is pixels: any InterpolateOptions (which have no
+ * canvas or output), so that options typed InterpolateDrawOptions pick the overload whose result
+ * may be undefined. */
+type PixelOptions = InterpolateOptions & { canvas?: undefined; output?: undefined };
 
 /** A frame that gives ImageData out (only two VideoFrames give a VideoFrame). */
 type StillSource = ImageData | ImageBitmap | GpuTextureSource;
