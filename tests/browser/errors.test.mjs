@@ -83,7 +83,11 @@ describe('errors', () => {
     typeError(r.sizes, /the two frames differ in size: 40x24 and 20x24/, 'sizes');
     typeError(r.scale8, /scale must be a number in \[0\.25, 4\] or 'auto', got 8/, 'scale 8');
     typeError(r.scaleNaN, /scale .* got NaN/, 'scale NaN');
-    typeError(r.notImage, /frame a must be an ImageData, ImageBitmap or VideoFrame, got Uint8Array/, 'Uint8Array');
+    typeError(
+      r.notImage,
+      /frame a must be an ImageData, ImageBitmap, VideoFrame or \{ texture: GPUTexture, device: GPUDevice \}, got Uint8Array/,
+      'Uint8Array',
+    );
     typeError(r.nullFrame, /frame b must be .* got null/, 'null');
     typeError(r.closedFrame, /frame a is a closed VideoFrame/, 'closed VideoFrame');
     typeError(r.manyBadT, /ts\[1\] must be a number in \[0, 1\], got 2/, 'ts');

@@ -49,6 +49,7 @@ describe('browser extension', () => {
     ]) {
       makeClip(clips, { name: `stat-${w}x${h}.webm`, width: w, height: h, fps: 2, seconds: 4 });
     }
+    makeClip(clips, { name: 'sound.webm', fps: 2, seconds: 30, audio: true });
     site = await startServer({ mounts: { '/clips/': clips, '/': REPO } });
     other = await startServer({ mounts: { '/clips/': clips } });
     b = await launchWithExtension({ extensionDir, log: (line) => console.log(line) });
@@ -62,12 +63,13 @@ describe('browser extension', () => {
   });
 
   /** Opens the test page on `src` at `rate`, waits until it plays, returns a DOM fingerprint. */
-  async function open(src, { rate = 1, drm = false, blob = false, page = 'page.html' } = {}) {
+  async function open(src, { rate = 1, drm = false, blob = false, sound = false, page = 'page.html' } = {}) {
     const q = new URLSearchParams({
       src,
       rate: String(rate),
       ...(drm ? { drm: '1' } : {}),
       ...(blob ? { blob: '1' } : {}),
+      ...(sound ? { sound: '1' } : {}),
     });
     await b.page.goto(`${site.origin}/tests/browser/extension/${page}?${q}`);
     await b.page.evaluate(() => window.videoReady);
@@ -907,6 +909,63 @@ describe('browser extension', () => {
       // equal 1:1 and 2:1, 0.011 levels apart at 1.5625:1 (measured as above).
       assert.ok(worstOld <= 0.1, `${size}: top differs from the old readback path's by ${worstOld} levels`);
     }
+  });
+
+  test('the sound is held back with the picture where that is safe (a blob: source), and left alone on a plain URL', {
+    timeout: 6 * MINUTE,
+  }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'auto' });
+    const before = await open('/clips/sound.webm', { rate: 0.0625, blob: true, sound: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
+    // The picture trails by seconds here (SwiftShader at 1/16 speed), beyond the sound's 2 s cap
+    // (audio.ts); the sound's delay heads for the cap at 10% of real time, about 20 s. Measured
+    // once it holds still there: while it ramps, the sound is resampled (10% pitch shift) and a
+    // window's cross-correlation is no longer sharp.
+    const d = await waitFor((s) => s.sessions[0]?.sound.delayMs >= 1999, 2 * MINUTE, 'the sound delayed to its cap');
+    const s0 = d.sessions[0];
+    assert.equal(s0.sound.delayed, true, `not delayed: ${s0.sound.why}`);
+    assert.match(s0.panel, /sound delayed to match/);
+    // While the overlay is up, the sound heads for the picture's delay (capped at 2 s).
+    if (s0.shown) {
+      assert.ok(
+        Math.abs(s0.sound.targetMs - Math.min(s0.delayMs, 2000)) <= 5,
+        `sound heads for ${s0.sound.targetMs} ms, the picture is ${s0.delayMs} ms behind`,
+      );
+    }
+    // What leaves the delay is the video's sound (not silence), late by the DelayNode's delay.
+    const lag = await b.inTab((ms) => globalThis.__inbetween.debug.soundLag(ms), s0.sound.delayMs + 1500);
+    t.diagnostic(`sound: ${JSON.stringify(lag)}; picture ${Math.round(s0.delayMs)} ms behind`);
+    assert.equal(lag.routed, true);
+    assert.ok(lag.rmsIn > 0.01, `the clip's sound reaches the graph (rms ${lag.rmsIn})`);
+    assert.ok(lag.rmsOut > 0.7 * lag.rmsIn, `and leaves it (rms ${lag.rmsOut} of ${lag.rmsIn})`);
+    // Late by the DelayNode's delay to the sample, give or take 3 ms of matching (without the
+    // delay the lag would be 0, outside the search; silenced, there would be no match at all).
+    assert.ok(
+      lag.lagMs !== null && Math.abs(lag.lagMs - lag.delayMs) <= 3,
+      `measured lag ${lag.lagMs} ms vs the delay ${lag.delayMs} ms`,
+    );
+    assert.ok(lag.delayMs >= 1999, `delay ${lag.delayMs} ms`);
+    // Stop: the routing stays (it cannot be undone), heading back to no delay.
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
+    const after = await b.inTab((ms) => globalThis.__inbetween.debug.soundLag(ms), 300);
+    assert.equal(after.targetMs, 0);
+    const state = await b.page.evaluate(() => ({
+      muted: document.querySelector('video').muted,
+      volume: document.querySelector('video').volume,
+    }));
+    assert.deepEqual(state, { muted: false, volume: before.volume }, 'the video keeps its own sound settings');
+
+    // A plain URL (it could redirect to another origin, whose sound Web Audio would silence).
+    await open('/clips/sound.webm', { rate: 0.0625, sound: true });
+    await b.clickAction();
+    const p = await waitFor((s) => s.active && s.sessions[0]?.sound.why !== '', MINUTE, 'the plain URL refused');
+    assert.equal(p.sessions[0].sound.delayed, false);
+    assert.match(p.sessions[0].sound.why, /plain URL/);
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
   });
 
   test('the engine frame (the path where WebAssembly may not compile): its in-betweens on the overlay equal interpolate() too', {

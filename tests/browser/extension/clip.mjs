@@ -10,10 +10,11 @@ import path from 'node:path';
 /** Writes `name` (VP9 in WebM, yuv420p, near-lossless) into `dir` and returns its path. */
 /** `fast`: for benches' long, large clips: VP9's realtime mode, a keyframe a second (the
  * near-lossless all-intra encoding takes over 10 minutes for 75 s of 720p on 2 cores).
- * `twos`: animation on twos, every picture held for two frames (the square moves every other frame). */
+ * `twos`: animation on twos, every picture held for two frames (the square moves every other frame).
+ * `audio`: a sound track too (pink noise, Opus), for the sound-delay test's cross-correlation. */
 export function makeClip(
   dir,
-  { name = 'clip.webm', width = 96, height = 64, fps = 5, seconds = 4, fast = false, twos = false } = {},
+  { name = 'clip.webm', width = 96, height = 64, fps = 5, seconds = 4, fast = false, twos = false, audio = false } = {},
 ) {
   const out = path.join(dir, name);
   const n = twos ? 'floor(n/2)' : 'n';
@@ -32,6 +33,7 @@ export function makeClip(
     'lavfi',
     '-i',
     graph,
+    ...(audio ? ['-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:a=0.3`, '-c:a', 'libopus', '-shortest'] : []),
     // crf 4: close to lossless, so the decoder, not the encoder, decides what the frames are.
     // Every frame a keyframe: a test's seek then lands on exactly the frame asked for, at once.
     '-c:v',

@@ -84,7 +84,14 @@ export class WorkerClient {
         onPreview,
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#worker.postMessage({ ...request, id } as Request, transfer);
+      try {
+        this.#worker.postMessage({ ...request, id } as Request, transfer);
+      } catch (e) {
+        // Nothing was sent (an object that cannot be transferred, such as a canvas with a
+        // context): no answer will come, so settle here.
+        this.#pending.get(id)?.reject(e instanceof Error ? e : new Error(String(e)));
+        this.#pending.delete(id);
+      }
     });
   }
 

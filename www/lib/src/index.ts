@@ -10,12 +10,14 @@ export {
   type CreateInterpolatorOptions,
   type FlowOutput,
   FrameSequence,
+  type InterpolateDrawOptions,
   type InterpolateOptions,
   Interpolator,
   type SequenceOptions,
 } from './interpolator.js';
 export { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 export type { FrameSource } from './pixels.js';
+export type { GpuTextureSource, GpuTextureTarget } from './gpu-texture.js';
 export { SCALE_RANGE, T_RANGE } from './shared/limits.js';
 export { ERROR_CODES, type ErrorCode } from './shared/errors.js';
 export type {

@@ -4,6 +4,7 @@
 // before any pixels are copied), copies pixels out of the caller's images, and wraps results.
 
 import { WorkerClient } from './client.js';
+import { checkGpuTarget, type GpuTextureSource, type GpuTextureTarget, writeGpuTarget } from './gpu-texture.js';
 import { DEFAULT_STALL_TIMEOUT_MS, loadModel } from './model.js';
 import { MODEL_BYTES, MODEL_FILE, MODEL_SHA256 } from './model-info.js';
 import {
@@ -21,7 +22,15 @@ import {
 } from './pixels.js';
 import { codedError } from './shared/errors.js';
 import { SCALE_RANGE, T_RANGE } from './shared/limits.js';
-import type { ClosedResult, FlowResult, FrameInput, InitResult, PixelsResult, RawImage } from './shared/protocol.js';
+import type {
+  BitmapResult,
+  ClosedResult,
+  FlowResult,
+  FrameInput,
+  InitResult,
+  PixelsResult,
+  RawImage,
+} from './shared/protocol.js';
 import type { AdapterInfo, BackendChoice, BackendName, CpuBuild, Quality, ScaleChoice } from './shared/types.js';
 
 export interface CreateInterpolatorOptions {
@@ -79,6 +88,27 @@ export interface InterpolateOptions {
    * own output. `interpolateVideo` and the extension turn it on.
    */
   staticGuard?: boolean | undefined;
+}
+
+/**
+ * `interpolate`'s options for output that stays on the GPU (WebGPU only): give `canvas` or
+ * `output`. The call then resolves, with nothing, once the frame is drawn (submitted); no pixel
+ * is read back.
+ */
+export interface InterpolateDrawOptions extends InterpolateOptions {
+  /**
+   * A canvas the frame is drawn into, resized to the frames. It is handed to the worker on first
+   * use, like `sequence({ canvas })`'s (an HTMLCanvasElement with `transferControlToOffscreen()`,
+   * so it must have no context and the page cannot draw on it afterwards; an OffscreenCanvas
+   * without a context is transferred), and stays there for every later call with it.
+   */
+  canvas?: HTMLCanvasElement | OffscreenCanvas | undefined;
+  /**
+   * A texture of the caller's own device that the frame is written into: the worker draws it
+   * into a canvas of its own, whose image (in Chrome a GPU image) is copied into the texture
+   * with `copyExternalImageToTexture` on `output.device`'s queue.
+   */
+  output?: GpuTextureTarget | undefined;
 }
 
 export interface SequenceOptions extends InterpolateOptions {
@@ -238,6 +268,15 @@ export class Interpolator {
   readonly cpuBuild: CpuBuild | null;
   readonly #client: WorkerClient;
   #disposed = false;
+  /** `interpolate(…, { canvas })`'s canvases, each handed to the worker once. */
+  readonly #outputs = new WeakMap<HTMLCanvasElement | OffscreenCanvas, OutputTarget>();
+  /** The worker's own canvas for `interpolate(…, { output })`, made on first use. */
+  #own: OutputTarget | null = null;
+  #nextTarget = 1;
+  /** Frees the worker's side of a canvas the page has let go of. */
+  readonly #collected = new FinalizationRegistry<number>((target) => {
+    if (!this.closed) this.#client.call<ClosedResult>({ type: 'outputClose', target }).catch(() => {});
+  });
 
   /**
    * True once this interpolator can do no more work: disposed, its GPU device lost, or its
@@ -270,20 +309,40 @@ export class Interpolator {
   /**
    * The frame at time `t` (0 = a, 1 = b). Returns a VideoFrame when both inputs are VideoFrames
    * (timestamp interpolated; the caller closes it), else an ImageData. The inputs are not modified
-   * or closed.
+   * or closed. With `{ canvas }` or `{ output }` (WebGPU only) the frame is drawn into that
+   * canvas or texture on the GPU instead, nothing is read back, and the call resolves with
+   * nothing once it is submitted.
    */
-  interpolate(a: VideoFrame, b: VideoFrame, t: number, options?: InterpolateOptions): Promise<VideoFrame>;
-  interpolate(a: ImageData | ImageBitmap, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData>;
-  interpolate(a: FrameSource, b: ImageData | ImageBitmap, t: number, options?: InterpolateOptions): Promise<ImageData>;
-  interpolate(a: FrameSource, b: FrameSource, t: number, options?: InterpolateOptions): Promise<ImageData | VideoFrame>;
+  interpolate(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    options: InterpolateDrawOptions & ({ canvas: HTMLCanvasElement | OffscreenCanvas } | { output: GpuTextureTarget }),
+  ): Promise<undefined>;
+  interpolate(a: VideoFrame, b: VideoFrame, t: number, options?: PixelOptions): Promise<VideoFrame>;
+  interpolate(a: StillSource, b: FrameSource, t: number, options?: PixelOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: StillSource, t: number, options?: PixelOptions): Promise<ImageData>;
+  interpolate(a: FrameSource, b: FrameSource, t: number, options?: PixelOptions): Promise<ImageData | VideoFrame>;
+  // Options whose canvas or output may or may not be set: either result.
+  interpolate(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    options?: InterpolateDrawOptions,
+  ): Promise<ImageData | VideoFrame | undefined>;
   async interpolate(
     a: FrameSource,
     b: FrameSource,
     t: number,
-    options?: InterpolateOptions,
-  ): Promise<ImageData | VideoFrame> {
+    options?: InterpolateOptions | InterpolateDrawOptions,
+  ): Promise<ImageData | VideoFrame | undefined> {
     const { size, ...pair } = this.#checkPair(a, b, options);
     checkTime(t, 't');
+    const draw = this.#drawTarget(options, size);
+    if (draw) {
+      await this.#interpolateToTarget(a, b, t, pair, draw);
+      return undefined;
+    }
     const [ra, rb] = await this.#inputPair(a, b);
     const { pixels } = await sendInputs([ra, rb], () =>
       this.#client.call<PixelsResult>({ type: 'interpolate', a: ra, b: rb, ...pair, t }, [
@@ -305,14 +364,14 @@ export class Interpolator {
     options?: InterpolateOptions,
   ): Promise<VideoFrame[]>;
   interpolateMany(
-    a: ImageData | ImageBitmap,
+    a: StillSource,
     b: FrameSource,
     ts: ArrayLike<number>,
     options?: InterpolateOptions,
   ): Promise<ImageData[]>;
   interpolateMany(
     a: FrameSource,
-    b: ImageData | ImageBitmap,
+    b: StillSource,
     ts: ArrayLike<number>,
     options?: InterpolateOptions,
   ): Promise<ImageData[]>;
@@ -398,11 +457,115 @@ export class Interpolator {
     };
   }
 
-  /** Both frames as the worker takes them: on WebGPU, VideoFrames and ImageBitmaps as images
-   * (copied to the GPU there, never read back here), else RGBA bytes. */
-  #inputPair(a: FrameSource, b: FrameSource): Promise<[FrameInput, FrameInput]> {
+  /** Both frames as the worker takes them: on WebGPU, VideoFrames, ImageBitmaps and GPU
+   * textures as images (copied to the GPU there, never read back here), else RGBA bytes. */
+  async #inputPair(a: FrameSource, b: FrameSource): Promise<[FrameInput, FrameInput]> {
     if (this.backend !== 'webgpu') return readPair(a, b);
-    return Promise.all([gpuInput(a), gpuInput(b)]);
+    // One after the other, so that a failure of the second closes the first (a bitmap made of a
+    // texture is the package's own, and nobody else would close it).
+    const ra = await gpuInput(a);
+    try {
+      return [ra, await gpuInput(b)];
+    } catch (e) {
+      closeInput(ra);
+      throw e;
+    }
+  }
+
+  /** Where `interpolate`'s options say to draw (checked: TypeErrors), or null for pixels. */
+  #drawTarget(options: unknown, size: Size): DrawTarget | null {
+    const o = (options ?? {}) as InterpolateDrawOptions;
+    const { canvas, output } = o;
+    if (canvas === undefined && output === undefined) return null;
+    if (canvas !== undefined && output !== undefined) {
+      throw new TypeError('give interpolate either canvas or output, not both');
+    }
+    if (this.backend !== 'webgpu') {
+      const what = canvas !== undefined ? 'canvas' : 'GPUTexture';
+      throw new TypeError(`${what} output needs the WebGPU backend; this interpolator runs on '${this.backend}'`);
+    }
+    if (canvas !== undefined) {
+      if (!isCanvas(canvas)) {
+        throw new TypeError(`canvas must be an HTMLCanvasElement or OffscreenCanvas, got ${describe(canvas)}`);
+      }
+      return { canvas };
+    }
+    return { output: checkGpuTarget(output, size) };
+  }
+
+  /** `interpolate` into a canvas or a caller's texture: nothing is read back. */
+  async #interpolateToTarget(
+    a: FrameSource,
+    b: FrameSource,
+    t: number,
+    pair: PairOptions,
+    draw: DrawTarget,
+  ): Promise<void> {
+    const target = 'canvas' in draw ? this.#canvasTarget(draw.canvas) : this.#ownTarget();
+    // Attached before any input is made, so a canvas the worker cannot use leaves nothing open.
+    await target.ready;
+    const [ra, rb] = await this.#inputPair(a, b);
+    const { bitmap } = await sendInputs([ra, rb], () =>
+      this.#client.call<BitmapResult>({ type: 'interpolateToCanvas', a: ra, b: rb, ...pair, t, target: target.id }, [
+        ...transferOf(ra),
+        ...transferOf(rb),
+      ]),
+    );
+    if ('output' in draw) {
+      if (!bitmap) throw new Error('internal error: the worker sent no image for the texture');
+      await writeGpuTarget(bitmap, draw.output);
+    } else bitmap?.close();
+  }
+
+  /** The worker's output canvas for the caller's `canvas`: handed over on first use, then the
+   * same one for every call (an element can be transferred only once). */
+  #canvasTarget(canvas: HTMLCanvasElement | OffscreenCanvas): OutputTarget {
+    const known = this.#outputs.get(canvas);
+    if (known) return known;
+    let offscreen: OffscreenCanvas;
+    try {
+      offscreen =
+        typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement
+          ? canvas.transferControlToOffscreen()
+          : (canvas as OffscreenCanvas);
+    } catch (e) {
+      throw new TypeError(canvasRefusal(e));
+    }
+    const target = this.#attach(offscreen);
+    this.#outputs.set(canvas, target);
+    // A target that failed is forgotten: the next call with this canvas tries again (and says
+    // why it cannot, for an element already transferred).
+    target.ready.catch(() => this.#outputs.delete(canvas));
+    this.#collected.register(canvas, target.id);
+    return target;
+  }
+
+  /** The worker's own canvas, whose frames come back as bitmaps (for `output` textures). */
+  #ownTarget(): OutputTarget {
+    if (!this.#own) {
+      const target = this.#attach(null);
+      this.#own = target;
+      target.ready.catch(() => {
+        if (this.#own === target) this.#own = null;
+      });
+    }
+    return this.#own;
+  }
+
+  #attach(canvas: OffscreenCanvas | null): OutputTarget {
+    const id = this.#nextTarget++;
+    const ready = this.#client
+      .call<ClosedResult>({ type: 'outputCanvas', target: id, canvas }, canvas ? [canvas] : [])
+      .then(
+        () => {},
+        (e: unknown) => {
+          // postMessage refuses a canvas that has a context (or was transferred already).
+          throw e instanceof DOMException ? new TypeError(canvasRefusal(e)) : e;
+        },
+      );
+    // Reported by each call that uses the target, not as an unhandled rejection.
+    ready.catch(() => {});
+    return { id, ready };
   }
 
   /**
@@ -419,10 +582,7 @@ export class Interpolator {
     const pair = pairOptions(options);
     const canvas = options?.canvas ?? null;
     if (canvas !== null) {
-      const isCanvas =
-        (typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas) ||
-        (typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement);
-      if (!isCanvas)
+      if (!isCanvas(canvas))
         throw new TypeError(`canvas must be an HTMLCanvasElement or OffscreenCanvas, got ${describe(canvas)}`);
       if (this.backend !== 'webgpu') {
         throw new TypeError(`canvas output needs the WebGPU backend; this interpolator runs on '${this.backend}'`);
@@ -589,6 +749,38 @@ export class FrameSequence {
       .then(() => this.#client.call<ClosedResult>({ type: 'sequenceClose', seq: this.#id }))
       .catch(() => {});
   }
+}
+
+/** `interpolate`'s options when the result is pixels: any InterpolateOptions (which have no
+ * canvas or output), so that options typed InterpolateDrawOptions pick the overload whose result
+ * may be undefined. */
+type PixelOptions = InterpolateOptions & { canvas?: undefined; output?: undefined };
+
+/** A frame that gives ImageData out (only two VideoFrames give a VideoFrame). */
+type StillSource = ImageData | ImageBitmap | GpuTextureSource;
+
+/** Where `interpolate(…, { canvas | output })` draws. */
+type DrawTarget = { canvas: HTMLCanvasElement | OffscreenCanvas } | { output: GpuTextureTarget };
+
+/** An output canvas in the worker: its number, and the attach request's outcome. */
+interface OutputTarget {
+  id: number;
+  ready: Promise<void>;
+}
+
+function isCanvas(x: unknown): x is HTMLCanvasElement | OffscreenCanvas {
+  return (
+    (typeof OffscreenCanvas !== 'undefined' && x instanceof OffscreenCanvas) ||
+    (typeof HTMLCanvasElement !== 'undefined' && x instanceof HTMLCanvasElement)
+  );
+}
+
+function canvasRefusal(e: unknown): string {
+  const why = e instanceof Error ? e.message : String(e);
+  return (
+    `the canvas cannot be handed to the worker (${why}): it must have no rendering context, ` +
+    'and a canvas serves one interpolator or sequence'
+  );
 }
 
 /** What every pair request carries (InterpolateOptions, checked, with their defaults). */

@@ -2,10 +2,14 @@
 // The caller's objects are only read: never transferred, closed or modified. Intermediate
 // objects made here are closed here.
 
+import { type GpuTextureSource, gpuTextureBitmap, gpuTextureSize, looksLikeGpuTexture } from './gpu-texture.js';
 import type { FrameInput, RawImage } from './shared/protocol.js';
 
-/** An input frame: pixels are read as sRGB RGBA; alpha is ignored by the model. */
-export type FrameSource = ImageData | ImageBitmap | VideoFrame;
+/**
+ * An input frame: pixels are read as sRGB RGBA; alpha is ignored by the model. A
+ * `GpuTextureSource` is a caller's own GPUTexture (gpu-texture.ts).
+ */
+export type FrameSource = ImageData | ImageBitmap | VideoFrame | GpuTextureSource;
 
 export interface Size {
   width: number;
@@ -45,7 +49,10 @@ export function sourceSize(src: unknown, label: string): Size {
     if (src.format === null && src.displayWidth === 0) throw new TypeError(`${label} is a closed VideoFrame`);
     return { width: src.displayWidth, height: src.displayHeight };
   }
-  throw new TypeError(`${label} must be an ImageData, ImageBitmap or VideoFrame, got ${describe(src)}`);
+  if (looksLikeGpuTexture(src)) return gpuTextureSize(src, label);
+  throw new TypeError(
+    `${label} must be an ImageData, ImageBitmap, VideoFrame or { texture: GPUTexture, device: GPUDevice }, got ${describe(src)}`,
+  );
 }
 
 /**
@@ -68,6 +75,11 @@ export async function gpuInput(src: FrameSource): Promise<FrameInput> {
     // A copy, so that transferring it leaves the caller's bitmap usable.
     return { image: await createImageBitmap(src), kind: 'ImageBitmap', width: src.width, height: src.height };
   }
+  if (looksLikeGpuTexture(src)) {
+    // A bitmap of the texture made on the caller's device (gpu-texture.ts): ours to transfer.
+    const image = await gpuTextureBitmap(src, 'frame');
+    return { image, kind: 'ImageBitmap', width: image.width, height: image.height };
+  }
   return readPixels(src);
 }
 
@@ -89,6 +101,15 @@ export async function readPixels(src: FrameSource): Promise<RawImage> {
   }
   if (isVideoFrame(src)) {
     return (await copyVideoFrame(src)) ?? drawAndRead(src, src.displayWidth, src.displayHeight);
+  }
+  if (looksLikeGpuTexture(src)) {
+    // The CPU backend (and the calls that send bytes): the texture's bitmap, read back here.
+    const bitmap = await gpuTextureBitmap(src, 'frame');
+    try {
+      return drawAndRead(bitmap, bitmap.width, bitmap.height);
+    } finally {
+      bitmap.close();
+    }
   }
   return drawAndRead(src, src.width, src.height);
 }

@@ -24,6 +24,8 @@ export interface PanelState {
   scale: number;
   pairMs: number;
   delayMs: number;
+  /** Whether the sound is held back with the picture (audio.ts). */
+  soundDelayed: boolean;
   /** Below the best setting. */
   reduced: boolean;
 }
@@ -39,7 +41,7 @@ export function stateLine(p: PanelState, shown: boolean): { text: string; bad: b
   if (!shown) return { text: `starting ×${p.factor} at ${width}x${height}…`, bad: false };
   let text =
     `×${p.factor} at ${width}x${height}, flow scale ${p.scale}, ${Math.round(p.pairMs)} ms per pair, ` +
-    `${Math.round(p.delayMs)} ms behind`;
+    `${Math.round(p.delayMs)} ms behind${p.soundDelayed ? ', sound delayed to match' : ''}`;
   if (p.reduced) text += ' (reduced to keep up)';
   return { text, bad: false };
 }

@@ -2,6 +2,7 @@
 // received (here), shown against its clock (pacing.ts) on its overlay (overlay.ts), at a level
 // the adaptation (adaptation.ts) keeps affordable.
 import { codeOf, isObject } from '../messages.js';
+import { type AudioRouter, routerFor } from './audio.js';
 import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
 import type { Frame } from '../../../lib/pkg/inbetween_wasm.js';
 import { Capture, overlaySize, Repeats, workSize } from './capture.js';
@@ -10,7 +11,7 @@ import type { LocalEngine } from './local.js';
 import { brief, notice, SAY } from './notices.js';
 import { type Mode, Overlay, type Slot } from './overlay.js';
 import { type Entry, MAX_GAP_S, Pacer } from './pacing.js';
-import { type Factor, maxDelay, type Settings } from './settings.js';
+import { audioDelay, type Factor, maxDelay, type Settings } from './settings.js';
 import { newStats } from './stats.js';
 import { resolveWaiters } from './test-hooks.js';
 import type { EngineClient } from './transport.js';
@@ -96,6 +97,10 @@ export class Session {
   private readonly capture: Capture;
   private readonly events = ['seeking', 'pause', 'ratechange', 'emptied', 'loadedmetadata', 'ended'];
   private readonly flushBound = () => this.flush();
+  /** The video's sound, held back with the picture (audio.ts); null where it is not. */
+  private sound: AudioRouter | null = null;
+  /** Why the sound is not delayed ('' while it is, or while that is being set up). */
+  private soundWhy = '';
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -131,6 +136,17 @@ export class Session {
     this.repeats = new Repeats(host.stat, host.statWhy);
     this.capture = new Capture(video, this.stats, (meta) => this.onVideoFrame(meta));
     for (const e of this.events) video.addEventListener(e, this.flushBound);
+    if (audioDelay(host.settings)) {
+      routerFor(video).then(
+        (r) => {
+          if (typeof r === 'string') this.soundWhy = r;
+          else if (!this.closed) this.sound = r;
+        },
+        (e) => {
+          this.soundWhy = brief(e);
+        },
+      );
+    } else this.soundWhy = 'off in the settings (audioDelay)';
   }
 
   // --- capture and interpolation ---
@@ -526,6 +542,16 @@ export class Session {
   // --- presentation ---
 
   present(now: number): void {
+    try {
+      this.show(now);
+    } finally {
+      // The sound follows the picture's delay while the overlay is up, and the video's own
+      // (none) while the video shows through.
+      this.sound?.follow(this.overlay.visible ? this.pacer.delayMs : 0);
+    }
+  }
+
+  private show(now: number): void {
     if (!this.video.isConnected) {
       this.close();
       this.host.ended(this.video, false);
@@ -602,6 +628,7 @@ export class Session {
       scale: this.adaptation.settings.scale,
       pairMs: this.adaptation.pairMs,
       delayMs: this.pacer.delayMs,
+      soundDelayed: this.sound !== null,
       reduced: this.adaptation.reduced,
     });
   }
@@ -614,6 +641,9 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The routing stays (it cannot be undone, audio.ts), without a delay.
+    this.sound?.follow(0);
+    this.sound = null;
     this.capture.close();
     for (const e of this.events) this.video.removeEventListener(e, this.flushBound);
     this.host.engine?.call({ type: 'forget', stream: this.stream }).catch(() => {});
@@ -651,6 +681,12 @@ export class Session {
       scale: this.adaptation.settings.scale,
       factor: this.factor(),
       delayMs: this.pacer.delayMs,
+      sound: {
+        delayed: this.sound !== null,
+        why: this.soundWhy,
+        delayMs: this.sound?.delayMs ?? 0,
+        targetMs: this.sound?.targetMs ?? 0,
+      },
       pairMs: this.adaptation.pairMs,
       captureMs: this.captureMs,
       stats: { ...this.stats },

@@ -19,6 +19,8 @@ export const DEFAULTS = Object.freeze({
    * compile (frames stay on the GPU, content/local.ts), else in the engine frame; 'frame' always
    * in the engine frame (RGBA buffers cross to it). */
   engine: 'auto',
+  /** Hold the video's sound back by the overlay's delay (audio.ts), where that is safe. */
+  audioDelay: true,
 });
 
 /** The settings as stored. Users set them by hand from the service worker's console (the README
@@ -35,4 +37,9 @@ export async function loadSettings(): Promise<Settings> {
 export function maxDelay(settings: Settings): number {
   const v = Number(settings.maxDelayMs);
   return Number.isFinite(v) && v > 0 ? v : DEFAULTS.maxDelayMs;
+}
+
+/** Whether to delay the sound with the picture (on unless set to false). */
+export function audioDelay(settings: Settings): boolean {
+  return settings.audioDelay !== false;
 }

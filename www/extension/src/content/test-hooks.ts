@@ -11,6 +11,7 @@ import {
   greyOf,
 } from '../../../lib/src/shared/duplicates.js';
 import { BlockStatDevice } from './block-stat.js';
+import { routerFor } from './audio.js';
 import { clearNotices, noticeTexts } from './notices.js';
 import type { Entry } from './pacing.js';
 import type { LocalEngine } from './local.js';
@@ -177,6 +178,10 @@ export function debugHooks(state: Inspected) {
      * canvas → getImageData → grey) and the GPU one (VideoFrame → external texture → block
      * means of four comparisons, until they are read back), and that one's main-thread part. */
     statisticCost: (width: number, height: number, n = 20) => statisticCost(width, height, n),
+    /** The page's first video's sound before and after the delay (audio.ts), recorded for
+     * `ms`, and the delay between them measured by cross-correlation: the last 50 ms of what
+     * leaves the delay, found in what went in, within 250 ms of the DelayNode's value then. */
+    soundLag: (ms = 3000) => soundLag(ms),
     /** Paints the controls' background a flat magenta (or back), so a screenshot shows where
      * they are drawn, and whether above everything else. */
     mark: (on: boolean) => {
@@ -338,5 +343,75 @@ async function statisticCost(width: number, height: number, n: number) {
     readbackMs: median(readback),
     gpuMs: median(gpu),
     gpuMainThreadMs: median(mainThread),
+  };
+}
+
+/** See `soundLag` in the hooks above. */
+async function soundLag(ms: number) {
+  const video = document.querySelector('video');
+  if (!video) throw new Error('no video on the page');
+  const router = await routerFor(video);
+  if (typeof router === 'string') return { routed: false, why: router };
+  const ctx = router.context;
+  const { input, output } = router.taps;
+  const rec: Float32Array[][] = [[], []];
+  const silent = ctx.createGain();
+  silent.gain.value = 0;
+  silent.connect(ctx.destination);
+  // One processor with the two taps as its two channels (a ChannelMerger), so the recordings are
+  // aligned sample for sample (two processors may start on different render quanta). Each tap
+  // is mixed down to mono by the merger's inputs (channelCount 1).
+  const merger = ctx.createChannelMerger(2);
+  const sp = ctx.createScriptProcessor(4096, 2, 1);
+  sp.onaudioprocess = (e) => {
+    for (const i of [0, 1]) (rec[i] as Float32Array[]).push(new Float32Array(e.inputBuffer.getChannelData(i)));
+  };
+  input.connect(merger, 0, 0);
+  output.connect(merger, 0, 1);
+  merger.connect(sp).connect(silent);
+  await new Promise((r) => setTimeout(r, ms));
+  const delayMs = router.delayMs;
+  input.disconnect(merger);
+  output.disconnect(merger);
+  merger.disconnect();
+  sp.disconnect();
+  silent.disconnect();
+  const join = (parts: Float32Array[]) => {
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let k = 0;
+    for (const p of parts) {
+      out.set(p, k);
+      k += p.length;
+    }
+    return out;
+  };
+  const a = join(rec[0] as Float32Array[]);
+  const b = join(rec[1] as Float32Array[]);
+  const n = Math.min(a.length, b.length);
+  const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / Math.max(1, x.length));
+  const sr = ctx.sampleRate;
+  const win = Math.round(0.05 * sr);
+  const end = n;
+  const d = Math.round((delayMs / 1000) * sr);
+  const span = Math.round(0.25 * sr);
+  let best = -Infinity;
+  let lag = -1;
+  for (let l = Math.max(0, d - span); l <= d + span && end - win - l >= 0; l++) {
+    let sum = 0;
+    for (let i = end - win; i < end; i++) sum += (a[i - l] as number) * (b[i] as number);
+    if (sum > best) {
+      best = sum;
+      lag = l;
+    }
+  }
+  return {
+    routed: true,
+    sampleRate: sr,
+    seconds: n / sr,
+    rmsIn: rms(a.subarray(0, n)),
+    rmsOut: rms(b.subarray(0, n)),
+    delayMs,
+    targetMs: router.targetMs,
+    lagMs: lag < 0 ? null : (lag / sr) * 1000,
   };
 }

@@ -108,6 +108,25 @@ export type Request =
   | { id: number; type: 'sequenceCanvas'; seq: number; canvas: OffscreenCanvas }
   /** Frees sequence `seq`'s kept frame. */
   | { id: number; type: 'sequenceClose'; seq: number }
+  /** Attaches output canvas `target` for 'interpolateToCanvas': a transferred OffscreenCanvas
+   * (the caller's canvas), or null for one the worker makes itself, whose frames go back to the
+   * page as ImageBitmaps (for a caller's GPUTexture). */
+  | { id: number; type: 'outputCanvas'; target: number; canvas: OffscreenCanvas | null }
+  /** Frees output canvas `target` (its canvas was collected on the page). */
+  | { id: number; type: 'outputClose'; target: number }
+  /** The frame of `a` and `b` at `t` drawn into output canvas `target` on the GPU, with no
+   * readback (answered as BitmapResult: with the worker's own canvas, its image, transferred). */
+  | {
+      id: number;
+      type: 'interpolateToCanvas';
+      a: FrameInput;
+      b: FrameInput;
+      scale: ScaleChoice;
+      staticGuard: boolean;
+      quality: Quality;
+      t: number;
+      target: number;
+    }
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
   | {
       id: number;
@@ -174,6 +193,12 @@ export interface ClosedResult {
   closed: boolean;
 }
 
+/** Answer to 'interpolateToCanvas': the drawn frame as an ImageBitmap (a GPU image in Chrome,
+ * not read back) when the target is the worker's own canvas, else null. */
+export interface BitmapResult {
+  bitmap: ImageBitmap | null;
+}
+
 /** Answer to 'rgbForTesting'. */
 export interface FloatResult {
   /** Float32, planar [3][height][width]. */
@@ -196,6 +221,9 @@ export interface MemoryResult {
    * the worker has not closed (0 unless one leaked). */
   imagesIn: number;
   imagesOpen: number;
+  /** Output canvases of `interpolate(…, { canvas | output })` attached right now (each holds a
+   * surface on the worker's device until its page canvas is collected, or the worker ends). */
+  outputCanvases: number;
   /** Bytes of encoded output the worker holds in memory right now (paged-sink.ts). */
   outputBytes: number;
   /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */
@@ -225,6 +253,7 @@ export type Response =
         | FlowResult
         | FloatResult
         | ClosedResult
+        | BitmapResult
         | LostResult
         | VideoResult
         | MemoryResult

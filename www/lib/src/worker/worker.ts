@@ -9,6 +9,7 @@
 import { codedError, codeOf } from '../shared/errors.js';
 import { type Canvas, cpuBuild, Engine, type Frame, loadWasm } from './wasm-variant.js';
 import type {
+  BitmapResult,
   ClosedResult,
   ErrorPayload,
   FloatResult,
@@ -119,6 +120,7 @@ type Handled = [
     | FlowResult
     | FloatResult
     | ClosedResult
+    | BitmapResult
     | LostResult
     | VideoResult
     | MemoryResult
@@ -214,6 +216,43 @@ async function handle(request: Request): Promise<Handled> {
       const result: ClosedResult = { closed: chain !== undefined };
       return [result, []];
     }
+    case 'outputCanvas': {
+      if (!engine) throw new Error('the inbetween engine is not initialised');
+      outputs.get(request.target)?.canvas.free();
+      outputs.delete(request.target);
+      // The worker's own canvas starts at 1x1: the engine sizes it to each frame it draws.
+      const offscreen = request.canvas ?? new OffscreenCanvas(1, 1);
+      outputs.set(request.target, {
+        canvas: engine.attachCanvas(offscreen),
+        offscreen,
+        own: request.canvas === null,
+      });
+      const result: ClosedResult = { closed: false };
+      return [result, []];
+    }
+    case 'outputClose': {
+      const output = outputs.get(request.target);
+      output?.canvas.free();
+      outputs.delete(request.target);
+      const result: ClosedResult = { closed: output !== undefined };
+      return [result, []];
+    }
+    case 'interpolateToCanvas': {
+      const output = outputs.get(request.target);
+      if (!output) {
+        discard(request.a);
+        discard(request.b);
+        throw new Error('internal error: no output canvas attached for this call');
+      }
+      return withPair(request.a, request.b, request.scale, async (e, a, b) => {
+        e.interpolateToCanvas(a, b, request.t, output.canvas);
+        // The worker's own canvas: its image goes to the page (a GPU image in Chrome, nothing
+        // read back), which copies it into the caller's texture on the caller's device.
+        const bitmap = output.own ? output.offscreen.transferToImageBitmap() : null;
+        const result: BitmapResult = { bitmap };
+        return [result, bitmap ? [bitmap] : []];
+      });
+    }
     case 'rgbForTesting':
       return withPair(request.a, request.b, request.scale, async (e, a, b) => {
         const result: FloatResult = { rgb: ownBuffer(await e.interpolateRgb(a, b, request.t)) };
@@ -279,6 +318,7 @@ function memoryNow(): MemoryResult {
     imagesIn: counts.imagesIn,
     imagesOpen: counts.imagesIn - counts.imagesClosed,
     outputBytes: PagedSink.heldBytes,
+    outputCanvases: outputs.size,
     ...counters,
     cpu: cpuBuild(),
   };
@@ -321,6 +361,9 @@ async function withPair(
 const sequences = new Map<number, FrameChain>();
 /** The canvases attached to sequences ('sequenceCanvas'). */
 const canvases = new Map<number, Canvas>();
+/** Output canvases of `interpolate(…, { canvas | output })`, by target ('outputCanvas'); `own`:
+ * made here, and its frames are sent back as bitmaps. */
+const outputs = new Map<number, { canvas: Canvas; offscreen: OffscreenCanvas; own: boolean }>();
 
 /** Prepares `image` once, interpolates the sequence's previous frame with it at each of `ts`, and
  * keeps it in place of the previous one. On a failure the new frame is freed and the sequence is
