@@ -655,13 +655,13 @@ impl Engine {
             // packed one two to a word along x, the first in the low half): the same bytes.
             Precision::F16 | Precision::F16Packed => {
                 read_bytes(&self.device, &self.queue, &plan.tbuf, 0, 2 * n as u64)
-                .await
-                .map(|bytes| {
-                    bytes
-                        .chunks_exact(2)
-                        .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
-                        .collect()
-                })
+                    .await
+                    .map(|bytes| {
+                        bytes
+                            .chunks_exact(2)
+                            .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
+                            .collect()
+                    })
             }
         }
         .map_err(|e| self.read_error(e))?;

@@ -86,7 +86,9 @@ fn packed_variants_parse_and_validate() {
         // The bindings of activations: `array<Act>` and the deconv's `array<Out>`.
         let act_arrays: Vec<&str> = file
             .lines()
-            .filter(|l| l.starts_with("@group") && (l.contains("array<Act>") || l.contains("array<Out>")))
+            .filter(|l| {
+                l.starts_with("@group") && (l.contains("array<Act>") || l.contains("array<Out>"))
+            })
             .filter_map(|l| l.split("> ").nth(1)?.split(':').next())
             .collect();
         if act_arrays.is_empty() {
@@ -96,7 +98,8 @@ fn packed_variants_parse_and_validate() {
             let source =
                 inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F16Packed, out_act);
             let label = format!("{name} (packed, out_act {out_act})");
-            if !source.contains("alias Act = u32;") || source.lines().any(|l| l.trim() == "enable f16;")
+            if !source.contains("alias Act = u32;")
+                || source.lines().any(|l| l.trim() == "enable f16;")
             {
                 failures.push(format!("{label}: Act is not u32, or f16 is enabled"));
             }
@@ -104,14 +107,22 @@ fn packed_variants_parse_and_validate() {
                 let code = line.split("//").next().unwrap();
                 for a in &act_arrays {
                     let touches = code.match_indices(&format!("{a}[")).any(|(i, _)| {
-                        i == 0 || !code.as_bytes()[i - 1].is_ascii_alphanumeric() && code.as_bytes()[i - 1] != b'_'
+                        i == 0
+                            || !code.as_bytes()[i - 1].is_ascii_alphanumeric()
+                                && code.as_bytes()[i - 1] != b'_'
                     });
                     if touches && !(code.contains("half_at(") || code.contains("pack2x16float(")) {
-                        failures.push(format!("{label}: `{a}` used without packing: {}", line.trim()));
+                        failures.push(format!(
+                            "{label}: `{a}` used without packing: {}",
+                            line.trim()
+                        ));
                     }
                 }
                 if code.contains("Act(") || code.contains("Out(") {
-                    failures.push(format!("{label}: a conversion to the storage type: {}", line.trim()));
+                    failures.push(format!(
+                        "{label}: a conversion to the storage type: {}",
+                        line.trim()
+                    ));
                 }
             }
             match naga::front::wgsl::parse_str(&source) {
