@@ -134,7 +134,7 @@ fn packed(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     for line in source.lines() {
         match line.split_once("// packed: ") {
-            Some((code, alt)) if !code.trim_start().starts_with("//") => {
+            Some((code, alt)) if !line.trim_start().starts_with("//") => {
                 let indent = &code[..code.len() - code.trim_start().len()];
                 out.push_str(indent);
                 out.push_str(alt);
