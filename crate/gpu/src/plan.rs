@@ -35,7 +35,7 @@ pub(crate) const HEAD_SPLIT: usize = 8;
 // In the packed f16 form (storage.wgsl) a word holds channels 2k and 2k + 1, so a range that
 // starts at an odd channel would start inside a word that the range below it also writes. Both
 // split points are even (and conv3x3's `dst_split` is one of them or cout).
-const _: () = assert!(X_SPLIT % 2 == 0 && HEAD_SPLIT % 2 == 0);
+const _: () = assert!(X_SPLIT.is_multiple_of(2) && HEAD_SPLIT.is_multiple_of(2));
 
 /// The storage texture format of the frames (padded RGB and the encoder features) and of the
 /// feat state: 4 f32 channels a texel. Frames and feat live in textures because a texture has no
