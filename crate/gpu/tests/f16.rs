@@ -116,7 +116,7 @@ fn f16_storage_psnr_against_f32() {
 /// the f32 engine within the goldens' output bound (its 248 MB block input bound as two ranges,
 /// under lavapipe's 128 MiB binding limit), and both forms of the fast mode at >= 48 dB with no
 /// NaN or inf (the packed one with its block input in two ranges too, split at a whole word).
-/// About 40 s on lavapipe and 2 cores, and about 15 s more for the packed form.
+/// About 40 s on lavapipe and 2 cores with one f16 form; 71 s with both, on a loaded machine.
 #[test]
 fn f32_and_f16_at_1080p() {
     let bytes = std::fs::read(common::model_path()).unwrap();
