@@ -29,6 +29,10 @@
 // buffers of a shader stage. The frames and the 8 feat planes are textures (sampled textures have
 // no size limit but the texture dimension, and 16 of them per stage); flow, mask, tmap and the
 // two halves of dst are 6 storage bindings, each under 128 MiB at 4K.
+// dst and dst_hi hold `Act`: planar f32 or f16, or in the packed form u32 channel pairs
+// [ceil(C/2)][out_h][out_w] (storage.wgsl); channel 14 starts dst_hi, so it starts a word.
+// Every invocation writes all the channels of its pixel, in pairs; block 0's t (channel 14,
+// dst_hi's first) is the last of its 15 and fills its word's low half alone.
 // Bindings: 0 params, 1 img0, 2 feat0, 3 img1, 4 feat1 (texture_2d<f32>), 5 flow_lo, 6 flow_hi,
 //           7 mask (read), 8 state_lo, 9 state_hi (texture_2d<f32>), 10 tmap (read), 11 dst
 //           (channels 0..14, the warped ones), 12 dst_hi (channels 14.., from its own start):
@@ -38,11 +42,12 @@
 // Dispatch: (ceil(out_w / 8), ceil(out_h / 8), 1); one invocation = one output pixel, all channels.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl). Arithmetic and accumulation are f32 either way.
 // The bilinear helpers (Tap, resize_tap, warp_pos, lerp2, lerp2v) are in sampling.wgsl, which the
 // engine puts in front of this file.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 
 struct Params {
     full_w: u32,
@@ -76,6 +81,21 @@ struct Params {
 @group(0) @binding(10) var<storage, read> tmap: array<f32>;
 @group(0) @binding(11) var<storage, read_write> dst: array<Act>;
 @group(0) @binding(12) var<storage, read_write> dst_hi: array<Act>;
+
+// Channels c and c + 1 (c even) of one pixel, at addresses a = at(c, ..) and b = at(c + 1, ..)
+// (storage.wgsl): one word in the packed form.
+fn st_dst(a: u32, b: u32, v: vec2<f32>) {
+    dst[a] = Act(v.x); dst[b] = Act(v.y); // packed: dst[a >> 1u] = pack2x16float(v);
+}
+
+fn st_dst_hi(a: u32, b: u32, v: vec2<f32>) {
+    dst_hi[a] = Act(v.x); dst_hi[b] = Act(v.y); // packed: dst_hi[a >> 1u] = pack2x16float(v);
+}
+
+// The last channel of an odd count, alone (c even): packed, its word's high half is 0.
+fn st_dst_hi_last(a: u32, v: f32) {
+    dst_hi[a] = Act(v); // packed: dst_hi[a >> 1u] = pack2x16float(vec2<f32>(v, 0.0));
+}
 
 // The 2x2 source pixels (columns x0, x1, rows y0, y1) and weights of one warp sample.
 struct WarpTap {
@@ -176,41 +196,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             b11 = warp_taps1(tx.i1, ty.i1);
         }
     }
-    let out_plane = p.out_w * p.out_h;
+    let op = p.out_w * p.out_h;
     let o = oy * p.out_w + ox;
 
-    // Warped images (channels 0..3 and 3..6) and features (6..10 and 10..14).
+    // Warped images (channels 0..3 and 3..6) and features (6..10 and 10..14), in pairs.
     let i0 = warp_down(img0, a00, a01, a10, a11, nx, ny, wx, wy);
     let i1 = warp_down(img1, b00, b01, b10, b11, nx, ny, wx, wy);
     let f0 = warp_down(feat0, a00, a01, a10, a11, nx, ny, wx, wy);
     let f1 = warp_down(feat1, b00, b01, b10, b11, nx, ny, wx, wy);
-    for (var c = 0u; c < 3u; c++) {
-        dst[c * out_plane + o] = Act(i0[c]);
-        dst[(3u + c) * out_plane + o] = Act(i1[c]);
-    }
-    for (var c = 0u; c < 4u; c++) {
-        dst[(6u + c) * out_plane + o] = Act(f0[c]);
-        dst[(10u + c) * out_plane + o] = Act(f1[c]);
-    }
+    st_dst(at(0u, o, op), at(1u, o, op), i0.xy);
+    st_dst(at(2u, o, op), at(3u, o, op), vec2<f32>(i0.z, i1.x));
+    st_dst(at(4u, o, op), at(5u, o, op), i1.yz);
+    st_dst(at(6u, o, op), at(7u, o, op), f0.xy);
+    st_dst(at(8u, o, op), at(9u, o, op), f0.zw);
+    st_dst(at(10u, o, op), at(11u, o, op), f1.xy);
+    st_dst(at(12u, o, op), at(13u, o, op), f1.zw);
 
-    // t (channel 14).
-    {
-        let v00 = time_at(tx.i0, ty.i0);
-        let v01 = time_at(tx.i1, ty.i0);
-        let v10 = time_at(tx.i0, ty.i1);
-        let v11 = time_at(tx.i1, ty.i1);
-        dst_hi[o] = Act(lerp2(v00, v01, v10, v11, wx, wy));
-    }
+    // t (channel 14, dst_hi's 0).
+    let t = lerp2(time_at(tx.i0, ty.i0), time_at(tx.i1, ty.i0), time_at(tx.i0, ty.i1),
+                  time_at(tx.i1, ty.i1), wx, wy);
     if (p.first != 0u) {
+        st_dst_hi_last(at(0u, o, op), t);
         return;
     }
-    // mask logit (15), feat (16..24) and flow / s (24..28): read, not warped.
+    // mask logit (15), feat (16..24) and flow / s (24..28): read, not warped. Written from
+    // dst_hi's channel 0 (t) on, in pairs.
     let plane = p.full_w * p.full_h;
     let q00 = ty.i0 * p.full_w + tx.i0;
     let q01 = ty.i0 * p.full_w + tx.i1;
     let q10 = ty.i1 * p.full_w + tx.i0;
     let q11 = ty.i1 * p.full_w + tx.i1;
-    dst_hi[out_plane + o] = Act(lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy));
+    let logit = lerp2(mask[q00], mask[q01], mask[q10], mask[q11], wx, wy);
+    st_dst_hi(at(0u, o, op), at(1u, o, op), vec2<f32>(t, logit));
     let c00 = vec2<u32>(tx.i0, ty.i0);
     let c01 = vec2<u32>(tx.i1, ty.i0);
     let c10 = vec2<u32>(tx.i0, ty.i1);
@@ -219,17 +236,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
                       textureLoad(state_lo, c10, 0), textureLoad(state_lo, c11, 0), wx, wy);
     let s_hi = lerp2v(textureLoad(state_hi, c00, 0), textureLoad(state_hi, c01, 0),
                       textureLoad(state_hi, c10, 0), textureLoad(state_hi, c11, 0), wx, wy);
-    for (var k = 0u; k < 4u; k++) {
-        dst_hi[(2u + k) * out_plane + o] = Act(s_lo[k]);
-        dst_hi[(6u + k) * out_plane + o] = Act(s_hi[k]);
-    }
+    st_dst_hi(at(2u, o, op), at(3u, o, op), s_lo.xy);
+    st_dst_hi(at(4u, o, op), at(5u, o, op), s_lo.zw);
+    st_dst_hi(at(6u, o, op), at(7u, o, op), s_hi.xy);
+    st_dst_hi(at(8u, o, op), at(9u, o, op), s_hi.zw);
+    var f: vec2<f32>;
+    var g: vec2<f32>;
     for (var k = 0u; k < 2u; k++) {
         let b = k * plane;
-        let f = lerp2(flow_lo[b + q00] * p.inv_s, flow_lo[b + q01] * p.inv_s,
-                      flow_lo[b + q10] * p.inv_s, flow_lo[b + q11] * p.inv_s, wx, wy);
-        dst_hi[(10u + k) * out_plane + o] = Act(f);
-        let g = lerp2(flow_hi[b + q00] * p.inv_s, flow_hi[b + q01] * p.inv_s,
-                      flow_hi[b + q10] * p.inv_s, flow_hi[b + q11] * p.inv_s, wx, wy);
-        dst_hi[(12u + k) * out_plane + o] = Act(g);
+        f[k] = lerp2(flow_lo[b + q00] * p.inv_s, flow_lo[b + q01] * p.inv_s,
+                     flow_lo[b + q10] * p.inv_s, flow_lo[b + q11] * p.inv_s, wx, wy);
+        g[k] = lerp2(flow_hi[b + q00] * p.inv_s, flow_hi[b + q01] * p.inv_s,
+                     flow_hi[b + q10] * p.inv_s, flow_hi[b + q11] * p.inv_s, wx, wy);
     }
+    st_dst_hi(at(10u, o, op), at(11u, o, op), f);
+    st_dst_hi(at(12u, o, op), at(13u, o, op), g);
 }

@@ -19,11 +19,13 @@
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl): there `src` is planar f16 halves two to a word along x (element i in half
+// i & 1 of word i / 2, as deconv4x4s2.wgsl writes it). Arithmetic is f32 either way.
 // The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
 // puts in front of this file.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 
 struct Params {
     src_w: u32,
@@ -52,6 +54,11 @@ struct Params {
 @group(0) @binding(5) var state_lo: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(6) var state_hi: texture_storage_2d<rgba32float, write>;
 
+// Element i of src (planar [13][src_h][src_w]), as f32.
+fn ld_src(i: u32) -> f32 {
+    return f32(src[i]); // packed: return half_at(src[i >> 1u], i);
+}
+
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let x = gid.x;
@@ -69,8 +76,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var feat: array<f32, 8>;
     for (var c = 0u; c < 13u; c++) {
         let b = c * sp;
-        let top = f32(src[b + r0 + tx.i0]) + (f32(src[b + r0 + tx.i1]) - f32(src[b + r0 + tx.i0])) * tx.w1;
-        let bottom = f32(src[b + r1 + tx.i0]) + (f32(src[b + r1 + tx.i1]) - f32(src[b + r1 + tx.i0])) * tx.w1;
+        let top = ld_src(b + r0 + tx.i0) + (ld_src(b + r0 + tx.i1) - ld_src(b + r0 + tx.i0)) * tx.w1;
+        let bottom = ld_src(b + r1 + tx.i0) + (ld_src(b + r1 + tx.i1) - ld_src(b + r1 + tx.i0)) * tx.w1;
         let v = top + (bottom - top) * ty.w1;
         if (c < 2u) {
             let f = v * p.s;

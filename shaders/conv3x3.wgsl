@@ -12,7 +12,10 @@
 // inner loops over pixels: on lavapipe a version with those measured 1.6x slower than one pixel
 // per invocation, and this form 1.6x faster than one pixel per invocation.
 //
-// Layout: activations are planar f32 [C][H][W] (batch 1), flattened.
+// Layout: activations are planar [C][H][W] of `Act` (batch 1), flattened: f32, or f16 in the
+// fast mode; in its packed form (F16Packed) u32 words of two f16 channels, [ceil(C/2)][H][W]
+// (channel pairs, storage.wgsl). Each invocation writes whole channel pairs (8 channels a
+// pixel), so no two invocations share a word.
 // Weights (packed once at load by crate/gpu/src/weights.rs), in vec4 units:
 //   weights[w_off + ((ob * cin + ci) * 9 + ky * 3 + kx) * 2 + j]
 //     = W[8 ob + 4 j .. 8 ob + 4 j + 3, ci, ky, kx]   (ob: block of 8 output channels)
@@ -33,9 +36,11 @@
 // adjacent output pixels x 8 output channels, accumulated in f32.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl). Arithmetic and accumulation are f32 either way. Activations are read and
+// written only through ld_* and st_* below and addressed with storage.wgsl's `at`.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 
 struct Params {
     cin: u32,
@@ -69,13 +74,32 @@ struct Params {
 override STRIDE: u32 = 1u;
 const SLOPE: f32 = 0.2;
 
+// One activation at address a (storage.wgsl), as f32.
+fn ld_src(a: u32) -> f32 {
+    return f32(src[a]); // packed: return half_at(src[a >> 1u], a);
+}
+
+fn ld_src_hi(a: u32) -> f32 {
+    return f32(src_hi[a]); // packed: return half_at(src_hi[a >> 1u], a);
+}
+
+// Channels c and c + 1 (c even) of one pixel, at addresses a = at(c, ..) and b = at(c + 1, ..):
+// one word in the packed form.
+fn st_dst(a: u32, b: u32, v: vec2<f32>) {
+    dst[a] = Act(v.x); dst[b] = Act(v.y); // packed: dst[a >> 1u] = pack2x16float(v);
+}
+
+fn st_dst_hi(a: u32, b: u32, v: vec2<f32>) {
+    dst_hi[a] = Act(v.x); dst_hi[b] = Act(v.y); // packed: dst_hi[a >> 1u] = pack2x16float(v);
+}
+
 fn lrelu(v: vec4<f32>) -> vec4<f32> {
     // burn/PyTorch leaky_relu: x if x >= 0 else x * slope.
     return select(v * SLOPE, v, v >= vec4<f32>(0.0));
 }
 
 // The 4 output pixels' accumulators (8 channels each, as two vec4) and the clamped input
-// columns with their validity, per invocation.
+// columns (as address offsets: PIX per pixel) with their validity, per invocation.
 var<private> a0: vec4<f32>;
 var<private> a1: vec4<f32>;
 var<private> c0: vec4<f32>;
@@ -144,13 +168,13 @@ fn row_lo(r: u32, ok: bool, wk: u32) {
     var s7 = 0.0;
     var s8 = 0.0;
     if (STRIDE == 2u) {
-        s6 = select(0.0, f32(src[r + x6]), ok && v6);
-        s7 = select(0.0, f32(src[r + x7]), ok && v7);
-        s8 = select(0.0, f32(src[r + x8]), ok && v8);
+        s6 = select(0.0, ld_src(r + x6), ok && v6);
+        s7 = select(0.0, ld_src(r + x7), ok && v7);
+        s8 = select(0.0, ld_src(r + x8), ok && v8);
     }
-    row_fma(select(0.0, f32(src[r + x0]), ok && v0), select(0.0, f32(src[r + x1]), ok && v1),
-            select(0.0, f32(src[r + x2]), ok && v2), select(0.0, f32(src[r + x3]), ok && v3),
-            select(0.0, f32(src[r + x4]), ok && v4), select(0.0, f32(src[r + x5]), ok && v5),
+    row_fma(select(0.0, ld_src(r + x0), ok && v0), select(0.0, ld_src(r + x1), ok && v1),
+            select(0.0, ld_src(r + x2), ok && v2), select(0.0, ld_src(r + x3), ok && v3),
+            select(0.0, ld_src(r + x4), ok && v4), select(0.0, ld_src(r + x5), ok && v5),
             s6, s7, s8, wk);
 }
 
@@ -159,13 +183,13 @@ fn row_hi(r: u32, ok: bool, wk: u32) {
     var s7 = 0.0;
     var s8 = 0.0;
     if (STRIDE == 2u) {
-        s6 = select(0.0, f32(src_hi[r + x6]), ok && v6);
-        s7 = select(0.0, f32(src_hi[r + x7]), ok && v7);
-        s8 = select(0.0, f32(src_hi[r + x8]), ok && v8);
+        s6 = select(0.0, ld_src_hi(r + x6), ok && v6);
+        s7 = select(0.0, ld_src_hi(r + x7), ok && v7);
+        s8 = select(0.0, ld_src_hi(r + x8), ok && v8);
     }
-    row_fma(select(0.0, f32(src_hi[r + x0]), ok && v0), select(0.0, f32(src_hi[r + x1]), ok && v1),
-            select(0.0, f32(src_hi[r + x2]), ok && v2), select(0.0, f32(src_hi[r + x3]), ok && v3),
-            select(0.0, f32(src_hi[r + x4]), ok && v4), select(0.0, f32(src_hi[r + x5]), ok && v5),
+    row_fma(select(0.0, ld_src_hi(r + x0), ok && v0), select(0.0, ld_src_hi(r + x1), ok && v1),
+            select(0.0, ld_src_hi(r + x2), ok && v2), select(0.0, ld_src_hi(r + x3), ok && v3),
+            select(0.0, ld_src_hi(r + x4), ok && v4), select(0.0, ld_src_hi(r + x5), ok && v5),
             s6, s7, s8, wk);
 }
 
@@ -183,15 +207,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y_in = i32(y * STRIDE) - 1;
     let iw = i32(p.in_w);
     let ih = i32(p.in_h);
-    x0 = u32(clamp(x_in, 0, iw - 1)); v0 = x_in >= 0 && x_in < iw;
-    x1 = u32(clamp(x_in + 1, 0, iw - 1)); v1 = x_in + 1 >= 0 && x_in + 1 < iw;
-    x2 = u32(clamp(x_in + 2, 0, iw - 1)); v2 = x_in + 2 >= 0 && x_in + 2 < iw;
-    x3 = u32(clamp(x_in + 3, 0, iw - 1)); v3 = x_in + 3 >= 0 && x_in + 3 < iw;
-    x4 = u32(clamp(x_in + 4, 0, iw - 1)); v4 = x_in + 4 >= 0 && x_in + 4 < iw;
-    x5 = u32(clamp(x_in + 5, 0, iw - 1)); v5 = x_in + 5 >= 0 && x_in + 5 < iw;
-    x6 = u32(clamp(x_in + 6, 0, iw - 1)); v6 = x_in + 6 >= 0 && x_in + 6 < iw;
-    x7 = u32(clamp(x_in + 7, 0, iw - 1)); v7 = x_in + 7 >= 0 && x_in + 7 < iw;
-    x8 = u32(clamp(x_in + 8, 0, iw - 1)); v8 = x_in + 8 >= 0 && x_in + 8 < iw;
+    x0 = PIX * u32(clamp(x_in, 0, iw - 1)); v0 = x_in >= 0 && x_in < iw;
+    x1 = PIX * u32(clamp(x_in + 1, 0, iw - 1)); v1 = x_in + 1 >= 0 && x_in + 1 < iw;
+    x2 = PIX * u32(clamp(x_in + 2, 0, iw - 1)); v2 = x_in + 2 >= 0 && x_in + 2 < iw;
+    x3 = PIX * u32(clamp(x_in + 3, 0, iw - 1)); v3 = x_in + 3 >= 0 && x_in + 3 < iw;
+    x4 = PIX * u32(clamp(x_in + 4, 0, iw - 1)); v4 = x_in + 4 >= 0 && x_in + 4 < iw;
+    x5 = PIX * u32(clamp(x_in + 5, 0, iw - 1)); v5 = x_in + 5 >= 0 && x_in + 5 < iw;
+    x6 = PIX * u32(clamp(x_in + 6, 0, iw - 1)); v6 = x_in + 6 >= 0 && x_in + 6 < iw;
+    x7 = PIX * u32(clamp(x_in + 7, 0, iw - 1)); v7 = x_in + 7 >= 0 && x_in + 7 < iw;
+    x8 = PIX * u32(clamp(x_in + 8, 0, iw - 1)); v8 = x_in + 8 >= 0 && x_in + 8 < iw;
     let plane = p.in_h * p.in_w;
 
     let b0 = weights[p.b_off + 2u * ob];
@@ -201,24 +225,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     d0 = b0; d1 = b1; // pixel 2
     e0 = b0; e1 = b1; // pixel 3
     var wi = p.w_off + ob * p.cin * 18u;
-    var base = 0u;
     let split = min(p.split, p.cin);
     for (var ci = 0u; ci < split; ci++) {
         for (var ky = 0u; ky < 3u; ky++) {
             let yy = y_in + i32(ky);
-            row_lo(base + u32(clamp(yy, 0, ih - 1)) * p.in_w, yy >= 0 && yy < ih, wi + ky * 6u);
+            row_lo(at(ci, u32(clamp(yy, 0, ih - 1)) * p.in_w, plane), yy >= 0 && yy < ih, wi + ky * 6u);
         }
         wi += 18u;
-        base += plane;
     }
-    base = 0u;
     for (var ci = split; ci < p.cin; ci++) {
         for (var ky = 0u; ky < 3u; ky++) {
             let yy = y_in + i32(ky);
-            row_hi(base + u32(clamp(yy, 0, ih - 1)) * p.in_w, yy >= 0 && yy < ih, wi + ky * 6u);
+            row_hi(at(ci - split, u32(clamp(yy, 0, ih - 1)) * p.in_w, plane), yy >= 0 && yy < ih, wi + ky * 6u);
         }
         wi += 18u;
-        base += plane;
     }
     store(x_out, y, ob, a0, a1);
     store(x_out + 1u, y, ob, c0, c1);
@@ -231,39 +251,33 @@ fn store(x: u32, y: u32, ob: u32, acc0: vec4<f32>, acc1: vec4<f32>) {
     if (x >= p.out_w) {
         return;
     }
-    let out_plane = p.out_h * p.out_w;
+    let op = p.out_h * p.out_w;
     let px = y * p.out_w + x;
-    let o = 8u * ob * out_plane + px;
+    let c = 8u * ob;
     var a0 = acc0;
     var a1 = acc1;
     if (p.residual != 0u) {
         // ResConv: conv(x) + x, read at the same pixel (stride 1: src has dst's shape).
-        a0 += vec4<f32>(f32(src[o]), f32(src[o + out_plane]), f32(src[o + 2u * out_plane]), f32(src[o + 3u * out_plane]));
-        let o4 = o + 4u * out_plane;
-        a1 += vec4<f32>(f32(src[o4]), f32(src[o4 + out_plane]), f32(src[o4 + 2u * out_plane]), f32(src[o4 + 3u * out_plane]));
+        a0 += vec4<f32>(ld_src(at(c, px, op)), ld_src(at(c + 1u, px, op)),
+                        ld_src(at(c + 2u, px, op)), ld_src(at(c + 3u, px, op)));
+        a1 += vec4<f32>(ld_src(at(c + 4u, px, op)), ld_src(at(c + 5u, px, op)),
+                        ld_src(at(c + 6u, px, op)), ld_src(at(c + 7u, px, op)));
     }
     if (p.lrelu != 0u) {
         a0 = lrelu(a0);
         a1 = lrelu(a1);
     }
-    if (8u * ob >= p.dst_split) {
-        let oh = (8u * ob - p.dst_split) * out_plane + px;
-        dst_hi[oh] = Act(a0.x);
-        dst_hi[oh + out_plane] = Act(a0.y);
-        dst_hi[oh + 2u * out_plane] = Act(a0.z);
-        dst_hi[oh + 3u * out_plane] = Act(a0.w);
-        dst_hi[oh + 4u * out_plane] = Act(a1.x);
-        dst_hi[oh + 5u * out_plane] = Act(a1.y);
-        dst_hi[oh + 6u * out_plane] = Act(a1.z);
-        dst_hi[oh + 7u * out_plane] = Act(a1.w);
+    if (c >= p.dst_split) {
+        // dst_split is a multiple of 8, so the pairs stay pairs there.
+        let h = c - p.dst_split;
+        st_dst_hi(at(h, px, op), at(h + 1u, px, op), a0.xy);
+        st_dst_hi(at(h + 2u, px, op), at(h + 3u, px, op), a0.zw);
+        st_dst_hi(at(h + 4u, px, op), at(h + 5u, px, op), a1.xy);
+        st_dst_hi(at(h + 6u, px, op), at(h + 7u, px, op), a1.zw);
         return;
     }
-    dst[o] = Act(a0.x);
-    dst[o + out_plane] = Act(a0.y);
-    dst[o + 2u * out_plane] = Act(a0.z);
-    dst[o + 3u * out_plane] = Act(a0.w);
-    dst[o + 4u * out_plane] = Act(a1.x);
-    dst[o + 5u * out_plane] = Act(a1.y);
-    dst[o + 6u * out_plane] = Act(a1.z);
-    dst[o + 7u * out_plane] = Act(a1.w);
+    st_dst(at(c, px, op), at(c + 1u, px, op), a0.xy);
+    st_dst(at(c + 2u, px, op), at(c + 3u, px, op), a0.zw);
+    st_dst(at(c + 4u, px, op), at(c + 5u, px, op), a1.xy);
+    st_dst(at(c + 6u, px, op), at(c + 7u, px, op), a1.zw);
 }

@@ -16,9 +16,14 @@
 // Y = 2 iy - 1 + ky of in[iy] * W[ci, o, ky]. Exactly two ky qualify, of parity (Y + 1) & 1:
 // ky = py (iy = (Y + 1 - py) / 2) and ky = py + 2 (iy - 1). So 2x2 taps per input channel.
 //
-// Layout: src [cin][in_h][in_w] (channels from `split` on in src_hi, from its start); deconv
-// output [cout][2 in_h][2 in_w] (shuffle = 0) or [cout / 4][4 in_h][4 in_w] (shuffle = 1),
-// planar, or (FEATURES) texel (X, Y) of `features` = the 4 channels of pixel (X, Y) (cout = 4).
+// Layout: src [cin][in_h][in_w] of `Act` (channels from `split` on in src_hi, from its start):
+// planar f32 or f16, or in the packed form u32 channel pairs [ceil(cin/2)][in_h][in_w]
+// (storage.wgsl). Output: the blocks' [cout / 4][4 in_h][4 in_w] (after PixelShuffle) of `Out`:
+// planar f32 or f16, or in the packed form planar f16 halves two to a word along x (element i in
+// half i & 1 of word i / 2; the row width 4 in_w is even and each invocation writes the two
+// pixels of a pair together); or (FEATURES) texel (X, Y) of `features` = the 4 channels of
+// pixel (X, Y) (cout = 4). `shuffle` is informational: the blocks always shuffle (an unshuffled
+// planar output, which nothing used, was dropped with the packed form).
 // Weights (vec4 units): weights[w_off + (g * cin + ci) * 16 + ky * 4 + kx] = W[ci, 4g..4g+3, ky, kx]
 // (PyTorch/burn ConvTranspose2d weight [cin, cout, 4, 4]); bias weights[b_off + g].
 //
@@ -38,12 +43,15 @@
 // channels, accumulated in f32.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl). Arithmetic and accumulation are f32 either way. Activations are read and
+// written only through ld_* and st_* below.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 // The type of `dst`: Act for the blocks (the engine's `out_act` rewrite), f32 otherwise (the
-// encoder writes its features into the frame's texture, not into `dst`).
-alias Out = f32;
+// encoder writes its features into the frame's texture, not into `dst`). Packed: u32 in both
+// pipelines (the encoder's never writes it).
+alias Out = f32; // packed: alias Out = u32;
 
 struct Params {
     cin: u32,
@@ -74,6 +82,20 @@ struct Params {
 
 // The encoder's variant: the output goes to the feature texture.
 override FEATURES: bool = false;
+
+// One activation at address a (storage.wgsl), as f32.
+fn ld_src(a: u32) -> f32 {
+    return f32(src[a]); // packed: return half_at(src[a >> 1u], a);
+}
+
+fn ld_src_hi(a: u32) -> f32 {
+    return f32(src_hi[a]); // packed: return half_at(src_hi[a >> 1u], a);
+}
+
+// Output elements i (even) and i + 1 of one row: one word in the packed form.
+fn st_out(i: u32, v: vec2<f32>) {
+    dst[i] = Out(v.x); dst[i + 1u] = Out(v.y); // packed: dst[i >> 1u] = pack2x16float(v);
+}
 
 // Loop-invariant, computed once in `main`: the 6 input columns' clamped offsets k0..k5, and
 // whether each is inside the plane on row a (va*) and on row b (vb*). Each of the 12 loads in
@@ -147,21 +169,11 @@ fn put(X: u32, Y: u32, g: u32, acc: vec4<f32>) {
         textureStore(features, vec2<u32>(X, Y), acc);
         return;
     }
-    if (p.shuffle != 0u) {
-        let sw = 2u * ow;
-        let o = g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
-        dst[o] = Out(acc.x);
-        dst[o + 1u] = Out(acc.y);
-        dst[o + sw] = Out(acc.z);
-        dst[o + sw + 1u] = Out(acc.w);
-    } else {
-        let op = oh * ow;
-        let o = (4u * g) * op + Y * ow + X;
-        dst[o] = Out(acc.x);
-        dst[o + op] = Out(acc.y);
-        dst[o + 2u * op] = Out(acc.z);
-        dst[o + 3u * op] = Out(acc.w);
-    }
+    // PixelShuffle(2): deconv channel 4g + 2i + j to channel g at sub-pixel (2Y + i, 2X + j).
+    let sw = 2u * ow;
+    let o = g * (4u * oh * ow) + (2u * Y) * sw + 2u * X;
+    st_out(o, acc.xy);
+    st_out(o + sw, acc.zw);
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -185,13 +197,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c0 = i32(X0 / 2u) - 1;
 
     // The columns' clamped offsets and validity (padding taps read as 0), once for all channels.
+    // Offsets in address units (PIX per pixel, storage.wgsl).
     let iw = i32(p.in_w);
-    k0 = u32(clamp(c0, 0, iw - 1)); va0 = ok_a && c0 >= 0 && c0 < iw;
-    k1 = u32(clamp(c0 + 1, 0, iw - 1)); va1 = ok_a && c0 + 1 >= 0 && c0 + 1 < iw;
-    k2 = u32(clamp(c0 + 2, 0, iw - 1)); va2 = ok_a && c0 + 2 >= 0 && c0 + 2 < iw;
-    k3 = u32(clamp(c0 + 3, 0, iw - 1)); va3 = ok_a && c0 + 3 >= 0 && c0 + 3 < iw;
-    k4 = u32(clamp(c0 + 4, 0, iw - 1)); va4 = ok_a && c0 + 4 >= 0 && c0 + 4 < iw;
-    k5 = u32(clamp(c0 + 5, 0, iw - 1)); va5 = ok_a && c0 + 5 >= 0 && c0 + 5 < iw;
+    k0 = PIX * u32(clamp(c0, 0, iw - 1)); va0 = ok_a && c0 >= 0 && c0 < iw;
+    k1 = PIX * u32(clamp(c0 + 1, 0, iw - 1)); va1 = ok_a && c0 + 1 >= 0 && c0 + 1 < iw;
+    k2 = PIX * u32(clamp(c0 + 2, 0, iw - 1)); va2 = ok_a && c0 + 2 >= 0 && c0 + 2 < iw;
+    k3 = PIX * u32(clamp(c0 + 3, 0, iw - 1)); va3 = ok_a && c0 + 3 >= 0 && c0 + 3 < iw;
+    k4 = PIX * u32(clamp(c0 + 4, 0, iw - 1)); va4 = ok_a && c0 + 4 >= 0 && c0 + 4 < iw;
+    k5 = PIX * u32(clamp(c0 + 5, 0, iw - 1)); va5 = ok_a && c0 + 5 >= 0 && c0 + 5 < iw;
     vb0 = ok_b && c0 >= 0 && c0 < iw;
     vb1 = ok_b && c0 + 1 >= 0 && c0 + 1 < iw;
     vb2 = ok_b && c0 + 2 >= 0 && c0 + 2 < iw;
@@ -208,26 +221,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // cannot pass a storage buffer to a function).
     let split = min(p.split, p.cin);
     for (var ci = 0u; ci < split; ci++) {
-        let a = ci * plane + ra;
-        let b = ci * plane + rb;
-        taps(select(0.0, f32(src[a + k0]), va0), select(0.0, f32(src[a + k1]), va1),
-             select(0.0, f32(src[a + k2]), va2), select(0.0, f32(src[a + k3]), va3),
-             select(0.0, f32(src[a + k4]), va4), select(0.0, f32(src[a + k5]), va5),
-             select(0.0, f32(src[b + k0]), vb0), select(0.0, f32(src[b + k1]), vb1),
-             select(0.0, f32(src[b + k2]), vb2), select(0.0, f32(src[b + k3]), vb3),
-             select(0.0, f32(src[b + k4]), vb4), select(0.0, f32(src[b + k5]), vb5),
+        let a = at(ci, ra, plane);
+        let b = at(ci, rb, plane);
+        taps(select(0.0, ld_src(a + k0), va0), select(0.0, ld_src(a + k1), va1),
+             select(0.0, ld_src(a + k2), va2), select(0.0, ld_src(a + k3), va3),
+             select(0.0, ld_src(a + k4), va4), select(0.0, ld_src(a + k5), va5),
+             select(0.0, ld_src(b + k0), vb0), select(0.0, ld_src(b + k1), vb1),
+             select(0.0, ld_src(b + k2), vb2), select(0.0, ld_src(b + k3), vb3),
+             select(0.0, ld_src(b + k4), vb4), select(0.0, ld_src(b + k5), vb5),
              wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
     }
     for (var ci = split; ci < p.cin; ci++) {
-        let a = (ci - split) * plane + ra;
-        let b = (ci - split) * plane + rb;
-        taps(select(0.0, f32(src_hi[a + k0]), va0), select(0.0, f32(src_hi[a + k1]), va1),
-             select(0.0, f32(src_hi[a + k2]), va2), select(0.0, f32(src_hi[a + k3]), va3),
-             select(0.0, f32(src_hi[a + k4]), va4), select(0.0, f32(src_hi[a + k5]), va5),
-             select(0.0, f32(src_hi[b + k0]), vb0), select(0.0, f32(src_hi[b + k1]), vb1),
-             select(0.0, f32(src_hi[b + k2]), vb2), select(0.0, f32(src_hi[b + k3]), vb3),
-             select(0.0, f32(src_hi[b + k4]), vb4), select(0.0, f32(src_hi[b + k5]), vb5),
+        let a = at(ci - split, ra, plane);
+        let b = at(ci - split, rb, plane);
+        taps(select(0.0, ld_src_hi(a + k0), va0), select(0.0, ld_src_hi(a + k1), va1),
+             select(0.0, ld_src_hi(a + k2), va2), select(0.0, ld_src_hi(a + k3), va3),
+             select(0.0, ld_src_hi(a + k4), va4), select(0.0, ld_src_hi(a + k5), va5),
+             select(0.0, ld_src_hi(b + k0), vb0), select(0.0, ld_src_hi(b + k1), vb1),
+             select(0.0, ld_src_hi(b + k2), vb2), select(0.0, ld_src_hi(b + k3), vb3),
+             select(0.0, ld_src_hi(b + k4), vb4), select(0.0, ld_src_hi(b + k5), vb5),
              wi + py * 4u, wi + (py + 2u) * 4u);
         wi += 16u;
     }

@@ -24,6 +24,8 @@
 // frame are 248 MB; WebGPU's default binding limit is 128 MiB), and so that block_input.wgsl,
 // which reads both frames, stays within 8 storage buffers.
 // Weights as conv3x3.wgsl (blocks of 8 output channels, two of them here).
+// dst and dst_hi hold `Act`: planar f32 or f16, or in the packed form u32 channel pairs
+// [4][PH/2][PW/2] each (storage.wgsl); each invocation writes all 16 channels of its pixel.
 //
 // Bindings: 0 params, 1 weights, 2 pixels (read), 3 image (texture_storage_2d<rgba32float,
 //           write>), 4 dst: output channels 0..8 [8][PH/2][PW/2], 5 dst_hi: channels 8..16, from
@@ -32,9 +34,10 @@
 // Dispatch: (ceil(PW/2 / 8), ceil(PH/2 / 8), 1); one invocation = one output pixel x 16 channels.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl). Arithmetic and accumulation are f32 either way.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 
 struct Params {
     img_w: u32,
@@ -63,6 +66,16 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> dst_hi: array<Act>;
 
 const SLOPE: f32 = 0.2;
+
+// Channels c and c + 1 (c even) of one pixel, at addresses a = at(c, ..) and b = at(c + 1, ..)
+// (storage.wgsl): one word in the packed form.
+fn st_dst(a: u32, b: u32, v: vec2<f32>) {
+    dst[a] = Act(v.x); dst[b] = Act(v.y); // packed: dst[a >> 1u] = pack2x16float(v);
+}
+
+fn st_dst_hi(a: u32, b: u32, v: vec2<f32>) {
+    dst_hi[a] = Act(v.x); dst_hi[b] = Act(v.y); // packed: dst_hi[a >> 1u] = pack2x16float(v);
+}
 
 // Channel c of the padded image at (x, y): 0 in the padding and outside the frame.
 fn pixel(c: u32, x: i32, y: i32) -> f32 {
@@ -114,21 +127,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             acc[3] = fma(v, weights[w1 + 1u], acc[3]);
         }
     }
-    let out_plane = p.out_w * p.out_h;
+    let op = p.out_w * p.out_h;
     let o = y * p.out_w + x;
     for (var j = 0u; j < 2u; j++) {
         let a = select(acc[j] * SLOPE, acc[j], acc[j] >= vec4<f32>(0.0));
-        dst[(4u * j) * out_plane + o] = Act(a.x);
-        dst[(4u * j + 1u) * out_plane + o] = Act(a.y);
-        dst[(4u * j + 2u) * out_plane + o] = Act(a.z);
-        dst[(4u * j + 3u) * out_plane + o] = Act(a.w);
+        let c = 4u * j;
+        st_dst(at(c, o, op), at(c + 1u, o, op), a.xy);
+        st_dst(at(c + 2u, o, op), at(c + 3u, o, op), a.zw);
     }
     // Channels 8..16.
     for (var j = 0u; j < 2u; j++) {
         let a = select(acc[j + 2u] * SLOPE, acc[j + 2u], acc[j + 2u] >= vec4<f32>(0.0));
-        dst_hi[(4u * j) * out_plane + o] = Act(a.x);
-        dst_hi[(4u * j + 1u) * out_plane + o] = Act(a.y);
-        dst_hi[(4u * j + 2u) * out_plane + o] = Act(a.z);
-        dst_hi[(4u * j + 3u) * out_plane + o] = Act(a.w);
+        let c = 4u * j;
+        st_dst_hi(at(c, o, op), at(c + 1u, o, op), a.xy);
+        st_dst_hi(at(c + 2u, o, op), at(c + 3u, o, op), a.zw);
     }
 }

@@ -36,11 +36,13 @@
 // Dispatch: (ceil(W / 8), ceil(H / 8), 1); one invocation = one full-resolution pixel.
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
-// rewrites the alias and adds `enable f16;`). Arithmetic and accumulation are f32 either way.
+// rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
+// storage.wgsl): there `src` is planar f16 halves two to a word along x (element i in half
+// i & 1 of word i / 2, as deconv4x4s2.wgsl writes it). Arithmetic is f32 either way.
 // The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
 // puts in front of this file.
 
-alias Act = f32;
+alias Act = f32; // packed: alias Act = u32;
 
 struct Params {
     src_w: u32,
@@ -73,6 +75,11 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> out_rgb: array<f32>;
 @group(0) @binding(8) var<storage, read_write> out_rgba: array<u32>;
 @group(0) @binding(9) var<storage, read> tmap: array<f32>;
+
+// Element i of src (planar [13][src_h][src_w]), as f32.
+fn ld_src(i: u32) -> f32 {
+    return f32(src[i]); // packed: return half_at(src[i >> 1u], i);
+}
 
 fn rgb0(x: u32, y: u32) -> vec4<f32> {
     return textureLoad(img0, vec2<u32>(x, y), 0);
@@ -177,7 +184,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var f: array<f32, 4>;
     for (var c = 0u; c < 4u; c++) {
         let b = c * sp;
-        let up = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
+        let up = lerp2(ld_src(b + r0 + tx.i0), ld_src(b + r0 + tx.i1), ld_src(b + r1 + tx.i0), ld_src(b + r1 + tx.i1), tx.w1, ty.w1);
         let i = (c & 1u) * plane + q;
         if (c < 2u) {
             f[c] = flow_lo[i] + up * p.s;
@@ -188,7 +195,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
     let b = 4u * sp;
-    let logit = lerp2(f32(src[b + r0 + tx.i0]), f32(src[b + r0 + tx.i1]), f32(src[b + r1 + tx.i0]), f32(src[b + r1 + tx.i1]), tx.w1, ty.w1);
+    let logit = lerp2(ld_src(b + r0 + tx.i0), ld_src(b + r0 + tx.i1), ld_src(b + r1 + tx.i0), ld_src(b + r1 + tx.i1), tx.w1, ty.w1);
     mask[q] = logit;
     if (x >= p.img_w || y >= p.img_h) {
         return;

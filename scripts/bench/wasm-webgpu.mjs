@@ -8,8 +8,9 @@
 //     [--sizes 640x360,1280x720,1920x1080] [--cpu-sizes 640x360] [--iters 5] [--cpu-iters 3] \
 //     [--video-frames 6] [--scale 1,0.5] [--precision f32,f16] [--backends webgpu,cpu]
 //
-// --pkg is this build: WebGPU runs our WGSL engine (crate/gpu), in each --precision (f16 needs
-// the adapter's shader-f16; without it the error is recorded and the run goes on). --old-pkg,
+// --pkg is this build: WebGPU runs our WGSL engine (crate/gpu), in each --precision (f16 is WGSL
+// f16 where the adapter has shader-f16, else the packed form; an error is recorded and the run
+// goes on). --old-pkg,
 // when given, is a build of the old burn-wgpu package (e.g. commit aecd586's www/lib/pkg), run
 // on WebGPU in the same process right after, in f32 (it has no precision option), so the two
 // engines are timed under the same load; `old_over_new` gives the ratios of `video` (s per new

@@ -12,8 +12,9 @@
 // 0.5) are run-time parameters of these same pipelines, so creating them covers those too;
 // SwiftShader is too slow to run a 4K frame.
 //
-// The sources are put together as `shader_source` does in f32 (the sampling prelude, then the
-// kernel); SwiftShader has no shader-f16, so the f16 rewrite cannot run here.
+// The sources are put together as `shader_source` does (the storage and sampling preludes, then
+// the kernel), in f32 and in the packed f16 form (`Precision::F16Packed`, what precision 'f16'
+// runs here); SwiftShader has no shader-f16, so the `f16` rewrite cannot run here.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,24 +43,41 @@ const PIPELINES = [
  */
 const LIMIT_S = 60;
 
+/** kernels.rs `packed`: each line `CODE // packed: ALT` (code, not a comment) becomes ALT. */
+function packed(source) {
+  return source
+    .split('\n')
+    .map((line) => {
+      const i = line.indexOf('// packed: ');
+      if (i < 0 || line.trimStart().startsWith('//')) return line;
+      const indent = line.slice(0, line.length - line.trimStart().length);
+      return indent + line.slice(i + '// packed: '.length);
+    })
+    .join('\n');
+}
+
 describe('GPU engine pipelines (WebGPU, SwiftShader)', () => {
   const fx = openTestPage({ webgpu: true });
 
   test('every compute kernel in shaders/ is in the list', () => {
-    // Not the engine's compute kernels: the prelude every kernel starts with, the render pass,
+    // Not the engine's compute kernels: the preludes every kernel starts with, the render pass,
     // and the extension's repeat statistic (created in its content script on every run, and
     // checked by extension.test.mjs against the CPU).
     const files = readdirSync(SHADERS).filter(
-      (f) => f.endsWith('.wgsl') && !['sampling.wgsl', 'present.wgsl', 'block_change.wgsl'].includes(f),
+      (f) => f.endsWith('.wgsl') && !['storage.wgsl', 'sampling.wgsl', 'present.wgsl', 'block_change.wgsl'].includes(f),
     );
     assert.deepEqual([...new Set(PIPELINES.map((p) => p[0]))].sort(), files.sort());
   });
 
-  const prelude = readFileSync(path.join(SHADERS, 'sampling.wgsl'), 'utf8');
-  for (const [file, constants] of PIPELINES) {
-    const name = `${file} ${JSON.stringify(constants)}`;
+  const prelude = ['storage.wgsl', 'sampling.wgsl'].map((f) => readFileSync(path.join(SHADERS, f), 'utf8')).join('\n');
+  for (const [file, constants, form] of PIPELINES.flatMap(([f, c]) => [
+    [f, c, 'f32'],
+    [f, c, 'packed'],
+  ])) {
+    const name = `${file} ${JSON.stringify(constants)} ${form}`;
     test(`${name} is created within ${LIMIT_S} s`, { timeout: 3 * LIMIT_S * 1000 }, async (t) => {
-      const code = `${prelude}\n${readFileSync(path.join(SHADERS, file), 'utf8')}`;
+      const source = `${prelude}\n${readFileSync(path.join(SHADERS, file), 'utf8')}`;
+      const code = form === 'packed' ? packed(source) : source;
       const run = fx.browser.page.evaluate(
         async ({ code, constants }) => {
           const adapter = await navigator.gpu.requestAdapter();

@@ -210,6 +210,54 @@ async function floatParity({ caseName = 'i2_crop_s0.5', ...options } = {}) {
   }
 }
 
+/**
+ * The golden case's float output with `precision: 'f16'` against the same engine in 'f32' (and
+ * against the PyTorch golden): PSNR on the 0..1 scale (peak 1, as crate/gpu/tests/f16.rs),
+ * max |diff|, and how many values are NaN or infinite. One interpolator at a time, f32 first.
+ * Returns the f16 interpolator's counters (`stats.precision` says which f16 form ran).
+ */
+async function f16Psnr({ caseName = 'i2_crop_s0.5', ...options } = {}) {
+  const golden = await goldenCase(caseName);
+  const testing = await testingHooks;
+  const run = async (precision) => {
+    const interp = await lib.createInterpolator({ ...options, precision });
+    try {
+      const t0 = performance.now();
+      const rgb = await testing.interpolateRgb(interp, golden.a, golden.b, golden.t, { scale: golden.scale });
+      return { rgb, ms: performance.now() - t0, stats: await testing.stats(interp), backend: interp.backend };
+    } finally {
+      interp.dispose();
+    }
+  };
+  const compare = (got, want) => {
+    let se = 0;
+    let max = 0;
+    let nonFinite = 0;
+    for (let i = 0; i < got.length; i++) {
+      if (!Number.isFinite(got[i])) {
+        nonFinite++;
+        continue;
+      }
+      const d = got[i] - want[i];
+      se += d * d;
+      max = Math.max(max, Math.abs(d));
+    }
+    return { psnr: 10 * Math.log10(1 / (se / got.length)), maxDiff: max, nonFinite };
+  };
+  const f32 = await run('f32');
+  const f16 = await run('f16');
+  if (f16.rgb.length !== f32.rgb.length || f16.rgb.length !== golden.output.length)
+    throw new Error(`lengths: f16 ${f16.rgb.length}, f32 ${f32.rgb.length}, golden ${golden.output.length}`);
+  return {
+    backend: f16.backend,
+    stats: f16.stats,
+    f32Stats: f32.stats,
+    ms: { f32: f32.ms, f16: f16.ms },
+    vsF32: compare(f16.rgb, f32.rgb),
+    vsGolden: compare(f16.rgb, golden.output),
+  };
+}
+
 /** The same pixels as ImageData, ImageBitmap or VideoFrame (caller closes the latter two). */
 async function toInput(image, kind, timestamp) {
   if (kind === 'imagedata') return image;
@@ -325,6 +373,7 @@ window.harness = {
   compareFlow,
   parity,
   floatParity,
+  f16Psnr,
   toInput,
   toImageData,
   closeIfFrame,

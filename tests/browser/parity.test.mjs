@@ -220,18 +220,25 @@ describe('parity with the PyTorch golden (i2_crop_s0.5: 301x173, t=0.5, scale 0.
     assert.match(r.afterClose?.message ?? '', /FrameSequence was closed/);
   });
 
-  test('WebGPU f16 mode: SwiftShader has no shader-f16, so asking for it is a clear Error', {
-    timeout: 5 * MINUTE,
-  }, async () => {
-    const r = await fx.browser.page.evaluate(
-      async (o) => {
-        const { lib, errorOf } = window.harness;
-        return errorOf(() => lib.createInterpolator(o));
-      },
-      { backend: 'webgpu', precision: 'f16', ...F32_MODEL },
+  test("WebGPU f16 mode on SwiftShader (no shader-f16): the pack2x16float form, >= 48 dB against 'f32'", {
+    timeout: 10 * MINUTE,
+  }, async (t) => {
+    const r = await fx.browser.page.evaluate((o) => window.harness.f16Psnr(o), { backend: 'webgpu', ...F32_MODEL });
+    const fmt = (c) => `PSNR ${c.psnr.toFixed(1)} dB, max |diff| ${c.maxDiff.toExponential(2)}, ${c.nonFinite} NaN/inf`;
+    t.diagnostic(
+      `f16 vs f32: ${fmt(r.vsF32)}; f16 vs PyTorch: ${fmt(r.vsGolden)}; ` +
+        `f32 ${(r.ms.f32 / 1000).toFixed(1)} s, f16 ${(r.ms.f16 / 1000).toFixed(1)} s; ${JSON.stringify(r.stats)}`,
     );
-    assert.equal(r?.name, 'Error', JSON.stringify(r));
-    assert.match(r.message, /shader-f16/);
+    assert.equal(r.backend, 'webgpu');
+    assert.equal(r.f32Stats.precision, 'f32');
+    // SwiftShader has no shader-f16: 'f16' runs the packed form, in the same 73 dispatches.
+    assert.equal(r.stats.engine, 'wgsl');
+    assert.equal(r.stats.precision, 'f16-packed');
+    assert.equal(r.stats.dispatches, 73);
+    assert.equal(r.vsF32.nonFinite, 0, 'no NaN or inf in the f16 output');
+    // Issue 9's bound for the fast mode (natively on lavapipe this case measured 79.4 dB).
+    assert.ok(r.vsF32.psnr >= 48, `f16 vs f32: PSNR ${r.vsF32.psnr.toFixed(1)} dB < 48`);
+    assert.ok(r.vsGolden.psnr >= 48, `f16 vs PyTorch: PSNR ${r.vsGolden.psnr.toFixed(1)} dB < 48`);
   });
 
   test("'auto' skips a software adapter (SwiftShader) for the faster CPU path, and says why", {

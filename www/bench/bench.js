@@ -189,7 +189,8 @@ async function run() {
       try {
         runs.push(await benchOne(lib, { backend, precision, sizes, scales, iters, photos }));
       } catch (e) {
-        // f16 needs the adapter's shader-f16: say so and go on with the other precisions.
+        // An f16 run that fails (it runs packed without shader-f16, so it should not): say so
+        // and go on with the other precisions.
         if (precision === 'f32') throw e;
         runs.push({ precision, error: e instanceof Error ? e.message : String(e) });
       }

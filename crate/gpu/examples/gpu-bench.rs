@@ -31,8 +31,10 @@ struct Args {
     iters: usize,
     #[arg(long, default_value = "models/rife-4.25.bpk")]
     model: PathBuf,
-    /// Engines to time: wgsl (this crate, f32), wgsl-f16 (f16 storage), burn (burn-wgpu).
-    #[arg(long, default_value = "wgsl,wgsl-f16,burn")]
+    /// Engines to time: wgsl (this crate, f32), wgsl-f16 (f16 storage: WGSL f16 where the
+    /// adapter has shader-f16, else packed), wgsl-f16-packed (f16 pairs in u32 words through
+    /// pack2x16float, on any adapter), burn (burn-wgpu).
+    #[arg(long, default_value = "wgsl,wgsl-f16,wgsl-f16-packed,burn")]
     engines: String,
     /// Also time every dispatch of one new frame with GPU timestamps (one pass each) and print
     /// where the time goes.
@@ -103,7 +105,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let bytes = std::fs::read(&args.model)?;
     let mut wgsl = Vec::new();
-    for (label, precision) in [("wgsl", Precision::F32), ("wgsl-f16", Precision::F16)] {
+    for (label, precision) in [
+        ("wgsl", Precision::F32),
+        ("wgsl-f16", Precision::F16),
+        ("wgsl-f16-packed", Precision::F16Packed),
+    ] {
         if !engines.contains(&label) {
             continue;
         }
@@ -114,10 +120,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match block_on(Engine::request_with(&weights, precision)) {
             Ok(engine) => {
                 println!(
-                    "{label}: weights packed in {:.0} ms; device + pipelines in {:.0} ms ({})",
+                    "{label}: weights packed in {:.0} ms; device + pipelines in {:.0} ms ({}; runs {:?})",
                     packed.as_secs_f64() * 1e3,
                     start.elapsed().as_secs_f64() * 1e3,
-                    engine.device().adapter_info().name
+                    engine.device().adapter_info().name,
+                    engine.precision()
                 );
                 wgsl.push((label, engine));
             }
@@ -198,6 +205,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             new_ms.push((label, ms, cpu));
             rows.push((label, w, h, ms));
+        }
+        // The storage forms against each other, in the same run: each f16 form against f32, and
+        // the packed form against WGSL f16.
+        let of = |l: &str| new_ms.iter().find(|e| e.0 == l).map(|e| (e.1, e.2));
+        for (num, den) in [
+            ("wgsl-f16", "wgsl"),
+            ("wgsl-f16-packed", "wgsl"),
+            ("wgsl-f16-packed", "wgsl-f16"),
+        ] {
+            if let (Some(n), Some(d)) = (of(num), of(den)) {
+                println!(
+                    "{w}x{h} scale {}: {num}/{den} = {:.3} (wall), {:.3} (CPU time)",
+                    args.scale,
+                    n.0 / d.0,
+                    n.1 / d.1
+                );
+            }
         }
         if let Some(interp) = &burn {
             let img = |i: usize| ImageRef::new(&frames[i], w, h, 3);

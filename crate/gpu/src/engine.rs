@@ -143,7 +143,7 @@ impl Engine {
     }
 
     /// As `request`, in the given precision. The device gets `shader-f16` whenever the adapter
-    /// has it; F16 without it is an error (the `pack2x16float` fallback is not written yet).
+    /// has it; `Precision::F16` without it runs the packed form (`with_precision`).
     pub async fn request_with(weights: &Weights, precision: Precision) -> Result<Self> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
@@ -172,18 +172,21 @@ impl Engine {
         Self::with_precision(device, queue, weights, Precision::F32)
     }
 
-    /// As `new`, storing activations in `precision` (F16 needs the device's `shader-f16`).
+    /// As `new`, storing activations in `precision`. `Precision::F16` uses WGSL's `f16` where
+    /// the device has `shader-f16` and the `pack2x16float` form (`Precision::F16Packed`)
+    /// otherwise; `precision()` then says which. `F16Packed` is used as asked, on any device.
     pub fn with_precision(
         device: wgpu::Device,
         queue: wgpu::Queue,
         weights: &Weights,
         precision: Precision,
     ) -> Result<Self> {
-        if precision == Precision::F16 && !device.features().contains(wgpu::Features::SHADER_F16) {
-            return Err(Error::Gpu(
-                "f16 storage needs the shader-f16 feature, which this device lacks".into(),
-            ));
-        }
+        let precision = match precision {
+            Precision::F16 if !device.features().contains(wgpu::Features::SHADER_F16) => {
+                Precision::F16Packed
+            }
+            p => p,
+        };
         let health = Arc::new(Health::default());
         {
             let h = health.clone();
@@ -219,6 +222,8 @@ impl Engine {
         })
     }
 
+    /// The activation storage this engine runs: as asked, except that `F16` on a device
+    /// without `shader-f16` is `F16Packed`.
     pub fn precision(&self) -> Precision {
         self.precision
     }
@@ -277,10 +282,6 @@ impl Engine {
         // (PH, PW): height first, as the core returns it.
         let (ph, pw) = padded_size(width, height, scale);
         let padded = (pw, ph);
-        let act_bytes = match self.precision {
-            Precision::F32 => 4,
-            Precision::F16 => 2,
-        };
         let limits = self.device.limits();
         // Every binding and buffer the plan will make (`Sizes`), with the weights, which every
         // conv binds whole. The frames and the feat state are textures: no binding-size limit,
@@ -289,7 +290,7 @@ impl Engine {
             (width, height),
             padded,
             scale,
-            act_bytes,
+            self.precision,
             limits.min_storage_buffer_offset_alignment as u64,
             limits.max_storage_buffer_binding_size,
         );
@@ -327,7 +328,7 @@ impl Engine {
             height,
             scale,
             padded,
-            act_bytes,
+            self.precision,
         ));
         plans.insert(key, plan.clone());
         Ok(plan)
@@ -650,14 +651,18 @@ impl Engine {
         let n = 4 * b0.t_w * b0.t_h;
         let low = match self.precision {
             Precision::F32 => read_f32(&self.device, &self.queue, &plan.tbuf, 0, n).await,
-            Precision::F16 => read_bytes(&self.device, &self.queue, &plan.tbuf, 0, 2 * n as u64)
-                .await
-                .map(|bytes| {
-                    bytes
-                        .chunks_exact(2)
-                        .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
-                        .collect()
-                }),
+            // Both f16 forms hold lastconv's output as consecutive halves, little-endian (the
+            // packed one two to a word along x, the first in the low half): the same bytes.
+            Precision::F16 | Precision::F16Packed => {
+                read_bytes(&self.device, &self.queue, &plan.tbuf, 0, 2 * n as u64)
+                    .await
+                    .map(|bytes| {
+                        bytes
+                            .chunks_exact(2)
+                            .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
+                            .collect()
+                    })
+            }
         }
         .map_err(|e| self.read_error(e))?;
         Ok(coarse_motion_of(
@@ -1088,7 +1093,7 @@ impl Engine {
     /// Reads one of the size's internal buffers whole (for debugging kernels against the burn
     /// port): "head_a", "head_b", "x", "act_a", "act_b", "tbuf", "flow",
     /// "mask"; "image" and "features" are the frame's textures, as `[PH][PW][4]`. As f32: in
-    /// the f16 mode the activation buffers hold f16 pairs.
+    /// the f16 modes the activation buffers hold f16 pairs (packed: in channel pairs, storage.wgsl).
     #[doc(hidden)]
     pub async fn debug_buffer(&self, frame: &GpuFrame, name: &str) -> Result<Vec<f32>> {
         self.flush(frame);

@@ -33,6 +33,14 @@ pub const PRELUDE: (&str, &str) = (
     include_str!("../../../shaders/sampling.wgsl"),
 );
 
+/// How the kernels address the activations in storage (`PIX`, `at`, `half_at`) and the
+/// `// packed:` convention of the packed form (`Precision::F16Packed`). `shader_source` puts it
+/// in front of every kernel, before the sampling prelude.
+pub const STORAGE: (&str, &str) = (
+    "storage.wgsl",
+    include_str!("../../../shaders/storage.wgsl"),
+);
+
 /// The render pass that draws an output into a texture or canvas (`Engine::draw`): not a compute
 /// kernel, and without the sampling prelude, so it is kept apart from `SHADERS`.
 pub const PRESENT: (&str, &str) = (
@@ -49,27 +57,61 @@ pub const PARAMS_BYTES: u64 = 64;
 /// Output pixels along x per conv3x3.wgsl invocation (its `PX`).
 pub const CONV_PX: u32 = 4;
 
-/// How activations are stored between kernels. Arithmetic is f32 in both.
+/// How activations are stored between kernels. Arithmetic and accumulation are f32 in all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {
     /// The reference mode: everything f32 (parity with PyTorch within the goldens' bounds).
     F32,
     /// Fast mode: the conv activations (block inputs, conv and deconv outputs, encoder
-    /// intermediates) stored as f16 through WGSL `shader-f16`; weights, the frames, the flow,
-    /// mask and features at full resolution, and all accumulation stay f32.
+    /// intermediates) stored as f16; weights, the frames, the flow, mask and features at full
+    /// resolution, and all accumulation stay f32. Asked of an engine, it picks the storage the
+    /// device can do: WGSL's `f16` type (`shader-f16`) where the device has the feature, else
+    /// `F16Packed`; `Engine::precision` says which one runs. As a storage form (`shader_source`,
+    /// the size functions), it is the `shader-f16` one.
     F16,
+    /// Fast mode without `shader-f16`: the same f16 values packed two to a u32 with WGSL's core
+    /// `pack2x16float`/`unpack2x16float`, in channel pairs (storage.wgsl has the layout): the
+    /// same bytes of storage as `F16`, an unpack per load and a pack per pair stored. What `F16`
+    /// runs on adapters without the feature (Chromium's SwiftShader), and selectable anywhere,
+    /// so that it can be tested on an adapter that has `shader-f16`.
+    F16Packed,
 }
 
-/// A shader's source as the engine compiles it: the sampling prelude, then the kernel. In F16
-/// mode `enable f16;` comes first (WGSL wants directives before everything) and `Act` (and,
-/// with `out_act`, the deconv's `Out`) become f16.
+impl Precision {
+    /// Bytes of `channels` planes of `plane` activations in this storage, whole words: in the
+    /// packed form a plane pair is `plane` words, so an odd count rounds up to a whole pair.
+    pub(crate) fn planes_bytes(self, channels: usize, plane: usize) -> u64 {
+        let (c, p) = (channels as u64, plane as u64);
+        match self {
+            Precision::F32 => 4 * c * p,
+            Precision::F16 => (2 * c * p).div_ceil(4) * 4,
+            Precision::F16Packed => 4 * c.div_ceil(2) * p,
+        }
+    }
+
+    /// Bytes of `n` activations stored flat, two f16 to a word in both f16 forms (the deconv's
+    /// PixelShuffle output, packed along x).
+    pub(crate) fn flat_bytes(self, n: usize) -> u64 {
+        match self {
+            Precision::F32 => 4 * n as u64,
+            Precision::F16 | Precision::F16Packed => (2 * n as u64).div_ceil(4) * 4,
+        }
+    }
+}
+
+/// A shader's source as the engine compiles it: the storage and sampling preludes, then the
+/// kernel.
+/// - F16: `enable f16;` comes first (WGSL wants directives before everything) and `Act` (and,
+///   with `out_act`, the deconv's `Out`) become f16.
+/// - F16Packed: every line `CODE // packed: ALT` becomes `ALT` (storage.wgsl): `Act` and `Out`
+///   become u32 and the kernels' load/store helpers unpack and pack f16 pairs. No extension.
 pub fn shader_source(name: &str, precision: Precision, out_act: bool) -> String {
     let source = SHADERS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, s)| *s)
         .expect("a shader of that name");
-    let source = format!("{}\n{source}", PRELUDE.1);
+    let source = format!("{}\n{}\n{source}", STORAGE.1, PRELUDE.1);
     match precision {
         Precision::F32 => source,
         Precision::F16 => {
@@ -81,7 +123,27 @@ pub fn shader_source(name: &str, precision: Precision, out_act: bool) -> String 
             };
             format!("enable f16;\n{body}")
         }
+        Precision::F16Packed => packed(&source),
     }
+}
+
+/// The packed form of a source: each line with code before a `// packed: ` marker becomes the
+/// text after the marker, indented as the code was. Comment lines are kept as they are, so a
+/// header may name the marker.
+fn packed(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for line in source.lines() {
+        match line.split_once("// packed: ") {
+            Some((code, alt)) if !line.trim_start().starts_with("//") => {
+                let indent = &code[..code.len() - code.trim_start().len()];
+                out.push_str(indent);
+                out.push_str(alt);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 pub(crate) struct Kernels {

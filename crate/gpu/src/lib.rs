@@ -38,7 +38,7 @@ mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
 pub use inbetween::{Options, Timestep};
-pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, shader_source};
+pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, STORAGE, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
 pub use weights::Weights;
@@ -135,11 +135,7 @@ pub fn largest_buffer(width: usize, height: usize, scale: f32, precision: Precis
 
 fn sizes(width: usize, height: usize, scale: f32, precision: Precision) -> plan::Sizes {
     let (ph, pw) = inbetween::padded_size(width, height, scale);
-    let act_bytes = match precision {
-        Precision::F32 => 4,
-        Precision::F16 => 2,
-    };
     // 256: WebGPU's default (and largest) storage offset alignment; 128 MiB: its default storage
     // binding limit, which decides whether the encoder's activations are bound as two ranges.
-    plan::Sizes::new((width, height), (pw, ph), scale, act_bytes, 256, 128 << 20)
+    plan::Sizes::new((width, height), (pw, ph), scale, precision, 256, 128 << 20)
 }

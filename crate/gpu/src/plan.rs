@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use inbetween::model::{BLOCK_SCALES, BLOCK_WIDTHS};
 use wgpu::util::DeviceExt;
 
-use crate::kernels::{Kernels, PARAMS_BYTES, Params, conv_groups_x, deconv_groups_x, groups};
+use crate::kernels::{
+    Kernels, PARAMS_BYTES, Params, Precision, conv_groups_x, deconv_groups_x, groups,
+};
 use crate::weights::{ConvWeights, DeconvWeights, Layout};
 
 /// Input channels of block0 (img0, img1, f0, f1, t) and of blocks 1-4 (with the warped inputs,
@@ -30,6 +32,11 @@ pub(crate) const X_SPLIT: usize = 14;
 /// `dst_hi`), which lie end to end, so the buffer is the same either way.
 pub(crate) const HEAD_SPLIT: usize = 8;
 
+// In the packed f16 form (storage.wgsl) a word holds channels 2k and 2k + 1, so a range that
+// starts at an odd channel would start inside a word that the range below it also writes. Both
+// split points are even (and conv3x3's `dst_split` is one of them or cout).
+const _: () = assert!(X_SPLIT.is_multiple_of(2) && HEAD_SPLIT.is_multiple_of(2));
+
 /// The storage texture format of the frames (padded RGB and the encoder features) and of the
 /// feat state: 4 f32 channels a texel. Frames and feat live in textures because a texture has no
 /// binding-size limit (only `max_texture_dimension_2d`), while the 7 planes of a frame at 4K
@@ -47,10 +54,11 @@ pub(crate) struct XRanges {
 }
 
 impl XRanges {
-    fn new(b: &BlockDims, act_bytes: usize, align: u64) -> Self {
-        let plane = (b.in_w * b.in_h * act_bytes) as u64;
-        let lo_bytes = (X_SPLIT as u64 * plane).div_ceil(4) * 4;
-        let hi_bytes = ((b.cin - X_SPLIT) as u64 * plane).div_ceil(4) * 4;
+    fn new(b: &BlockDims, precision: Precision, align: u64) -> Self {
+        let plane = b.in_w * b.in_h;
+        let lo_bytes = precision.planes_bytes(X_SPLIT, plane);
+        // Block 0's hi range is its one t channel: a whole word plane when packed.
+        let hi_bytes = precision.planes_bytes(b.cin - X_SPLIT, plane);
         Self {
             lo_bytes,
             hi_off: lo_bytes.div_ceil(align) * align,
@@ -421,28 +429,31 @@ impl Sizes {
         (width, height): (usize, usize),
         (pw, ph): (usize, usize),
         scale: f32,
-        act_bytes: usize,
+        precision: Precision,
         align: u64,
         binding_limit: u64,
     ) -> Self {
         let dims = Plan::block_dims(pw, ph, scale);
         let x_ranges: Vec<XRanges> = dims
             .iter()
-            .map(|b| XRanges::new(b, act_bytes, align))
+            .map(|b| XRanges::new(b, precision, align))
             .collect();
         let x = x_ranges.iter().map(|r| r.end()).max().unwrap();
-        let act_len = dims
+        let act = dims
             .iter()
-            .map(|b| (b.c / 2 * b.a_w * b.a_h).max(b.c * b.b_w * b.b_h))
+            .map(|b| {
+                let a = precision.planes_bytes(b.c / 2, b.a_w * b.a_h);
+                a.max(precision.planes_bytes(b.c, b.b_w * b.b_h))
+            })
             .max()
             .unwrap();
-        let t_len = dims
+        // lastconv's PixelShuffle output, packed along x in the packed form.
+        let tbuf = dims
             .iter()
-            .map(|b| BLOCK_OUT * b.t_w * b.t_h)
+            .map(|b| precision.flat_bytes(BLOCK_OUT * b.t_w * b.t_h))
             .max()
             .unwrap();
-        let words = |n: usize| (n * act_bytes).div_ceil(4) as u64 * 4;
-        let head_range = words(HEAD_SPLIT * (pw / 2) * (ph / 2));
+        let head_range = precision.planes_bytes(HEAD_SPLIT, (pw / 2) * (ph / 2));
         let head_hi_off = head_range.div_ceil(align) * align;
         Self {
             pixels: (texture_row_bytes(width) * height) as u64,
@@ -452,8 +463,8 @@ impl Sizes {
             head_split: head_hi_off + head_range > binding_limit,
             x_ranges,
             x,
-            act: words(act_len),
-            tbuf: words(t_len),
+            act,
+            tbuf,
             plane: (4 * pw * ph) as u64,
             image: (4 * width * height) as u64,
         }
@@ -543,7 +554,7 @@ impl Plan {
         height: usize,
         scale: f32,
         (pw, ph): (usize, usize),
-        act_bytes: usize,
+        precision: Precision,
     ) -> Self {
         let blocks = Self::block_dims(pw, ph, scale);
         let plane = pw * ph;
@@ -552,7 +563,7 @@ impl Plan {
             (width, height),
             (pw, ph),
             scale,
-            act_bytes,
+            precision,
             storage_align,
             device.limits().max_storage_buffer_binding_size,
         );

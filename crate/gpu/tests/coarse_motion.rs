@@ -18,17 +18,15 @@ const REL_TOL: f32 = 1e-3;
 #[test]
 fn coarse_motion_matches_the_cpu_path() {
     let Some(engine) = engine() else { return };
-    let f16 = {
+    // Both f16 forms (F16 is the packed one too where the adapter has no shader-f16): they read
+    // block 0's flow back from f16 halves, the packed one from words of two.
+    let f16: Vec<Engine> = {
         let bytes = std::fs::read(common::model_path()).unwrap();
         let weights = Weights::from_bytes(bytes).unwrap();
-        let e = block_on(Engine::request_with(&weights, Precision::F16));
-        match e {
-            Ok(e) => Some(e),
-            Err(e) => {
-                eprintln!("f16 skipped: {e}");
-                None
-            }
-        }
+        [Precision::F16, Precision::F16Packed]
+            .into_iter()
+            .map(|p| block_on(Engine::request_with(&weights, p)).expect("an f16 engine"))
+            .collect()
     };
     let cpu = common::interpolator(BackendKind::Cpu);
     let (w, h) = (common::PAN_SIZE.0 as usize, common::PAN_SIZE.1 as usize);
@@ -74,13 +72,14 @@ fn coarse_motion_matches_the_cpu_path() {
         let expected = if shift == 160 { 0.5 } else { 1.0 };
         assert_eq!(auto_scale(w, h, got), expected, "{shift} px pan");
 
-        if let Some(e16) = &f16 {
+        for e16 in &f16 {
+            let p = e16.precision();
             let ha = e16.prepare(&a, w, h, 3, 1.0).unwrap();
             let hb = e16.prepare(&b, w, h, 3, 1.0).unwrap();
             let got16 = block_on(e16.coarse_motion(&ha, &hb)).unwrap();
             let rel16 = (got16 - want).abs() / want;
-            println!("  f16: {got16:.3} px (rel diff {rel16:.1e})");
-            assert!(rel16 <= REL_TOL, "f16 {shift} px: {got16} vs {want}");
+            println!("  {p:?}: {got16:.3} px (rel diff {rel16:.1e})");
+            assert!(rel16 <= REL_TOL, "{p:?} {shift} px: {got16} vs {want}");
             assert_eq!(auto_scale(w, h, got16), expected);
         }
     }

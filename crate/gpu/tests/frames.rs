@@ -10,7 +10,7 @@ mod support;
 
 use burn::tensor::Device;
 use inbetween::model::IFNet;
-use inbetween_gpu::{Timestep, Weights, block_on};
+use inbetween_gpu::{Engine, Precision, Timestep, Weights, block_on};
 use support::*;
 
 const MAX_DISPATCHES: u64 = 70;
@@ -19,13 +19,16 @@ const MAX_DISPATCHES: u64 = 70;
 fn dispatches_per_new_frame() {
     // Zero weights: the recording is the same whatever the values are.
     let weights = Weights::from_model(&IFNet::new(&Device::flex())).unwrap();
-    let Some(engine) = engine_with(&weights) else {
+    let Some(f32_engine) = engine_with(&weights) else {
         return;
     };
+    // The packed f16 form (what browsers without shader-f16 run) records the same dispatches.
+    let packed = block_on(Engine::request_with(&weights, Precision::F16Packed)).unwrap();
     let (w, h) = (448, 256);
     let img = vec![128u8; w * h * 3];
     let t = Timestep::Uniform(0.5);
-    for scale in [1.0, 0.5] {
+    for (engine, scale) in [(&f32_engine, 1.0), (&f32_engine, 0.5), (&packed, 0.5)] {
+        print!("{:?}, ", engine.precision());
         let d0 = engine.dispatch_count();
         let a = engine.prepare(&img, w, h, 3, scale).unwrap();
         let b = engine.prepare(&img, w, h, 3, scale).unwrap();

@@ -113,6 +113,77 @@ fn f16_variants_parse_and_validate() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The packed fast mode (`Precision::F16Packed`: f16 pairs in u32 words through the core
+/// `pack2x16float`/`unpack2x16float`, for adapters without `shader-f16`) is valid WGSL without
+/// any capability, and touches its activation arrays only through the packing helpers: a raw
+/// `f32(src[i])` or `dst[i] = Act(v)` left in a kernel would still compile there (a u32 value
+/// cast), silently wrong.
+#[test]
+fn packed_variants_parse_and_validate() {
+    let mut failures = Vec::new();
+    for (name, file) in inbetween_gpu::SHADERS {
+        // The bindings of activations: `array<Act>` and the deconv's `array<Out>`.
+        let act_arrays: Vec<&str> = file
+            .lines()
+            .filter(|l| {
+                l.starts_with("@group") && (l.contains("array<Act>") || l.contains("array<Out>"))
+            })
+            .filter_map(|l| l.split("> ").nth(1)?.split(':').next())
+            .collect();
+        if act_arrays.is_empty() {
+            failures.push(format!("{name}: no activation bindings found"));
+        }
+        for out_act in [false, true] {
+            let source =
+                inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F16Packed, out_act);
+            let label = format!("{name} (packed, out_act {out_act})");
+            if !source.contains("alias Act = u32;")
+                || source.lines().any(|l| l.trim() == "enable f16;")
+            {
+                failures.push(format!("{label}: Act is not u32, or f16 is enabled"));
+            }
+            for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                let code = line.split("//").next().unwrap();
+                for a in &act_arrays {
+                    let touches = code.match_indices(&format!("{a}[")).any(|(i, _)| {
+                        i == 0
+                            || !code.as_bytes()[i - 1].is_ascii_alphanumeric()
+                                && code.as_bytes()[i - 1] != b'_'
+                    });
+                    if touches && !(code.contains("half_at(") || code.contains("pack2x16float(")) {
+                        failures.push(format!(
+                            "{label}: `{a}` used without packing: {}",
+                            line.trim()
+                        ));
+                    }
+                }
+                if code.contains("Act(") || code.contains("Out(") {
+                    failures.push(format!(
+                        "{label}: a conversion to the storage type: {}",
+                        line.trim()
+                    ));
+                }
+            }
+            match naga::front::wgsl::parse_str(&source) {
+                Ok(module) => {
+                    // pack2x16float/unpack2x16float: core WGSL in WebGPU, a capability in
+                    // naga (wgpu's downlevel SHADER_F16_IN_F32, which Vulkan, Metal and DX12
+                    // have). No SHADER_FLOAT16: the packed form needs no `shader-f16`.
+                    let mut v = naga::valid::Validator::new(
+                        naga::valid::ValidationFlags::all(),
+                        naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32,
+                    );
+                    if let Err(e) = v.validate(&module) {
+                        failures.push(format!("{label}: {}", e.emit_to_string(&source)));
+                    }
+                }
+                Err(e) => failures.push(format!("{label}: {}", e.emit_to_string(&source))),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 #[test]
 fn every_file_in_shaders_is_loaded() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shaders");
@@ -124,15 +195,20 @@ fn every_file_in_shaders_is_loaded() {
     files.sort();
     let mut loaded: Vec<String> = inbetween_gpu::SHADERS
         .iter()
-        .chain([&inbetween_gpu::PRELUDE, &inbetween_gpu::PRESENT])
+        .chain([
+            &inbetween_gpu::PRELUDE,
+            &inbetween_gpu::STORAGE,
+            &inbetween_gpu::PRESENT,
+        ])
         .map(|(n, _)| n.to_string())
         .collect();
     loaded.sort();
     assert_eq!(files, loaded);
-    for (name, source) in inbetween_gpu::SHADERS
-        .iter()
-        .chain([&inbetween_gpu::PRELUDE, &inbetween_gpu::PRESENT])
-    {
+    for (name, source) in inbetween_gpu::SHADERS.iter().chain([
+        &inbetween_gpu::PRELUDE,
+        &inbetween_gpu::STORAGE,
+        &inbetween_gpu::PRESENT,
+    ]) {
         assert_eq!(
             std::fs::read_to_string(dir.join(name)).unwrap(),
             *source,
@@ -175,13 +251,19 @@ fn present_shader_parses_and_validates() {
 /// Each kernel's bindings fit WebGPU's default per-stage limits (`wgpu::Limits::default()`,
 /// what a browser gives without asking): a native adapter such as lavapipe allows more, so only
 /// this test would notice a kernel that a browser refuses. Counted over the declarations, which
-/// is at least what the default pipeline layout holds.
+/// is at least what the default pipeline layout holds; in the f32 form and in the packed f16
+/// form that browsers without `shader-f16` run.
 #[test]
 fn every_kernel_fits_webgpu_default_binding_counts() {
+    use inbetween_gpu::Precision;
     let limits = wgpu::Limits::default();
     let mut failures = Vec::new();
-    for (name, _) in inbetween_gpu::SHADERS {
-        let source = inbetween_gpu::shader_source(name, inbetween_gpu::Precision::F32, false);
+    for (name, precision) in inbetween_gpu::SHADERS
+        .iter()
+        .flat_map(|(n, _)| [(*n, Precision::F32), (*n, Precision::F16Packed)])
+    {
+        let source = inbetween_gpu::shader_source(name, precision, true);
+        let name = format!("{name} ({precision:?})");
         let module = naga::front::wgsl::parse_str(&source).unwrap();
         let (mut uniform, mut storage, mut storage_tex, mut sampled, mut bindings) =
             (0, 0, 0, 0, 0);

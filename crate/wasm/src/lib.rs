@@ -205,7 +205,9 @@ pub struct Stats {
     /// `"wgsl"` (the WGSL engine on WebGPU) or `"cpu"`.
     #[wasm_bindgen(getter_with_clone)]
     pub engine: String,
-    /// `"f32"` or `"f16"` (activation storage on the GPU); `"f32"` on the CPU.
+    /// `"f32"`, `"f16"` (activations stored as WGSL `f16`, `shader-f16`) or `"f16-packed"` (the
+    /// same f16 values packed two to a u32, where the adapter lacks `shader-f16`): the
+    /// activation storage on the GPU; `"f32"` on the CPU.
     #[wasm_bindgen(getter_with_clone)]
     pub precision: String,
     /// GPU compute dispatches recorded so far (0 on the CPU).
@@ -263,8 +265,9 @@ impl Engine {
 impl Engine {
     /// Loads converted model bytes (burnpack, f32 or f16). `backend` is `"auto"` (WebGPU when an
     /// adapter exists, else the CPU), `"webgpu"` or `"cpu"`. `precision` (WebGPU only) is
-    /// `"f32"` (the default, the reference mode) or `"f16"` (activations stored as f16, needs the
-    /// adapter's `shader-f16`).
+    /// `"f32"` (the default, the reference mode) or `"f16"` (activations stored as f16: with
+    /// WGSL `f16` where the adapter has `shader-f16`, else packed two to a u32 with
+    /// `pack2x16float`; `stats().precision` says which).
     pub async fn create(
         model: Vec<u8>,
         backend: String,
@@ -343,6 +346,7 @@ impl Engine {
                 precision: match e.precision() {
                     Precision::F32 => "f32".into(),
                     Precision::F16 => "f16".into(),
+                    Precision::F16Packed => "f16-packed".into(),
                 },
                 dispatches: e.dispatch_count() as f64,
                 submissions: e.submission_count() as f64,

@@ -228,8 +228,10 @@ export interface MemoryResult {
   outputBytes: number;
   /** 'wgsl' (our WGSL kernels on WebGPU), 'cpu', or null before init. */
   engine: 'wgsl' | 'cpu' | null;
-  /** GPU activation storage: 'f32' or 'f16' ('f32' on the CPU, null before init). */
-  precision: 'f32' | 'f16' | null;
+  /** GPU activation storage: 'f32', 'f16' (WGSL `f16`, the adapter's `shader-f16`) or
+   * 'f16-packed' (the same f16 values two to a u32 through `pack2x16float`, where the adapter
+   * lacks `shader-f16`); 'f32' on the CPU, null before init. */
+  precision: 'f32' | 'f16' | 'f16-packed' | null;
   /** GPU compute dispatches recorded so far (0 on the CPU): at most 70 per new in-between
    * frame of a video. */
   dispatches: number;

@@ -304,7 +304,7 @@ function memoryNow(): MemoryResult {
     try {
       counters = {
         engine: stats.engine as 'wgsl' | 'cpu',
-        precision: stats.precision as 'f32' | 'f16',
+        precision: stats.precision as 'f32' | 'f16' | 'f16-packed',
         dispatches: stats.dispatches,
         submissions: stats.submissions,
       };
