@@ -34,9 +34,14 @@ struct Args {
     /// Frame 1's zoom about its window's centre (1 = a pure pan).
     #[arg(long, default_value_t = 1.01)]
     zoom: f32,
-    /// Comma-separated storage modes to compare with f32: f16 (and any the engine adds).
+    /// Comma-separated storage modes to compare with f32: f16 (native `shader-f16` where the
+    /// adapter has it), f16-packed (the `pack2x16float` form).
     #[arg(long, default_value = "f16")]
     modes: String,
+    /// Also run the CPU port (burn, f32) and print the f32 engine's PSNR against it: the floor
+    /// two f32 implementations of the same network reach on the case (summation order only).
+    #[arg(long)]
+    cpu: bool,
     #[arg(long, default_value = "models/rife-4.25.bpk")]
     model: PathBuf,
     /// The photographs (PNG or JPEG), each at least the frame size plus the motion.
@@ -124,6 +129,7 @@ fn precision(name: &str) -> Precision {
     match name {
         "f32" => Precision::F32,
         "f16" => Precision::F16,
+        "f16-packed" => Precision::F16Packed,
         other => panic!("unknown storage mode '{other}'"),
     }
 }
@@ -185,6 +191,31 @@ fn main() {
     let Some(reference) = run_all(Precision::F32) else {
         return;
     };
+    if args.cpu {
+        let cpu = inbetween::Interpolator::from_file(&args.model, inbetween::BackendKind::Cpu)
+            .expect("the CPU port");
+        println!("| photo | scale | f32 engine PSNR vs the CPU port (dB) | max abs diff |");
+        println!("|---|---|---|---|");
+        for (ci, (name, a, b)) in cases.iter().enumerate() {
+            for (si, &scale) in scales.iter().enumerate() {
+                let (wu, hu) = (w as usize, h as usize);
+                let fa = cpu
+                    .prepare(inbetween::ImageRef::new(a, wu, hu, 3).unwrap(), scale)
+                    .unwrap();
+                let fb = cpu
+                    .prepare(inbetween::ImageRef::new(b, wu, hu, 3).unwrap(), scale)
+                    .unwrap();
+                let out = cpu.interpolate(&fa, &fb, &t).unwrap();
+                let want = inbetween::read_f32(out.frame).unwrap();
+                let got = &reference[ci][si].0;
+                println!(
+                    "| {name} | {scale} | {:.1} | {:.2e} |",
+                    psnr(got, &want),
+                    max_abs_diff(got, &want)
+                );
+            }
+        }
+    }
     for mode in args.modes.split(',').map(str::trim) {
         let Some(got) = run_all(precision(mode)) else {
             continue;

@@ -114,8 +114,7 @@ fn f16_storage_psnr_against_f32() {
 
 /// 1920x1080 (the golden pair upscaled, so not real 1080p detail) against the burn port on flex:
 /// the f32 engine within the goldens' output bound (its 248 MB block input bound as two ranges,
-/// under lavapipe's 128 MiB binding limit), and both forms of the fast mode at >= 48 dB with no
-/// NaN or inf (the packed one with its block input in two ranges too, split at a whole word).
+/// under lavapipe's 128 MiB binding limit), and the fast mode at >= 48 dB with no NaN or inf.
 /// About 40 s on lavapipe and 2 cores with one f16 form; 71 s with both, on a loaded machine.
 #[test]
 fn f32_and_f16_at_1080p() {
@@ -156,7 +155,10 @@ fn f32_and_f16_at_1080p() {
     );
     drop(f32_engine);
 
-    for precision in [Precision::F16, Precision::F16Packed] {
+    // One f16 form here, for CI's time (a 1080p frame is about 30 s on lavapipe): on lavapipe
+    // the packed form gave the same bits as the native one on every golden (the test above
+    // prints the difference) and at 1080p (measured once: 86.1 dB for both).
+    for precision in [Precision::F16] {
         let Some(f16_engine) = f16_engine(&weights, precision) else {
             continue;
         };

@@ -4,18 +4,28 @@
 
 use wgpu::naga;
 
-/// Kernels in `shaders/` that the engine does not load: the browser extension's content script
-/// bundles them as text and runs them on a WebGPU device of its own.
-const NOT_THE_ENGINES: &[&str] = &["block_change.wgsl"];
+/// Shaders in `shaders/` that the engine does not load, with their entry points: the browser
+/// extension's content script bundles block_change.wgsl as text and runs it on a WebGPU device of
+/// its own; the package compiles texture_blit.wgsl (a render pass) on a caller's device
+/// (www/lib/src/gpu-texture.ts, through scripts/gen-wgsl.mjs).
+const NOT_THE_ENGINES: &[(&str, &[&str])] = &[
+    ("block_change.wgsl", &["main"]),
+    ("texture_blit.wgsl", &["vs", "fs"]),
+];
 
 fn header_lacks(file: &str) -> Vec<&'static str> {
+    header_lacks_of(file, &["Layout", "Bindings", "Dispatch"])
+}
+
+fn header_lacks_of(file: &str, words: &[&'static str]) -> Vec<&'static str> {
     let header: String = file
         .lines()
         .take_while(|l| l.starts_with("//"))
         .collect::<Vec<_>>()
         .join("\n");
-    ["Layout", "Bindings", "Dispatch"]
-        .into_iter()
+    words
+        .iter()
+        .copied()
         .filter(|word| !header.contains(word))
         .collect()
 }
@@ -25,7 +35,7 @@ fn the_extensions_kernels_parse_and_validate() {
     // Plain WebGPU WGSL (no prelude, no f16); block_change.wgsl reads a VideoFrame as a
     // texture_external, which naga validates only with that capability.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shaders");
-    for name in NOT_THE_ENGINES {
+    for (name, entries) in NOT_THE_ENGINES {
         let source = std::fs::read_to_string(dir.join(name)).unwrap();
         let module = naga::front::wgsl::parse_str(&source)
             .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(&source)));
@@ -40,8 +50,13 @@ fn the_extensions_kernels_parse_and_validate() {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
-        assert_eq!(entry, ["main"], "{name}");
-        let lacks = header_lacks(&source);
+        assert_eq!(entry, *entries, "{name}");
+        // A compute kernel says its dispatch; a render pass has none.
+        let lacks = if entries == &["main"] {
+            header_lacks(&source)
+        } else {
+            header_lacks_of(&source, &["Layout", "Bindings"])
+        };
         assert!(
             lacks.is_empty(),
             "{name}: header comment does not say its {lacks:?}"
@@ -190,7 +205,7 @@ fn every_file_in_shaders_is_loaded() {
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".wgsl") && !NOT_THE_ENGINES.contains(&n.as_str()))
+        .filter(|n| n.ends_with(".wgsl") && !NOT_THE_ENGINES.iter().any(|(f, _)| f == n))
         .collect();
     files.sort();
     let mut loaded: Vec<String> = inbetween_gpu::SHADERS

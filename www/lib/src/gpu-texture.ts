@@ -13,6 +13,7 @@
 // texture or one from another device is an error of the call (not an uncaptured error event
 // on the caller's device), and nothing of ours is left on its error-scope stack.
 
+import { TEXTURE_BLIT_WGSL } from './generated/wgsl.js';
 import { codedError } from './shared/errors.js';
 
 /** A frame in a caller's GPUTexture, for any call that takes a frame. */
@@ -176,26 +177,7 @@ function blitterOf(device: GPUDevice): Blitter {
   return b;
 }
 
-// The blit kernel. Layout: one fragment per texel of the canvas, which has the source's size
-// (a full-screen triangle from the vertex index, no vertex buffers). Bindings: group 0, binding 0,
-// the source texture's mip 0 as texture_2d<f32> (unfilterable-float, so any float format); the
-// output is colour target 0, a view of the canvas texture. It fuses the format conversion with
-// the sRGB decode (a `-srgb` source, by textureLoad) and encode (an `-srgb` view of the canvas,
-// by the hardware on store); alpha is written as 1.
-const BLIT_WGSL = /* wgsl */ `
-@group(0) @binding(0) var src: texture_2d<f32>;
-
-@vertex
-fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
-  let p = vec2f(f32((i << 1u) & 2u), f32(i & 2u));
-  return vec4f(p * 2.0 - 1.0, 0.0, 1.0);
-}
-
-@fragment
-fn fs(@builtin(position) pos: vec4f) -> @location(0) vec4f {
-  return vec4f(textureLoad(src, vec2u(pos.xy), 0).rgb, 1.0);
-}
-`;
+// The blit kernel: shaders/texture_blit.wgsl (its header says layout, bindings and what it fuses).
 
 function pipelineOf(device: GPUDevice, b: Blitter, format: GPUTextureFormat): GPURenderPipeline {
   let pipeline = b.pipelines.get(format);
@@ -206,7 +188,7 @@ function pipelineOf(device: GPUDevice, b: Blitter, format: GPUTextureFormat): GP
         { binding: 0, visibility: 2 /* GPUShaderStage.FRAGMENT */, texture: { sampleType: 'unfilterable-float' } },
       ],
     });
-    const module = device.createShaderModule({ code: BLIT_WGSL, label: 'inbetween texture blit' });
+    const module = device.createShaderModule({ code: TEXTURE_BLIT_WGSL, label: 'inbetween texture blit' });
     pipeline = device.createRenderPipeline({
       label: 'inbetween texture blit',
       layout: device.createPipelineLayout({ bindGroupLayouts: [b.layout] }),
