@@ -37,6 +37,16 @@ export interface GpuImage {
 /** A frame as it travels to the worker. */
 export type FrameInput = RawImage | GpuImage;
 
+/** One in-between: frames `a` and `b` at `t`, with the options of `interpolate`. */
+export interface PairAt {
+  a: FrameInput;
+  b: FrameInput;
+  scale: ScaleChoice;
+  staticGuard: boolean;
+  quality: Quality;
+  t: number;
+}
+
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
   | {
@@ -47,16 +57,7 @@ export type Request =
       precision: 'f32' | 'f16';
       wasmUrl: string | null;
     }
-  | {
-      id: number;
-      type: 'interpolate';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      t: number;
-    }
+  | ({ id: number; type: 'interpolate' } & PairAt)
   | {
       id: number;
       type: 'interpolateMany';
@@ -116,17 +117,7 @@ export type Request =
   | { id: number; type: 'outputClose'; target: number }
   /** The frame of `a` and `b` at `t` drawn into output canvas `target` on the GPU, with no
    * readback (answered as BitmapResult: with the worker's own canvas, its image, transferred). */
-  | {
-      id: number;
-      type: 'interpolateToCanvas';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      t: number;
-      target: number;
-    }
+  | ({ id: number; type: 'interpolateToCanvas'; target: number } & PairAt)
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
   | {
       id: number;
