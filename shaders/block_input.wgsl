@@ -32,7 +32,8 @@
 // dst and dst_hi hold `Act`: planar f32 or f16, or in the packed form u32 channel pairs
 // [ceil(C/2)][out_h][out_w] (storage.wgsl); channel 14 starts dst_hi, so it starts a word.
 // Every invocation writes all the channels of its pixel, in pairs; block 0's t (channel 14,
-// dst_hi's first) is the last of its 15 and fills its word's low half alone.
+// dst_hi's first) is the last of its 15 and would fill its word's low half alone (block 0's
+// input is f32 in every engine, so the packed form never runs that case).
 // Bindings: 0 params, 1 img0, 2 feat0, 3 img1, 4 feat1 (texture_2d<f32>), 5 flow_lo, 6 flow_hi,
 //           7 mask (read), 8 state_lo, 9 state_hi (texture_2d<f32>), 10 tmap (read), 11 dst
 //           (channels 0..14, the warped ones), 12 dst_hi (channels 14.., from its own start):
@@ -43,7 +44,8 @@
 //
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
-// storage.wgsl). Arithmetic and accumulation are f32 either way.
+// storage.wgsl). Arithmetic and accumulation are f32 either way. Block 0's input is f32 in
+// every form: the engine builds this kernel in f32 for it too (kernels.rs `Precision::of_block`).
 // The bilinear helpers (Tap, resize_tap, warp_pos, lerp2, lerp2v) are in sampling.wgsl, which the
 // engine puts in front of this file.
 

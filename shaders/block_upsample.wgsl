@@ -21,7 +21,9 @@
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
 // storage.wgsl): there `src` is planar f16 halves two to a word along x (element i in half
-// i & 1 of word i / 2, as deconv4x4s2.wgsl writes it). Arithmetic is f32 either way.
+// i & 1 of word i / 2, as deconv4x4s2.wgsl writes it). Arithmetic is f32 either way. Block 0's
+// `src` is f32 in every form: the engine builds this kernel in f32 for it too (kernels.rs
+// `Precision::of_block`).
 // The bilinear helpers (Tap, resize_tap, warp_pos, lerp2) are in sampling.wgsl, which the engine
 // puts in front of this file.
 

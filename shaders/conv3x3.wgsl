@@ -38,7 +38,9 @@
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
 // storage.wgsl). Arithmetic and accumulation are f32 either way. Activations are read and
-// written only through ld_* and st_* below and addressed with storage.wgsl's `at`.
+// written only through ld_* and st_* below and addressed with storage.wgsl's `at`. Block 0's
+// activations are f32 in every form: the engine builds this kernel in f32 for it too (kernels.rs
+// `Precision::of_block`); the encoder and blocks 1-4 use the engine's form.
 
 alias Act = f32; // packed: alias Act = u32;
 

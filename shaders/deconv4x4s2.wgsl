@@ -45,7 +45,8 @@
 // `Act` is the storage type of the activations: f32, or f16 in the engine's fast mode (which
 // rewrites the alias and adds `enable f16;`), or u32 in its packed form (the `// packed:` lines,
 // storage.wgsl). Arithmetic and accumulation are f32 either way. Activations are read and
-// written only through ld_* and st_* below.
+// written only through ld_* and st_* below. Block 0's input and output are f32 in every form:
+// the engine builds the blocks' pipeline in f32 for it too (kernels.rs `Precision::of_block`).
 
 alias Act = f32; // packed: alias Act = u32;
 // The type of `dst`: Act for the blocks (the engine's `out_act` rewrite), f32 otherwise (the

@@ -10,7 +10,8 @@
 //   channel pairs: word (c / 2) * plane + pix holds channels 2k and 2k + 1 of pixel pix, i.e.
 //   [ceil(C / 2)][H][W] words. Two invocations never share a word as long as each writes both
 //   channels of a pair: every conv writes 8 channels of its pixels, block_input.wgsl all of
-//   them. An odd count leaves the high half of the last word unused (block 0's 15 inputs).
+//   them. An odd count leaves the high half of the last word unused (block 0's 15 inputs,
+//   though block 0's storage is f32 in every engine: kernels.rs `Precision::of_block`).
 //   The deconv's PixelShuffle output (deconv4x4s2.wgsl `Out`, read by block_upsample.wgsl and
 //   merge.wgsl) is instead packed in horizontal pixel pairs: element i of the planar
 //   [13][H][W] array is half i & 1 of word i / 2 (W = 4 b_w is even, and each invocation writes

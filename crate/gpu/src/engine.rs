@@ -9,7 +9,7 @@ use wgpu::util::DeviceExt;
 
 use crate::kernels::{Kernels, Precision};
 use crate::plan::{Plan, Profile, Recorder, Sizes, Slot};
-use crate::readback::{read_bytes, read_f32, read_texture};
+use crate::readback::{read_f32, read_texture};
 use crate::weights::{Layout, Weights};
 use crate::{Error, Result};
 
@@ -649,22 +649,9 @@ impl Engine {
         // lastconv's output, [13][t_h][t_w] after PixelShuffle: the flow is channels 0..4.
         let b0 = plan.blocks[0];
         let n = 4 * b0.t_w * b0.t_h;
-        let low = match self.precision {
-            Precision::F32 => read_f32(&self.device, &self.queue, &plan.tbuf, 0, n).await,
-            // Both f16 forms hold lastconv's output as consecutive halves, little-endian (the
-            // packed one two to a word along x, the first in the low half): the same bytes.
-            Precision::F16 | Precision::F16Packed => {
-                read_bytes(&self.device, &self.queue, &plan.tbuf, 0, 2 * n as u64)
-                    .await
-                    .map(|bytes| {
-                        bytes
-                            .chunks_exact(2)
-                            .map(|h| f16_to_f32(u16::from_le_bytes([h[0], h[1]])))
-                            .collect()
-                    })
-            }
-        }
-        .map_err(|e| self.read_error(e))?;
+        // Block 0's storage is f32 in every form (`Precision::of_block`).
+        let low = read_f32(&self.device, &self.queue, &plan.tbuf, 0, n).await;
+        let low = low.map_err(|e| self.read_error(e))?;
         Ok(coarse_motion_of(
             &low,
             (b0.t_w, b0.t_h),
@@ -1093,7 +1080,8 @@ impl Engine {
     /// Reads one of the size's internal buffers whole (for debugging kernels against the burn
     /// port): "head_a", "head_b", "x", "act_a", "act_b", "tbuf", "flow",
     /// "mask"; "image" and "features" are the frame's textures, as `[PH][PW][4]`. As f32: in
-    /// the f16 modes the activation buffers hold f16 pairs (packed: in channel pairs, storage.wgsl).
+    /// the f16 modes the activation buffers hold f16 pairs (packed: in channel pairs, storage.wgsl),
+    /// except while block 0 (f32 in every mode) has written them last.
     #[doc(hidden)]
     pub async fn debug_buffer(&self, frame: &GpuFrame, name: &str) -> Result<Vec<f32>> {
         self.flush(frame);
@@ -1235,24 +1223,6 @@ fn coarse_motion_of(
     let n = d.len();
     let k = (n * 95 / 100).min(n - 1);
     *d.select_nth_unstable_by(k, f32::total_cmp).1
-}
-
-/// An IEEE half (the f16 mode's stored activations) as f32.
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = u32::from(h >> 15) << 31;
-    let exp = u32::from((h >> 10) & 0x1f);
-    let man = u32::from(h & 0x3ff);
-    match exp {
-        // Zero and subnormals: man × 2^-24.
-        0 => {
-            let v = man as f32 * (1.0 / 16_777_216.0);
-            if sign != 0 { -v } else { v }
-        }
-        // Inf and NaN keep their payload.
-        31 => f32::from_bits(sign | 0x7f80_0000 | (man << 13)),
-        // Rebias the exponent: 15 → 127.
-        _ => f32::from_bits(sign | ((exp + 112) << 23) | (man << 13)),
-    }
 }
 
 /// The top-left `w`x`h` of each of `c` planes of `pw`x`ph`.

@@ -64,7 +64,9 @@ pub enum Precision {
     F32,
     /// Fast mode: the conv activations (block inputs, conv and deconv outputs, encoder
     /// intermediates) stored as f16; weights, the frames, the flow, mask and features at full
-    /// resolution, and all accumulation stay f32. Asked of an engine, it picks the storage the
+    /// resolution, and all accumulation stay f32, and so does all of block 0's storage
+    /// (`of_block`: the coarsest block, 1/256 of the last one's pixels, whose f16 rounding alone
+    /// cost 13 dB at 4K, scale 0.25). Asked of an engine, it picks the storage the
     /// device can do: WGSL's `f16` type (`shader-f16`) where the device has the feature, else
     /// `F16Packed`; `Engine::precision` says which one runs. As a storage form (`shader_source`,
     /// the size functions), it is the `shader-f16` one.
@@ -87,6 +89,16 @@ impl Precision {
             Precision::F16 => (2 * c * p).div_ceil(4) * 4,
             Precision::F16Packed => 4 * c.div_ceil(2) * p,
         }
+    }
+
+    /// The storage of block `i`'s activations (its input, conv activations and lastconv's
+    /// output): the engine's, except block 0's, which is f32 in every form. Block 0 estimates
+    /// the whole flow from nothing at 1/(16·scale) of the frame, and its flow is multiplied by
+    /// that factor on the way up: at 4K and scale 0.25 the f16 rounding of any of its buffers
+    /// alone cost 52–58 dB, and all of them 47 dB against f32 (a dense painting), while blocks
+    /// 1–4 in f16 keep 60 dB. At 1/256 of the last block's pixels it costs next to nothing.
+    pub(crate) fn of_block(self, i: usize) -> Precision {
+        if i == 0 { Precision::F32 } else { self }
     }
 
     /// Bytes of `n` activations stored flat, two f16 to a word in both f16 forms (the deconv's
@@ -146,23 +158,41 @@ fn packed(source: &str) -> String {
     out
 }
 
-pub(crate) struct Kernels {
-    /// conv3x3.wgsl with STRIDE = 1 (and the ResConv residual) and with STRIDE = 2.
-    pub conv3x3: wgpu::ComputePipeline,
-    pub conv3x3_s2: wgpu::ComputePipeline,
-    pub head_conv0: wgpu::ComputePipeline,
-    /// deconv4x4s2.wgsl for the blocks (output: activations) and for the encoder (output: the
-    /// frame's rgba32float feature texture).
-    pub deconv: wgpu::ComputePipeline,
-    pub deconv_head: wgpu::ComputePipeline,
+/// The pipelines of one block's flow estimation, for one storage form.
+#[derive(Clone)]
+pub(crate) struct BlockKernels {
     pub block_input: wgpu::ComputePipeline,
+    /// conv3x3.wgsl with STRIDE = 2 (conv0) and with STRIDE = 1 (the ResConvs, residual fused).
+    pub conv3x3_s2: wgpu::ComputePipeline,
+    pub conv3x3: wgpu::ComputePipeline,
+    /// deconv4x4s2.wgsl writing lastconv's PixelShuffle output (activations).
+    pub deconv: wgpu::ComputePipeline,
+    /// Blocks 0–3's upscale (block 4's is the merge).
     pub block_upsample: wgpu::ComputePipeline,
+}
+
+pub(crate) struct Kernels {
+    /// conv3x3.wgsl with STRIDE = 1: the encoder's cnn1 and cnn2.
+    pub conv3x3: wgpu::ComputePipeline,
+    pub head_conv0: wgpu::ComputePipeline,
+    /// deconv4x4s2.wgsl for the encoder (output: the frame's rgba32float feature texture).
+    pub deconv_head: wgpu::ComputePipeline,
+    /// Blocks 1–4, in the engine's storage form.
+    pub block: BlockKernels,
+    /// Block 0, whose storage is always f32 (`Precision::of_block`): in an f32 engine the same
+    /// pipelines as `block`, in the f16 forms their f32 builds.
+    pub block0: BlockKernels,
     pub merge: wgpu::ComputePipeline,
 }
 
 impl Kernels {
+    /// The pipelines of block `i`.
+    pub fn of_block(&self, i: usize) -> &BlockKernels {
+        if i == 0 { &self.block0 } else { &self.block }
+    }
+
     pub fn new(device: &wgpu::Device, precision: Precision) -> Self {
-        let make_full = |name: &str, constants: &[(&str, f64)], out_act: bool| {
+        let make_in = |precision, name: &str, constants: &[(&str, f64)], out_act: bool| {
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(name),
                 source: wgpu::ShaderSource::Wgsl(shader_source(name, precision, out_act).into()),
@@ -180,17 +210,29 @@ impl Kernels {
                 cache: None,
             })
         };
-        let make_with = |name: &str, constants: &[(&str, f64)]| make_full(name, constants, false);
+        let make_with =
+            |name: &str, constants: &[(&str, f64)]| make_in(precision, name, constants, false);
         let make = |name: &str| make_with(name, &[]);
+        let blocks = |precision| BlockKernels {
+            block_input: make_in(precision, "block_input.wgsl", &[], false),
+            conv3x3_s2: make_in(precision, "conv3x3.wgsl", &[("STRIDE", 2.0)], false),
+            conv3x3: make_in(precision, "conv3x3.wgsl", &[("STRIDE", 1.0)], false),
+            deconv: make_in(precision, "deconv4x4s2.wgsl", &[], true),
+            block_upsample: make_in(precision, "block_upsample.wgsl", &[], false),
+        };
+        let block = blocks(precision);
+        let block0 = match precision {
+            Precision::F32 => block.clone(),
+            Precision::F16 | Precision::F16Packed => blocks(Precision::F32),
+        };
         Self {
-            conv3x3: make_with("conv3x3.wgsl", &[("STRIDE", 1.0)]),
-            conv3x3_s2: make_with("conv3x3.wgsl", &[("STRIDE", 2.0)]),
+            // The encoder's stride-1 conv is the ResConvs' pipeline (the same storage).
+            conv3x3: block.conv3x3.clone(),
             head_conv0: make("head_conv0_unpack.wgsl"),
-            deconv: make_full("deconv4x4s2.wgsl", &[], true),
             // FEATURES: the encoder's cnn3 writes the frame's feature texture.
             deconv_head: make_with("deconv4x4s2.wgsl", &[("FEATURES", 1.0)]),
-            block_input: make("block_input.wgsl"),
-            block_upsample: make("block_upsample.wgsl"),
+            block,
+            block0,
             merge: make("merge.wgsl"),
         }
     }

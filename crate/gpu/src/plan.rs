@@ -57,7 +57,8 @@ impl XRanges {
     fn new(b: &BlockDims, precision: Precision, align: u64) -> Self {
         let plane = b.in_w * b.in_h;
         let lo_bytes = precision.planes_bytes(X_SPLIT, plane);
-        // Block 0's hi range is its one t channel: a whole word plane when packed.
+        // Block 0's hi range is its one t channel (a whole word plane if it were packed; block 0
+        // is f32 in every form).
         let hi_bytes = precision.planes_bytes(b.cin - X_SPLIT, plane);
         Self {
             lo_bytes,
@@ -434,23 +435,28 @@ impl Sizes {
         binding_limit: u64,
     ) -> Self {
         let dims = Plan::block_dims(pw, ph, scale);
+        // Each block's storage: block 0's is f32 in every form (`Precision::of_block`).
         let x_ranges: Vec<XRanges> = dims
             .iter()
-            .map(|b| XRanges::new(b, precision, align))
+            .enumerate()
+            .map(|(i, b)| XRanges::new(b, precision.of_block(i), align))
             .collect();
         let x = x_ranges.iter().map(|r| r.end()).max().unwrap();
         let act = dims
             .iter()
-            .map(|b| {
-                let a = precision.planes_bytes(b.c / 2, b.a_w * b.a_h);
-                a.max(precision.planes_bytes(b.c, b.b_w * b.b_h))
+            .enumerate()
+            .map(|(i, b)| {
+                let p = precision.of_block(i);
+                let a = p.planes_bytes(b.c / 2, b.a_w * b.a_h);
+                a.max(p.planes_bytes(b.c, b.b_w * b.b_h))
             })
             .max()
             .unwrap();
         // lastconv's PixelShuffle output, packed along x in the packed form.
         let tbuf = dims
             .iter()
-            .map(|b| precision.flat_bytes(BLOCK_OUT * b.t_w * b.t_h))
+            .enumerate()
+            .map(|(i, b)| precision.of_block(i).flat_bytes(BLOCK_OUT * b.t_w * b.t_h))
             .max()
             .unwrap();
         let head_range = precision.planes_bytes(HEAD_SPLIT, (pw / 2) * (ph / 2));
@@ -733,6 +739,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, bp)| {
+                let bk = kernels.of_block(i);
                 // Ping-pong: x → A (conv0a) → B (conv0b) → A → B … (8 ResConvs end in B) → T.
                 let resconv = bp
                     .resconv
@@ -746,7 +753,7 @@ impl Plan {
                         };
                         group(
                             device,
-                            &kernels.conv3x3,
+                            &bk.conv3x3,
                             &[
                                 param(slot),
                                 wts.clone(),
@@ -766,7 +773,7 @@ impl Plan {
                 BlockGroups {
                     conv0a: group(
                         device,
-                        &kernels.conv3x3_s2,
+                        &bk.conv3x3_s2,
                         &[
                             param(bp.conv0a),
                             wts.clone(),
@@ -778,7 +785,7 @@ impl Plan {
                     ),
                     conv0b: group(
                         device,
-                        &kernels.conv3x3_s2,
+                        &bk.conv3x3_s2,
                         &[
                             param(bp.conv0b),
                             wts.clone(),
@@ -792,7 +799,7 @@ impl Plan {
                     out_groups: layout.blocks[i].lastconv.groups,
                     lastconv: group(
                         device,
-                        &kernels.deconv,
+                        &bk.deconv,
                         &[
                             param(bp.lastconv),
                             wts.clone(),
@@ -805,7 +812,7 @@ impl Plan {
                     upsample: (i < 4).then(|| {
                         group(
                             device,
-                            &kernels.block_upsample,
+                            &bk.block_upsample,
                             &[
                                 param(bp.upsample),
                                 buf(&tbuf),
@@ -993,10 +1000,11 @@ impl Plan {
                     .input_param
                     .iter()
                     .zip(&self.sizes.x_ranges)
-                    .map(|(&slot, r)| {
+                    .enumerate()
+                    .map(|(i, (&slot, r))| {
                         group(
                             device,
-                            &kernels.block_input,
+                            &kernels.of_block(i).block_input,
                             &[
                                 self.param_binding(slot),
                                 view(&a.image_view),
@@ -1084,7 +1092,7 @@ impl Plan {
         match &g.upsample {
             Some(up) => r.dispatch(
                 || format!("block{i}.upsample"),
-                &k.block_upsample,
+                &k.of_block(i).block_upsample,
                 up,
                 [groups(self.pw), groups(self.ph), 1],
             ),
@@ -1109,6 +1117,7 @@ impl Plan {
     ) {
         let b = &self.blocks[i];
         let g = &self.block_groups[i];
+        let k = k.of_block(i);
         r.dispatch(
             || format!("block{i}.input"),
             &k.block_input,
