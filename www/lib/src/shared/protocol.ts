@@ -37,15 +37,17 @@ export interface GpuImage {
 /** A frame as it travels to the worker. */
 export type FrameInput = RawImage | GpuImage;
 
-/** One in-between: frames `a` and `b` at `t`, with the options of `interpolate`. */
-export interface PairAt {
+/** Frames `a` and `b`, with the options every interpolating request takes. */
+export interface Pair {
   a: FrameInput;
   b: FrameInput;
   scale: ScaleChoice;
   staticGuard: boolean;
   quality: Quality;
-  t: number;
 }
+
+/** One in-between of a pair, at `t`. */
+export type PairAt = Pair & { t: number };
 
 export type Request =
   /** `wasmUrl`: where to load the wasm from (absolute), or null for the worker's own default. */
@@ -58,36 +60,9 @@ export type Request =
       wasmUrl: string | null;
     }
   | ({ id: number; type: 'interpolate' } & PairAt)
-  | {
-      id: number;
-      type: 'interpolateMany';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      ts: Float32Array;
-    }
-  | {
-      id: number;
-      type: 'interpolateMap';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      map: Float32Array;
-    }
-  | {
-      id: number;
-      type: 'interpolateWithFlow';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      t: number;
-    }
+  | ({ id: number; type: 'interpolateMany'; ts: Float32Array } & Pair)
+  | ({ id: number; type: 'interpolateMap'; map: Float32Array } & Pair)
+  | ({ id: number; type: 'interpolateWithFlow' } & PairAt)
   | { id: number; type: 'loseDeviceForTesting' }
   | { id: number; type: 'trapForTesting' }
   /** The next frame of sequence `seq`: prepared once, interpolated with the previous one at each
@@ -119,16 +94,7 @@ export type Request =
    * readback (answered as BitmapResult: with the worker's own canvas, its image, transferred). */
   | ({ id: number; type: 'interpolateToCanvas'; target: number } & PairAt)
   /** Test hook: the frame as planar f32 RGB [3][h][w], unclamped (answered as FloatResult). */
-  | {
-      id: number;
-      type: 'rgbForTesting';
-      a: FrameInput;
-      b: FrameInput;
-      scale: ScaleChoice;
-      staticGuard: boolean;
-      quality: Quality;
-      t: number;
-    }
+  | ({ id: number; type: 'rgbForTesting' } & PairAt)
   | { id: number; type: 'memoryForTesting' }
   /** The first message: take the Web Lock `lock` for the worker's life (client.ts #watch). */
   | { id: number; type: 'watch'; lock: string }
