@@ -227,9 +227,10 @@ describe('browser extension', () => {
     const d = await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
     assert.equal(d.sessions[0].mode, 'running');
     assert.equal(b.page.frames().length, 2, 'the engine frame is there');
-    // WebAssembly cannot compile in content.js's world either: the engine frame serves (the
-    // in-process engine needs it; on a page without a CSP it runs, see the pixel test).
-    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'frame');
+    // WebAssembly cannot compile in content.js's world either: the engine's wasm runs in the
+    // engine frame, recording, and its GPU calls play here (the remote-recorded engine; its pixel
+    // test is below). Frames stay on the GPU even here.
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'remote');
 
     // A lost GPU device (a driver reset) stops everything with a notice; the page is as it was.
     assert.equal(await b.inTab(() => globalThis.__inbetween.debug.loseDevice().then((r) => r.lost)), true);
@@ -966,6 +967,41 @@ describe('browser extension', () => {
     assert.match(p.sessions[0].sound.why, /plain URL/);
     await b.clickAction();
     await waitFor((s) => !s.active, 30_000, 'the stop');
+  });
+
+  test("the remote-recorded engine (where WebAssembly may not compile here): the engine's GPU calls played on content.js's device put interpolate()'s in-betweens on the overlay", {
+    timeout: 6 * MINUTE,
+  }, async (t) => {
+    // The CSP page picks this path by itself (the CSP test above) but forbids the worker the
+    // reference needs; here the setting picks it on the page without a CSP.
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'remote' });
+    await open('/clips/slow.webm', { rate: 0.0625, blob: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'remote');
+    const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 4 * 60_000));
+    const stats = await b.inTab(() => globalThis.__inbetween.debug.remoteStats());
+    t.diagnostic(`replay: ${JSON.stringify(stats)}; ${Math.round(snap.pairMs)} ms per pair`);
+    assert.equal(snap.shown.t, 0.5);
+    assert.equal(snap.onGpuCanvas, true, 'drawn on a WebGPU canvas of the overlay by the played commands');
+    assert.equal(b.page.frames().length, 2, 'the engine frame is there (the engine records there)');
+    assert.ok(stats.ops >= 4 && stats.commands > 100, `operations and commands played: ${JSON.stringify(stats)}`);
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    const ref = await reference(snap.shown);
+    const vsRef = compare(snap.pixels, ref.mid);
+    const vsBlend = compare(
+      snap.pixels,
+      ref.a.map((x, i) => (x + ref.b[i]) / 2),
+    );
+    t.diagnostic(
+      `overlay vs reference: max ${vsRef.max}, PSNR ${vsRef.psnr.toFixed(1)} dB; vs the blend ${vsBlend.psnr.toFixed(1)} dB`,
+    );
+    assert.ok(vsRef.max <= 3, `overlay vs reference: max |diff| ${vsRef.max} steps`);
+    assert.ok(vsRef.psnr >= 45, `overlay vs reference: PSNR ${vsRef.psnr.toFixed(2)} dB`);
+    assert.ok(vsBlend.psnr < vsRef.psnr - 10, 'an in-between, not a cross-fade');
+    await b.clickAction();
+    await waitFor((s) => !s.active, 30_000, 'the stop');
+    assert.equal(b.page.frames().length, 1, 'the engine frame went with the stop');
   });
 
   test('the engine frame (the path where WebAssembly may not compile): its in-betweens on the overlay equal interpolate() too', {

@@ -132,7 +132,32 @@ export interface EchoRequest {
 export interface LoseDeviceRequest {
   type: 'loseDeviceForTesting';
 }
-export type EngineRequest = InitRequest | FrameRequest | ForgetRequest | FilesRequest | EchoRequest | LoseDeviceRequest;
+/** Starts the remote-recorded engine (engine/remote.ts, content/remote.ts): the wasm engine runs
+ * here on a recording stand-in for WebGPU shaped like content.js's adapter, and content.js plays
+ * what it records on its own device. The answer is the device to ask for and the set-up's
+ * commands (pipelines, weights). */
+export interface RemoteInitRequest {
+  type: 'remote-init';
+  /** content.js's adapter's features and limits, which the engine plans against. */
+  features: string[];
+  limits: Record<string, number>;
+  staticGuard: boolean;
+}
+/** One engine operation of the remote-recorded engine; the answer is the WebGPU commands it
+ * recorded. Frames and canvases are named by content.js's numbers (`RemoteOp`). */
+export interface RemoteRequest {
+  type: 'remote';
+  op: RemoteOp;
+}
+export type EngineRequest =
+  | InitRequest
+  | FrameRequest
+  | ForgetRequest
+  | FilesRequest
+  | RemoteInitRequest
+  | RemoteRequest
+  | EchoRequest
+  | LoseDeviceRequest;
 
 export interface FrameResult {
   /** `count` frames of width x height x 4 bytes, or null. */
@@ -148,6 +173,8 @@ export interface ResultOf {
   frame: FrameResult;
   forget: Record<string, never>;
   files: { wasm: ArrayBuffer; model: ArrayBuffer };
+  'remote-init': { device: RemoteDeviceDescriptor; commands: Command[] };
+  remote: { commands: Command[] };
   echo: { pixels: ArrayBuffer };
   loseDeviceForTesting: { lost: unknown };
 }
@@ -179,3 +206,56 @@ export function codeOf(e: unknown): EngineErrorCode | undefined {
 export function isObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object';
 }
+
+// ------------------------------------------------------------------------------------------------
+// The remote-recorded engine's sub-protocol (engine/recorder.ts records, content/replay.ts plays)
+
+/** What content.js asks of the remote-recorded engine, one operation a request. `frame` and
+ * `canvas` are content.js's numbers for its handles; `image` names the texture content.js copied
+ * the frame's pixels into (the recorded upload is played as a copy from it). */
+export type RemoteOp =
+  | { op: 'prepare'; frame: number; image: number; width: number; height: number; scale: number }
+  | { op: 'interpolate'; a: number; b: number; t: number }
+  | { op: 'attach'; canvas: number }
+  | { op: 'present'; canvas: number }
+  | { op: 'free'; frame: number }
+  | { op: 'freeCanvas'; canvas: number }
+  | { op: 'dispose' };
+
+/** The caps on the remote-recorded engine's handles (beyond LIMITS' frame size). */
+export const REMOTE_LIMITS = Object.freeze({ maxFrames: 64, maxCanvases: 32 });
+
+/** The device the engine asked for: content.js asks its adapter for the same. */
+export interface RemoteDeviceDescriptor {
+  requiredFeatures: string[];
+  requiredLimits: Record<string, number>;
+}
+
+/** A recorded value: JSON-like data in which a WebGPU object is `{ $: id }` and bytes are an
+ * ArrayBuffer (transferred). */
+export type Recorded =
+  | null
+  | boolean
+  | number
+  | string
+  | ArrayBuffer
+  | { $: number }
+  | Recorded[]
+  | { [k: string]: Recorded };
+
+/**
+ * One recorded WebGPU call, in the order the engine made it:
+ * - `call`: `target.method(...args)`, its result (if any) named `result`;
+ * - `set`: `target[key] = value` (a canvas's size);
+ * - `external`: `result` names content.js's object `key` (a canvas, or an uploaded frame's texture);
+ * - `upload`: the bytes written into a buffer mapped at creation, then `unmap()`;
+ * - `drop`: these names are no longer used (ended passes, submitted command buffers, destroyed
+ *   buffers, objects the engine let go).
+ * Names 1-4 are the GPU, the adapter, the device and its queue.
+ */
+export type Command =
+  | { k: 'call'; target: number; method: string; args: Recorded[]; result?: number }
+  | { k: 'set'; target: number; key: string; value: Recorded }
+  | { k: 'external'; key: number; kind: 'canvas' | 'image'; result: number }
+  | { k: 'upload'; target: number; ranges: { offset: number; bytes: ArrayBuffer }[] }
+  | { k: 'drop'; names: number[] };

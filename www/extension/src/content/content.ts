@@ -19,7 +19,8 @@
 import { codeOf } from '../messages.js';
 import { unreadable } from './capture.js';
 import { BlockStatDevice } from './block-stat.js';
-import { LocalEngine, wasmCompiles } from './local.js';
+import { type GpuEngine, LocalEngine, wasmCompiles } from './local.js';
+import { RemoteEngine } from './remote.js';
 import { notice, restackNotices, SAY } from './notices.js';
 import { Session, type SessionHost } from './session.js';
 import { DEFAULTS, type Factor, loadSettings, type Settings } from './settings.js';
@@ -48,13 +49,13 @@ const state = {
   refused: new WeakSet<HTMLVideoElement>(),
   engine: null as EngineClient | null,
   /** The in-process engine, when this page lets WebAssembly compile (then `engine` is null). */
-  local: null as LocalEngine | null,
+  local: null as GpuEngine | null,
   /** The repeat detector's GPU statistic (block-stat.ts), beside the in-process engine... */
   stat: null as BlockStatDevice | null,
   /** ...or why there is none. */
   statWhy: '',
   /** Which engine this run uses (the test hooks report it). */
-  path: null as 'local' | 'frame' | null,
+  path: null as 'local' | 'remote' | 'frame' | null,
   adapter: null as unknown,
   settings: { ...DEFAULTS } as Settings,
   raf: 0,
@@ -128,11 +129,17 @@ async function start(): Promise<void> {
 
   const starting = notice(SAY.starting, 0);
   const engine = new EngineClient();
-  let local: LocalEngine | null = null;
+  let local: GpuEngine | null = null;
   try {
     await engine.connect();
     const allowSoftwareAdapter = state.settings.allowSoftwareAdapter === true;
-    if (state.settings.engine !== 'frame' && wasmCompiles()) local = await startLocal(engine, allowSoftwareAdapter);
+    const choice = state.settings.engine;
+    if (choice !== 'frame' && choice !== 'remote' && wasmCompiles()) {
+      local = await startLocal(engine, allowSoftwareAdapter);
+    }
+    // Where WebAssembly may not compile here: the engine's wasm in the frame, recording, and its
+    // GPU calls played here (remote.ts), so frames still stay on the GPU.
+    if (!local && choice !== 'frame') local = await startRemote(engine, allowSoftwareAdapter);
     if (local) {
       state.adapter = local.adapter;
     } else {
@@ -151,10 +158,11 @@ async function start(): Promise<void> {
   }
   starting.remove();
   if (local) {
-    // The frame only handed over the files: it goes, with everything it loaded.
-    engine.dispose();
+    // The frame only handed over the files: it goes, with everything it loaded. The remote
+    // engine keeps it (its engine runs there) and removes it when disposed.
+    if (local instanceof LocalEngine) engine.dispose();
     state.local = local;
-    state.path = 'local';
+    state.path = local instanceof LocalEngine ? 'local' : 'remote';
     // The repeat detector's statistic: on a GPU device of its own, or (if that cannot start)
     // read back from a small canvas as before.
     const stat = await BlockStatDevice.create();
@@ -182,6 +190,19 @@ async function startLocal(frame: EngineClient, allowSoftwareAdapter: boolean): P
     const code = codeOf(e);
     if (code === 'no-webgpu' || code === 'software-webgpu') throw e;
     console.warn('inbetween: the in-process engine could not start; using the engine frame', e);
+    return null;
+  }
+}
+
+/** The remote-recorded engine (remote.ts), or null where it cannot start for a reason other than
+ * the GPU (then the engine frame's own path serves). */
+async function startRemote(frame: EngineClient, allowSoftwareAdapter: boolean): Promise<GpuEngine | null> {
+  try {
+    return await RemoteEngine.create(frame, allowSoftwareAdapter, state.settings.staticGuard !== false);
+  } catch (e) {
+    const code = codeOf(e);
+    if (code === 'no-webgpu' || code === 'software-webgpu') throw e;
+    console.warn('inbetween: the remote-recorded engine could not start; using the engine frame', e);
     return null;
   }
 }

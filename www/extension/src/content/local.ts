@@ -36,8 +36,27 @@ export interface LocalAdapter {
   isFallbackAdapter: boolean;
 }
 
+/** A frame or a canvas of an engine: what a Session holds and frees. */
+export interface EngineHandle {
+  free(): void;
+}
+
+/** What a Session asks of a GPU engine next to the video: this one, or the remote-recorded one
+ * (remote.ts) where the page forbids WebAssembly. */
+export interface GpuEngine {
+  readonly adapter: LocalAdapter;
+  readonly alive: boolean;
+  prepare(source: OffscreenCanvas, scale: number): EngineHandle;
+  attach(canvas: OffscreenCanvas): EngineHandle;
+  interpolate(a: EngineHandle, b: EngineHandle, t: number): void;
+  /** Resolves (if it returns a promise) once the frame is drawn. */
+  present(canvas: EngineHandle): void | Promise<void>;
+  done(): Promise<void>;
+  dispose(): void;
+}
+
 /** The engine in this isolated world. One per run, shared by its videos. */
-export class LocalEngine {
+export class LocalEngine implements GpuEngine {
   private disposed = false;
 
   private constructor(
@@ -56,7 +75,7 @@ export class LocalEngine {
     allowSoftwareAdapter: boolean,
     staticGuard: boolean,
   ): Promise<LocalEngine> {
-    const adapter = await checkAdapter(allowSoftwareAdapter);
+    const { info: adapter } = await checkAdapter(allowSoftwareAdapter);
     await initWasm({ module_or_path: files.wasm });
     // f32 activations, as the engine frame's interpolator (the package's default).
     const engine = await Engine.create(new Uint8Array(files.model), 'webgpu', 'f32');
@@ -106,7 +125,9 @@ export class LocalEngine {
 }
 
 /** The adapter, checked as the engine frame checks it (engine/handle.ts's init). */
-async function checkAdapter(allowSoftwareAdapter: boolean): Promise<LocalAdapter> {
+export async function checkAdapter(
+  allowSoftwareAdapter: boolean,
+): Promise<{ adapter: GPUAdapter; info: LocalAdapter }> {
   const gpu = navigator.gpu;
   if (!gpu) throw new EngineCallError('this browser has no WebGPU (navigator.gpu is missing)', 'no-webgpu');
   const adapter = await gpu.requestAdapter().catch(() => null);
@@ -121,5 +142,8 @@ async function checkAdapter(allowSoftwareAdapter: boolean): Promise<LocalAdapter
       'software-webgpu',
     );
   }
-  return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', isFallbackAdapter: software };
+  return {
+    adapter,
+    info: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', isFallbackAdapter: software },
+  };
 }

@@ -3,7 +3,7 @@
 // control in the video's top-left corner (on/off, factor, frame rates, state, stop): the HUD.
 import { context2d, resize } from '../canvas.js';
 import type { Size } from './capture.js';
-import type { Canvas } from '../../../lib/pkg/inbetween_wasm.js';
+import type { EngineHandle } from './local.js';
 import type { Entry, GpuSlot } from './pacing.js';
 import type { Factor } from './settings.js';
 import { type Rect, rectOf } from './util.js';
@@ -99,7 +99,7 @@ export class Slot implements GpuSlot {
   constructor(
     readonly el: HTMLCanvasElement,
     /** The engine's handle to the canvas (`Engine.attachCanvas`). */
-    readonly target: Canvas,
+    readonly target: EngineHandle,
   ) {}
   release(): void {
     this.busy = false;
@@ -279,7 +279,7 @@ export class Overlay {
 
   /** A free WebGPU canvas for one in-between (`attach` hands a new one to the engine), or null
    * when all are taken (the pair is then dropped). */
-  slot(attach: (canvas: OffscreenCanvas) => Canvas): Slot | null {
+  slot(attach: (canvas: OffscreenCanvas) => EngineHandle): Slot | null {
     const free = this.slots.find((s) => !s.busy);
     if (free) {
       free.busy = true;

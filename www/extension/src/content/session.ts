@@ -4,10 +4,9 @@
 import { codeOf, isObject } from '../messages.js';
 import { type AudioRouter, routerFor } from './audio.js';
 import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
-import type { Frame } from '../../../lib/pkg/inbetween_wasm.js';
 import { Capture, overlaySize, Repeats, workSize } from './capture.js';
 import type { BlockStatDevice } from './block-stat.js';
-import type { LocalEngine } from './local.js';
+import type { EngineHandle, GpuEngine } from './local.js';
 import { brief, notice, SAY } from './notices.js';
 import { type Mode, Overlay, type Slot } from './overlay.js';
 import { type Entry, MAX_GAP_S, Pacer } from './pacing.js';
@@ -23,7 +22,7 @@ export interface SessionHost {
   /** The engine frame; null once stopped, or when the in-process engine runs instead. */
   readonly engine: EngineClient | null;
   /** The in-process engine (local.ts), where this page lets WebAssembly compile; else null. */
-  readonly local: LocalEngine | null;
+  readonly local: GpuEngine | null;
   /** The repeat detector's GPU statistic (block-stat.ts) on the in-process path, or null... */
   readonly stat: BlockStatDevice | null;
   /** ...and then why not. */
@@ -48,7 +47,7 @@ interface Captured {
   /** The pixels, for the engine frame; null on the in-process path. */
   image: ImageData | null;
   /** On the in-process path: the frame, prepared on the GPU (freed by whoever drops it). */
-  frame: Frame | null;
+  frame: EngineHandle | null;
   /** On the in-process path: whether it repeats the frame captured before it (the detector's
    * answer, once its statistic is measured). */
   repeat: Promise<boolean> | null;
@@ -251,7 +250,7 @@ export class Session {
    * and, each once the GPU is done with it, copied into a WebGPU canvas of the overlay (one
    * each), shown from there at their moments; the pair's time is the GPU's.
    */
-  private sendLocal(rec: Captured, local: LocalEngine): void {
+  private sendLocal(rec: Captured, local: GpuEngine): void {
     // The repeat detector's answer first (on the GPU statistic, a readback of a few KB still in
     // flight): the engine counts as busy meanwhile, so frames keep their order.
     this.inFlight = true;
@@ -273,7 +272,7 @@ export class Session {
       });
   }
 
-  private sendDecided(rec: Captured, local: LocalEngine, repeat: boolean): void {
+  private sendDecided(rec: Captured, local: GpuEngine, repeat: boolean): void {
     const k = this.factor();
     const anchor = this.anchor;
     const follows =
@@ -293,7 +292,7 @@ export class Session {
       }
     }
     const ts = this.times(rec, pairable);
-    const frame = rec.frame as Frame;
+    const frame = rec.frame as EngineHandle;
     if (repeat && follows) {
       // A repeat (pulldown, twos): the picture before it stays the pair start, under this seq;
       // its picture is shown by the next pair's in-betweens instead.
@@ -323,7 +322,7 @@ export class Session {
       if (!slot) break;
       slots.push(slot);
     }
-    const first = anchor.frame as Frame;
+    const first = anchor.frame as EngineHandle;
     if (slots.length < ts.length) {
       // Every canvas holds an in-between still to be shown (the display is far behind): drop.
       for (const slot of slots) slot.release();
@@ -343,7 +342,7 @@ export class Session {
         local.interpolate(first, frame, t);
         await local.done();
         if (gone()) return false;
-        local.present((slots[i] as Slot).target);
+        await local.present((slots[i] as Slot).target);
       }
       return true;
     };
@@ -533,6 +532,14 @@ export class Session {
   }
 
   fail(e: unknown): void {
+    // A lost device is every video's end, wherever it surfaced (the remote-recorded engine's
+    // `prepare` is where it shows first): stop the run, saying so.
+    if (codeOf(e) === 'device-lost') {
+      this.engineFailed(e);
+      return;
+    }
+    // The panel says it briefly; the console keeps the whole of it, for a bug report.
+    console.warn('inbetween: this video stopped', e);
     this.mode = 'error';
     this.why = brief(e);
     this.flush();

@@ -14,7 +14,8 @@ import { BlockStatDevice } from './block-stat.js';
 import { routerFor } from './audio.js';
 import { clearNotices, noticeTexts } from './notices.js';
 import type { Entry } from './pacing.js';
-import type { LocalEngine } from './local.js';
+import type { GpuEngine, LocalEngine } from './local.js';
+import type { RemoteEngine } from './remote.js';
 import type { EngineClient } from './transport.js';
 import { median, withTimeout } from './util.js';
 
@@ -25,9 +26,9 @@ export interface Inspected {
   starting: Promise<void> | null;
   adapter: unknown;
   engine: EngineClient | null;
-  local: LocalEngine | null;
+  local: GpuEngine | null;
   stat: BlockStatDevice | null;
-  path: 'local' | 'frame' | null;
+  path: 'local' | 'remote' | 'frame' | null;
   sessions: Map<unknown, { snapshot(withPixels: boolean): unknown; mark(on: boolean): void }>;
 }
 
@@ -69,7 +70,8 @@ export function debugHooks(state: Inspected) {
     clicks: () => state.clicks,
     starting: () => state.starting !== null,
     adapter: () => state.adapter,
-    /** Which engine runs: 'local' (in this isolated world, local.ts) or 'frame' (engine.html). */
+    /** Which engine runs: 'local' (in this isolated world, local.ts), 'remote' (recorded in the
+     * engine frame, played here: remote.ts) or 'frame' (engine.html). */
     path: () => state.path,
     notices: () => noticeTexts(),
     sessions: (withPixels = false) => [...state.sessions.values()].map((s) => s.snapshot(withPixels)),
@@ -83,10 +85,16 @@ export function debugHooks(state: Inspected) {
       ),
     dismissNotices: () => clearNotices(),
     /** Destroys the engine's GPU device, as a driver reset would. */
-    loseDevice: async () =>
-      state.local
-        ? { lost: state.local.wasm.loseDeviceForTesting() }
-        : engineOf(state).call({ type: 'loseDeviceForTesting' }),
+    loseDevice: async () => {
+      const local = state.local;
+      if (!local) return engineOf(state).call({ type: 'loseDeviceForTesting' });
+      if ('wasm' in local) return { lost: (local as LocalEngine).wasm.loseDeviceForTesting() };
+      // The remote-recorded engine's device is content.js's own.
+      (local as RemoteEngine).device.destroy();
+      return { lost: true };
+    },
+    /** The remote-recorded engine's replay counts (null on other paths). */
+    remoteStats: () => (state.local && 'stats' in state.local ? (state.local as RemoteEngine).stats : null),
     /** A request straight to the engine frame (messages.ts's protocol), malformed ones included. */
     engineCall: (request: unknown) => engineOf(state).post(request),
     /** Round trips of a width x height RGBA frame to the engine frame and back (copied there, as

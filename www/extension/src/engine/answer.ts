@@ -1,4 +1,5 @@
-// What a request handler gives back: a result and what to transfer with it, or an EngineError.
+// What a request handler gives back: a result and what to transfer with it, or an EngineError;
+// and the extension's own files that handlers read.
 import type { ResultOf } from '../messages.js';
 
 export type Handled = [ResultOf[keyof ResultOf], Transferable[]];
@@ -14,3 +15,14 @@ export class EngineError extends Error {
 }
 
 export const bad = (message: string) => new EngineError('bad-request', message);
+
+/** Where the package ships them inside the extension (scripts/build-extension.mjs lays them out). */
+export const WASM_FILE = 'lib/pkg/inbetween_wasm_bg.wasm';
+export const MODEL_FILE = 'lib/model/rife-4.25-f16.bpk';
+
+/** One of the extension's own files, fetched from this frame's origin. */
+export async function ownFile(file: string): Promise<ArrayBuffer> {
+  const r = await fetch(new URL(file, location.href));
+  if (!r.ok) throw new Error(`could not read the extension's ${file} (${r.status})`);
+  return r.arrayBuffer();
+}

@@ -5,14 +5,11 @@ import { createInterpolator, type FrameSequence, type Interpolator } from '../..
 import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from '../../../lib/dist/shared/duplicates.js';
 import { context2d } from '../canvas.js';
 import { type FrameRequest, isObject, LIMITS, type ResultOf, type StreamId } from '../messages.js';
-import { bad, EngineError, type Handled } from './answer.js';
+import { bad, EngineError, type Handled, MODEL_FILE, ownFile, WASM_FILE } from './answer.js';
+import { remoteInit, remoteOp, remoteRunning } from './remote.js';
 import { isTestRequest, testRequest } from './test-hooks.js';
 
 let interp: Interpolator | null = null;
-
-/** Where the package ships them inside the extension (scripts/build-extension.mjs lays them out). */
-const WASM_FILE = 'lib/pkg/inbetween_wasm_bg.wasm';
-const MODEL_FILE = 'lib/model/rife-4.25-f16.bpk';
 
 /** A stream's last frame: the package's FrameSequence holds it, prepared, as the first frame of
  * the stream's next pair. */
@@ -48,6 +45,11 @@ export async function handle(request: unknown): Promise<Handled> {
       return frame(request);
     case 'files':
       return files();
+    case 'remote-init':
+      if (interp) throw bad('this engine frame already runs the package (init)');
+      return remoteInit(request);
+    case 'remote':
+      return remoteOp(request.op);
     case 'forget': {
       const stream = request.stream as StreamId;
       held.get(stream)?.sequence.close();
@@ -63,17 +65,14 @@ export async function handle(request: unknown): Promise<Handled> {
 /** The single-thread wasm module and the model, fetched from the extension's own files (this
  * frame's origin), for content.js's in-process engine. Transferred, not copied. */
 async function files(): Promise<Handled> {
-  const get = async (file: string) => {
-    const r = await fetch(new URL(file, location.href));
-    if (!r.ok) throw new Error(`could not read the extension's ${file} (${r.status})`);
-    return r.arrayBuffer();
-  };
-  const [wasm, model] = await Promise.all([get(WASM_FILE), get(MODEL_FILE)]);
+  const [wasm, model] = await Promise.all([ownFile(WASM_FILE), ownFile(MODEL_FILE)]);
   return [{ wasm, model }, [wasm, model]];
 }
 
 async function init(allowSoftwareAdapter: boolean): Promise<ResultOf['init']> {
   if (interp) return { adapter: interp.adapterInfo };
+  // The remote-recorded engine has navigator.gpu standing in for WebGPU: one or the other.
+  if (remoteRunning()) throw bad('this engine frame runs the remote-recorded engine');
   // Probe before loading the model: without a usable GPU there is nothing to load it for. The
   // package's own probe (in its worker) repeats this; that costs a millisecond.
   const gpu = navigator.gpu;
