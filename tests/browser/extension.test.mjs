@@ -523,6 +523,69 @@ describe('browser extension', () => {
     await waitFor((s) => !s.active, MINUTE, 'the stop');
   });
 
+  test("the remote-recorded engine's bad operations: each gets a clear error at once, caps hold, and the engine works after", {
+    timeout: 3 * MINUTE,
+  }, async (t) => {
+    await b.settings({ allowSoftwareAdapter: true, factor: 2, maxDelayMs: 60_000, engine: 'remote' });
+    await open('/clips/slow.webm', { rate: 0.0625, blob: true });
+    await b.clickAction();
+    await waitFor((s) => s.active && s.sessions.length === 1, MINUTE, 'the start');
+    assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'remote');
+    // Paused, the session sends nothing: the frames named below are this test's alone (content.js
+    // numbers its own from 1 up; these start far above).
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    await sleep(1000);
+    const results = await b.inTab(async () => {
+      const call = (op) =>
+        globalThis.__inbetween.debug.engineCall({ type: 'remote', op }).then(
+          (r) => ({ ok: true, commands: r.commands.length }),
+          (e) => ({ ok: false, code: e.code, message: e.message }),
+        );
+      const prepare = (frame, width, height, extra = {}) =>
+        call({ op: 'prepare', frame, image: 9_000_000 + frame, width, height, scale: 1, ...extra });
+      const bad = {
+        'unknown op': await call({ op: 'nope' }),
+        'op not an object': await globalThis.__inbetween.debug
+          .engineCall({ type: 'remote', op: 7 })
+          .catch((e) => ({ ok: false, code: e.code, message: e.message })),
+        'width 0': await prepare(1_000_001, 0, 8),
+        '4097 wide': await prepare(1_000_002, 4097, 8),
+        'over the area cap': await prepare(1_000_003, 4096, 4096),
+        'fractional height': await prepare(1_000_004, 8, 7.5),
+        'scale NaN': await prepare(1_000_005, 8, 8, { scale: Number.NaN }),
+        'frame not an integer': await prepare(1.5, 8, 8),
+        'interpolate unknown frames': await call({ op: 'interpolate', a: 1_000_100, b: 1_000_101, t: 0.5 }),
+        't 2': await call({ op: 'interpolate', a: 1_000_100, b: 1_000_101, t: 2 }),
+        'present to no canvas': await call({ op: 'present', canvas: 1_000_200 }),
+        'free an unknown frame': await call({ op: 'free', frame: 1_000_300 }),
+        'init again while it runs': await globalThis.__inbetween.debug
+          .engineCall({ type: 'init', allowSoftwareAdapter: true })
+          .catch((e) => ({ ok: false, code: e.code, message: e.message })),
+      };
+      return bad;
+    });
+    for (const [name, r] of Object.entries(results)) {
+      t.diagnostic(`${name}: ${r.ok ? 'accepted' : `${r.code}: ${r.message}`}`);
+      assert.equal(r.ok, false, `${name}: refused`);
+      assert.equal(r.code, 'bad-request', `${name}: ${r.message}`);
+    }
+    assert.equal(Object.keys(results).length, 13);
+    // None of it reached the engine: the video plays on, and in-betweens reach the overlay.
+    await b.page.evaluate(() => document.querySelector('video').play());
+    const snap = await b.inTab(() => globalThis.__inbetween.debug.next('interp', 3 * 60_000));
+    assert.equal(snap.shown.kind, 'interp');
+    // The cap on held frames (64), reached through content.js's own engine (a session holds two or
+    // three): refused with its reason, which ends this engine (its commands must all play).
+    await b.page.evaluate(() => document.querySelector('video').pause());
+    const held = await b.inTab(() => globalThis.__inbetween.debug.hold(70));
+    t.diagnostic(JSON.stringify(held));
+    assert.equal(held.ok, false);
+    assert.equal(held.code, 'bad-request');
+    assert.match(held.message, /at most 64 frames are held/);
+    await b.clickAction();
+    await waitFor((s) => !s.active, MINUTE, 'the stop');
+  });
+
   test('the shipped build leaves the test hooks out, and still parses', () => {
     const shipped = mkdtempSync(path.join(os.tmpdir(), 'inbetween-ext-shipped-'));
     try {

@@ -48,7 +48,7 @@ export class RemoteEngine implements GpuEngine {
   ops = 0;
 
   private constructor(
-    private readonly frame: EngineClient,
+    readonly client: EngineClient,
     readonly device: GPUDevice,
     private readonly player: Player,
     readonly adapter: LocalAdapter,
@@ -96,7 +96,7 @@ export class RemoteEngine implements GpuEngine {
       .then(async () => {
         if (this.failed || this.disposed) return;
         this.ops++;
-        const answer = await this.frame.call({ type: 'remote', op });
+        const answer = await this.client.call({ type: 'remote', op });
         if (!this.disposed) this.player.play(answer.commands);
       })
       .catch((e: unknown) => {
@@ -173,7 +173,7 @@ export class RemoteEngine implements GpuEngine {
     if (this.disposed) return;
     this.disposed = true;
     // Removing the engine frame frees the recording engine with it.
-    this.frame.dispose();
+    this.client.dispose();
     for (const t of this.pool) t.destroy();
     this.pool = [];
     this.device.destroy();

@@ -48,8 +48,10 @@ export function resolveWaiters(kind: Kind, snapshot: () => unknown): void {
 }
 
 function engineOf(state: Inspected): EngineClient {
-  if (!state.engine) throw new Error('inbetween is not running');
-  return state.engine;
+  // The remote-recorded engine talks to its frame through a client of its own.
+  const client = state.engine ?? (state.local && 'client' in state.local ? (state.local as RemoteEngine).client : null);
+  if (!client) throw new Error('inbetween is not running');
+  return client;
 }
 
 /** Round trips of a width x height RGBA frame to the engine frame and back, median ms. */
@@ -92,6 +94,24 @@ export function debugHooks(state: Inspected) {
       // The remote-recorded engine's device is content.js's own.
       (local as RemoteEngine).device.destroy();
       return { lost: true };
+    },
+    /** Prepares `n` frames at once on the in-process or remote engine and frees them: whether the
+     * engine took them all (the caps). */
+    hold: async (n: number) => {
+      const local = state.local;
+      if (!local) throw new Error('no in-process or remote engine runs');
+      const canvas = new OffscreenCanvas(16, 16);
+      (canvas.getContext('2d') as OffscreenCanvasRenderingContext2D).fillRect(0, 0, 16, 16);
+      const frames: { free(): void }[] = [];
+      try {
+        for (let i = 0; i < n; i++) frames.push(local.prepare(canvas, 1));
+        await local.done();
+        return { ok: true, held: frames.length };
+      } catch (e) {
+        return { ok: false, held: frames.length, code: (e as { code?: unknown }).code, message: String(e) };
+      } finally {
+        for (const f of frames) f.free();
+      }
     },
     /** The remote-recorded engine's replay counts (null on other paths). */
     remoteStats: () => (state.local && 'stats' in state.local ? (state.local as RemoteEngine).stats : null),
