@@ -181,7 +181,7 @@ export function debugHooks(state: Inspected) {
       }
       // `mainThreadMs`: the page's thread (the copy is queued); `ms`: until the GPU has done it.
       return {
-        path: 'local',
+        path: state.path,
         mainThreadMs: median(mainThread),
         ms: median(times),
         greyMs: median(greyTimes),
