@@ -34,9 +34,11 @@ mod engine;
 mod kernels;
 mod plan;
 mod readback;
+mod timer;
 mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
+pub use timer::TimeFuture;
 pub use inbetween::{Options, Timestep};
 pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, STORAGE, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
