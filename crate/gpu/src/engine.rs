@@ -892,9 +892,7 @@ impl Engine {
             (Some(timer), None) => Some(timer.start()),
             _ => None,
         };
-        let span = ticket
-            .as_ref()
-            .and_then(|t| self.timer.as_ref()?.span(t));
+        let span = ticket.as_ref().and_then(|t| self.timer.as_ref()?.span(t));
         let (dispatches, timed) = {
             let mut r = match profile {
                 Some(p) => Recorder::new(&mut encoder, Some(p)),

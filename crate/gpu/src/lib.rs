@@ -38,11 +38,11 @@ mod timer;
 mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
-pub use timer::TimeFuture;
 pub use inbetween::{Options, Timestep};
 pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, STORAGE, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
+pub use timer::TimeFuture;
 pub use weights::Weights;
 /// The wgpu this engine is built on (its types appear in `prepare_texture`, `draw` and
 /// `Presenter`), so that callers such as crate/wasm name the same version.

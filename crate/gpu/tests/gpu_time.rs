@@ -43,7 +43,11 @@ fn gpu_time_per_interpolation() {
     let Some(engine) = engine_with(&weights()) else {
         return;
     };
-    if !engine.device().features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+    if !engine
+        .device()
+        .features()
+        .contains(wgpu::Features::TIMESTAMP_QUERY)
+    {
         // Said, not silently passed: a skip here means this adapter lacks the feature.
         eprintln!("SKIPPED: this adapter has no timestamp-query");
         assert!(!engine.measures_gpu_time());
@@ -62,7 +66,10 @@ fn gpu_time_per_interpolation() {
     for (gpu, wall) in [(small, small_wall), (large, large_wall)] {
         let gpu = gpu.expect("a GPU time (the timestamps never came back, or were unusable)");
         assert!(gpu.is_finite() && gpu > 0.0, "GPU time {gpu} ms");
-        assert!(gpu < wall, "GPU time {gpu} ms is not below the wall time {wall} ms");
+        assert!(
+            gpu < wall,
+            "GPU time {gpu} ms is not below the wall time {wall} ms"
+        );
     }
     let (small, large) = (small.unwrap(), large.unwrap());
     // 8x the padded pixels (128x128 against 512x256): loosely more time.

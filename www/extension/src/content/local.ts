@@ -34,6 +34,8 @@ export interface LocalAdapter {
   vendor: string;
   architecture: string;
   isFallbackAdapter: boolean;
+  /** It has `timestamp-query`: the engine then times each in-between on the GPU (gpuTime()). */
+  timestampQuery: boolean;
 }
 
 /** The engine in this isolated world. One per run, shared by its videos. */
@@ -83,6 +85,13 @@ export class LocalEngine {
     this.wasm.interpolateOnGpu(a, b, t);
   }
 
+  /** The last interpolate()'s GPU time, ms, once its two timestamps are read back (a 16-byte
+   * map the engine scheduled with it, so asking costs nothing on the GPU); undefined where the
+   * device has no `timestamp-query` or that one was not timed. Never rejects. */
+  gpuTime(): Promise<number | undefined> {
+    return this.wasm.lastGpuTime() as Promise<number | undefined>;
+  }
+
   /** Draws the last interpolate()'s frame into `canvas` (a copy on the GPU) and presents it. */
   present(canvas: Canvas): void {
     this.wasm.presentLast(canvas);
@@ -121,5 +130,10 @@ async function checkAdapter(allowSoftwareAdapter: boolean): Promise<LocalAdapter
       'software-webgpu',
     );
   }
-  return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', isFallbackAdapter: software };
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    isFallbackAdapter: software,
+    timestampQuery: adapter.features.has('timestamp-query'),
+  };
 }
