@@ -112,8 +112,6 @@ export class Adaptation {
     return this.pairs > WARMUP_PAIRS;
   }
 
-
-
   /** A pair was on time (ok), late, or dropped. */
   outcome(ok: boolean, why: '' | 'late' | 'dropped'): void {
     if (!ok && why === 'dropped') this.stats.dropped++;
