@@ -652,6 +652,18 @@ describe('browser extension', () => {
     // overlay's WebGPU canvases (drawn there by the engine, nothing read back).
     assert.equal(await b.inTab(() => globalThis.__inbetween.debug.path()), 'local');
     assert.equal(snap.onGpuCanvas, true, 'the in-between is on a WebGPU canvas');
+    // The ladder's time per pair: the GPU's own (two timestamps per in-between, read back) where
+    // the adapter has timestamp-query, else the wall clock; a sane figure either way.
+    const adapter = await b.inTab(() => globalThis.__inbetween.debug.adapter());
+    t.diagnostic(`adapter ${JSON.stringify(adapter)}; last pair ${JSON.stringify(snap.lastPair)}`);
+    assert.equal(typeof adapter.timestampQuery, 'boolean');
+    assert.equal(snap.pairTimeSource, adapter.timestampQuery ? 'gpu' : 'wall');
+    assert.equal(snap.lastPair.source, snap.pairTimeSource);
+    assert.ok(Number.isFinite(snap.lastPair.ms) && snap.lastPair.ms > 0, `pair time ${snap.lastPair.ms} ms`);
+    // (1 ms of slack: Chromium rounds timestamps to 0.1 ms.)
+    assert.ok(snap.lastPair.ms <= snap.lastPair.wallMs + 1, 'no more than the wall time of the same pair');
+    if (snap.pairTimeSource === 'gpu') assert.match(snap.panel, /\d+ ms of GPU time per pair/);
+    else assert.match(snap.panel, /\d+ ms per pair/);
     assert.ok(Math.abs(snap.shown.m1 - snap.shown.m0 - 0.5) < 1e-6, 'consecutive frames of a 2 fps clip');
     assert.deepEqual(snap.canvasSize, [96, 64], "interpolated at the video's own size");
     // The overlay covers the picture exactly (the page shows the 96x64 video at 288x192).
@@ -1049,6 +1061,8 @@ describe('browser extension', () => {
     assert.equal(snap.onGpuCanvas, true, 'drawn on a WebGPU canvas of the overlay by the played commands');
     assert.equal(b.page.frames().length, 2, 'the engine frame is there (the engine records there)');
     assert.ok(stats.ops >= 4 && stats.commands > 100, `operations and commands played: ${JSON.stringify(stats)}`);
+    // The stand-in offers no timestamps (they would be a readback): the pair is timed by the clock.
+    assert.equal(snap.pairTimeSource, 'wall');
     await b.page.evaluate(() => document.querySelector('video').pause());
     const ref = await reference(snap.shown);
     const vsRef = compare(snap.pixels, ref.mid);

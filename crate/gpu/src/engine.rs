@@ -10,6 +10,7 @@ use wgpu::util::DeviceExt;
 use crate::kernels::{Kernels, Precision};
 use crate::plan::{Plan, Profile, Recorder, Sizes, Slot};
 use crate::readback::{read_f32, read_texture};
+use crate::timer::{TimeFuture, Timer};
 use crate::weights::{Layout, Weights};
 use crate::{Error, Result};
 
@@ -33,6 +34,8 @@ pub struct Engine {
     /// The staging texture `prepare_external` imports browser images into, kept for its size.
     #[cfg(target_arch = "wasm32")]
     import: Mutex<Option<wgpu::Texture>>,
+    /// Each interpolation's GPU time (timer.rs), where the device has `timestamp-query`.
+    timer: Option<Timer>,
 }
 
 /// What the device reported behind our back. wgpu's default handler panics on any validation
@@ -199,6 +202,7 @@ impl Engine {
             });
         }
         let kernels = Kernels::new(&device, precision);
+        let timer = Timer::new(&device, &queue);
         let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("weights"),
             contents: bytemuck::cast_slice(&weights.data),
@@ -219,6 +223,7 @@ impl Engine {
             present: Mutex::new(HashMap::new()),
             #[cfg(target_arch = "wasm32")]
             import: Mutex::new(None),
+            timer,
         })
     }
 
@@ -244,6 +249,41 @@ impl Engine {
     /// Command buffers submitted for compute so far (readbacks not counted).
     pub fn submission_count(&self) -> u64 {
         self.submissions.load(Ordering::Relaxed)
+    }
+
+    /// Whether interpolations are timed on the GPU (`gpu_time_ms`): the device has
+    /// `timestamp-query` (`request` asks for it when the adapter has it). Without it callers
+    /// measure wall time instead.
+    pub fn measures_gpu_time(&self) -> bool {
+        self.timer.is_some()
+    }
+
+    /// The GPU time of the last interpolation whose timestamps have been read back, in
+    /// milliseconds: from the start of its first compute pass to the end of its last (the
+    /// encoders of new frames, the blocks and the merge; with `mirror_average` both passes).
+    /// Never waits: the figure comes back through an asynchronous map of 16 bytes that the
+    /// interpolation scheduled itself (natively, completed by any device poll, which this does
+    /// without blocking). None without `timestamp-query`, or before any figure is in.
+    pub fn gpu_time_ms(&self) -> Option<f64> {
+        let timer = self.timer.as_ref()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        timer.last()
+    }
+
+    /// The GPU time of the latest interpolation, once its timestamps are read back: None when
+    /// there is no `timestamp-query`, when it was not timed (every readback slot was still in
+    /// flight) or when the timestamps were unusable. The future owns what it needs (the browser
+    /// build hands it to JS as a Promise). Natively it waits for the device here, as the
+    /// readbacks do.
+    pub fn latest_gpu_time(&self) -> TimeFuture {
+        let future = match &self.timer {
+            Some(timer) => timer.wait_latest(),
+            None => TimeFuture::none(),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        future
     }
 
     /// Destroys the device, as a driver reset would, so callers can check that a lost device
@@ -846,8 +886,18 @@ impl Engine {
             slots.extend([ma, mb]);
             groups
         });
-        let dispatches = {
-            let mut r = Recorder::new(&mut encoder, profile);
+        // One pair of timestamps around the whole recording (not while profiling: every
+        // dispatch then has its own).
+        let mut ticket = match (&self.timer, &profile) {
+            (Some(timer), None) => Some(timer.start()),
+            _ => None,
+        };
+        let span = ticket.as_ref().and_then(|t| self.timer.as_ref()?.span(t));
+        let (dispatches, timed) = {
+            let mut r = match profile {
+                Some(p) => Recorder::new(&mut encoder, Some(p)),
+                None => Recorder::timed(&mut encoder, span),
+            };
             for slot in &slots {
                 if Plan::take_pending(slot) {
                     plan.record_encode(&self.kernels, &mut r, slot);
@@ -867,9 +917,15 @@ impl Engine {
                     plan.record_trace_copy(r.encoder(), trace, i);
                 }
             }
-            r.dispatches
+            (r.dispatches, r.span_started)
         };
+        if let (Some(timer), Some(t)) = (&self.timer, ticket.as_mut()) {
+            timer.record(&mut encoder, t, timed);
+        }
         self.queue.submit([encoder.finish()]);
+        if let (Some(timer), Some(t)) = (&self.timer, ticket) {
+            timer.submitted(t);
+        }
         self.dispatches.fetch_add(dispatches, Ordering::Relaxed);
         self.submissions.fetch_add(1, Ordering::Relaxed);
         // A validation error or loss during this recording surfaces here, not as a panic.

@@ -34,6 +34,7 @@ mod engine;
 mod kernels;
 mod plan;
 mod readback;
+mod timer;
 mod weights;
 
 pub use engine::{BlockTrace, Engine, GpuFrame, GpuOutput, Presenter};
@@ -41,6 +42,7 @@ pub use inbetween::{Options, Timestep};
 pub use kernels::{PRELUDE, PRESENT, Precision, SHADERS, STORAGE, shader_source};
 #[cfg(not(target_arch = "wasm32"))]
 pub use readback::block_on;
+pub use timer::TimeFuture;
 pub use weights::Weights;
 /// The wgpu this engine is built on (its types appear in `prepare_texture`, `draw` and
 /// `Presenter`), so that callers such as crate/wasm name the same version.

@@ -13,6 +13,7 @@ use wgpu::util::DeviceExt;
 use crate::kernels::{
     Kernels, PARAMS_BYTES, Params, Precision, conv_groups_x, deconv_groups_x, groups,
 };
+use crate::timer::Span;
 use crate::weights::{ConvWeights, DeconvWeights, Layout};
 
 /// Input channels of block0 (img0, img1, f0, f1, t) and of blocks 1-4 (with the warped inputs,
@@ -220,11 +221,17 @@ pub(crate) struct Profile {
 }
 
 /// Records dispatches into one compute pass, and counts them: the figure the dispatch-count test
-/// checks. With a profile, each dispatch gets its own pass with timestamps instead.
+/// checks. With a profile, each dispatch gets its own pass with timestamps instead. With a span
+/// (timer.rs), the first pass writes the begin timestamp and every pass the end one, so the
+/// last pass's end stands: one pair of timestamps around all the compute work, in any number of
+/// passes (one, unless copies split it), with no dispatch added.
 pub(crate) struct Recorder<'e> {
     encoder: &'e mut wgpu::CommandEncoder,
     pass: Option<wgpu::ComputePass<'static>>,
     profile: Option<&'e mut Profile>,
+    span: Option<Span<'e>>,
+    /// Whether a pass has written the span's begin timestamp.
+    pub span_started: bool,
     pub dispatches: u64,
 }
 
@@ -234,7 +241,18 @@ impl<'e> Recorder<'e> {
             encoder,
             pass: None,
             profile,
+            span: None,
+            span_started: false,
             dispatches: 0,
+        }
+    }
+
+    /// As `new`, with the whole recording between the span's two timestamps (not with a
+    /// profile, whose passes carry their own).
+    pub fn timed(encoder: &'e mut wgpu::CommandEncoder, span: Option<Span<'e>>) -> Self {
+        Self {
+            span,
+            ..Self::new(encoder, None)
         }
     }
 
@@ -264,8 +282,20 @@ impl<'e> Recorder<'e> {
                 &mut timed
             }
             None => self.pass.get_or_insert_with(|| {
+                let timestamp_writes = self.span.map(|s| {
+                    let begin = (!self.span_started).then_some(s.begin);
+                    self.span_started = true;
+                    wgpu::ComputePassTimestampWrites {
+                        query_set: s.queries,
+                        beginning_of_pass_write_index: begin,
+                        end_of_pass_write_index: Some(s.begin + 1),
+                    }
+                });
                 self.encoder
-                    .begin_compute_pass(&Default::default())
+                    .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: None,
+                        timestamp_writes,
+                    })
                     .forget_lifetime()
             }),
         };

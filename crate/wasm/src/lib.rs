@@ -214,6 +214,10 @@ pub struct Stats {
     pub dispatches: f64,
     /// Compute command buffers submitted so far (0 on the CPU).
     pub submissions: f64,
+    /// The GPU time of the last interpolation whose timestamps are read back, ms (`gpuTimeMs`);
+    /// undefined without `timestamp-query`, before the first figure, and on the CPU.
+    #[wasm_bindgen(js_name = gpuTimeMs)]
+    pub gpu_time_ms: Option<f64>,
 }
 
 fn gpu_err(e: inbetween_gpu::Error) -> JsError {
@@ -350,12 +354,14 @@ impl Engine {
                 },
                 dispatches: e.dispatch_count() as f64,
                 submissions: e.submission_count() as f64,
+                gpu_time_ms: e.gpu_time_ms(),
             },
             Inner::Cpu(_) => Stats {
                 engine: "cpu".into(),
                 precision: "f32".into(),
                 dispatches: 0.0,
                 submissions: 0.0,
+                gpu_time_ms: None,
             },
         }
     }
@@ -610,6 +616,45 @@ impl Engine {
                 "backend",
             ))
         }
+    }
+
+    /// Whether this engine measures each interpolation's GPU time (`gpuTimeMs`, `lastGpuTime`):
+    /// WebGPU with the adapter's `timestamp-query`. False on the CPU.
+    #[wasm_bindgen(js_name = measuresGpuTime)]
+    pub fn measures_gpu_time(&self) -> bool {
+        matches!(&self.inner, Inner::Gpu(e) if e.measures_gpu_time())
+    }
+
+    /// The GPU time, ms, of the last interpolation whose two timestamps have come back (from the
+    /// start of its first compute pass to the end of its last): read without waiting, from a
+    /// 16-byte map the interpolation scheduled itself. `undefined` without `timestamp-query`,
+    /// before the first figure, and on the CPU (callers then time it on the wall clock).
+    #[wasm_bindgen(js_name = gpuTimeMs)]
+    pub fn gpu_time_ms(&self) -> Option<f64> {
+        match &self.inner {
+            Inner::Gpu(e) => e.gpu_time_ms(),
+            Inner::Cpu(_) => None,
+        }
+    }
+
+    /// A Promise of the latest interpolation's GPU time, ms, which resolves once its timestamps
+    /// are read back (about when the GPU has finished it; nothing is waited for on the GPU's
+    /// side): `undefined` when it was not timed (no `timestamp-query`, every readback slot
+    /// still in flight, unusable values) and on the CPU. It never rejects, and holds no borrow
+    /// of the engine, which may be freed meanwhile.
+    #[wasm_bindgen(js_name = lastGpuTime)]
+    pub fn last_gpu_time(&self) -> js_sys::Promise {
+        let future = match &self.inner {
+            Inner::Gpu(e) => Some(e.latest_gpu_time()),
+            Inner::Cpu(_) => None,
+        };
+        wasm_bindgen_futures::future_to_promise(async move {
+            let ms = match future {
+                Some(f) => f.await,
+                None => None,
+            };
+            Ok(ms.map_or(JsValue::UNDEFINED, JsValue::from_f64))
+        })
     }
 
     /// Switches issue 12's static-region guard on or off for every later call (off at first):

@@ -59,7 +59,7 @@ try {
       const { s } = d;
       samples.push(s);
       console.log(
-        `${w}x${h} t=${i + 1}s level ${s.level} scale ${s.scale} ×${s.factor} pair ${Math.round(s.pairMs)} ms ` +
+        `${w}x${h} t=${i + 1}s level ${s.level} scale ${s.scale} ×${s.factor} pair ${Math.round(s.pairMs)} ms (${s.pairTimeSource}) ` +
           `capture ${s.captureMs.toFixed(1)} ms delay ${Math.round(s.delayMs)} ms fps ${s.fps} | ${s.panel}`,
       );
       if (i === 0) console.log('adapter', JSON.stringify(d.adapter));

@@ -163,7 +163,8 @@ export interface FrameResult {
   /** `count` frames of width x height x 4 bytes, or null. */
   frames: ArrayBuffer | null;
   count: number;
-  /** The engine's time for this pair. */
+  /** The engine's time for this pair: wall time around the package's `push` (its worker reports
+   * no GPU timestamps; the in-process path, local.ts, measures GPU time instead). */
   ms: number;
   repeat?: boolean;
 }

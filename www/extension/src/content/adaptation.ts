@@ -58,11 +58,30 @@ export interface Adapted {
   pause(why: string): void;
 }
 
+/** Where a pair's time came from: the GPU's timestamps (the in-process engine, where the
+ * adapter has `timestamp-query`), or the wall clock from the first submit to the last result. */
+export type PairTimeSource = 'gpu' | 'wall';
+
+/** One pair's time, as measured. */
+export interface PairTime {
+  ms: number;
+  source: PairTimeSource;
+  /** Its wall time, for comparison (the same as `ms` when that is the source). */
+  wallMs: number;
+}
+
+/** "… ms per pair", saying when it is the GPU's time (the notices and the panel). */
+export function pairText(ms: number, source: PairTimeSource): string {
+  return `${Math.round(ms)} ms${source === 'gpu' ? ' of GPU time' : ''} per pair`;
+}
+
 export class Adaptation {
   level = 0;
   factorCap = MAX_FACTOR;
   /** The engine's time per pair at this level (its own measurement), ms. */
   pairMs = 0;
+  /** The last pair's time and where it came from (the ladder reads `pairMs`). */
+  lastPair: PairTime = { ms: 0, source: 'wall', wallMs: 0 };
   private since = performance.now();
   /** Pairs completed at this level. */
   private pairs = 0;
@@ -83,10 +102,13 @@ export class Adaptation {
     return this.level > 0 || this.factorCap < MAX_FACTOR;
   }
 
-  /** A pair came back after `ms` of the engine's time; true once past the level's warm-up pairs. */
-  pairDone(ms: number): boolean {
+  /** A pair came back after `time.ms` of the engine's time; true once past the level's warm-up
+   * pairs. GPU time, where there is one, is what the work costs the GPU: the wall time also
+   * counts the waits between in-betweens and whatever else the page's thread was doing. */
+  pairDone(time: PairTime): boolean {
     this.pairs++;
-    this.pairMs = this.pairs <= WARMUP_PAIRS ? ms : ema(this.pairMs, ms, 0.2);
+    this.lastPair = time;
+    this.pairMs = this.pairs <= WARMUP_PAIRS ? time.ms : ema(this.pairMs, time.ms, 0.2);
     return this.pairs > WARMUP_PAIRS;
   }
 
@@ -111,7 +133,7 @@ export class Adaptation {
     const mainThreadHeavy = intervalMs > 0 && captureMs > 0.3 * intervalMs;
     if (okShare < 0.75 || mainThreadHeavy) {
       const speed =
-        this.pairs > 0 ? `${Math.round(this.pairMs)} ms per pair` : `no pair done in ${Math.round(age / 1000)} s`;
+        this.pairs > 0 ? pairText(this.pairMs, this.lastPair.source) : `no pair done in ${Math.round(age / 1000)} s`;
       this.stepDown(
         okShare < 0.75
           ? `${speed} for a ${Math.round(intervalMs)} ms frame interval`

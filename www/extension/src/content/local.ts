@@ -34,6 +34,8 @@ export interface LocalAdapter {
   vendor: string;
   architecture: string;
   isFallbackAdapter: boolean;
+  /** It has `timestamp-query`: the engine then times each in-between on the GPU (gpuTime()). */
+  timestampQuery: boolean;
 }
 
 /** A frame or a canvas of an engine: what a Session holds and frees. */
@@ -49,6 +51,9 @@ export interface GpuEngine {
   prepare(source: OffscreenCanvas, scale: number): EngineHandle;
   attach(canvas: OffscreenCanvas): EngineHandle;
   interpolate(a: EngineHandle, b: EngineHandle, t: number): void;
+  /** The last interpolate()'s GPU time in ms, where it is measured; else undefined (the session
+   * then times the pair by the wall clock). Never rejects. */
+  gpuTime(): Promise<number | undefined>;
   /** Resolves (if it returns a promise) once the frame is drawn. */
   present(canvas: EngineHandle): void | Promise<void>;
   done(): Promise<void>;
@@ -102,6 +107,13 @@ export class LocalEngine implements GpuEngine {
     this.wasm.interpolateOnGpu(a, b, t);
   }
 
+  /** The last interpolate()'s GPU time, ms, once its two timestamps are read back (a 16-byte
+   * map the engine scheduled with it, so asking costs nothing on the GPU); undefined where the
+   * device has no `timestamp-query` or that one was not timed. Never rejects. */
+  gpuTime(): Promise<number | undefined> {
+    return this.wasm.lastGpuTime() as Promise<number | undefined>;
+  }
+
   /** Draws the last interpolate()'s frame into `canvas` (a copy on the GPU) and presents it. */
   present(canvas: Canvas): void {
     this.wasm.presentLast(canvas);
@@ -144,6 +156,11 @@ export async function checkAdapter(
   }
   return {
     adapter,
-    info: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', isFallbackAdapter: software },
+    info: {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      isFallbackAdapter: software,
+      timestampQuery: adapter.features.has('timestamp-query'),
+    },
   };
 }

@@ -2,6 +2,7 @@
 // layer (a popover) so it sits above the page and above a fullscreen element, and the small
 // control in the video's top-left corner (on/off, factor, frame rates, state, stop): the HUD.
 import { context2d, resize } from '../canvas.js';
+import { type PairTimeSource, pairText } from './adaptation.js';
 import type { Size } from './capture.js';
 import type { EngineHandle } from './local.js';
 import type { Entry, GpuSlot } from './pacing.js';
@@ -23,6 +24,8 @@ export interface PanelState {
   work: Size;
   scale: number;
   pairMs: number;
+  /** Where pairMs comes from (adaptation.ts). */
+  pairTimeSource: PairTimeSource;
   delayMs: number;
   /** Whether the sound is held back with the picture (audio.ts). */
   soundDelayed: boolean;
@@ -40,7 +43,7 @@ export function stateLine(p: PanelState, shown: boolean): { text: string; bad: b
   if (p.factor < 2) return { text: "the video already runs at the display's rate", bad: false };
   if (!shown) return { text: `starting ×${p.factor} at ${width}x${height}…`, bad: false };
   let text =
-    `×${p.factor} at ${width}x${height}, flow scale ${p.scale}, ${Math.round(p.pairMs)} ms per pair, ` +
+    `×${p.factor} at ${width}x${height}, flow scale ${p.scale}, ${pairText(p.pairMs, p.pairTimeSource)}, ` +
     `${Math.round(p.delayMs)} ms behind${p.soundDelayed ? ', sound delayed to match' : ''}`;
   if (p.reduced) text += ' (reduced to keep up)';
   return { text, bad: false };

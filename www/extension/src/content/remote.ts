@@ -64,7 +64,10 @@ export class RemoteEngine implements GpuEngine {
   /** Starts the engine in the frame on a stand-in shaped like this adapter, asks the adapter for
    * the device the engine asked for, and plays the set-up (pipelines, weights) on it. */
   static async create(frame: EngineClient, allowSoftwareAdapter: boolean, staticGuard: boolean): Promise<RemoteEngine> {
-    const { adapter, info } = await checkAdapter(allowSoftwareAdapter);
+    const checked = await checkAdapter(allowSoftwareAdapter);
+    const adapter = checked.adapter;
+    // The stand-in offers the engine no timestamp-query (remote.ts in the engine frame).
+    const info = { ...checked.info, timestampQuery: false };
     const limits: Record<string, number> = {};
     // GPUSupportedLimits' attributes are enumerable accessors of its prototype.
     for (const k in adapter.limits) {
@@ -143,6 +146,12 @@ export class RemoteEngine implements GpuEngine {
   interpolate(a: EngineHandle, b: EngineHandle, t: number): void {
     this.check();
     void this.send({ op: 'interpolate', a: (a as RemoteHandle).id, b: (b as RemoteHandle).id, t });
+  }
+
+  /** Not measured on this path: the recording stand-in has no timestamps (a readback a frame),
+   * so the session times the pair by the wall clock. */
+  gpuTime(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
   }
 
   /** Draws the last interpolate()'s frame into `canvas` and presents it; resolves once drawn. */

@@ -3,7 +3,7 @@
 // the adaptation (adaptation.ts) keeps affordable.
 import { codeOf, isObject } from '../messages.js';
 import { type AudioRouter, routerFor } from './audio.js';
-import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR } from './adaptation.js';
+import { Adaptation, factorFor, LEVELS, type Level, MAX_FACTOR, type PairTime } from './adaptation.js';
 import { Capture, overlaySize, Repeats, workSize } from './capture.js';
 import type { BlockStatDevice } from './block-stat.js';
 import type { EngineHandle, GpuEngine } from './local.js';
@@ -248,7 +248,9 @@ export class Session {
    * The in-process path (local.ts): what the engine frame does with a frame request (handle.ts's
    * `frame`), here, on frames already on the GPU. The in-betweens are computed one at a time
    * and, each once the GPU is done with it, copied into a WebGPU canvas of the overlay (one
-   * each), shown from there at their moments; the pair's time is the GPU's.
+   * each), shown from there at their moments. The pair's time is the GPU's: the sum of its
+   * in-betweens' GPU times (timestamps, read back as 16 bytes each) where the adapter has
+   * `timestamp-query`, else the wall time from the first submit to the last one done.
    */
   private sendLocal(rec: Captured, local: GpuEngine): void {
     // The repeat detector's answer first (on the GPU statistic, a readback of a few KB still in
@@ -337,19 +339,30 @@ export class Session {
     this.inFlight = true;
     // One in-between at a time: computed, waited for, then copied into its canvas (so that no
     // canvas is presented with the interpolation still running, see local.ts).
-    const run = async () => {
+    const run = async (): Promise<{ time: PairTime; at: number } | null> => {
+      const gpu: Promise<number | undefined>[] = [];
       for (const [i, t] of ts.entries()) {
         local.interpolate(first, frame, t);
+        // Asked now, for this one: its timestamps come back about when it is done.
+        gpu.push(local.gpuTime());
         await local.done();
-        if (gone()) return false;
+        if (gone()) return null;
         await local.present((slots[i] as Slot).target);
       }
-      return true;
+      const at = performance.now();
+      const wallMs = at - start;
+      const times = await Promise.all(gpu);
+      // Every in-between timed, or the wall clock for the pair: a sum with gaps would flatter it.
+      const timed = times.every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms > 0);
+      const time: PairTime = timed
+        ? { ms: (times as number[]).reduce((a, b) => a + b, 0), source: 'gpu', wallMs }
+        : { ms: wallMs, source: 'wall', wallMs };
+      return { time, at };
     };
     run()
       .then(
         (done) => {
-          if (!done) {
+          if (!done || gone()) {
             for (const slot of slots) slot.release();
             return;
           }
@@ -366,7 +379,7 @@ export class Session {
               t,
             });
           });
-          this.timing(rec, ts, performance.now() - start);
+          this.timing(rec, ts, done.time, done.at);
         },
         (e: unknown) => {
           for (const slot of slots) slot.release();
@@ -438,7 +451,9 @@ export class Session {
             return;
           }
           if (!result.frames || rec.generation !== this.generation) return;
-          this.received(rec, ts, result.frames, result.count, result.ms);
+          // The engine frame's time is its wall time for the pair (engine/handle.ts): the package
+          // it runs keeps its GPU work behind a worker that reports no timestamps.
+          this.received(rec, ts, result.frames, result.count, { ms: result.ms, source: 'wall', wallMs: result.ms });
         },
         (e: unknown) => {
           // The engine's queue is full (LIMITS in messages.ts; only with many videos at once):
@@ -456,7 +471,7 @@ export class Session {
       });
   }
 
-  private received(rec: Captured, ts: number[], frames: ArrayBuffer, count: number, ms: number): void {
+  private received(rec: Captured, ts: number[], frames: ArrayBuffer, count: number, time: PairTime): void {
     const prev = rec.prev as { mt: number };
     const bytes = rec.width * rec.height * 4;
     const m0 = prev.mt;
@@ -466,22 +481,22 @@ export class Session {
       const image = new ImageData(new Uint8ClampedArray(frames, i * bytes, bytes), rec.width, rec.height);
       this.pacer.add({ mt: m0 + t * (m1 - m0), kind: 'interp', image, slot: null, m0, m1, t });
     }
-    this.timing(rec, ts, ms);
+    this.timing(rec, ts, time);
   }
 
-  /** A pair's in-betweens are ready, after `ms` of the engine's time: how late, for the delay
-   * and the adaptation. */
-  private timing(rec: Captured, ts: number[], ms: number): void {
+  /** A pair's in-betweens were ready at `at`, after `time` of the engine's time: how late, for
+   * the delay and the adaptation. */
+  private timing(rec: Captured, ts: number[], time: PairTime, at = performance.now()): void {
     const prev = rec.prev as { mt: number };
     const m0 = prev.mt;
     const m1 = rec.mt;
     this.stats.interpolated++;
-    const warm = this.adaptation.pairDone(ms);
+    const warm = this.adaptation.pairDone(time);
     // When the first in-between of this pair was due on the video's own clock, and how late it
     // came: the overlay's delay must cover that.
     const rate = this.video.playbackRate || 1;
     const dueMs = rec.due - ((m1 - m0) * (1 - (ts[0] as number)) * 1000) / rate;
-    const need = performance.now() - dueMs;
+    const need = at - dueMs;
     if (warm) this.pacer.noteNeed(need);
     const ok = need <= maxDelay(this.host.settings);
     if (!ok) this.stats.late++;
@@ -634,6 +649,7 @@ export class Session {
       work: this.workSize(),
       scale: this.adaptation.settings.scale,
       pairMs: this.adaptation.pairMs,
+      pairTimeSource: this.adaptation.lastPair.source,
       delayMs: this.pacer.delayMs,
       soundDelayed: this.sound !== null,
       reduced: this.adaptation.reduced,
@@ -695,6 +711,10 @@ export class Session {
         targetMs: this.sound?.targetMs ?? 0,
       },
       pairMs: this.adaptation.pairMs,
+      /** What fed pairMs last: 'gpu' (timestamps) or 'wall' (adaptation.ts), with that pair's own
+       * time and its wall time. */
+      pairTimeSource: this.adaptation.lastPair.source,
+      lastPair: { ...this.adaptation.lastPair },
       captureMs: this.captureMs,
       stats: { ...this.stats },
       /** The repeat detector's statistic: in process 'gpu', or 'readback' and why; else the engine
