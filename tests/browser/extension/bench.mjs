@@ -8,7 +8,7 @@
 // frame; with `--engine auto` (the default) on this page (no CSP), the in-process engine's
 // VideoFrame → GPU canvas → engine copy, until the GPU has done it.
 //
-//   node scripts/build-extension.mjs --no-zip --test-hooks && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720] [--engine auto|frame]
+//   node scripts/build-extension.mjs --no-zip --test-hooks && node tests/browser/extension/bench.mjs [--swiftshader] [--seconds N] [--sizes 640x360,1280x720] [--engine auto|remote|frame]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
