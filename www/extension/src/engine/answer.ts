@@ -1,6 +1,6 @@
 // What a request handler gives back: a result and what to transfer with it, or an EngineError;
 // and the extension's own files that handlers read.
-import type { ResultOf } from '../messages.js';
+import { LIMITS, type ResultOf } from '../messages.js';
 
 export type Handled = [ResultOf[keyof ResultOf], Transferable[]];
 
@@ -15,6 +15,27 @@ export class EngineError extends Error {
 }
 
 export const bad = (message: string) => new EngineError('bad-request', message);
+
+/** A frame's size, checked against LIMITS (the frame request's and the remote engine's): its area. */
+export function checkSize(width: unknown, height: unknown): number {
+  if (
+    typeof width !== 'number' ||
+    typeof height !== 'number' ||
+    !Number.isSafeInteger(width) ||
+    !Number.isSafeInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > LIMITS.maxSide ||
+    height > LIMITS.maxSide ||
+    width * height > LIMITS.maxPixels
+  ) {
+    throw bad(
+      `a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels ` +
+        `(got ${String(width).slice(0, 12)}x${String(height).slice(0, 12)})`,
+    );
+  }
+  return width * height;
+}
 
 /** Where the package ships them inside the extension (scripts/build-extension.mjs lays them out). */
 export const WASM_FILE = 'lib/pkg/inbetween_wasm_bg.wasm';

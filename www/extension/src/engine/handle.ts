@@ -5,7 +5,7 @@ import { createInterpolator, type FrameSequence, type Interpolator } from '../..
 import { analysisSize, CadenceGuard, ChangeMeter, greyOf } from '../../../lib/dist/shared/duplicates.js';
 import { context2d } from '../canvas.js';
 import { type FrameRequest, isObject, LIMITS, type ResultOf, type StreamId } from '../messages.js';
-import { bad, EngineError, type Handled, MODEL_FILE, ownFile, WASM_FILE } from './answer.js';
+import { bad, checkSize, EngineError, type Handled, MODEL_FILE, ownFile, WASM_FILE } from './answer.js';
 import { remoteInit, remoteOp, remoteRunning } from './remote.js';
 import { isTestRequest, testRequest } from './test-hooks.js';
 
@@ -142,24 +142,9 @@ function checkFrame(r: Record<string, unknown>): asserts r is Record<string, unk
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(prevSeq)) throw bad('seq and prevSeq are integers');
   if (!isObject(image)) throw bad('image is { pixels, width, height }');
   const { pixels, width, height } = image;
-  if (
-    typeof width !== 'number' ||
-    typeof height !== 'number' ||
-    !Number.isSafeInteger(width) ||
-    !Number.isSafeInteger(height) ||
-    width < 1 ||
-    height < 1 ||
-    width > LIMITS.maxSide ||
-    height > LIMITS.maxSide ||
-    width * height > LIMITS.maxPixels
-  ) {
-    throw bad(
-      `a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels ` +
-        `(got ${String(width).slice(0, 12)}x${String(height).slice(0, 12)})`,
-    );
-  }
-  if (!(pixels instanceof ArrayBuffer) || pixels.byteLength !== width * height * 4) {
-    throw bad(`image.pixels is an ArrayBuffer of width x height x 4 = ${width * height * 4} bytes`);
+  const area = checkSize(width, height);
+  if (!(pixels instanceof ArrayBuffer) || pixels.byteLength !== area * 4) {
+    throw bad(`image.pixels is an ArrayBuffer of width x height x 4 = ${area * 4} bytes`);
   }
   if (!Array.isArray(ts) || ts.length > LIMITS.maxTs || !ts.every((t) => typeof t === 'number' && t > 0 && t < 1)) {
     throw bad(`ts is a list of at most ${LIMITS.maxTs} times strictly between 0 and 1`);

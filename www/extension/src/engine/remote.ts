@@ -8,8 +8,8 @@
 // Requests are checked (messages.ts LIMITS and REMOTE_LIMITS) before the engine sees them, like
 // every request this frame takes.
 import initWasm, { type Canvas, Engine, type Frame } from '../../../lib/pkg/inbetween_wasm.js';
-import { isObject, LIMITS, REMOTE_LIMITS, type RemoteOp } from '../messages.js';
-import { bad, type Handled, MODEL_FILE, ownFile, WASM_FILE } from './answer.js';
+import { isObject, REMOTE_LIMITS, type RemoteOp } from '../messages.js';
+import { bad, checkSize, type Handled, MODEL_FILE, ownFile, WASM_FILE } from './answer.js';
 import { FakeCanvas, FakeImage, Recorder } from './recorder.js';
 
 interface Running {
@@ -80,17 +80,7 @@ export function remoteOp(op: unknown): Handled {
       name(image, 'image');
       if (r.frames.has(frame)) throw bad(`frame ${frame} is already prepared`);
       if (r.frames.size >= REMOTE_LIMITS.maxFrames) throw bad(`at most ${REMOTE_LIMITS.maxFrames} frames are held`);
-      if (
-        !Number.isSafeInteger(width) ||
-        !Number.isSafeInteger(height) ||
-        width < 1 ||
-        height < 1 ||
-        width > LIMITS.maxSide ||
-        height > LIMITS.maxSide ||
-        width * height > LIMITS.maxPixels
-      ) {
-        throw bad(`a frame is 1 to ${LIMITS.maxSide} pixels a side and at most ${LIMITS.maxPixels} pixels`);
-      }
+      checkSize(width, height);
       if (typeof scale !== 'number' || !Number.isFinite(scale)) throw bad('scale is a finite number');
       const fake = r.rec.external('image', image, (id) => new FakeImage(r.rec, id, width, height));
       r.frames.set(frame, r.engine.prepareImage(fake, 'OffscreenCanvas', scale));
